@@ -1,0 +1,98 @@
+# Makefile - builds libcommon, the services and tools into build/, runs the
+# test suite (unit, integration against a private redis-server, e2e), the
+# same suite under ASan+UBSan, the benchmarks and the local demo.
+#
+#   make              libcommon.a and every program in build/bin/
+#   make test         install missing Debian packages, build, run every test
+#   make asan         the same suite built with -fsanitize=address,undefined
+#   make bench        benchmarks (BENCH=bus runs one), each against its ceiling
+#   make demo         deploy/run-local.sh (ARGS=--once for a run that exits)
+#   make install      PREFIX=/usr/local DESTDIR=
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+PKGS := hiredis libuv jansson libmicrohttpd
+OPT ?= -O2
+SAN ?=
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon -MMD -MP
+LDFLAGS := $(SAN)
+LDLIBS := $(PKG_LIBS) -lpthread -lm
+
+LIB := $(BUILD)/lib/libcommon.a
+LIB_SRC := $(wildcard common/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+SERVICES := $(patsubst %/main.c,%,$(wildcard ceo/main.c risk_officer/main.c strategy_officer/main.c federation/main.c))
+TOOLS := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
+BINS := $(SERVICES:%=$(BUILD)/bin/%) $(TOOLS:%=$(BUILD)/bin/%)
+
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+INTEG := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
+BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/bench_*.c))
+
+.PHONY: all test asan bench demo install clean deps tests
+.SECONDEXPANSION:
+
+all: $(LIB) $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/lib -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# A program is every .c of its directory; main.c is only the wiring.
+$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard $$*/*.c tools/$$*/*.c)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+tests: $(UNIT) $(INTEG)
+
+deps:
+	@deploy/install-deps.sh --check >/dev/null 2>&1 || deploy/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@ORCH_TEST_SRCDIR=$(CURDIR) tests/run.sh $(UNIT) $(INTEG) $(wildcard tests/e2e/*.sh)
+
+asan: deps
+	@$(MAKE) --no-print-directory test BUILD=$(BUILD)-asan OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
+	@tests/bench/run.sh $(BUILD) $(BENCH)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@deploy/run-local.sh $(ARGS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	$(if $(BINS),install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,82 @@
+/*
+ * config.h - configuration from the environment (ORCH_*), validated at start.
+ *
+ * Every reader names the variable in its error text, so a service that
+ * refuses to start says exactly which key is wrong and why. The env lookup
+ * is injectable (config_set_getenv) so unit tests run without touching the
+ * process environment.
+ */
+#ifndef ORCH_CONFIG_H
+#define ORCH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define CONFIG_MAX_SENTINELS 8
+
+struct redis_endpoint {
+	char host[256];
+	int port;
+};
+
+/* Where and how to reach Redis; shared by redis_conn, bus, policy, lease. */
+struct redis_target {
+	struct redis_endpoint addr;       /* used when no sentinels are set */
+	char user[128];                   /* ACL user, "" for none */
+	char password[256];               /* "" for none */
+	int db;                           /* SELECT index, 0..15 */
+	struct redis_endpoint sentinels[CONFIG_MAX_SENTINELS];
+	int n_sentinels;                  /* 0 = no Sentinel discovery */
+	char master_name[128];            /* Sentinel service name */
+	int connect_timeout_ms;           /* connect watchdog, default 2000 */
+	int backoff_min_ms;               /* first reconnect delay, default 100 */
+	int backoff_max_ms;               /* cap, default 5000 */
+};
+
+/* Settings every service shares. */
+struct orch_config {
+	char service[64];                 /* set by the caller, e.g. "ceo" */
+	struct redis_target redis;        /* ORCH_REDIS_URL, _SENTINELS, _MASTER_NAME */
+	char prefix[64];                  /* ORCH_PREFIX, default "quantum" */
+	char instance_id[128];            /* ORCH_INSTANCE_ID, default hostname */
+	int admin_port;                   /* ORCH_ADMIN_PORT, default per service; 0 = off */
+	char admin_bind[64];              /* ORCH_ADMIN_BIND, default "127.0.0.1" */
+	enum log_level log_level;         /* ORCH_LOG_LEVEL, default info */
+	enum clock_mode clock_mode;       /* ORCH_CLOCK, "wall" (default) | "event" */
+	char outbox_dir[512];             /* ORCH_OUTBOX_DIR, "" = memory only */
+	char policy_snapshot[512];        /* ORCH_POLICY_SNAPSHOT, "" = none */
+};
+
+typedef const char *(*config_getenv_fn)(const char *name);
+/* Replaces the environment lookup (NULL restores getenv). */
+void config_set_getenv(config_getenv_fn fn);
+
+/*
+ * Loads struct orch_config for `service` with `default_admin_port`.
+ * On error returns ORCH_EINVAL and writes "ORCH_X: reason" into err.
+ */
+int config_load(struct orch_config *cfg, const char *service, int default_admin_port,
+		char *err, size_t errlen);
+
+/* redis://[user:password@]host:port/db  (user may be empty: redis://:pw@h:1/0).
+ * Percent-escapes in user and password are decoded. */
+int config_parse_redis_url(const char *url, struct redis_target *out, char *err, size_t errlen);
+/* "host:port,host:port" into out->sentinels. */
+int config_parse_endpoints(const char *list, struct redis_target *out, char *err, size_t errlen);
+
+/* Typed readers: absent or empty variable -> default. Out of [min, max] or
+ * unparsable -> ORCH_EINVAL with "NAME: expected ... got '...'" in err. */
+int config_get_int(const char *name, int64_t def, int64_t min, int64_t max, int64_t *out,
+		   char *err, size_t errlen);
+int config_get_double(const char *name, double def, double min, double max, double *out,
+		      char *err, size_t errlen);
+/* true/false/1/0/yes/no/on/off, case-insensitive. */
+int config_get_bool(const char *name, int def, int *out, char *err, size_t errlen);
+/* Copies into out (size outlen); too long -> ORCH_EINVAL. */
+int config_get_str(const char *name, const char *def, char *out, size_t outlen,
+		   char *err, size_t errlen);
+
+#endif

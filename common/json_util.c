@@ -1,0 +1,206 @@
+/*
+ * json_util.c - ISO-8601 times in the original system's formats and
+ * tolerant readers for fields that may arrive as numbers or as strings
+ * (the original's "direct" stream entries carry every value as a string).
+ * Times are converted with our own civil-date arithmetic, independent of
+ * the TZ environment.
+ */
+#include "json_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "orch.h"
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void split_us(int64_t epoch_us, int *y, int *mo, int *d, int *h, int *mi, int *s, int64_t *frac_us)
+{
+	int64_t secs = epoch_us >= 0 ? epoch_us / 1000000 : -((-epoch_us + 999999) / 1000000);
+	*frac_us = epoch_us - secs * 1000000;
+	int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	int64_t rem = secs - days * 86400;
+	civil_from_days(days, y, mo, d);
+	*h = (int)(rem / 3600);
+	*mi = (int)(rem % 3600 / 60);
+	*s = (int)(rem % 60);
+}
+
+void json_util_format_ts_us(int64_t epoch_us, char *buf, size_t len)
+{
+	int y, mo, d, h, mi, s;
+	int64_t f;
+	split_us(epoch_us, &y, &mo, &d, &h, &mi, &s, &f);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", y, mo, d, h, mi, s, (long long)f);
+}
+
+void json_util_format_ts_ms(int64_t epoch_ms, char *buf, size_t len)
+{
+	int y, mo, d, h, mi, s;
+	int64_t f;
+	split_us(epoch_ms * 1000, &y, &mo, &d, &h, &mi, &s, &f);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", y, mo, d, h, mi, s, (long long)(f / 1000));
+}
+
+/* Reads exactly n digits at *p. */
+static int digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int json_util_parse_ts_us(const char *s, int64_t *out_us)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	int64_t frac = 0, offset_s = 0;
+	const char *p = s;
+	if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
+		return ORCH_EINVAL;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return ORCH_EINVAL;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+			return ORCH_EINVAL;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &sec))
+				return ORCH_EINVAL;
+			if (*p == '.' || *p == ',') {
+				p++;
+				int n = 0;
+				int64_t scale = 100000;
+				while (isdigit((unsigned char)*p)) {
+					if (n < 6) {
+						frac += (*p - '0') * scale;
+						scale /= 10;
+					}
+					p++;
+					if (++n > 9)
+						return ORCH_EINVAL;
+				}
+				if (n == 0)
+					return ORCH_EINVAL;
+			}
+		}
+		if (h > 23 || mi > 59 || sec > 60)
+			return ORCH_EINVAL;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+			if (digits(&p, 2, &oh))
+				return ORCH_EINVAL;
+			if (*p == ':')
+				p++;
+			if (*p && digits(&p, 2, &om))
+				return ORCH_EINVAL;
+			if (oh > 23 || om > 59)
+				return ORCH_EINVAL;
+			offset_s = sign * (oh * 3600 + om * 60);
+		}
+	}
+	if (*p)
+		return ORCH_EINVAL;
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+	*out_us = secs * 1000000 + frac;
+	return 0;
+}
+
+int json_util_get_double(const json_t *obj, const char *key, double *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return ORCH_ENOENT;
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return ORCH_EINVAL;
+	const char *s = json_string_value(v);
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == s || *end || errno == ERANGE || !isfinite(d))
+		return ORCH_EINVAL;
+	*out = d;
+	return 0;
+}
+
+int json_util_get_int64(const json_t *obj, const char *key, int64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	double d;
+	int rc = json_util_get_double(obj, key, &d);
+	if (rc != 0)
+		return rc;
+	if (d != floor(d) || d < -9.2e18 || d > 9.2e18)
+		return ORCH_EINVAL;
+	*out = (int64_t)d;
+	return 0;
+}
+
+int json_util_get_bool(const json_t *obj, const char *key, int *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return ORCH_ENOENT;
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	const char *s = json_string_value(v);
+	if (s && (!strcasecmp(s, "true") || !strcmp(s, "1")))
+		*out = 1;
+	else if (s && (!strcasecmp(s, "false") || !strcmp(s, "0")))
+		*out = 0;
+	else
+		return ORCH_EINVAL;
+	return 0;
+}
+
+const char *json_util_get_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}

@@ -1,0 +1,35 @@
+/*
+ * json_util.h - small helpers over jansson shared by every module:
+ * ISO-8601 time formatting and parsing in the original system's formats, and
+ * tolerant field readers that accept a number or a numeric string (the
+ * original's "direct" stream entries carry every field as a string).
+ */
+#ifndef ORCH_JSON_UTIL_H
+#define ORCH_JSON_UTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "2025-12-24T10:15:30.123456" (UTC, no zone, microseconds), the original
+ * EventBus timestamp format. buf must hold at least 27 bytes. */
+void json_util_format_ts_us(int64_t epoch_us, char *buf, size_t len);
+/* "2025-12-24T10:15:30.123Z", for logs and our own fields. buf >= 25 bytes. */
+void json_util_format_ts_ms(int64_t epoch_ms, char *buf, size_t len);
+/* Parses ISO-8601 date-times: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.frac]"
+ * with optional 'Z' or +HH:MM / -HH:MM offset (no zone = UTC; a space may
+ * replace the 'T'). Returns 0 and *out_us, or ORCH_EINVAL. */
+int json_util_parse_ts_us(const char *s, int64_t *out_us);
+
+/* Reads obj[key] as a double: JSON number, or a string holding a finite
+ * number. Returns 0, ORCH_ENOENT (absent or null) or ORCH_EINVAL. */
+int json_util_get_double(const json_t *obj, const char *key, double *out);
+/* Same for an integer (rejects fractions). */
+int json_util_get_int64(const json_t *obj, const char *key, int64_t *out);
+/* Reads a boolean: JSON true/false, or the strings "true"/"false"/"1"/"0"
+ * (case-insensitive). Returns 0, ORCH_ENOENT or ORCH_EINVAL. */
+int json_util_get_bool(const json_t *obj, const char *key, int *out);
+/* Borrowed pointer to a string field, or NULL when absent/not a string. */
+const char *json_util_get_str(const json_t *obj, const char *key);
+
+#endif
