@@ -1,0 +1,172 @@
+/*
+ * harness.c - private redis-server processes and loop helpers for tests and
+ * benchmarks (see harness.h). The server dies with the test process
+ * (PR_SET_PDEATHSIG), so a crashed test never leaves one behind.
+ */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "orch.h"
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static int answers_ping(int port)
+{
+	struct timeval tv = {0, 200000};
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+	int ok = 0;
+	if (c && !c->err) {
+		redisReply *r = redisCommand(c, "PING");
+		ok = r && r->type == REDIS_REPLY_STATUS;
+		if (r)
+			freeReplyObject(r);
+	}
+	if (c)
+		redisFree(c);
+	return ok;
+}
+
+static int spawn(struct harness_redis *r)
+{
+	char port[16], log[300];
+	snprintf(port, sizeof(port), "%d", r->port);
+	snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
+		       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
+		       "--daemonize", "no", "--logfile", log, "--protected-mode", "no", (char *)NULL);
+		_exit(127);
+	}
+	r->pid = pid;
+	for (int i = 0; i < 250; i++) {
+		if (answers_ping(r->port))
+			return 0;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			r->pid = 0;
+			return -1; /* exited: port taken or bad arguments */
+		}
+		usleep(20000);
+	}
+	harness_redis_kill(r, SIGKILL);
+	return -1;
+}
+
+int harness_redis_start(struct harness_redis *r, int aof)
+{
+	memset(r, 0, sizeof(*r));
+	r->aof = aof;
+	snprintf(r->dir, sizeof(r->dir), "/tmp/orch-test-XXXXXX");
+	if (!mkdtemp(r->dir))
+		return -1;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		r->port = free_port();
+		if (r->port > 0 && spawn(r) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int harness_redis_restart(struct harness_redis *r)
+{
+	for (int attempt = 0; attempt < 50; attempt++) {
+		if (spawn(r) == 0)
+			return 0;
+		usleep(100000); /* the old socket may linger a moment */
+	}
+	return -1;
+}
+
+void harness_redis_kill(struct harness_redis *r, int sig)
+{
+	if (r->pid > 0) {
+		kill(r->pid, sig);
+		waitpid(r->pid, NULL, 0);
+		r->pid = 0;
+	}
+}
+
+void harness_redis_stop(struct harness_redis *r)
+{
+	harness_redis_kill(r, SIGTERM);
+	if (r->dir[0]) {
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: could not remove %s\n", r->dir);
+		r->dir[0] = 0;
+	}
+}
+
+redisContext *harness_redis_sync(const struct harness_redis *r)
+{
+	return redisConnect("127.0.0.1", r->port);
+}
+
+void harness_target(const struct harness_redis *r, struct redis_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->addr.host, sizeof(t->addr.host), "127.0.0.1");
+	t->addr.port = r->port;
+	t->connect_timeout_ms = 1000;
+	t->backoff_min_ms = 20;
+	t->backoff_max_ms = 500;
+}
+
+struct until {
+	int (*pred)(void *);
+	void *arg;
+	int met;
+};
+
+static void until_tick(uv_timer_t *t)
+{
+	struct until *u = t->data;
+	if (u->pred(u->arg))
+		u->met = 1;
+}
+
+int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int timeout_ms)
+{
+	struct until u = {pred, arg, pred(arg)};
+	uv_timer_t tick;
+	uv_timer_init(loop, &tick);
+	tick.data = &u;
+	uv_timer_start(&tick, until_tick, 2, 2);
+	uv_update_time(loop);
+	uint64_t end = uv_now(loop) + (uint64_t)timeout_ms;
+	while (!u.met && uv_now(loop) < end)
+		uv_run(loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&tick, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	return u.met ? 0 : ORCH_ETIMEDOUT;
+}

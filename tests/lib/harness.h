@@ -1,0 +1,39 @@
+/*
+ * harness.h - test and benchmark support: a private redis-server on a free
+ * loopback port in a temporary directory, stopped by pid, and a helper to
+ * run a libuv loop until a condition holds or a deadline passes.
+ */
+#ifndef TEST_HARNESS_H
+#define TEST_HARNESS_H
+
+#include <hiredis/hiredis.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "config.h"
+
+struct harness_redis {
+	pid_t pid;
+	int port;
+	char dir[256];
+	int aof;
+};
+
+/* Starts redis-server (appendonly + appendfsync always when aof) on a free
+ * 127.0.0.1 port and waits until it answers PING. Returns 0 or -1. */
+int harness_redis_start(struct harness_redis *r, int aof);
+/* Starts it again on the same port and directory after a kill. */
+int harness_redis_restart(struct harness_redis *r);
+/* Sends sig and reaps the process. */
+void harness_redis_kill(struct harness_redis *r, int sig);
+/* Stops the server (SIGTERM) and removes its directory. */
+void harness_redis_stop(struct harness_redis *r);
+/* A synchronous connection; the caller frees it with redisFree. */
+redisContext *harness_redis_sync(const struct harness_redis *r);
+/* A redis_target for this server with short timeouts and backoff. */
+void harness_target(const struct harness_redis *r, struct redis_target *t);
+/* Runs loop until pred(arg) is true (returns 0) or timeout_ms passed
+ * (returns ORCH_ETIMEDOUT). */
+int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int timeout_ms);
+
+#endif
