@@ -1,0 +1,535 @@
+/*
+ * bus.c - the EventBus's lifecycle and reading (contract in bus.h).
+ *
+ * Each subscription owns one blocking reader connection and walks this
+ * cycle: ensure the group (XGROUP CREATE 0 MKSTREAM) -> take back its own
+ * pending entries (the consumer name is stable, so these are what a crash
+ * or a lost ACK left behind) -> XREADGROUP ">" with a finite BLOCK, asking
+ * only for as many entries as there are free handler slots. A reconnect or
+ * NOGROUP starts the cycle again. A timer reclaims entries idle past
+ * claim_idle_ms in any consumer (XAUTOCLAIM) over the command connection.
+ * Both recovery paths are one Lua script (LUA_CLAIM) that also reads each
+ * entry's delivery count and dead-letters those delivered too often.
+ * What happens to an entry once read is in bus_consume.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus_internal.h"
+#include "log.h"
+#include "metrics.h"
+#include "orch.h"
+
+/* KEYS: stream, dlq. ARGV: group, consumer, mode ("own" | "idle"), cursor,
+ * dlq maxlen, count, min idle ms, max deliveries.
+ * Returns {next cursor, {{id, deliveries, fields}, ...}, dead-lettered, gone}.
+ * "own" lists this consumer's pending entries after the cursor (XPENDING)
+ * and claims them again to itself, which counts a delivery; "idle" is
+ * XAUTOCLAIM over the whole group. Cursor "0-0" back means "done". */
+static const char LUA_CLAIM[] = LUA_DLQ_FN
+	"local maxd = tonumber(ARGV[8])\n"
+	"local out, dead, gone, nextc = {}, 0, 0, '0-0'\n"
+	"local entries, counts = {}, {}\n"
+	"if ARGV[3] == 'own' then\n"
+	"  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[4], '+', ARGV[6], ARGV[2])\n"
+	"  if #p == 0 then return {'0-0', {}, 0, 0} end\n"
+	"  local ids = {}\n"
+	"  for i, e in ipairs(p) do ids[i] = e[1]; counts[e[1]] = e[4] + 1 end\n"
+	"  if #p >= tonumber(ARGV[6]) then nextc = '(' .. p[#p][1] end\n"
+	"  entries = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(ids))\n"
+	"  gone = #ids - #entries\n"
+	"else\n"
+	"  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[7], ARGV[4], 'COUNT', ARGV[6])\n"
+	"  nextc, entries, gone = r[1], r[2], #(r[3] or {})\n"
+	"  for _, e in ipairs(entries) do\n"
+	"    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
+	"    counts[e[1]] = (p[1] and p[1][4]) or 1\n"
+	"  end\n"
+	"end\n"
+	"for _, e in ipairs(entries) do\n"
+	"  local n = counts[e[1]]\n"
+	"  if n > maxd then\n"
+	"    dlq(e[1], e[2], 'delivered ' .. n .. ' times without being acknowledged', n)\n"
+	"    dead = dead + 1\n"
+	"  else out[#out + 1] = {e[1], n, e[2]} end\n"
+	"end\n"
+	"return {nextc, out, dead, gone}\n";
+
+void bus_config_defaults(struct bus_config *cfg)
+{
+	*cfg = (struct bus_config){.prefix = "quantum", .maxlen = 10000, .block_ms = 2000, .batch = 100,
+				   .max_inflight = 256, .max_deliveries = 5, .claim_idle_ms = 30000,
+				   .claim_interval_ms = 5000, .dedupe_window = 65536, .outbox_max = 100000,
+				   .publish_window = 1000, .dlq_maxlen = 100000};
+}
+
+int bus_stream_key(const struct bus *b, const char *event_type, char *buf, size_t len)
+{
+	if (!event_type || !event_type[0])
+		return ORCH_EINVAL;
+	int n = snprintf(buf, len, "%s:stream:%s", b->prefix, event_type);
+	return n < 0 || (size_t)n >= len ? ORCH_EINVAL : 0;
+}
+
+int bus_is_connected(const struct bus *b)
+{
+	return redis_conn_is_connected(b->cmd);
+}
+
+static int sub_free_slots(const struct sub *s)
+{
+	int free_slots = s->b->cfg.max_inflight - s->inflight;
+	return free_slots < s->b->cfg.batch ? free_slots : s->b->cfg.batch;
+}
+
+static void sub_retry_cb(uv_timer_t *t)
+{
+	bus__read(t->data);
+}
+
+/* Waits a second before the next attempt after an unexpected error. */
+static void sub_retry_later(struct sub *s, const char *what, const redisReply *r)
+{
+	log_warn("bus: %s on %s failed: %s", what, s->stream, r ? r->str : "no reply");
+	uv_timer_start(&s->retry_timer, sub_retry_cb, 1000, 0);
+}
+
+/* Dispatches the {{id, deliveries, fields}, ...} part of a LUA_CLAIM reply. */
+static void sub_dispatch_claimed(struct sub *s, const redisReply *r)
+{
+	const redisReply *list = r->element[1];
+	for (size_t i = 0; i < list->elements; i++) {
+		const redisReply *e = list->element[i];
+		if (e->type == REDIS_REPLY_ARRAY && e->elements == 3 && e->element[1]->type == REDIS_REPLY_INTEGER)
+			bus__dispatch(s, e->element[0], e->element[2], (unsigned)e->element[1]->integer);
+	}
+	if (r->element[2]->integer > 0 || r->element[3]->integer > 0)
+		log_warn("bus: %s: %lld entries dead-lettered after too many deliveries, %lld pending entries "
+			 "were trimmed from the stream before being processed",
+			 s->stream, r->element[2]->integer, r->element[3]->integer);
+}
+
+static int claim_reply_ok(const redisReply *r)
+{
+	return r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+	       r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_ARRAY &&
+	       r->element[2]->type == REDIS_REPLY_INTEGER && r->element[3]->type == REDIS_REPLY_INTEGER;
+}
+
+static void read_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct sub *s = priv;
+	(void)c;
+	s->reading = 0;
+	if (!r || s->phase == PH_STOPPED || s->phase == PH_DOWN)
+		return; /* the state callback restarts the cycle */
+	if (redis_reply_is_error(r, "NOGROUP") || redis_reply_is_error(r, "UNBLOCKED")) {
+		log_warn("bus: group %s vanished (stream deleted or Redis restarted empty); creating it again",
+			 s->group);
+		s->phase = PH_GROUP;
+	} else if (r->type == REDIS_REPLY_ERROR) {
+		sub_retry_later(s, "XREADGROUP", r);
+		return;
+	} else if (r->type == REDIS_REPLY_ARRAY) {
+		s->reading = 1; /* no nested reads while the batch is dispatched */
+		for (size_t i = 0; i < r->elements; i++) {
+			const redisReply *st = r->element[i];
+			if (st->type != REDIS_REPLY_ARRAY || st->elements != 2 ||
+			    st->element[1]->type != REDIS_REPLY_ARRAY)
+				continue;
+			const redisReply *entries = st->element[1];
+			for (size_t j = 0; j < entries->elements; j++) {
+				const redisReply *e = entries->element[j];
+				if (e->type == REDIS_REPLY_ARRAY && e->elements == 2)
+					bus__dispatch(s, e->element[0], e->element[1], 1);
+			}
+		}
+		s->reading = 0;
+		bus__flush_acks(s);
+	}
+	bus__read(s);
+}
+
+static void own_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct sub *s = priv;
+	(void)c;
+	s->reading = 0;
+	if (!r || s->phase != PH_OWN)
+		return;
+	if (redis_reply_is_error(r, "NOGROUP")) {
+		s->phase = PH_GROUP;
+	} else if (!claim_reply_ok(r)) {
+		sub_retry_later(s, "pending-entry recovery", r);
+		return;
+	} else {
+		s->reading = 1;
+		sub_dispatch_claimed(s, r);
+		s->reading = 0;
+		bus__flush_acks(s);
+		snprintf(s->own_cursor, sizeof(s->own_cursor), "%s", r->element[0]->str);
+		if (strcmp(s->own_cursor, "0-0") == 0)
+			s->phase = PH_NEW;
+	}
+	bus__read(s);
+}
+
+static void group_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct sub *s = priv;
+	(void)c;
+	s->reading = 0;
+	if (!r || s->phase != PH_GROUP)
+		return;
+	if (r->type == REDIS_REPLY_ERROR && !redis_reply_is_error(r, "BUSYGROUP")) {
+		sub_retry_later(s, "XGROUP CREATE", r);
+		return;
+	}
+	s->phase = PH_OWN;
+	snprintf(s->own_cursor, sizeof(s->own_cursor), "-");
+	bus__read(s);
+}
+
+void bus__read(struct sub *s)
+{
+	struct bus *b = s->b;
+	if (s->reading || b->stopping || s->phase == PH_DOWN || s->phase == PH_STOPPED ||
+	    !redis_conn_is_connected(s->reader))
+		return;
+	int slots = sub_free_slots(s);
+	if (slots <= 0)
+		return; /* bus_delivery_done() calls back when a slot frees */
+	char count[16], block[16], maxd[16], dml[24];
+	snprintf(count, sizeof(count), "%d", slots);
+	snprintf(block, sizeof(block), "%d", b->cfg.block_ms);
+	int rc;
+	if (s->phase == PH_GROUP) {
+		const char *argv[] = {"XGROUP", "CREATE", s->stream, s->group, "0", "MKSTREAM"};
+		rc = redis_conn_command(s->reader, group_reply, s, 6, argv, NULL);
+	} else if (s->phase == PH_OWN) {
+		snprintf(maxd, sizeof(maxd), "%d", b->cfg.max_deliveries);
+		snprintf(dml, sizeof(dml), "%ld", b->cfg.dlq_maxlen);
+		const char *argv[] = {s->stream, s->dlq, s->group, b->consumer, "own", s->own_cursor,
+				      dml, count, "0", maxd};
+		rc = redis_conn_eval(s->reader, own_reply, s, LUA_CLAIM, 2, 10, argv, NULL);
+	} else {
+		const char *argv[] = {"XREADGROUP", "GROUP", s->group, b->consumer, "COUNT", count,
+				      "BLOCK", block, "STREAMS", s->stream, ">"};
+		rc = redis_conn_command(s->reader, read_reply, s, 11, argv, NULL);
+	}
+	if (rc == 0)
+		s->reading = 1;
+}
+
+/* ---- reclaiming entries other consumers (or failed handlers) left ---- */
+
+static void idle_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct sub *s = priv;
+	(void)c;
+	s->claiming = 0;
+	if (!r || s->phase == PH_STOPPED)
+		return;
+	if (!claim_reply_ok(r)) {
+		if (!redis_reply_is_error(r, "NOGROUP"))
+			log_warn("bus: reclaim on %s failed: %s", s->stream, r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+		return;
+	}
+	sub_dispatch_claimed(s, r);
+	bus__flush_acks(s);
+	snprintf(s->idle_cursor, sizeof(s->idle_cursor), "%s", r->element[0]->str);
+}
+
+static void claim_timer_cb(uv_timer_t *t)
+{
+	struct sub *s = t->data;
+	struct bus *b = s->b;
+	if (s->claiming || b->stopping || s->phase != PH_NEW || sub_free_slots(s) <= 0)
+		return;
+	char count[16], idle[16], maxd[16], dml[24];
+	snprintf(count, sizeof(count), "%d", sub_free_slots(s));
+	snprintf(idle, sizeof(idle), "%d", b->cfg.claim_idle_ms);
+	snprintf(maxd, sizeof(maxd), "%d", b->cfg.max_deliveries);
+	snprintf(dml, sizeof(dml), "%ld", b->cfg.dlq_maxlen);
+	const char *argv[] = {s->stream, s->dlq, s->group, b->consumer, "idle", s->idle_cursor,
+			      dml, count, idle, maxd};
+	if (redis_conn_eval(b->cmd, idle_reply, s, LUA_CLAIM, 2, 10, argv, NULL) == 0)
+		s->claiming = 1;
+}
+
+/* ---- lifecycle ---- */
+
+static void reader_state(struct redis_conn *c, int connected, void *data)
+{
+	struct sub *s = data;
+	(void)c;
+	if (s->phase == PH_STOPPED)
+		return;
+	s->reading = 0;
+	s->phase = connected ? PH_GROUP : PH_DOWN;
+	if (connected)
+		bus__read(s);
+}
+
+static void cmd_state(struct redis_conn *c, int connected, void *data)
+{
+	struct bus *b = data;
+	(void)c;
+	for (struct sub *s = b->subs; s; s = s->next)
+		s->claiming = 0;
+	bus_pub_on_state(b, connected);
+	bus__check_stopped(b);
+}
+
+/* Frees the bus once libuv has closed every timer it owns. */
+static void bus_handle_released(struct bus *b)
+{
+	if (--b->handles_open > 0)
+		return;
+	while (b->subs) {
+		struct sub *s = b->subs;
+		b->subs = s->next;
+		bus__dedupe_free(&s->seen);
+		free(s->acks);
+		free(s->type);
+		free(s);
+	}
+	free(b);
+}
+
+static void bus_handle_closed(uv_handle_t *h)
+{
+	bus_handle_released(h->data);
+}
+
+static void sub_handle_closed(uv_handle_t *h)
+{
+	struct sub *s = h->data;
+	bus_handle_released(s->b);
+}
+
+int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
+	    const struct redis_target *target)
+{
+	if (!cfg->service || !cfg->service[0] || !cfg->instance || !cfg->instance[0])
+		return ORCH_EINVAL;
+	struct bus *b = calloc(1, sizeof(*b));
+	if (!b)
+		return ORCH_ENOMEM;
+	b->loop = loop;
+	bus_config_defaults(&b->cfg);
+	struct bus_config d = b->cfg;
+	b->cfg = *cfg;
+#define BUS_DEFAULT(f) if (b->cfg.f <= 0) b->cfg.f = d.f
+	BUS_DEFAULT(maxlen);
+	BUS_DEFAULT(block_ms);
+	BUS_DEFAULT(batch);
+	BUS_DEFAULT(max_inflight);
+	BUS_DEFAULT(max_deliveries);
+	BUS_DEFAULT(claim_idle_ms);
+	BUS_DEFAULT(claim_interval_ms);
+	BUS_DEFAULT(dedupe_window);
+	BUS_DEFAULT(outbox_max);
+	BUS_DEFAULT(publish_window);
+	BUS_DEFAULT(dlq_maxlen);
+#undef BUS_DEFAULT
+	snprintf(b->prefix, sizeof(b->prefix), "%s", cfg->prefix && cfg->prefix[0] ? cfg->prefix : "quantum");
+	snprintf(b->service, sizeof(b->service), "%s", cfg->service);
+	snprintf(b->instance, sizeof(b->instance), "%s", cfg->instance);
+	snprintf(b->consumer, sizeof(b->consumer), "%s_%s", cfg->service, cfg->instance);
+	b->cfg.prefix = b->prefix;
+	b->cfg.service = b->service;
+	b->cfg.instance = b->instance;
+	b->target = *target;
+	char name[sizeof(b->consumer) + 8];
+	snprintf(name, sizeof(name), "%s-bus", b->consumer);
+	struct redis_conn_opts o = {.name = name, .on_state = cmd_state, .data = b};
+	int rc = redis_conn_new(&b->cmd, loop, target, &o);
+	if (rc == 0)
+		rc = bus_pub_init(b);
+	if (rc != 0) {
+		if (b->cmd)
+			redis_conn_close(b->cmd);
+		free(b);
+		return rc;
+	}
+	uv_timer_init(loop, &b->ack_timer);
+	uv_timer_init(loop, &b->stop_timer);
+	b->ack_timer.data = b->stop_timer.data = b;
+	b->handles_open = 2;
+	*out = b;
+	return 0;
+}
+
+int bus_set_maxlen(struct bus *b, const char *event_type, long maxlen)
+{
+	if (maxlen <= 0 || !event_type || !event_type[0])
+		return ORCH_EINVAL;
+	struct bus_maxlen *m = calloc(1, sizeof(*m));
+	if (!m || !(m->event_type = strdup(event_type))) {
+		free(m);
+		return ORCH_ENOMEM;
+	}
+	m->maxlen = maxlen;
+	m->next = b->maxlens;
+	b->maxlens = m;
+	return 0;
+}
+
+int bus_subscribe(struct bus *b, const char *event_type, bus_handler_fn fn, void *data)
+{
+	if (b->started || !fn)
+		return ORCH_EINVAL;
+	struct sub *s = calloc(1, sizeof(*s));
+	if (!s)
+		return ORCH_ENOMEM;
+	s->b = b;
+	s->fn = fn;
+	s->data = data;
+	s->type = strdup(event_type);
+	int rc = s->type ? bus_stream_key(b, event_type, s->stream, sizeof(s->stream)) : ORCH_ENOMEM;
+	if (rc == 0)
+		rc = bus__dedupe_init(&s->seen, (size_t)b->cfg.dedupe_window);
+	if (rc != 0) {
+		bus__dedupe_free(&s->seen);
+		free(s->type);
+		free(s);
+		return rc;
+	}
+	snprintf(s->group, sizeof(s->group), "%s:group:%s:%s", b->prefix, b->service, event_type);
+	snprintf(s->dlq, sizeof(s->dlq), "%s:dlq:%s", b->prefix, event_type);
+	snprintf(s->idle_cursor, sizeof(s->idle_cursor), "0-0");
+	char labels[300];
+	snprintf(labels, sizeof(labels), "event_type=\"%s\"", event_type);
+	s->m_handled = metrics_counter("orch_bus_handled_total", labels, "Events handled and acknowledged");
+	s->m_failed = metrics_counter("orch_bus_handler_failures_total", labels, "Handler failures (entry left pending)");
+	s->m_dlq = metrics_counter("orch_bus_dead_lettered_total", labels, "Entries moved to the dead-letter stream");
+	s->m_dupes = metrics_counter("orch_bus_duplicates_total", labels, "Redelivered duplicates acknowledged without handling");
+	s->m_malformed = metrics_counter("orch_bus_malformed_total", labels, "Entries that could not be decoded");
+	s->m_inflight = metrics_gauge("orch_bus_inflight", labels, "Deliveries being handled");
+	static const double lat[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 30};
+	s->m_lat = metrics_histogram("orch_bus_event_age_seconds", labels,
+				     "Event age (decision clock minus event timestamp) when handled", lat, 10);
+	s->next = b->subs;
+	b->subs = s;
+	return 0;
+}
+
+int bus_start(struct bus *b)
+{
+	if (b->started)
+		return ORCH_EINVAL;
+	b->started = 1;
+	for (struct sub *s = b->subs; s; s = s->next) {
+		char name[512];
+		snprintf(name, sizeof(name), "%.200s-read-%.200s", b->consumer, s->type);
+		struct redis_conn_opts o = {.name = name, .stall_timeout_ms = b->cfg.block_ms + 5000,
+					    .on_state = reader_state, .data = s};
+		int rc = redis_conn_new(&s->reader, b->loop, &b->target, &o);
+		if (rc != 0)
+			return rc;
+		uv_timer_init(b->loop, &s->claim_timer);
+		uv_timer_init(b->loop, &s->retry_timer);
+		s->claim_timer.data = s->retry_timer.data = s;
+		b->handles_open += 2;
+		uv_timer_start(&s->claim_timer, claim_timer_cb, b->cfg.claim_interval_ms, b->cfg.claim_interval_ms);
+		redis_conn_start(s->reader);
+	}
+	return redis_conn_start(b->cmd);
+}
+
+static int bus_busy(const struct bus *b)
+{
+	for (const struct sub *s = b->subs; s; s = s->next)
+		if (s->inflight > 0 || s->n_acks > 0)
+			return 1;
+	/* unpublished events keep the stop waiting, connected or not: the
+	 * deadline bounds the wait and bus_close() saves what is left */
+	if (b->pub.queued > 0)
+		return 1;
+	return redis_conn_is_connected(b->cmd) && b->cmd_inflight > 0;
+}
+
+static void bus_finish_stop(struct bus *b)
+{
+	void (*done)(void *) = b->stop_done;
+	b->stop_done = NULL;
+	uv_timer_stop(&b->stop_timer);
+	if (done)
+		done(b->stop_data);
+}
+
+static void stop_timer_cb(uv_timer_t *t)
+{
+	struct bus *b = t->data;
+	int inflight = 0;
+	for (struct sub *s = b->subs; s; s = s->next)
+		inflight += s->inflight;
+	log_warn("bus: stop deadline reached with %d handlers running, %zu events unpublished and %d "
+		 "acknowledgements unanswered", inflight, b->pub.queued, b->cmd_inflight);
+	bus_finish_stop(b);
+}
+
+void bus__check_stopped(struct bus *b)
+{
+	if (b->stopping && b->stop_done && !bus_busy(b))
+		bus_finish_stop(b);
+}
+
+void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *data)
+{
+	b->stopping = 1;
+	b->stop_done = done;
+	b->stop_data = data;
+	for (struct sub *s = b->subs; s; s = s->next) {
+		/* Entries a pending read may still return stay in our PEL and come
+		 * back on the next start (or to another consumer after claim_idle). */
+		s->phase = PH_STOPPED;
+		uv_timer_stop(&s->claim_timer);
+		uv_timer_stop(&s->retry_timer);
+		if (s->reader && !s->reader_closed) {
+			redis_conn_close(s->reader);
+			s->reader_closed = 1;
+		}
+		bus__flush_acks(s);
+	}
+	uv_timer_start(&b->stop_timer, stop_timer_cb, timeout_ms > 0 ? timeout_ms : 1, 0);
+	bus__check_stopped(b);
+}
+
+void bus_close(struct bus *b)
+{
+	if (!b || b->closing)
+		return;
+	b->closing = 1;
+	b->stopping = 1;
+	b->stop_done = NULL;
+	for (struct sub *s = b->subs; s; s = s->next) {
+		s->phase = PH_STOPPED;
+		if (s->reader && !s->reader_closed)
+			redis_conn_close(s->reader);
+		s->reader_closed = 1;
+		/* Unfinished deliveries stay pending in Redis and come back. */
+		while (s->live)
+			bus_delivery_done(s->live, ORCH_ECLOSED);
+		for (int i = 0; i < s->n_acks; i++)
+			free(s->acks[i]);
+		s->n_acks = 0;
+	}
+	bus_pub_close(b);
+	redis_conn_close(b->cmd);
+	while (b->maxlens) {
+		struct bus_maxlen *m = b->maxlens;
+		b->maxlens = m->next;
+		free(m->event_type);
+		free(m);
+	}
+	for (struct sub *s = b->subs; s; s = s->next) {
+		if (s->reader) {
+			uv_close((uv_handle_t *)&s->claim_timer, sub_handle_closed);
+			uv_close((uv_handle_t *)&s->retry_timer, sub_handle_closed);
+		}
+	}
+	uv_close((uv_handle_t *)&b->ack_timer, bus_handle_closed);
+	uv_close((uv_handle_t *)&b->stop_timer, bus_handle_closed);
+}

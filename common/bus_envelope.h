@@ -1,0 +1,79 @@
+/*
+ * bus_envelope.h - the EventBus entry format, pure (no I/O).
+ *
+ * Encodes and decodes Redis stream entries exactly as the original system's
+ * EventBus v2 writes them: fields event_type, payload (JSON text), trace_id,
+ * correlation_id, timestamp ("2025-12-24T10:15:30.123456", UTC, no zone),
+ * source; we add event_id (UUIDv7) and traceparent (W3C), which the
+ * original's consumers ignore. Entries without a `payload` field ("direct"
+ * format, e.g. the original trade.closed producer) decode into a payload
+ * object holding every field as a string.
+ */
+#ifndef ORCH_BUS_ENVELOPE_H
+#define ORCH_BUS_ENVELOPE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BUS_ENVELOPE_NFIELDS 8 /* field/value pairs written by encode */
+
+/* A decoded event. All strings are owned by the event. */
+struct bus_event {
+	char *event_type;
+	char *event_id;       /* ours, or "<stream>:<entry id>" when absent */
+	char *stream_id;      /* Redis entry id, e.g. "1700000000000-0" */
+	json_t *payload;      /* object; owned (one reference) */
+	char *trace_id;       /* "" when none */
+	char *correlation_id; /* "" when none */
+	char *timestamp;      /* as written by the producer, "" when none */
+	char *source;         /* "" when none */
+	char *traceparent;    /* "" when none */
+	int64_t time_us;      /* parsed timestamp, or the entry id's ms * 1000 */
+	int direct;           /* 1 if decoded from the flat "direct" format */
+	unsigned deliveries;  /* times Redis delivered it (1 on first read) */
+};
+
+/* Metadata for publishing; every pointer may be NULL. */
+struct bus_publish_meta {
+	const char *trace_id;
+	const char *correlation_id;
+	const char *traceparent; /* generated when NULL */
+	const char *event_id;    /* generated (UUIDv7) when NULL */
+	int64_t time_us;         /* 0 = now (clock_now_ms) */
+};
+
+/* An encoded entry: field/value pairs ready for XADD. One malloc'd block;
+ * free with bus_envelope_free_entry(). */
+struct bus_entry {
+	int nfields;                              /* pairs */
+	const char *argv[2 * BUS_ENVELOPE_NFIELDS];
+	size_t lens[2 * BUS_ENVELOPE_NFIELDS];
+	char event_id[37];
+	char *buf;                                /* backing store */
+};
+
+/* Encodes `payload` (a JSON object, borrowed) for `event_type` from `source`.
+ * Returns 0, ORCH_EINVAL (payload not an object, empty type) or ORCH_ENOMEM. */
+int bus_envelope_encode(struct bus_entry *out, const char *event_type, const char *source,
+			const json_t *payload, const struct bus_publish_meta *meta);
+void bus_envelope_free_entry(struct bus_entry *e);
+
+/* Decodes an entry given as parallel arrays of field names and values
+ * (binary-safe lengths). stream_key is used for the fallback event_id and
+ * for event_type when the entry has none. Returns 0, ORCH_EMALFORMED with a
+ * reason in `why` (e.g. "payload is not a JSON object"), or ORCH_ENOMEM.
+ * On success *out is filled and must be released with bus_event_clear(). */
+int bus_envelope_decode(struct bus_event *out, const char *stream_type, const char *stream_id,
+			size_t nfields, const char *const *names, const size_t *name_lens,
+			const char *const *values, const size_t *value_lens, char *why, size_t whylen);
+void bus_event_clear(struct bus_event *ev);
+
+/* Writes a UUIDv7 ("xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx") for epoch_ms into
+ * buf (>= 37 bytes). Thread-safe; unique within a process even for the same
+ * millisecond (monotonic counter in the random bits). */
+void bus_uuid7(int64_t epoch_ms, char *buf);
+/* Writes a fresh W3C traceparent "00-<32 hex>-<16 hex>-01" (>= 56 bytes). */
+void bus_traceparent_new(char *buf);
+
+#endif

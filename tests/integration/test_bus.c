@@ -1,0 +1,383 @@
+/*
+ * test_bus.c - the EventBus against a real redis-server: at-least-once
+ * delivery across a consumer killed with SIGKILL mid-batch, own-pending
+ * recovery on restart, poison events and malformed entries reaching the
+ * DLQ, duplicates handled once, NOGROUP recovery, and a Redis restart (AOF)
+ * under a running publisher losing nothing.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "bus_peer.h"
+#include "harness.h"
+#include "orch.h"
+
+static struct harness_redis srv;
+static struct redis_target target;
+
+static void setup(void)
+{
+	ck_assert_int_eq(harness_redis_start(&srv, 1), 0);
+	harness_target(&srv, &target);
+}
+
+static void teardown(void)
+{
+	harness_redis_stop(&srv);
+}
+
+static long long redis_int(const char *fmt, ...)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	long long v = -1;
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		v = r->integer;
+	else if (r && r->type == REDIS_REPLY_STRING)
+		v = atoll(r->str);
+	else if (r && r->type == REDIS_REPLY_ARRAY)
+		v = (long long)r->elements;
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return v;
+}
+
+static void cfg_for(struct bus_config *cfg, const char *service, const char *instance)
+{
+	bus_config_defaults(cfg);
+	cfg->prefix = "t";
+	cfg->service = service;
+	cfg->instance = instance;
+	cfg->block_ms = 200;
+}
+
+/* Publishes n events of `type` through a bus of its own; returns once Redis
+ * stored all of them. */
+static void publish_n(const char *type, int n, const char *extra_key)
+{
+	struct bus_config cfg;
+	cfg_for(&cfg, "producer", "p1");
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, NULL, "unused"), 0);
+	for (int i = 0; i < n; i++) {
+		json_t *pl = json_pack("{s:i, s:s}", "seq", i, "symbol", "BTCUSDT");
+		if (extra_key)
+			json_object_set_new(pl, extra_key, json_true());
+		ck_assert_int_eq(bus_publish(p.bus, type, pl, NULL, NULL, NULL, NULL), 0);
+		json_decref(pl);
+	}
+	bus_peer_close(&p);
+	char key[128];
+	snprintf(key, sizeof(key), "t:stream:%s", type);
+	ck_assert_int_eq(redis_int("XLEN %s", key), n);
+}
+
+struct effect_goal {
+	const char *ns;
+	long long want;
+};
+
+static int effects_reached(void *arg)
+{
+	struct effect_goal *g = arg;
+	return redis_int("SCARD %s:effect", g->ns) >= g->want &&
+	       redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10") == 0;
+}
+
+/* Sum of handler calls over all event ids. */
+static long long total_calls(const char *ns)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	redisReply *r = redisCommand(c, "HVALS %s:calls", ns);
+	long long sum = 0;
+	for (size_t i = 0; r && i < r->elements; i++)
+		sum += atoll(r->element[i]->str);
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return sum;
+}
+
+START_TEST(test_bus_second_consumer_finishes_after_first_killed_mid_batch)
+{
+	const int n = 2000;
+	publish_n("orders", n, NULL);
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "a");
+	cfg.claim_idle_ms = 400;
+	cfg.claim_interval_ms = 100;
+	cfg.max_inflight = 64;
+	pid_t a = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k1", 2);
+	ck_assert_int_gt(a, 0);
+	for (int i = 0; i < 2000 && redis_int("SCARD k1:effect") < n / 4; i++)
+		usleep(5000);
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+	long long done_by_a = redis_int("SCARD k1:effect");
+	ck_assert_int_gt(done_by_a, 0);
+	ck_assert_int_lt(done_by_a, n);
+	ck_assert_int_gt(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 1000"), 0);
+
+	struct bus_peer b;
+	cfg.instance = "b";
+	ck_assert_int_eq(bus_peer_init(&b, &cfg, &target, srv.port, "orders", "k1"), 0);
+	struct effect_goal g = {"k1", n};
+	bus_peer_run(&b, 20000, effects_reached, &g);
+	bus_peer_close(&b);
+	ck_assert_int_eq(redis_int("SCARD k1:effect"), n);
+	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
+	/* redeliveries are limited to what a was holding when it died */
+	long long calls = total_calls("k1");
+	ck_assert_int_ge(calls, n);
+	ck_assert_int_le(calls - n, cfg.max_inflight + cfg.batch);
+	ck_assert_int_eq(redis_int("XLEN t:dlq:orders"), 0);
+}
+END_TEST
+
+START_TEST(test_bus_restarted_instance_resumes_its_own_pending_entries)
+{
+	const int n = 500;
+	publish_n("orders", n, NULL);
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "same");
+	cfg.claim_idle_ms = 600000; /* only the own-pending pass can recover */
+	cfg.max_inflight = 50;
+	pid_t a = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k2", 5);
+	for (int i = 0; i < 2000 && redis_int("SCARD k2:effect") < 20; i++)
+		usleep(5000);
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+	ck_assert_int_gt(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 1000"), 0);
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k2"), 0);
+	struct effect_goal g = {"k2", n};
+	bus_peer_run(&p, 20000, effects_reached, &g);
+	bus_peer_close(&p);
+	ck_assert_int_eq(redis_int("SCARD k2:effect"), n);
+	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
+}
+END_TEST
+
+static int dlq_has(void *arg)
+{
+	return redis_int("XLEN t:dlq:orders") >= *(long long *)arg;
+}
+
+START_TEST(test_bus_poison_event_reaches_dlq_after_max_deliveries)
+{
+	publish_n("orders", 1, "poison");
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "a");
+	cfg.max_deliveries = 3;
+	cfg.claim_idle_ms = 100;
+	cfg.claim_interval_ms = 50;
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k3"), 0);
+	p.fail_poison = 1;
+	long long one = 1;
+	bus_peer_run(&p, 10000, dlq_has, &one);
+	long poison_calls = p.poison_calls;
+	bus_peer_close(&p);
+	ck_assert_int_eq(poison_calls, 3);
+	ck_assert_int_eq(redis_int("XLEN t:dlq:orders"), 1);
+	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
+	redisContext *c = harness_redis_sync(&srv);
+	redisReply *r = redisCommand(c, "XRANGE t:dlq:orders - +");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->elements, 1);
+	redisReply *f = r->element[0]->element[1];
+	int seen_reason = 0, seen_stream = 0, seen_deliveries = 0, seen_payload = 0;
+	for (size_t i = 0; i + 1 < f->elements; i += 2) {
+		const char *k = f->element[i]->str, *v = f->element[i + 1]->str;
+		if (!strcmp(k, "dlq_reason"))
+			seen_reason = strstr(v, "poison event") != NULL;
+		if (!strcmp(k, "dlq_source_stream"))
+			seen_stream = !strcmp(v, "t:stream:orders");
+		if (!strcmp(k, "dlq_deliveries"))
+			seen_deliveries = !strcmp(v, "3");
+		if (!strcmp(k, "payload"))
+			seen_payload = strstr(v, "\"poison\": true") || strstr(v, "\"poison\":true");
+	}
+	ck_assert(seen_reason && seen_stream && seen_deliveries && seen_payload);
+	freeReplyObject(r);
+	redisFree(c);
+}
+END_TEST
+
+START_TEST(test_bus_malformed_entry_is_dead_lettered_at_once)
+{
+	ck_assert_int_gt(redis_int("XADD t:stream:orders * event_type orders payload {not-json source x"), 0);
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "a");
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k4"), 0);
+	long long one = 1;
+	bus_peer_run(&p, 10000, dlq_has, &one);
+	long handled = p.handled;
+	bus_peer_close(&p);
+	ck_assert_int_eq(handled, 0);
+	ck_assert_int_eq(redis_int("XLEN t:dlq:orders"), 1);
+	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
+}
+END_TEST
+
+static int calls_at_least(void *arg)
+{
+	return total_calls("k5") >= *(long long *)arg &&
+	       redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10") == 0;
+}
+
+START_TEST(test_bus_duplicate_event_id_is_handled_once)
+{
+	struct bus_config cfg;
+	cfg_for(&cfg, "producer", "p1");
+	struct bus_peer pub;
+	ck_assert_int_eq(bus_peer_init(&pub, &cfg, &target, srv.port, NULL, "unused"), 0);
+	json_t *pl = json_pack("{s:i}", "seq", 1);
+	struct bus_publish_meta meta = {.event_id = "0190a0b0-0000-7000-8000-000000000001"};
+	ck_assert_int_eq(bus_publish(pub.bus, "orders", pl, &meta, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(bus_publish(pub.bus, "orders", pl, &meta, NULL, NULL, NULL), 0);
+	meta.event_id = "0190a0b0-0000-7000-8000-000000000002";
+	ck_assert_int_eq(bus_publish(pub.bus, "orders", pl, &meta, NULL, NULL, NULL), 0);
+	json_decref(pl);
+	bus_peer_close(&pub);
+	ck_assert_int_eq(redis_int("XLEN t:stream:orders"), 3);
+
+	cfg_for(&cfg, "svc", "a");
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k5"), 0);
+	long long two = 2;
+	bus_peer_run(&p, 10000, calls_at_least, &two);
+	bus_peer_run(&p, 300, NULL, NULL);
+	bus_peer_close(&p);
+	ck_assert_int_eq(total_calls("k5"), 2);
+	ck_assert_int_eq(redis_int("HGET k5:calls 0190a0b0-0000-7000-8000-000000000001"), 1);
+	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
+}
+END_TEST
+
+static int effect_count(void *arg)
+{
+	struct effect_goal *g = arg;
+	return redis_int("SCARD %s:effect", g->ns) >= g->want;
+}
+
+START_TEST(test_bus_recreates_group_after_stream_deleted)
+{
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "a");
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k6"), 0);
+	bus_peer_run(&p, 500, NULL, NULL);
+	ck_assert_int_eq(redis_int("DEL t:stream:orders"), 1);
+	redis_int("XADD t:stream:orders * event_type orders payload {\"a\":1} event_id e-after-del");
+	struct effect_goal g = {"k6", 1};
+	bus_peer_run(&p, 10000, effect_count, &g);
+	bus_peer_close(&p);
+	ck_assert_int_eq(redis_int("SISMEMBER k6:effect e-after-del"), 1);
+}
+END_TEST
+
+struct restart_ctx {
+	struct bus_peer *pub;
+	int sent, total, confirmed;
+	int restarted;
+};
+
+static void confirmed_cb(int status, const char *id, void *data)
+{
+	struct restart_ctx *rc = data;
+	(void)id;
+	if (status == 0)
+		rc->confirmed++;
+}
+
+static void publish_tick(uv_timer_t *t)
+{
+	struct restart_ctx *rc = t->data;
+	for (int i = 0; i < 20 && rc->sent < rc->total; i++, rc->sent++) {
+		json_t *pl = json_pack("{s:i}", "seq", rc->sent);
+		ck_assert_int_eq(bus_publish(rc->pub->bus, "orders", pl, NULL, confirmed_cb, rc, NULL), 0);
+		json_decref(pl);
+	}
+	if (!rc->restarted && rc->sent >= rc->total / 2) {
+		rc->restarted = 1;
+		harness_redis_kill(&srv, SIGKILL);
+		ck_assert_int_eq(harness_redis_restart(&srv), 0);
+	}
+}
+
+static int all_confirmed(void *arg)
+{
+	struct restart_ctx *rc = arg;
+	return rc->confirmed >= rc->total;
+}
+
+START_TEST(test_bus_redis_restart_under_publisher_loses_nothing)
+{
+	const int n = 3000;
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "a");
+	cfg.claim_idle_ms = 500; /* handlers that failed during the outage retry soon */
+	cfg.claim_interval_ms = 100;
+	pid_t consumer = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k7", 0);
+	usleep(300000);
+	cfg_for(&cfg, "producer", "p1");
+	struct bus_peer pub;
+	ck_assert_int_eq(bus_peer_init(&pub, &cfg, &target, srv.port, NULL, "unused"), 0);
+	struct restart_ctx rc = {.pub = &pub, .total = n};
+	uv_timer_t t;
+	uv_timer_init(&pub.loop, &t);
+	t.data = &rc;
+	uv_timer_start(&t, publish_tick, 1, 1);
+	bus_peer_run(&pub, 30000, all_confirmed, &rc);
+	uv_close((uv_handle_t *)&t, NULL);
+	bus_peer_close(&pub);
+	ck_assert_int_eq(rc.restarted, 1);
+	ck_assert_int_eq(rc.confirmed, n);
+	/* the consumer process reconnects by itself and drains the stream */
+	for (int i = 0; i < 3000 && redis_int("SCARD k7:effect") < n; i++)
+		usleep(5000);
+	kill(consumer, SIGKILL);
+	waitpid(consumer, NULL, 0);
+	ck_assert_int_eq(redis_int("SCARD k7:effect"), n);
+	/* none twice in effect: every event id was handled exactly once */
+	ck_assert_int_eq(total_calls("k7"), n);
+}
+END_TEST
+
+Suite *bus_suite(void)
+{
+	Suite *s = suite_create("bus");
+	TCase *tc = tcase_create("delivery");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_bus_second_consumer_finishes_after_first_killed_mid_batch);
+	tcase_add_test(tc, test_bus_restarted_instance_resumes_its_own_pending_entries);
+	tcase_add_test(tc, test_bus_poison_event_reaches_dlq_after_max_deliveries);
+	tcase_add_test(tc, test_bus_malformed_entry_is_dead_lettered_at_once);
+	tcase_add_test(tc, test_bus_duplicate_event_id_is_handled_once);
+	tcase_add_test(tc, test_bus_recreates_group_after_stream_deleted);
+	tcase_add_test(tc, test_bus_redis_restart_under_publisher_loses_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(bus_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
