@@ -1,0 +1,83 @@
+/*
+ * policy.h - the PolicyStore: one versioned JSON document on Redis,
+ * compatible with the original system's PolicyStore v2.
+ *
+ * Key {prefix}:policy:current holds the document (original schema:
+ * active_mode, modes{...}, version, last_updated, updated_by, emergency_mode,
+ * allow_new_trades, emergency_reason, emergency_activated_at; extra keys we
+ * add are ignored by the original's models).
+ *
+ * Unlike the original's read-modify-SET, every write is one Lua call that
+ * compares `version`, optionally checks a fencing token against the highest
+ * one seen ({prefix}:policy:fence), stores the new document with version+1,
+ * appends it to the capped history stream {prefix}:policy:history and
+ * publishes policy.updated on {prefix}:stream:policy.updated with the
+ * original's payload plus `version`, all atomically.
+ *
+ * A local cache follows policy.updated (plain XREAD on its own connection,
+ * every instance sees every change) and re-reads on reconnect; it never
+ * moves to a version older than one it has seen. A missing document is
+ * created from the defaults (CAS on absence), never overwritten. With a
+ * snapshot file, a service starts read-only on the last known document while
+ * Redis is down.
+ *
+ * Single-threaded: every call on the loop thread.
+ */
+#ifndef ORCH_POLICY_H
+#define ORCH_POLICY_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+
+struct policy;
+
+struct policy_config {
+	const char *prefix;        /* "quantum" */
+	const char *writer;        /* default updated_by, e.g. "ai_ceo" */
+	const char *snapshot_path; /* NULL/"" = none */
+	long history_maxlen;       /* default 1000 */
+	int block_ms;              /* change-stream XREAD BLOCK, default 2000 */
+};
+
+/* The document changed (or was first loaded). doc is borrowed and valid
+ * until the next callback or policy_close(). */
+typedef void (*policy_change_cb)(const json_t *doc, int64_t version, void *data);
+
+/* Write result: 0 (new_version set), ORCH_ECONFLICT (version moved on;
+ * current_version set), ORCH_EFENCED (token lower than the highest seen),
+ * ORCH_ENOTCONN, ORCH_EREDIS, ORCH_EINVAL (document fails validation). */
+typedef void (*policy_write_cb)(int status, int64_t new_version, int64_t current_version,
+				void *data);
+
+/* Returns a new default document (version 1, updated_by "system"); caller
+ * owns the reference. Defaults from the original's DEFAULT_POLICIES. */
+json_t *policy_default_doc(int64_t now_ms);
+/* Checks the original schema's types and ranges; writes "field: reason". */
+int policy_validate(const json_t *doc, char *err, size_t errlen);
+
+int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config *cfg,
+	       const struct redis_target *target);
+void policy_on_change(struct policy *p, policy_change_cb cb, void *data);
+/* Connects, loads (creating the default document when absent), follows changes. */
+int policy_start(struct policy *p);
+
+/* Cached document (borrowed) and its version; NULL before the first load. */
+const json_t *policy_current(const struct policy *p, int64_t *version);
+/* 1 while serving a snapshot-file document without a live Redis copy. */
+int policy_is_stale(const struct policy *p);
+
+/*
+ * Writes `doc` (borrowed; version/last_updated/updated_by are set by the
+ * store) if the stored version equals expected_version. fence = 0 means no
+ * fencing; otherwise it must be >= the highest token the store has seen.
+ * trace_id may be NULL.
+ */
+int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
+	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data);
+
+void policy_close(struct policy *p);
+
+#endif

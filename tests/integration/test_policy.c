@@ -1,0 +1,369 @@
+/*
+ * test_policy.c - the PolicyStore against a real redis-server: the default
+ * document is created only when absent, two writers racing compare-and-set
+ * get exactly one winner per version, a stale fencing token is refused,
+ * every accepted write publishes policy.updated in the EventBus format and
+ * reaches another instance's cache, and a service can start on the
+ * snapshot file while Redis is down.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "orch.h"
+#include "policy.h"
+
+static struct harness_redis srv;
+static struct redis_target target;
+static uv_loop_t loop;
+
+static void setup(void)
+{
+	ck_assert_int_eq(harness_redis_start(&srv, 0), 0);
+	harness_target(&srv, &target);
+	uv_loop_init(&loop);
+}
+
+static void teardown(void)
+{
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	harness_redis_stop(&srv);
+}
+
+static struct policy *open_store(const char *writer, const char *snapshot)
+{
+	struct policy_config cfg = {.prefix = "t", .writer = writer, .snapshot_path = snapshot, .block_ms = 200};
+	struct policy *p;
+	ck_assert_int_eq(policy_new(&p, &loop, &cfg, &target), 0);
+	ck_assert_int_eq(policy_start(p), 0);
+	return p;
+}
+
+struct seen {
+	int64_t version;
+	int calls;
+	int backwards;
+};
+
+static void on_change(const json_t *doc, int64_t version, void *data)
+{
+	struct seen *s = data;
+	(void)doc;
+	if (version < s->version)
+		s->backwards = 1;
+	s->version = version;
+	s->calls++;
+}
+
+static int loaded(void *arg)
+{
+	int64_t v;
+	return policy_current(arg, &v) != NULL && v > 0;
+}
+
+static redisReply *sync_cmd(const char *fmt, ...)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	return r;
+}
+
+static long long sync_int(const char *fmt, const char *arg)
+{
+	redisReply *r = sync_cmd(fmt, arg);
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	if (r)
+		freeReplyObject(r);
+	return v;
+}
+
+START_TEST(test_policy_creates_default_document_when_absent)
+{
+	struct policy *p = open_store("ai_ceo", NULL);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	int64_t v;
+	const json_t *doc = policy_current(p, &v);
+	ck_assert_int_eq(v, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "NORMAL");
+	const json_t *normal = json_object_get(json_object_get(doc, "modes"), "NORMAL");
+	ck_assert(json_number_value(json_object_get(normal, "max_leverage")) == 5);
+	ck_assert(json_number_value(json_object_get(normal, "max_risk_pct_per_trade")) == 0.015);
+	ck_assert_int_eq(json_integer_value(json_object_get(normal, "max_positions")), 30);
+	ck_assert(json_is_false(json_object_get(doc, "emergency_mode")));
+	ck_assert(json_is_true(json_object_get(doc, "allow_new_trades")));
+	ck_assert(json_is_null(json_object_get(doc, "emergency_reason")));
+	ck_assert_int_eq(policy_is_stale(p), 0);
+	policy_close(p);
+}
+END_TEST
+
+START_TEST(test_policy_never_overwrites_an_existing_document)
+{
+	json_t *doc = policy_default_doc(0);
+	json_object_set_new(doc, "version", json_integer(7));
+	json_object_set_new(doc, "active_mode", json_string("DEFENSIVE"));
+	char *text = json_dumps(doc, JSON_COMPACT);
+	redisReply *r = sync_cmd("SET t:policy:current %s", text);
+	freeReplyObject(r);
+	free(text);
+	json_decref(doc);
+	struct policy *p = open_store("ai_ceo", NULL);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	int64_t v;
+	const json_t *cur = policy_current(p, &v);
+	ck_assert_int_eq(v, 7);
+	ck_assert_str_eq(json_string_value(json_object_get(cur, "active_mode")), "DEFENSIVE");
+	policy_close(p);
+	ck_assert_int_eq(sync_int("XLEN %s", "t:policy:history"), 0);
+}
+END_TEST
+
+struct race {
+	int pending, wins, conflicts, other;
+};
+
+static void race_cb(int status, int64_t new_version, int64_t cur, void *data)
+{
+	struct race *r = data;
+	(void)new_version;
+	(void)cur;
+	r->pending--;
+	if (status == 0)
+		r->wins++;
+	else if (status == ORCH_ECONFLICT)
+		r->conflicts++;
+	else
+		r->other++;
+}
+
+static int race_done(void *arg)
+{
+	return ((struct race *)arg)->pending == 0;
+}
+
+START_TEST(test_policy_racing_writers_get_one_winner_per_version)
+{
+	struct policy *a = open_store("ai_ceo", NULL), *b = open_store("ai_ro", NULL);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, a, 5000), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, b, 5000), 0);
+	const int rounds = 200;
+	struct race r = {0};
+	for (int i = 0; i < rounds; i++) {
+		int64_t base;
+		json_t *doc = json_deep_copy(policy_current(a, &base));
+		json_object_set_new(doc, "active_mode", json_string(i % 2 ? "DEFENSIVE" : "NORMAL"));
+		/* both writers read version `base` and try to move it on */
+		r.pending = 2;
+		ck_assert_int_eq(policy_cas(a, doc, base, 0, NULL, NULL, race_cb, &r), 0);
+		ck_assert_int_eq(policy_cas(b, doc, base, 0, NULL, NULL, race_cb, &r), 0);
+		json_decref(doc);
+		ck_assert_int_eq(harness_loop_until(&loop, race_done, &r, 5000), 0);
+		int64_t now = base;
+		for (int k = 0; k < 500 && now == base; k++) {
+			uv_run(&loop, UV_RUN_ONCE);
+			policy_current(a, &now);
+		}
+		ck_assert_int_eq(now, base + 1);
+	}
+	ck_assert_int_eq(r.wins, rounds);
+	ck_assert_int_eq(r.conflicts, rounds);
+	ck_assert_int_eq(r.other, 0);
+	/* one history entry per accepted version, the creation included */
+	ck_assert_int_eq(sync_int("XLEN %s", "t:policy:history"), rounds + 1);
+	ck_assert_int_eq(sync_int("XLEN %s", "t:stream:policy.updated"), rounds + 1);
+	policy_close(a);
+	policy_close(b);
+}
+END_TEST
+
+struct one {
+	int done, status;
+	int64_t version;
+};
+
+static void one_cb(int status, int64_t new_version, int64_t cur, void *data)
+{
+	struct one *o = data;
+	(void)cur;
+	o->done = 1;
+	o->status = status;
+	o->version = new_version;
+}
+
+static int one_done(void *arg)
+{
+	return ((struct one *)arg)->done;
+}
+
+static int write_once(struct policy *p, uint64_t fence, const char *mode)
+{
+	int64_t v;
+	json_t *doc = json_deep_copy(policy_current(p, &v));
+	json_object_set_new(doc, "active_mode", json_string(mode));
+	struct one o = {0};
+	ck_assert_int_eq(policy_cas(p, doc, v, fence, "ai_ceo", "ceo_decision_abc", one_cb, &o), 0);
+	json_decref(doc);
+	ck_assert_int_eq(harness_loop_until(&loop, one_done, &o, 5000), 0);
+	for (int k = 0; k < 500 && o.status == 0; k++) {
+		int64_t now;
+		policy_current(p, &now);
+		if (now == o.version)
+			break;
+		uv_run(&loop, UV_RUN_ONCE);
+	}
+	return o.status;
+}
+
+START_TEST(test_policy_rejects_stale_fencing_token)
+{
+	struct policy *p = open_store("ai_ceo", NULL);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	ck_assert_int_eq(write_once(p, 5, "DEFENSIVE"), 0);
+	ck_assert_int_eq(write_once(p, 4, "NORMAL"), ORCH_EFENCED);
+	ck_assert_int_eq(write_once(p, 5, "NORMAL"), 0);
+	ck_assert_int_eq(write_once(p, 6, "DEFENSIVE"), 0);
+	ck_assert_int_eq(write_once(p, 5, "NORMAL"), ORCH_EFENCED);
+	int64_t v;
+	policy_current(p, &v);
+	ck_assert_int_eq(v, 4);
+	policy_close(p);
+}
+END_TEST
+
+START_TEST(test_policy_write_publishes_policy_updated_in_bus_format)
+{
+	struct policy *p = open_store("ai_ceo", NULL);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	policy_close(p);
+	redisReply *r = sync_cmd("XREVRANGE t:stream:policy.updated + - COUNT 1");
+	ck_assert_int_eq(r->elements, 1);
+	redisReply *f = r->element[0]->element[1];
+	const char *want[] = {"event_type", "payload", "trace_id", "correlation_id", "timestamp", "source",
+			      "event_id", "traceparent"};
+	ck_assert_int_eq(f->elements, 16);
+	json_t *payload = NULL;
+	for (size_t i = 0; i < 8; i++) {
+		ck_assert_str_eq(f->element[2 * i]->str, want[i]);
+		if (i == 1)
+			payload = json_loads(f->element[2 * i + 1]->str, 0, NULL);
+	}
+	ck_assert_str_eq(f->element[5]->str, "ceo_decision_abc");
+	ck_assert_ptr_nonnull(payload);
+	ck_assert_str_eq(json_string_value(json_object_get(payload, "event_type")), "policy.updated");
+	ck_assert_str_eq(json_string_value(json_object_get(payload, "previous_mode")), "NORMAL");
+	ck_assert_str_eq(json_string_value(json_object_get(payload, "new_mode")), "DEFENSIVE");
+	ck_assert_str_eq(json_string_value(json_object_get(payload, "updated_by")), "ai_ceo");
+	ck_assert_int_eq(json_integer_value(json_object_get(payload, "version")), 2);
+	ck_assert_int_eq(strlen(json_string_value(json_object_get(payload, "timestamp"))), 26);
+	json_decref(payload);
+	freeReplyObject(r);
+}
+END_TEST
+
+static int version_reached(void *arg)
+{
+	return ((struct seen *)arg)->version >= 3;
+}
+
+START_TEST(test_policy_other_instance_cache_follows_writes)
+{
+	struct policy *writer = open_store("ai_ceo", NULL), *reader = open_store("federation", NULL);
+	struct seen s = {0};
+	policy_on_change(reader, on_change, &s);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, writer, 5000), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, reader, 5000), 0);
+	ck_assert_int_eq(write_once(writer, 0, "DEFENSIVE"), 0);
+	ck_assert_int_eq(write_once(writer, 0, "NORMAL"), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, version_reached, &s, 5000), 0);
+	ck_assert_int_eq(s.backwards, 0);
+	int64_t v;
+	const json_t *doc = policy_current(reader, &v);
+	ck_assert_int_eq(v, 3);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "NORMAL");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "updated_by")), "ai_ceo");
+	policy_close(writer);
+	policy_close(reader);
+}
+END_TEST
+
+START_TEST(test_policy_starts_from_snapshot_while_redis_is_down)
+{
+	char snap[300];
+	snprintf(snap, sizeof(snap), "%s/policy.json", srv.dir);
+	struct policy *p = open_store("ai_ceo", snap);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	policy_close(p);
+	ck_assert_int_eq(access(snap, R_OK), 0);
+	harness_redis_kill(&srv, SIGKILL);
+
+	p = open_store("ai_ceo", snap);
+	int64_t v;
+	const json_t *doc = policy_current(p, &v);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(policy_is_stale(p), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	json_t *copy = json_deep_copy(doc);
+	ck_assert_int_eq(policy_cas(p, copy, v, 0, NULL, NULL, NULL, NULL), ORCH_ENOTCONN);
+	json_decref(copy);
+	/* Redis back (empty): the store re-creates the default, but the cache
+	 * never goes back below version 2 */
+	ck_assert_int_eq(harness_redis_restart(&srv), 0);
+	for (int k = 0; k < 3000 && policy_is_stale(p); k++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ck_assert_int_eq(policy_is_stale(p), 0);
+	policy_current(p, &v);
+	ck_assert_int_ge(v, 2);
+	policy_close(p);
+}
+END_TEST
+
+START_TEST(test_policy_validation_names_the_bad_field)
+{
+	json_t *doc = policy_default_doc(0);
+	char err[256];
+	ck_assert_int_eq(policy_validate(doc, err, sizeof(err)), 0);
+	json_object_set_new(json_object_get(json_object_get(doc, "modes"), "NORMAL"), "max_leverage", json_real(500));
+	ck_assert_int_eq(policy_validate(doc, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert(strstr(err, "modes.NORMAL.max_leverage") != NULL);
+	json_decref(doc);
+	doc = policy_default_doc(0);
+	json_object_set_new(doc, "active_mode", json_string("EXPANSION"));
+	ck_assert_int_eq(policy_validate(doc, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert(strstr(err, "active_mode") != NULL);
+	json_decref(doc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_policy_creates_default_document_when_absent);
+	tcase_add_test(tc, test_policy_never_overwrites_an_existing_document);
+	tcase_add_test(tc, test_policy_racing_writers_get_one_winner_per_version);
+	tcase_add_test(tc, test_policy_rejects_stale_fencing_token);
+	tcase_add_test(tc, test_policy_write_publishes_policy_updated_in_bus_format);
+	tcase_add_test(tc, test_policy_other_instance_cache_follows_writes);
+	tcase_add_test(tc, test_policy_starts_from_snapshot_while_redis_is_down);
+	tcase_add_test(tc, test_policy_validation_names_the_bad_field);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
