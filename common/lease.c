@@ -1,0 +1,261 @@
+/*
+ * lease.c - leader election with fencing tokens (contract in lease.h).
+ *
+ * One timer drives everything: every ttl/3 (with jitter) a follower tries
+ * to acquire and a leader renews. Safety does not depend on Redis answering:
+ * a leader keeps a local deadline of (send time of its last successful
+ * acquire or renewal) + 0.9 x ttl and steps down when it passes. Redis
+ * expires the key no earlier than send time + ttl, so the old leader has
+ * always stepped down before anyone else can acquire.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "lease.h"
+#include "log.h"
+#include "metrics.h"
+#include "orch.h"
+#include "redis_conn.h"
+
+/* KEYS: lease, fence counter. ARGV: holder, ttl ms. Returns the new token,
+ * or 0 when another holder has the lease. A holder that restarted takes
+ * its own lease over with a new token. */
+static const char LUA_ACQUIRE[] =
+	"local cur = redis.call('GET', KEYS[1])\n"
+	"if cur and string.match(cur, '^(.*)|%d+$') ~= ARGV[1] then return 0 end\n"
+	"local t = redis.call('INCR', KEYS[2])\n"
+	"redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])\n"
+	"return t\n";
+
+/* KEYS: lease. ARGV: "holder|token", ttl ms. 1 = renewed, 0 = not ours. */
+static const char LUA_RENEW[] =
+	"if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+	"  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+	"  return 1\n"
+	"end\n"
+	"return 0\n";
+
+/* KEYS: lease. ARGV: "holder|token". */
+static const char LUA_RELEASE[] =
+	"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+	"return 0\n";
+
+struct lease {
+	uv_loop_t *loop;
+	char key[256], fence_key[280], holder[160], value[200];
+	int ttl_ms;
+	struct redis_conn *conn;
+	uv_timer_t tick, deadline;
+	int leader, busy, closing, handles;
+	uint64_t token;
+	int64_t sent_ms; /* when the outstanding request was sent */
+	uint64_t rnd;
+	lease_cb cb;
+	void *data;
+	struct metric *m_leader, *m_transitions;
+};
+
+static void lease_schedule(struct lease *l);
+
+static void lease_set(struct lease *l, int leader, uint64_t token, const char *why)
+{
+	if (leader == l->leader)
+		return;
+	l->leader = leader;
+	l->token = leader ? token : 0;
+	metrics_set(l->m_leader, leader);
+	metrics_inc(l->m_transitions);
+	if (leader) {
+		snprintf(l->value, sizeof(l->value), "%s|%llu", l->holder, (unsigned long long)token);
+		log_info("lease %s: acquired by %s with fencing token %llu", l->key, l->holder,
+			 (unsigned long long)token);
+	} else {
+		uv_timer_stop(&l->deadline);
+		if (l->closing)
+			log_info("lease %s: released by %s", l->key, l->holder);
+		else
+			log_warn("lease %s: leadership lost (%s)", l->key, why);
+	}
+	if (l->cb && !l->closing)
+		l->cb(leader, l->token, l->data);
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+	lease_set(t->data, 0, 0, "no renewal succeeded within the ttl");
+}
+
+/* Arms the local deadline from the send time of a successful request. */
+static void lease_arm_deadline(struct lease *l)
+{
+	int64_t left = l->sent_ms + l->ttl_ms * 9 / 10 - clock_mono_ms();
+	uv_timer_start(&l->deadline, deadline_cb, left > 0 ? (uint64_t)left : 0, 0);
+}
+
+static void acquire_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct lease *l = priv;
+	(void)c;
+	l->busy = 0;
+	if (l->closing)
+		return;
+	if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && !l->leader) {
+		lease_set(l, 1, (uint64_t)r->integer, NULL);
+		lease_arm_deadline(l);
+	} else if (r && r->type == REDIS_REPLY_ERROR) {
+		log_warn("lease %s: acquire failed: %s", l->key, r->str);
+	}
+}
+
+static void renew_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct lease *l = priv;
+	(void)c;
+	l->busy = 0;
+	if (l->closing || !l->leader || !r)
+		return; /* no reply: the deadline decides */
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+		lease_arm_deadline(l);
+	else if (r->type == REDIS_REPLY_INTEGER)
+		lease_set(l, 0, 0, "the lease is held by someone else");
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+	struct lease *l = t->data;
+	lease_schedule(l);
+	if (l->busy || l->closing || !redis_conn_is_connected(l->conn))
+		return;
+	char ttl[16];
+	snprintf(ttl, sizeof(ttl), "%d", l->ttl_ms);
+	l->sent_ms = clock_mono_ms();
+	int rc;
+	if (l->leader) {
+		const char *argv[] = {l->key, l->value, ttl};
+		rc = redis_conn_eval(l->conn, renew_reply, l, LUA_RENEW, 1, 3, argv, NULL);
+	} else {
+		const char *argv[] = {l->key, l->fence_key, l->holder, ttl};
+		rc = redis_conn_eval(l->conn, acquire_reply, l, LUA_ACQUIRE, 2, 4, argv, NULL);
+	}
+	l->busy = rc == 0;
+}
+
+static void lease_schedule(struct lease *l)
+{
+	l->rnd ^= l->rnd << 13;
+	l->rnd ^= l->rnd >> 7;
+	l->rnd ^= l->rnd << 17;
+	int base = l->ttl_ms / 3;
+	int jitter = (int)(l->rnd % (uint64_t)(base / 5 + 1)) - base / 10;
+	uv_timer_start(&l->tick, tick_cb, (uint64_t)(base + jitter), 0);
+}
+
+static void conn_state(struct redis_conn *c, int connected, void *data)
+{
+	struct lease *l = data;
+	(void)c;
+	l->busy = 0;
+	if (connected && !l->closing)
+		tick_cb(&l->tick);
+}
+
+int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cfg,
+	      const struct redis_target *target, lease_cb cb, void *data)
+{
+	if (!cfg->role || !cfg->role[0] || !cfg->holder || !cfg->holder[0] || strchr(cfg->holder, '|'))
+		return ORCH_EINVAL;
+	struct lease *l = calloc(1, sizeof(*l));
+	if (!l)
+		return ORCH_ENOMEM;
+	l->loop = loop;
+	l->ttl_ms = cfg->ttl_ms > 0 ? cfg->ttl_ms : 10000;
+	const char *prefix = cfg->prefix && cfg->prefix[0] ? cfg->prefix : "quantum";
+	snprintf(l->key, sizeof(l->key), "%s:lease:%s", prefix, cfg->role);
+	snprintf(l->fence_key, sizeof(l->fence_key), "%s:fence", l->key);
+	snprintf(l->holder, sizeof(l->holder), "%s", cfg->holder);
+	l->cb = cb;
+	l->data = data;
+	l->rnd = (uint64_t)clock_mono_ns() | 1;
+	char labels[200], name[200];
+	snprintf(labels, sizeof(labels), "role=\"%.100s\"", cfg->role);
+	l->m_leader = metrics_gauge("orch_lease_leader", labels, "1 while this instance holds the lease");
+	l->m_transitions = metrics_counter("orch_lease_transitions_total", labels, "Lease acquisitions and losses");
+	snprintf(name, sizeof(name), "lease-%.100s", cfg->role);
+	struct redis_conn_opts o = {.name = name, .on_state = conn_state, .data = l,
+				    .stall_timeout_ms = l->ttl_ms / 2};
+	int rc = redis_conn_new(&l->conn, loop, target, &o);
+	if (rc != 0) {
+		free(l);
+		return rc;
+	}
+	uv_timer_init(loop, &l->tick);
+	uv_timer_init(loop, &l->deadline);
+	l->tick.data = l->deadline.data = l;
+	l->handles = 2;
+	*out = l;
+	return 0;
+}
+
+int lease_start(struct lease *l)
+{
+	lease_schedule(l);
+	return redis_conn_start(l->conn);
+}
+
+int lease_is_leader(const struct lease *l, uint64_t *token)
+{
+	if (token)
+		*token = l->leader ? l->token : 0;
+	return l->leader;
+}
+
+static void lease_handle_closed(uv_handle_t *h)
+{
+	struct lease *l = h->data;
+	if (--l->handles == 0)
+		free(l);
+}
+
+static void lease_finish_close(struct lease *l)
+{
+	redis_conn_close(l->conn);
+	uv_close((uv_handle_t *)&l->tick, lease_handle_closed);
+	uv_close((uv_handle_t *)&l->deadline, lease_handle_closed);
+}
+
+static void release_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct lease *l = priv;
+	(void)c;
+	(void)r;
+	uv_timer_stop(&l->tick);
+	lease_finish_close(l);
+}
+
+static void release_timeout(uv_timer_t *t)
+{
+	/* no answer in time: closing the connection fails the release, whose
+	 * callback then finishes the close */
+	struct lease *l = t->data;
+	redis_conn_close(l->conn);
+}
+
+void lease_close(struct lease *l)
+{
+	if (!l || l->closing)
+		return;
+	l->closing = 1;
+	int was_leader = l->leader;
+	lease_set(l, 0, 0, NULL);
+	uv_timer_stop(&l->tick);
+	uv_timer_stop(&l->deadline);
+	if (was_leader && redis_conn_is_connected(l->conn)) {
+		const char *argv[] = {l->key, l->value};
+		if (redis_conn_eval(l->conn, release_reply, l, LUA_RELEASE, 1, 2, argv, NULL) == 0) {
+			uv_timer_start(&l->tick, release_timeout, 1000, 0);
+			return;
+		}
+	}
+	lease_finish_close(l);
+}
