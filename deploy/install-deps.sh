@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# install-deps.sh - installs the Debian packages that building, testing and
+# the demo need. `--check` only reports: exit 0 when all are present.
+# Uses sudo when not root; when neither works, prints the exact command.
+set -euo pipefail
+
+PACKAGES=(
+	build-essential pkg-config
+	libhiredis-dev libuv1-dev libjansson-dev libmicrohttpd-dev check
+	redis-server redis-tools redis-sentinel
+	python3 python3-redis
+	curl procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ "${1:-}" = "--check" ]; then
+	if [ ${#missing[@]} -eq 0 ]; then
+		exit 0
+	fi
+	echo "missing Debian packages: ${missing[*]}" >&2
+	exit 1
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	sudo=(sudo -n)
+else
+	echo "install-deps: need root to install: ${missing[*]}" >&2
+	echo "run: sudo apt-get update && sudo ${cmd[*]}" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! "${sudo[@]}" apt-get update -qq || ! "${sudo[@]}" "${cmd[@]}"; then
+	echo "install-deps: apt-get failed; run by hand: apt-get update && ${cmd[*]}" >&2
+	exit 1
+fi
