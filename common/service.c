@@ -1,0 +1,128 @@
+/*
+ * service.c - the runtime each service's main.c wires into (see service.h):
+ * configuration, logs, clock, loop, signals and the admin port, whose
+ * /readyz reflects the registered checks once a second.
+ */
+#include "service.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_admin.h"
+#include "log.h"
+#include "orch.h"
+
+static void ready_tick(uv_timer_t *t)
+{
+	struct service *s = t->data;
+	int all = 1;
+	json_t *checks = json_object();
+	for (int i = 0; i < s->n_checks; i++) {
+		char state[128] = "";
+		int ok = s->checks[i].fn(s->checks[i].data, state, sizeof(state)) == 1;
+		all &= ok;
+		json_object_set_new(checks, s->checks[i].name, json_pack("{s:b, s:s}", "ok", ok, "state", state));
+	}
+	json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "status", all && !s->stopping ? "ready" : "not_ready",
+				 "service", s->cfg.service, "instance", s->cfg.instance_id, "checks", checks);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (text && s->admin)
+		http_admin_set_ready(s->admin, all && !s->stopping, text);
+	free(text);
+	json_decref(body);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct service *s = h->data;
+	if (s->stopping) {
+		log_warn("second %s: exiting now", signum == SIGINT ? "SIGINT" : "SIGTERM");
+		exit(1);
+	}
+	s->stopping = 1;
+	log_info("%s received: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	ready_tick(&s->ready_timer);
+	if (s->on_shutdown)
+		s->on_shutdown(s->shutdown_data);
+	else
+		service_stop_done(s);
+}
+
+int service_init(struct service *s, const char *name, int default_admin_port)
+{
+	char err[512];
+	memset(s, 0, sizeof(*s));
+	if (config_load(&s->cfg, name, default_admin_port, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: configuration error: %s\n", name, err);
+		return ORCH_EINVAL;
+	}
+	log_init(name, s->cfg.instance_id, s->cfg.log_level);
+	clock_set_mode(s->cfg.clock_mode);
+	signal(SIGPIPE, SIG_IGN);
+	s->loop = uv_default_loop();
+	uv_signal_init(s->loop, &s->sig_term);
+	uv_signal_init(s->loop, &s->sig_int);
+	s->sig_term.data = s->sig_int.data = s;
+	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&s->sig_int, on_signal, SIGINT);
+	uv_timer_init(s->loop, &s->ready_timer);
+	s->ready_timer.data = s;
+	if (s->cfg.admin_port > 0) {
+		int rc = http_admin_start(&s->admin, s->cfg.admin_bind, s->cfg.admin_port, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "%s: configuration error: %s\n", name, err);
+			service_stop_done(s);
+			uv_run(s->loop, UV_RUN_DEFAULT);
+			return rc;
+		}
+	}
+	uv_timer_start(&s->ready_timer, ready_tick, 0, 1000);
+	log_info("starting: redis %s:%d db %d%s, prefix %s, admin %s:%d, clock %s", s->cfg.redis.addr.host,
+		 s->cfg.redis.addr.port, s->cfg.redis.db, s->cfg.redis.n_sentinels ? " (via Sentinel)" : "",
+		 s->cfg.prefix, s->cfg.admin_bind, s->admin ? http_admin_port(s->admin) : 0,
+		 s->cfg.clock_mode == CLOCK_MODE_EVENT ? "event" : "wall");
+	return 0;
+}
+
+int service_add_check(struct service *s, const char *name, service_check_fn fn, void *data)
+{
+	if (s->n_checks == SERVICE_MAX_CHECKS)
+		return ORCH_EFULL;
+	s->checks[s->n_checks].name = name;
+	s->checks[s->n_checks].fn = fn;
+	s->checks[s->n_checks].data = data;
+	s->n_checks++;
+	return 0;
+}
+
+void service_on_shutdown(struct service *s, service_shutdown_fn fn, void *data)
+{
+	s->on_shutdown = fn;
+	s->shutdown_data = data;
+}
+
+int service_run(struct service *s)
+{
+	uv_run(s->loop, UV_RUN_DEFAULT);
+	return 0;
+}
+
+void service_stop_done(struct service *s)
+{
+	if (!uv_is_closing((uv_handle_t *)&s->ready_timer)) {
+		uv_close((uv_handle_t *)&s->sig_term, NULL);
+		uv_close((uv_handle_t *)&s->sig_int, NULL);
+		uv_close((uv_handle_t *)&s->ready_timer, NULL);
+	}
+}
+
+void service_close(struct service *s)
+{
+	http_admin_stop(s->admin);
+	s->admin = NULL;
+	uv_run(s->loop, UV_RUN_NOWAIT);
+	uv_loop_close(s->loop);
+}

@@ -1,0 +1,53 @@
+/*
+ * service.h - the runtime every service main.c wires itself into: config
+ * from ORCH_* (fails at start naming the bad key), JSON logs, the decision
+ * clock, the libuv loop, SIGTERM/SIGINT graceful shutdown and the admin
+ * HTTP port whose /readyz reflects the checks registered here.
+ */
+#ifndef ORCH_SERVICE_H
+#define ORCH_SERVICE_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "config.h"
+
+struct http_admin;
+
+/* Readiness check: returns 1 when ready; writes a short state into buf
+ * (e.g. "connected", "leader", "follower", "snapshot only"). */
+typedef int (*service_check_fn)(void *data, char *buf, size_t len);
+/* Called once on SIGTERM/SIGINT; must eventually call service_stop_done(). */
+typedef void (*service_shutdown_fn)(void *data);
+
+#define SERVICE_MAX_CHECKS 8
+
+struct service {
+	uv_loop_t *loop;
+	struct orch_config cfg;
+	struct http_admin *admin;
+	uv_signal_t sig_term, sig_int;
+	uv_timer_t ready_timer;
+	struct {
+		const char *name;
+		service_check_fn fn;
+		void *data;
+	} checks[SERVICE_MAX_CHECKS];
+	int n_checks;
+	service_shutdown_fn on_shutdown;
+	void *shutdown_data;
+	int stopping;
+};
+
+/* Loads config, sets up logs, clock, loop, signals and the admin port.
+ * Prints the config error to stderr and returns ORCH_EINVAL when invalid. */
+int service_init(struct service *s, const char *name, int default_admin_port);
+int service_add_check(struct service *s, const char *name, service_check_fn fn, void *data);
+void service_on_shutdown(struct service *s, service_shutdown_fn fn, void *data);
+/* Runs the loop until shutdown finished. Returns 0. */
+int service_run(struct service *s);
+/* Ends the run: closes the service's own handles so the loop can exit. */
+void service_stop_done(struct service *s);
+void service_close(struct service *s);
+
+#endif
