@@ -1,0 +1,204 @@
+/*
+ * test_config.c - ORCH_* configuration: defaults, a full Redis URL, and
+ * for every kind of bad value an error that names the key (and never
+ * echoes a password).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "orch.h"
+
+#define MAX_VARS 16
+static const char *vars[MAX_VARS][2];
+static int n_vars;
+
+static const char *fake_getenv(const char *name)
+{
+	for (int i = 0; i < n_vars; i++)
+		if (!strcmp(vars[i][0], name))
+			return vars[i][1];
+	return NULL;
+}
+
+static void set(const char *k, const char *v)
+{
+	vars[n_vars][0] = k;
+	vars[n_vars][1] = v;
+	n_vars++;
+}
+
+static void setup(void)
+{
+	n_vars = 0;
+	config_set_getenv(fake_getenv);
+}
+
+static int load(struct orch_config *cfg, char *err)
+{
+	return config_load(cfg, "ceo", 9101, err, 512);
+}
+
+START_TEST(test_config_defaults)
+{
+	struct orch_config cfg;
+	char err[512];
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_str_eq(cfg.redis.addr.host, "127.0.0.1");
+	ck_assert_int_eq(cfg.redis.addr.port, 6379);
+	ck_assert_int_eq(cfg.redis.db, 0);
+	ck_assert_str_eq(cfg.prefix, "quantum");
+	ck_assert_int_eq(cfg.admin_port, 9101);
+	ck_assert_str_eq(cfg.admin_bind, "127.0.0.1");
+	ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
+	ck_assert_int_eq(cfg.clock_mode, CLOCK_MODE_WALL);
+	ck_assert_int_eq(cfg.redis.n_sentinels, 0);
+	ck_assert_int_eq(cfg.redis.connect_timeout_ms, 2000);
+	ck_assert(strlen(cfg.instance_id) > 0);
+}
+END_TEST
+
+START_TEST(test_config_full_redis_url_with_acl_user)
+{
+	set("ORCH_REDIS_URL", "redis://orch:p%40ss%3Aw@redis.internal:6380/3");
+	set("ORCH_PREFIX", "prod");
+	set("ORCH_INSTANCE_ID", "ceo-1");
+	set("ORCH_CLOCK", "event");
+	set("ORCH_LOG_LEVEL", "debug");
+	struct orch_config cfg;
+	char err[512];
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_str_eq(cfg.redis.user, "orch");
+	ck_assert_str_eq(cfg.redis.password, "p@ss:w");
+	ck_assert_str_eq(cfg.redis.addr.host, "redis.internal");
+	ck_assert_int_eq(cfg.redis.addr.port, 6380);
+	ck_assert_int_eq(cfg.redis.db, 3);
+	ck_assert_str_eq(cfg.prefix, "prod");
+	ck_assert_str_eq(cfg.instance_id, "ceo-1");
+	ck_assert_int_eq(cfg.clock_mode, CLOCK_MODE_EVENT);
+	ck_assert_int_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+}
+END_TEST
+
+START_TEST(test_config_password_only_url)
+{
+	set("ORCH_REDIS_URL", "redis://:secret@10.0.0.5:6379/0");
+	struct orch_config cfg;
+	char err[512];
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_str_eq(cfg.redis.user, "");
+	ck_assert_str_eq(cfg.redis.password, "secret");
+}
+END_TEST
+
+START_TEST(test_config_sentinels)
+{
+	set("ORCH_REDIS_SENTINELS", "10.0.0.1:26379, 10.0.0.2:26380,sentinel-3");
+	set("ORCH_REDIS_MASTER_NAME", "orch-master");
+	struct orch_config cfg;
+	char err[512];
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_int_eq(cfg.redis.n_sentinels, 3);
+	ck_assert_str_eq(cfg.redis.sentinels[1].host, "10.0.0.2");
+	ck_assert_int_eq(cfg.redis.sentinels[1].port, 26380);
+	ck_assert_str_eq(cfg.redis.sentinels[2].host, "sentinel-3");
+	ck_assert_int_eq(cfg.redis.sentinels[2].port, 26379);
+	ck_assert_str_eq(cfg.redis.master_name, "orch-master");
+}
+END_TEST
+
+/* Each bad setting must fail and name its key. */
+static void expect_error(const char *key, const char *value, const char *named)
+{
+	n_vars = 0;
+	set(key, value);
+	struct orch_config cfg;
+	char err[512] = "";
+	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
+	ck_assert_msg(strstr(err, named) != NULL, "error '%s' does not name %s", err, named);
+}
+
+START_TEST(test_config_errors_name_the_key)
+{
+	expect_error("ORCH_REDIS_URL", "http://127.0.0.1:6379/0", "ORCH_REDIS_URL");
+	expect_error("ORCH_REDIS_URL", "redis://127.0.0.1:99999/0", "ORCH_REDIS_URL");
+	expect_error("ORCH_REDIS_URL", "redis://127.0.0.1:6379/16", "ORCH_REDIS_URL");
+	expect_error("ORCH_REDIS_URL", "redis://127.0.0.1:port/0", "ORCH_REDIS_URL");
+	expect_error("ORCH_LOG_LEVEL", "verbose", "ORCH_LOG_LEVEL");
+	expect_error("ORCH_CLOCK", "replay", "ORCH_CLOCK");
+	expect_error("ORCH_ADMIN_PORT", "70000", "ORCH_ADMIN_PORT");
+	expect_error("ORCH_ADMIN_PORT", "80a", "ORCH_ADMIN_PORT");
+	expect_error("ORCH_PREFIX", "bad prefix", "ORCH_PREFIX");
+	expect_error("ORCH_INSTANCE_ID", "a/b", "ORCH_INSTANCE_ID");
+	expect_error("ORCH_REDIS_SENTINELS", "10.0.0.1:26379", "ORCH_REDIS_MASTER_NAME");
+	expect_error("ORCH_REDIS_SENTINELS", "h:1,h:x", "ORCH_REDIS_SENTINELS");
+	expect_error("ORCH_REDIS_CONNECT_TIMEOUT_MS", "10", "ORCH_REDIS_CONNECT_TIMEOUT_MS");
+	expect_error("ORCH_OUTBOX_DIR", "/nonexistent/dir", "ORCH_OUTBOX_DIR");
+}
+END_TEST
+
+START_TEST(test_config_backoff_max_below_min_is_refused)
+{
+	set("ORCH_REDIS_BACKOFF_MIN_MS", "500");
+	set("ORCH_REDIS_BACKOFF_MAX_MS", "100");
+	struct orch_config cfg;
+	char err[512];
+	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
+	ck_assert(strstr(err, "ORCH_REDIS_BACKOFF_MAX_MS") != NULL);
+}
+END_TEST
+
+START_TEST(test_config_never_echoes_password)
+{
+	set("ORCH_REDIS_URL", "redis://user:hunter2@host:notaport/0");
+	struct orch_config cfg;
+	char err[512];
+	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
+	ck_assert(strstr(err, "ORCH_REDIS_URL") != NULL);
+	ck_assert(strstr(err, "hunter2") == NULL);
+}
+END_TEST
+
+START_TEST(test_config_typed_readers)
+{
+	set("ORCH_X_INT", "42");
+	set("ORCH_X_DBL", "0.95");
+	set("ORCH_X_BOOL", "yes");
+	char err[512];
+	int64_t i;
+	double d;
+	int b;
+	ck_assert_int_eq(config_get_int("ORCH_X_INT", 1, 0, 100, &i, err, sizeof(err)), 0);
+	ck_assert_int_eq(i, 42);
+	ck_assert_int_eq(config_get_int("ORCH_X_INT", 1, 0, 10, &i, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert(strstr(err, "ORCH_X_INT: expected an integer in [0, 10], got '42'") != NULL);
+	ck_assert_int_eq(config_get_double("ORCH_X_DBL", 0, 0, 1, &d, err, sizeof(err)), 0);
+	ck_assert(d == 0.95);
+	ck_assert_int_eq(config_get_bool("ORCH_X_BOOL", 0, &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b, 1);
+	ck_assert_int_eq(config_get_int("ORCH_ABSENT", 7, 0, 10, &i, err, sizeof(err)), 0);
+	ck_assert_int_eq(i, 7);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("environment");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_config_defaults);
+	tcase_add_test(tc, test_config_full_redis_url_with_acl_user);
+	tcase_add_test(tc, test_config_password_only_url);
+	tcase_add_test(tc, test_config_sentinels);
+	tcase_add_test(tc, test_config_errors_name_the_key);
+	tcase_add_test(tc, test_config_backoff_max_below_min_is_refused);
+	tcase_add_test(tc, test_config_never_echoes_password);
+	tcase_add_test(tc, test_config_typed_readers);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
