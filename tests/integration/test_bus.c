@@ -68,7 +68,7 @@ static void publish_n(const char *type, int n, const char *extra_key)
 	struct bus_config cfg;
 	cfg_for(&cfg, "producer", "p1");
 	struct bus_peer p;
-	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, NULL, "unused"), 0);
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, NULL, "unused", srv.dir), 0);
 	for (int i = 0; i < n; i++) {
 		json_t *pl = json_pack("{s:i, s:s}", "seq", i, "symbol", "BTCUSDT");
 		if (extra_key)
@@ -94,18 +94,10 @@ static int effects_reached(void *arg)
 	       redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10") == 0;
 }
 
-/* Sum of handler calls over all event ids. */
+/* Handler calls over all event ids. */
 static long long total_calls(const char *ns)
 {
-	redisContext *c = harness_redis_sync(&srv);
-	redisReply *r = redisCommand(c, "HVALS %s:calls", ns);
-	long long sum = 0;
-	for (size_t i = 0; r && i < r->elements; i++)
-		sum += atoll(r->element[i]->str);
-	if (r)
-		freeReplyObject(r);
-	redisFree(c);
-	return sum;
+	return bus_peer_calls(srv.dir, ns, NULL);
 }
 
 START_TEST(test_bus_second_consumer_finishes_after_first_killed_mid_batch)
@@ -117,7 +109,7 @@ START_TEST(test_bus_second_consumer_finishes_after_first_killed_mid_batch)
 	cfg.claim_idle_ms = 400;
 	cfg.claim_interval_ms = 100;
 	cfg.max_inflight = 64;
-	pid_t a = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k1", 2);
+	pid_t a = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k1", srv.dir, 2);
 	ck_assert_int_gt(a, 0);
 	for (int i = 0; i < 2000 && redis_int("SCARD k1:effect") < n / 4; i++)
 		usleep(5000);
@@ -130,7 +122,7 @@ START_TEST(test_bus_second_consumer_finishes_after_first_killed_mid_batch)
 
 	struct bus_peer b;
 	cfg.instance = "b";
-	ck_assert_int_eq(bus_peer_init(&b, &cfg, &target, srv.port, "orders", "k1"), 0);
+	ck_assert_int_eq(bus_peer_init(&b, &cfg, &target, srv.port, "orders", "k1", srv.dir), 0);
 	struct effect_goal g = {"k1", n};
 	bus_peer_run(&b, 20000, effects_reached, &g);
 	bus_peer_close(&b);
@@ -152,14 +144,14 @@ START_TEST(test_bus_restarted_instance_resumes_its_own_pending_entries)
 	cfg_for(&cfg, "svc", "same");
 	cfg.claim_idle_ms = 600000; /* only the own-pending pass can recover */
 	cfg.max_inflight = 50;
-	pid_t a = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k2", 5);
+	pid_t a = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k2", srv.dir, 5);
 	for (int i = 0; i < 2000 && redis_int("SCARD k2:effect") < 20; i++)
 		usleep(5000);
 	kill(a, SIGKILL);
 	waitpid(a, NULL, 0);
 	ck_assert_int_gt(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 1000"), 0);
 	struct bus_peer p;
-	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k2"), 0);
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k2", srv.dir), 0);
 	struct effect_goal g = {"k2", n};
 	bus_peer_run(&p, 20000, effects_reached, &g);
 	bus_peer_close(&p);
@@ -182,7 +174,7 @@ START_TEST(test_bus_poison_event_reaches_dlq_after_max_deliveries)
 	cfg.claim_idle_ms = 100;
 	cfg.claim_interval_ms = 50;
 	struct bus_peer p;
-	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k3"), 0);
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k3", srv.dir), 0);
 	p.fail_poison = 1;
 	long long one = 1;
 	bus_peer_run(&p, 10000, dlq_has, &one);
@@ -220,7 +212,7 @@ START_TEST(test_bus_malformed_entry_is_dead_lettered_at_once)
 	struct bus_config cfg;
 	cfg_for(&cfg, "svc", "a");
 	struct bus_peer p;
-	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k4"), 0);
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k4", srv.dir), 0);
 	long long one = 1;
 	bus_peer_run(&p, 10000, dlq_has, &one);
 	long handled = p.handled;
@@ -242,7 +234,7 @@ START_TEST(test_bus_duplicate_event_id_is_handled_once)
 	struct bus_config cfg;
 	cfg_for(&cfg, "producer", "p1");
 	struct bus_peer pub;
-	ck_assert_int_eq(bus_peer_init(&pub, &cfg, &target, srv.port, NULL, "unused"), 0);
+	ck_assert_int_eq(bus_peer_init(&pub, &cfg, &target, srv.port, NULL, "unused", srv.dir), 0);
 	json_t *pl = json_pack("{s:i}", "seq", 1);
 	struct bus_publish_meta meta = {.event_id = "0190a0b0-0000-7000-8000-000000000001"};
 	ck_assert_int_eq(bus_publish(pub.bus, "orders", pl, &meta, NULL, NULL, NULL), 0);
@@ -255,13 +247,13 @@ START_TEST(test_bus_duplicate_event_id_is_handled_once)
 
 	cfg_for(&cfg, "svc", "a");
 	struct bus_peer p;
-	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k5"), 0);
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k5", srv.dir), 0);
 	long long two = 2;
 	bus_peer_run(&p, 10000, calls_at_least, &two);
 	bus_peer_run(&p, 300, NULL, NULL);
 	bus_peer_close(&p);
 	ck_assert_int_eq(total_calls("k5"), 2);
-	ck_assert_int_eq(redis_int("HGET k5:calls 0190a0b0-0000-7000-8000-000000000001"), 1);
+	ck_assert_int_eq(bus_peer_calls(srv.dir, "k5", "0190a0b0-0000-7000-8000-000000000001"), 1);
 	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
 }
 END_TEST
@@ -277,7 +269,7 @@ START_TEST(test_bus_recreates_group_after_stream_deleted)
 	struct bus_config cfg;
 	cfg_for(&cfg, "svc", "a");
 	struct bus_peer p;
-	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k6"), 0);
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k6", srv.dir), 0);
 	bus_peer_run(&p, 500, NULL, NULL);
 	ck_assert_int_eq(redis_int("DEL t:stream:orders"), 1);
 	redis_int("XADD t:stream:orders * event_type orders payload {\"a\":1} event_id e-after-del");
@@ -330,11 +322,11 @@ START_TEST(test_bus_redis_restart_under_publisher_loses_nothing)
 	cfg_for(&cfg, "svc", "a");
 	cfg.claim_idle_ms = 500; /* handlers that failed during the outage retry soon */
 	cfg.claim_interval_ms = 100;
-	pid_t consumer = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k7", 0);
+	pid_t consumer = bus_peer_spawn(&cfg, &target, srv.port, "orders", "k7", srv.dir, 0);
 	usleep(300000);
 	cfg_for(&cfg, "producer", "p1");
 	struct bus_peer pub;
-	ck_assert_int_eq(bus_peer_init(&pub, &cfg, &target, srv.port, NULL, "unused"), 0);
+	ck_assert_int_eq(bus_peer_init(&pub, &cfg, &target, srv.port, NULL, "unused", srv.dir), 0);
 	struct restart_ctx rc = {.pub = &pub, .total = n};
 	uv_timer_t t;
 	uv_timer_init(&pub.loop, &t);

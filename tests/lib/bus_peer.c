@@ -4,7 +4,9 @@
  */
 #include "bus_peer.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -38,11 +40,14 @@ static int effect_cmd(struct bus_peer *p, const char *fmt, const char *a, const 
 	return ORCH_EIO;
 }
 
+/* The effect, then (only if it took) one line for this successful call. */
 static int record_effect(struct bus_peer *p, const struct bus_event *ev)
 {
 	if (effect_cmd(p, "SADD %s:effect %s", p->ns, ev->event_id) != 0)
 		return ORCH_EIO;
-	return effect_cmd(p, "HINCRBY %s:calls %s 1", p->ns, ev->event_id);
+	char line[128];
+	int n = snprintf(line, sizeof(line), "%s\n", ev->event_id);
+	return write(p->calls_fd, line, (size_t)n) == n ? 0 : ORCH_EIO;
 }
 
 static void pending_closed(uv_handle_t *h)
@@ -83,11 +88,16 @@ static int peer_handler(struct bus_delivery *d, const struct bus_event *ev, void
 }
 
 int bus_peer_init(struct bus_peer *p, const struct bus_config *cfg, const struct redis_target *t,
-		  int redis_port, const char *type, const char *ns)
+		  int redis_port, const char *type, const char *ns, const char *dir)
 {
 	memset(p, 0, sizeof(*p));
 	p->ns = ns;
 	p->port = redis_port;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s.calls", dir, ns);
+	p->calls_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (p->calls_fd < 0)
+		return ORCH_EIO;
 	if (uv_loop_init(&p->loop) != 0)
 		return ORCH_EIO;
 	p->sync = redisConnect("127.0.0.1", redis_port);
@@ -161,19 +171,38 @@ void bus_peer_close(struct bus_peer *p)
 	uv_loop_close(&p->loop);
 	if (p->sync)
 		redisFree(p->sync);
+	if (p->calls_fd >= 0)
+		close(p->calls_fd);
 	p->bus = NULL;
 	p->sync = NULL;
+	p->calls_fd = -1;
+}
+
+long bus_peer_calls(const char *dir, const char *ns, const char *event_id)
+{
+	char path[512], line[128];
+	snprintf(path, sizeof(path), "%s/%s.calls", dir, ns);
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!event_id || strcmp(line, event_id) == 0)
+			n++;
+	}
+	if (f)
+		fclose(f);
+	return n;
 }
 
 pid_t bus_peer_spawn(const struct bus_config *cfg, const struct redis_target *t, int redis_port,
-		     const char *type, const char *ns, int async_delay_ms)
+		     const char *type, const char *ns, const char *dir, int async_delay_ms)
 {
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct bus_peer p;
-	if (bus_peer_init(&p, cfg, t, redis_port, type, ns) != 0)
+	if (bus_peer_init(&p, cfg, t, redis_port, type, ns, dir) != 0)
 		_exit(2);
 	p.async_delay_ms = async_delay_ms;
 	bus_peer_run(&p, 60000, NULL, NULL);
