@@ -137,17 +137,26 @@ static void set_ready(struct redis_conn *c, int ready)
 		c->on_state(c, ready, c->data);
 }
 
-/* Detaches the live context (its pending callbacks will see NULL replies)
- * and schedules a reconnect. failed=1 counts towards backoff. */
+/* Moves the live context to `dying`: it no longer reaches us, and is
+ * freed outside hiredis callbacks (its pending callbacks then see NULL). */
+static void conn_detach(struct redis_conn *c)
+{
+	if (!c->ac)
+		return;
+	if (c->dying)
+		redisAsyncFree(c->dying);
+	c->dying = c->ac;
+	c->ac->data = NULL;
+	c->ac = NULL;
+}
+
+/* Detaches the live context and schedules a reconnect. failed=1 counts
+ * towards backoff. */
 static void conn_drop(struct redis_conn *c, const char *why, int failed)
 {
 	int was_ready = c->state == ST_READY;
 	if (c->ac) {
-		if (c->dying)
-			redisAsyncFree(c->dying);
-		c->dying = c->ac;
-		c->ac->data = NULL;
-		c->ac = NULL;
+		conn_detach(c);
 		uv_timer_start(&c->drop_timer, drop_timer_cb, 0, 0);
 	}
 	if (c->state == ST_CLOSED)
@@ -544,13 +553,7 @@ void redis_conn_close(struct redis_conn *c)
 		return;
 	int was_ready = c->state == ST_READY;
 	c->state = ST_CLOSED;
-	if (c->ac) {
-		if (c->dying)
-			redisAsyncFree(c->dying);
-		c->dying = c->ac;
-		c->ac->data = NULL;
-		c->ac = NULL;
-	}
+	conn_detach(c);
 	if (was_ready)
 		metrics_set(c->m_up, 0);
 	uv_timer_stop(&c->timer);
