@@ -512,8 +512,6 @@ void bus_close(struct bus *b)
 		/* Unfinished deliveries stay pending in Redis and come back. */
 		while (s->live)
 			bus_delivery_done(s->live, ORCH_ECLOSED);
-		for (int i = 0; i < s->n_acks; i++)
-			free(s->acks[i]);
 		s->n_acks = 0;
 	}
 	bus_pub_close(b);

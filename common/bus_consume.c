@@ -114,8 +114,9 @@ void bus__flush_acks(struct sub *s)
 		argv[0] = "XACK";
 		argv[1] = s->stream;
 		argv[2] = s->group;
-		for (int i = 0; i < s->n_acks; i++)
-			argv[3 + i] = s->acks[i];
+		const char *id = s->acks;
+		for (int i = 0; i < s->n_acks; i++, id += strlen(id) + 1)
+			argv[3 + i] = id;
 		/* Not sent when disconnected: the entries stay pending, come back
 		 * through the own-pending pass (reconnect) or the reclaim pass, and
 		 * are ACKed there as duplicates without running the handler. */
@@ -123,8 +124,7 @@ void bus__flush_acks(struct sub *s)
 			s->b->cmd_inflight++;
 		free(argv);
 	}
-	for (int i = 0; i < s->n_acks; i++)
-		free(s->acks[i]);
+	s->acks_len = 0;
 	s->n_acks = 0;
 }
 
@@ -138,18 +138,20 @@ void bus__ack_timer_cb(uv_timer_t *t)
 
 static void sub_queue_ack(struct sub *s, const char *id)
 {
-	if (s->n_acks == s->cap_acks) {
-		int cap = s->cap_acks ? 2 * s->cap_acks : 64;
-		char **a = realloc(s->acks, cap * sizeof(*a));
+	size_t l = strlen(id) + 1;
+	if (s->acks_len + l > s->acks_cap) {
+		size_t cap = s->acks_cap ? 2 * s->acks_cap : 4096;
+		while (cap < s->acks_len + l)
+			cap *= 2;
+		char *a = realloc(s->acks, cap);
 		if (!a)
 			return; /* stays pending; redelivered and deduped */
 		s->acks = a;
-		s->cap_acks = cap;
+		s->acks_cap = cap;
 	}
-	char *copy = strdup(id);
-	if (!copy)
-		return;
-	s->acks[s->n_acks++] = copy;
+	memcpy(s->acks + s->acks_len, id, l);
+	s->acks_len += l;
+	s->n_acks++;
 	if (!uv_is_active((uv_handle_t *)&s->b->ack_timer))
 		uv_timer_start(&s->b->ack_timer, bus__ack_timer_cb, 0, 0);
 }
@@ -198,10 +200,6 @@ out:
 
 static void delivery_free(struct bus_delivery *d)
 {
-	for (int i = 0; i < 2 * d->nfields; i++)
-		free(d->fields[i]);
-	free(d->fields);
-	free(d->lens);
 	bus_event_clear(&d->ev);
 	free(d);
 }
@@ -264,6 +262,34 @@ static int delivery_live(const struct sub *s, const char *stream_id, uint64_t ha
 	return 0;
 }
 
+/* Copies the raw entry into one block behind a new delivery. Returns NULL
+ * when out of memory. Freed by delivery_free. */
+static struct bus_delivery *delivery_new(struct sub *s, const redisReply *fr)
+{
+	size_t n = fr->elements & ~(size_t)1, bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += (fr->element[i]->type == REDIS_REPLY_STRING ? fr->element[i]->len : 0) + 1;
+	struct bus_delivery *d = malloc(sizeof(*d) + n * (sizeof(char *) + sizeof(size_t)) + bytes);
+	if (!d)
+		return NULL;
+	memset(d, 0, sizeof(*d));
+	d->s = s;
+	d->nfields = (int)(n / 2);
+	d->fields = (char **)(d + 1);
+	d->lens = (size_t *)(d->fields + n);
+	char *p = (char *)(d->lens + n);
+	for (size_t i = 0; i < n; i++) {
+		const redisReply *e = fr->element[i];
+		size_t l = e->type == REDIS_REPLY_STRING ? e->len : 0;
+		memcpy(p, l ? e->str : "", l);
+		p[l] = 0;
+		d->fields[i] = p;
+		d->lens[i] = l;
+		p += l + 1;
+	}
+	return d;
+}
+
 /* Hands one entry (id, flat field array) to the handler. */
 void bus__dispatch(struct sub *s, const redisReply *idr, const redisReply *fr, unsigned deliveries)
 {
@@ -272,49 +298,26 @@ void bus__dispatch(struct sub *s, const redisReply *idr, const redisReply *fr, u
 	const char *id = idr->str;
 	if (!fr || fr->type != REDIS_REPLY_ARRAY)
 		return; /* entry trimmed away while pending; nothing to handle */
-	struct bus_delivery *d = calloc(1, sizeof(*d));
-	size_t nf = fr->elements / 2;
-	const char **names = malloc((nf + 1) * sizeof(char *)), **vals = malloc((nf + 1) * sizeof(char *));
-	size_t *nl = malloc((nf + 1) * sizeof(size_t)), *vl = malloc((nf + 1) * sizeof(size_t));
-	if (d)
-		d->fields = calloc(2 * nf + 1, sizeof(char *));
-	if (d)
-		d->lens = calloc(2 * nf + 1, sizeof(size_t));
-	if (!d || !names || !vals || !nl || !vl || !d->fields || !d->lens)
-		goto fail;
-	d->s = s;
-	d->nfields = (int)nf;
-	for (size_t i = 0; i < 2 * nf; i++) {
-		const redisReply *e = fr->element[i];
-		d->lens[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
-		d->fields[i] = malloc(d->lens[i] + 1);
-		if (!d->fields[i])
-			goto fail;
-		memcpy(d->fields[i], e->type == REDIS_REPLY_STRING ? e->str : "", d->lens[i]);
-		d->fields[i][d->lens[i]] = 0;
-	}
-	for (size_t i = 0; i < nf; i++) {
-		names[i] = d->fields[2 * i];
-		nl[i] = d->lens[2 * i];
-		vals[i] = d->fields[2 * i + 1];
-		vl[i] = d->lens[2 * i + 1];
+	struct bus_delivery *d = delivery_new(s, fr);
+	if (!d) {
+		/* left pending: reclaimed and retried later */
+		log_error("bus: out of memory handling %s entry %s", s->type, id);
+		return;
 	}
 	char why[256] = "";
-	int rc = bus_envelope_decode(&d->ev, s->type, id, nf, names, nl, vals, vl, why, sizeof(why));
-	free(names);
-	free(vals);
-	free(nl);
-	free(vl);
-	names = vals = NULL;
-	nl = vl = NULL;
+	int rc = bus_envelope_decode(&d->ev, s->type, id, (size_t)d->nfields, (const char *const *)d->fields,
+				     d->lens, why, sizeof(why));
 	if (rc == ORCH_EMALFORMED) {
 		metrics_inc(s->m_malformed);
 		sub_dead_letter(s, id, d->nfields, d->fields, d->lens, deliveries, why);
 		delivery_free(d);
 		return;
 	}
-	if (rc != 0)
-		goto fail;
+	if (rc != 0) {
+		log_error("bus: out of memory decoding %s entry %s", s->type, id);
+		delivery_free(d);
+		return;
+	}
 	d->ev.deliveries = deliveries;
 	d->hash = hash_id(d->ev.event_id);
 	if (delivery_live(s, id, d->hash)) {
@@ -337,14 +340,4 @@ void bus__dispatch(struct sub *s, const redisReply *idr, const redisReply *fr, u
 	rc = s->fn(d, &d->ev, s->data);
 	if (rc != BUS_ASYNC)
 		bus_delivery_done(d, rc);
-	return;
-fail:
-	/* Out of memory: leave the entry pending; it is reclaimed later. */
-	log_error("bus: out of memory handling %s entry %s", s->type, id);
-	free(names);
-	free(vals);
-	free(nl);
-	free(vl);
-	if (d)
-		delivery_free(d);
 }

@@ -36,6 +36,17 @@ static uint64_t rng_next(void)
 	return rng_state * 0x2545F4914F6CDD1DULL;
 }
 
+/* Writes the `digits` low hex digits of v into p (lowercase). */
+static char *put_hex(char *p, uint64_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = hex[v & 0xF];
+		v >>= 4;
+	}
+	return p + digits;
+}
+
 void bus_uuid7(int64_t epoch_ms, char *buf)
 {
 	pthread_mutex_lock(&id_lock);
@@ -54,8 +65,16 @@ void bus_uuid7(int64_t epoch_ms, char *buf)
 	uint64_t hi = (ms << 16) | 0x7000 | (seq & 0x0FFF);
 	uint64_t lo = 0x8000000000000000ULL | (r >> 2);
 	pthread_mutex_unlock(&id_lock);
-	snprintf(buf, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32), (unsigned)((hi >> 16) & 0xFFFF),
-		 (unsigned)(hi & 0xFFFF), (unsigned)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
+	char *p = put_hex(buf, hi >> 32, 8);
+	*p++ = '-';
+	p = put_hex(p, hi >> 16, 4);
+	*p++ = '-';
+	p = put_hex(p, hi, 4);
+	*p++ = '-';
+	p = put_hex(p, lo >> 48, 4);
+	*p++ = '-';
+	p = put_hex(p, lo, 12);
+	*p = 0;
 }
 
 void bus_traceparent_new(char *buf)
@@ -63,8 +82,12 @@ void bus_traceparent_new(char *buf)
 	pthread_mutex_lock(&id_lock);
 	uint64_t a = rng_next(), b = rng_next(), c = rng_next();
 	pthread_mutex_unlock(&id_lock);
-	snprintf(buf, 56, "00-%016llx%016llx-%016llx-01", (unsigned long long)(a | 1), (unsigned long long)b,
-		 (unsigned long long)(c | 1));
+	memcpy(buf, "00-", 3);
+	char *p = put_hex(buf + 3, a | 1, 16);
+	p = put_hex(p, b, 16);
+	*p++ = '-';
+	p = put_hex(p, c | 1, 16);
+	memcpy(p, "-01", 4);
 }
 
 /* ---- encode ---- */
@@ -137,34 +160,18 @@ static int field_is(const char *name, size_t len, const char *want)
 	return strlen(want) == len && memcmp(name, want, len) == 0;
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = 0;
-	}
-	return d;
-}
+/* Envelope fields by slot; they never become payload keys of a direct
+ * entry, except the timestamp, which direct producers use as data too. */
+enum { F_TYPE, F_ID, F_TRACE, F_CORR, F_TS, F_SOURCE, F_TP, F_COUNT };
+static const char *const envelope_names[F_COUNT] = {"event_type", "event_id", "trace_id", "correlation_id",
+						    "timestamp", "source", "traceparent"};
 
-/* The envelope fields that never become payload keys of a direct entry. */
-static char **envelope_slot(struct bus_event *ev, const char *name, size_t len)
+static int envelope_slot(const char *name, size_t len)
 {
-	if (field_is(name, len, "event_type"))
-		return &ev->event_type;
-	if (field_is(name, len, "trace_id"))
-		return &ev->trace_id;
-	if (field_is(name, len, "correlation_id"))
-		return &ev->correlation_id;
-	if (field_is(name, len, "timestamp"))
-		return &ev->timestamp;
-	if (field_is(name, len, "source"))
-		return &ev->source;
-	if (field_is(name, len, "event_id"))
-		return &ev->event_id;
-	if (field_is(name, len, "traceparent"))
-		return &ev->traceparent;
-	return NULL;
+	for (int f = 0; f < F_COUNT; f++)
+		if (field_is(name, len, envelope_names[f]))
+			return f;
+	return -1;
 }
 
 static int64_t stream_id_us(const char *id)
@@ -172,33 +179,62 @@ static int64_t stream_id_us(const char *id)
 	return strtoll(id, NULL, 10) * 1000;
 }
 
+/* Copies s[0..n) into the store at *p, NUL-terminated; returns the copy. */
+static char *store_put(char **p, const char *s, size_t n)
+{
+	char *d = *p;
+	memcpy(d, s, n);
+	d[n] = 0;
+	*p += n + 1;
+	return d;
+}
+
 int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const char *stream_id, size_t nfields,
-			const char *const *names, const size_t *name_lens, const char *const *values,
-			const size_t *value_lens, char *why, size_t whylen)
+			const char *const *kv, const size_t *lens, char *why, size_t whylen)
 {
 	int rc = ORCH_ENOMEM;
 	memset(ev, 0, sizeof(*ev));
 	ev->deliveries = 1;
-	const char *payload = NULL;
-	size_t payload_len = 0;
+	const char *payload = NULL, *val[F_COUNT] = {0};
+	size_t payload_len = 0, vlen[F_COUNT] = {0};
 	for (size_t i = 0; i < nfields; i++) {
-		if (memchr(names[i], 0, name_lens[i])) {
+		const char *name = kv[2 * i];
+		size_t nlen = lens[2 * i];
+		if (memchr(name, 0, nlen)) {
 			snprintf(why, whylen, "field name contains a NUL byte");
 			rc = ORCH_EMALFORMED;
 			goto fail;
 		}
-		if (field_is(names[i], name_lens[i], "payload")) {
-			payload = values[i];
-			payload_len = value_lens[i];
-			continue;
-		}
-		char **slot = envelope_slot(ev, names[i], name_lens[i]);
-		if (slot) {
-			free(*slot);
-			if (!(*slot = dup_n(values[i], value_lens[i])))
-				goto fail;
+		int f = envelope_slot(name, nlen);
+		if (f >= 0) {
+			val[f] = kv[2 * i + 1];
+			vlen[f] = lens[2 * i + 1];
+		} else if (field_is(name, nlen, "payload")) {
+			payload = kv[2 * i + 1];
+			payload_len = lens[2 * i + 1];
 		}
 	}
+	char fallback[600];
+	if (!val[F_TYPE]) {
+		val[F_TYPE] = stream_type;
+		vlen[F_TYPE] = strlen(stream_type);
+	}
+	if (!val[F_ID] || vlen[F_ID] == 0) {
+		snprintf(fallback, sizeof(fallback), "%s:%s", stream_type, stream_id);
+		val[F_ID] = fallback;
+		vlen[F_ID] = strlen(fallback);
+	}
+	size_t total = strlen(stream_id) + 1;
+	for (int f = 0; f < F_COUNT; f++)
+		total += vlen[f] + 1;
+	char *p = ev->store = malloc(total);
+	if (!p)
+		goto fail;
+	char **slot[F_COUNT] = {&ev->event_type, &ev->event_id, &ev->trace_id, &ev->correlation_id,
+				&ev->timestamp, &ev->source, &ev->traceparent};
+	for (int f = 0; f < F_COUNT; f++)
+		*slot[f] = store_put(&p, val[f] ? val[f] : "", vlen[f]);
+	ev->stream_id = store_put(&p, stream_id, strlen(stream_id));
 	if (payload) {
 		json_error_t err;
 		ev->payload = json_loadb(payload, payload_len, 0, &err);
@@ -218,31 +254,22 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 		if (!(ev->payload = json_object()))
 			goto fail;
 		for (size_t i = 0; i < nfields; i++) {
-			if (envelope_slot(ev, names[i], name_lens[i]) && !field_is(names[i], name_lens[i], "timestamp"))
+			int f = envelope_slot(kv[2 * i], lens[2 * i]);
+			if (f >= 0 && f != F_TS)
 				continue;
-			char *k = dup_n(names[i], name_lens[i]);
-			json_t *v = json_stringn_nocheck(values[i], value_lens[i]);
-			int bad = !k || !v || json_object_set_new(ev->payload, k, v) != 0;
-			free(k);
-			if (bad)
+			char key[256];
+			if (lens[2 * i] >= sizeof(key)) {
+				snprintf(why, whylen, "field name longer than %zu bytes", sizeof(key) - 1);
+				rc = ORCH_EMALFORMED;
+				goto fail;
+			}
+			memcpy(key, kv[2 * i], lens[2 * i]);
+			key[lens[2 * i]] = 0;
+			json_t *v = json_stringn_nocheck(kv[2 * i + 1], lens[2 * i + 1]);
+			if (!v || json_object_set_new(ev->payload, key, v) != 0)
 				goto fail;
 		}
 	}
-	char fallback[600];
-	if (!ev->event_type && !(ev->event_type = strdup(stream_type)))
-		goto fail;
-	snprintf(fallback, sizeof(fallback), "%s:%s", stream_type, stream_id);
-	if (!ev->event_id || !ev->event_id[0]) {
-		free(ev->event_id);
-		if (!(ev->event_id = strdup(fallback)))
-			goto fail;
-	}
-	char **opt[] = {&ev->trace_id, &ev->correlation_id, &ev->timestamp, &ev->source, &ev->traceparent};
-	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
-		if (!*opt[i] && !(*opt[i] = strdup("")))
-			goto fail;
-	if (!(ev->stream_id = strdup(stream_id)))
-		goto fail;
 	if (!ev->timestamp[0] || json_util_parse_ts_us(ev->timestamp, &ev->time_us) != 0)
 		ev->time_us = stream_id_us(stream_id);
 	return 0;
@@ -255,14 +282,7 @@ fail:
 
 void bus_event_clear(struct bus_event *ev)
 {
-	free(ev->event_type);
-	free(ev->event_id);
-	free(ev->stream_id);
-	free(ev->trace_id);
-	free(ev->correlation_id);
-	free(ev->timestamp);
-	free(ev->source);
-	free(ev->traceparent);
+	free(ev->store);
 	json_decref(ev->payload);
 	memset(ev, 0, sizeof(*ev));
 }

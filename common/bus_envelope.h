@@ -18,7 +18,7 @@
 
 #define BUS_ENVELOPE_NFIELDS 8 /* field/value pairs written by encode */
 
-/* A decoded event. All strings are owned by the event. */
+/* A decoded event. Its strings live in one block owned by the event. */
 struct bus_event {
 	char *event_type;
 	char *event_id;       /* ours, or "<stream>:<entry id>" when absent */
@@ -32,6 +32,7 @@ struct bus_event {
 	int64_t time_us;      /* parsed timestamp, or the entry id's ms * 1000 */
 	int direct;           /* 1 if decoded from the flat "direct" format */
 	unsigned deliveries;  /* times Redis delivered it (1 on first read) */
+	char *store;          /* backing block of the strings above */
 };
 
 /* Metadata for publishing; every pointer may be NULL. */
@@ -59,14 +60,15 @@ int bus_envelope_encode(struct bus_entry *out, const char *event_type, const cha
 			const json_t *payload, const struct bus_publish_meta *meta);
 void bus_envelope_free_entry(struct bus_entry *e);
 
-/* Decodes an entry given as parallel arrays of field names and values
- * (binary-safe lengths). stream_key is used for the fallback event_id and
- * for event_type when the entry has none. Returns 0, ORCH_EMALFORMED with a
- * reason in `why` (e.g. "payload is not a JSON object"), or ORCH_ENOMEM.
- * On success *out is filled and must be released with bus_event_clear(). */
+/* Decodes an entry given as nfields name/value pairs, interleaved in kv
+ * (kv[2i] name, kv[2i+1] value; binary-safe lengths in lens), the layout
+ * of both a Redis reply and struct bus_entry. stream_type is used for the
+ * fallback event_id and for event_type when the entry has none. Returns 0,
+ * ORCH_EMALFORMED with a reason in `why` (e.g. "payload is not a JSON
+ * object"), or ORCH_ENOMEM. On success *out must be released with
+ * bus_event_clear(). */
 int bus_envelope_decode(struct bus_event *out, const char *stream_type, const char *stream_id,
-			size_t nfields, const char *const *names, const size_t *name_lens,
-			const char *const *values, const size_t *value_lens, char *why, size_t whylen);
+			size_t nfields, const char *const *kv, const size_t *lens, char *why, size_t whylen);
 void bus_event_clear(struct bus_event *ev);
 
 /* Writes a UUIDv7 ("xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx") for epoch_ms into

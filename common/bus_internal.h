@@ -100,20 +100,24 @@ struct sub {
 	int claiming;    /* an idle reclaim is outstanding on the command conn */
 	int inflight;    /* deliveries handed to the handler, not yet finished */
 	struct bus_delivery *live; /* those deliveries */
-	char **acks;
-	int n_acks, cap_acks;
+	char *acks;          /* ids to ACK, each NUL-terminated, back to back */
+	size_t acks_len, acks_cap;
+	int n_acks;
 	struct dedupe seen;
 	uv_timer_t claim_timer, retry_timer;
 	struct metric *m_handled, *m_failed, *m_dlq, *m_dupes, *m_malformed, *m_inflight, *m_lat;
 };
 
+/* One allocation: this header, then the raw entry (kept for the
+ * dead-letter copy) as nfields name/value pairs of pointers, lengths and
+ * NUL-terminated bytes. */
 struct bus_delivery {
 	struct bus_delivery *prev, *next;
 	struct sub *s;
 	struct bus_event ev;
 	uint64_t hash;
 	int nfields;
-	char **fields;  /* raw entry, kept for the dead-letter copy */
+	char **fields;
 	size_t *lens;
 	char reason[256];
 };

@@ -15,15 +15,10 @@
 static int decode_kv(struct bus_event *ev, const char *type, const char *id, const char **kv, size_t n,
 		     char *why)
 {
-	const char *names[16], *vals[16];
-	size_t nl[16], vl[16];
-	for (size_t i = 0; i < n; i++) {
-		names[i] = kv[2 * i];
-		vals[i] = kv[2 * i + 1];
-		nl[i] = strlen(names[i]);
-		vl[i] = strlen(vals[i]);
-	}
-	return bus_envelope_decode(ev, type, id, n, names, nl, vals, vl, why, 256);
+	size_t lens[32];
+	for (size_t i = 0; i < 2 * n; i++)
+		lens[i] = strlen(kv[i]);
+	return bus_envelope_decode(ev, type, id, n, kv, lens, why, 256);
 }
 
 START_TEST(test_envelope_encodes_original_fields_in_order)
@@ -56,17 +51,10 @@ START_TEST(test_envelope_round_trip)
 	json_t *pl = json_pack("{s:s, s:[i,i], s:{s:b}}", "a", "x", "b", 1, 2, "c", "d", 1);
 	struct bus_entry e;
 	ck_assert_int_eq(bus_envelope_encode(&e, "risk_alert", "ceo", pl, NULL), 0);
-	const char *names[8], *vals[8];
-	size_t nl[8], vl[8];
-	for (int i = 0; i < 8; i++) {
-		names[i] = e.argv[2 * i];
-		nl[i] = e.lens[2 * i];
-		vals[i] = e.argv[2 * i + 1];
-		vl[i] = e.lens[2 * i + 1];
-	}
 	struct bus_event ev;
 	char why[256];
-	ck_assert_int_eq(bus_envelope_decode(&ev, "risk_alert", "1766571330123-0", 8, names, nl, vals, vl, why, 256), 0);
+	ck_assert_int_eq(bus_envelope_decode(&ev, "risk_alert", "1766571330123-0", (size_t)e.nfields, e.argv, e.lens,
+					     why, sizeof(why)), 0);
 	ck_assert(json_equal(ev.payload, pl));
 	ck_assert_str_eq(ev.event_type, "risk_alert");
 	ck_assert_str_eq(ev.source, "ceo");
