@@ -53,12 +53,41 @@ static void split_us(int64_t epoch_us, int *y, int *mo, int *d, int *h, int *mi,
 	*s = (int)(rem % 60);
 }
 
+/* Writes v as exactly n decimal digits. */
+static char *put_dec(char *p, int64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 void json_util_format_ts_us(int64_t epoch_us, char *buf, size_t len)
 {
 	int y, mo, d, h, mi, s;
 	int64_t f;
 	split_us(epoch_us, &y, &mo, &d, &h, &mi, &s, &f);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", y, mo, d, h, mi, s, (long long)f);
+	if (len < 27 || y < 0 || y > 9999) {
+		/* outside the fixed-width fast path */
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", y, mo, d, h, mi, s, (long long)f);
+		return;
+	}
+	/* called for every published event: no snprintf */
+	char *p = put_dec(buf, y, 4);
+	*p++ = '-';
+	p = put_dec(p, mo, 2);
+	*p++ = '-';
+	p = put_dec(p, d, 2);
+	*p++ = 'T';
+	p = put_dec(p, h, 2);
+	*p++ = ':';
+	p = put_dec(p, mi, 2);
+	*p++ = ':';
+	p = put_dec(p, s, 2);
+	*p++ = '.';
+	p = put_dec(p, f, 6);
+	*p = 0;
 }
 
 void json_util_format_ts_ms(int64_t epoch_ms, char *buf, size_t len)
