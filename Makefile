@@ -29,7 +29,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 SERVICES := $(patsubst %/main.c,%,$(wildcard ceo/main.c risk_officer/main.c strategy_officer/main.c federation/main.c))
 TOOLS := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
-BINS := $(SERVICES:%=$(BUILD)/bin/%) $(TOOLS:%=$(BUILD)/bin/%)
+BINS := $(strip $(SERVICES:%=$(BUILD)/bin/%) $(TOOLS:%=$(BUILD)/bin/%))
 
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
