@@ -100,9 +100,8 @@ int bus_peer_init(struct bus_peer *p, const struct bus_config *cfg, const struct
 		return ORCH_EIO;
 	if (uv_loop_init(&p->loop) != 0)
 		return ORCH_EIO;
+	/* may fail while a test keeps Redis down; effect_cmd reconnects */
 	p->sync = redisConnect("127.0.0.1", redis_port);
-	if (!p->sync || p->sync->err)
-		return ORCH_ENOTCONN;
 	int rc = bus_new(&p->bus, &p->loop, cfg, t);
 	if (rc == 0 && type)
 		rc = bus_subscribe(p->bus, type, peer_handler, p);
