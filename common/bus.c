@@ -76,6 +76,17 @@ int bus_is_connected(const struct bus *b)
 	return redis_conn_is_connected(b->cmd);
 }
 
+int bus_check_ready(void *data, char *buf, size_t len)
+{
+	const struct bus *b = data;
+	int up = redis_conn_is_connected(b->cmd);
+	for (const struct sub *s = b->subs; s && up; s = s->next)
+		up = s->reader && !s->reader_closed && redis_conn_is_connected(s->reader);
+	snprintf(buf, len, up ? "connected, %zu events waiting" : "Redis unreachable, %zu events in the outbox",
+		 bus_pending_publishes(b));
+	return up;
+}
+
 static int sub_free_slots(const struct sub *s)
 {
 	int free_slots = s->b->cfg.max_inflight - s->inflight;

@@ -101,6 +101,12 @@ int bus_is_connected(const struct bus *b);
 /* Events waiting to be published (outbox + in flight). */
 size_t bus_pending_publishes(const struct bus *b);
 
+/* Readiness (service_check_fn shape; data is the bus): 1 when the command
+ * connection and every subscription's reader are connected. buf gets e.g.
+ * "connected, 0 events waiting" or "Redis unreachable, 1200 events in the
+ * outbox". */
+int bus_check_ready(void *bus, char *buf, size_t len);
+
 /* Graceful stop: stop reading, wait for in-flight handlers (up to
  * timeout_ms), ACK finished ones, flush publishes; then calls done(data).
  * The bus may then be freed with bus_close(). */

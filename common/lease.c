@@ -210,6 +210,17 @@ int lease_is_leader(const struct lease *l, uint64_t *token)
 	return l->leader;
 }
 
+int lease_check_ready(void *data, char *buf, size_t len)
+{
+	const struct lease *l = data;
+	int up = redis_conn_is_connected(l->conn);
+	if (l->leader)
+		snprintf(buf, len, "leader, token %llu", (unsigned long long)l->token);
+	else
+		snprintf(buf, len, up ? "standby" : "Redis unreachable");
+	return up;
+}
+
 static void lease_handle_closed(uv_handle_t *h)
 {
 	struct lease *l = h->data;

@@ -14,6 +14,7 @@
 #ifndef ORCH_LEASE_H
 #define ORCH_LEASE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -36,6 +37,10 @@ int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cf
 int lease_start(struct lease *l);
 /* 1 when leader (token set), else 0. */
 int lease_is_leader(const struct lease *l, uint64_t *token);
+/* Readiness (service_check_fn shape; data is the lease): 1 while its Redis
+ * connection is up, leader or standby alike. buf gets "leader, token 12",
+ * "standby" or "Redis unreachable". */
+int lease_check_ready(void *lease, char *buf, size_t len);
 /* Gives the lease up (deletes the key if still ours), then frees. */
 void lease_close(struct lease *l);
 

@@ -420,6 +420,18 @@ int policy_is_stale(const struct policy *p)
 	return p->stale;
 }
 
+int policy_check_ready(void *data, char *buf, size_t len)
+{
+	const struct policy *p = data;
+	if (!p->doc)
+		snprintf(buf, len, "no policy loaded");
+	else if (p->stale)
+		snprintf(buf, len, "snapshot only, version %lld (Redis unreachable)", (long long)p->version);
+	else
+		snprintf(buf, len, "version %lld", (long long)p->version);
+	return p->doc && !p->stale;
+}
+
 static void policy_free(uv_handle_t *h)
 {
 	struct policy *p = h->data;

@@ -27,6 +27,7 @@
 #define ORCH_POLICY_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -68,6 +69,11 @@ int policy_start(struct policy *p);
 const json_t *policy_current(const struct policy *p, int64_t *version);
 /* 1 while serving a snapshot-file document without a live Redis copy. */
 int policy_is_stale(const struct policy *p);
+
+/* Readiness (service_check_fn shape; data is the store): 1 once a document
+ * from Redis is loaded. buf gets "version 7", "snapshot only, version 7
+ * (Redis unreachable)" or "no policy loaded". */
+int policy_check_ready(void *store, char *buf, size_t len);
 
 /*
  * Writes `doc` (borrowed; version/last_updated/updated_by are set by the

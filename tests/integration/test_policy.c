@@ -314,6 +314,9 @@ START_TEST(test_policy_starts_from_snapshot_while_redis_is_down)
 	ck_assert_int_eq(v, 2);
 	ck_assert_int_eq(policy_is_stale(p), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	char state[128];
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 0);
+	ck_assert_str_eq(state, "snapshot only, version 2 (Redis unreachable)");
 	json_t *copy = json_deep_copy(doc);
 	ck_assert_int_eq(policy_cas(p, copy, v, 0, NULL, NULL, NULL, NULL), ORCH_ENOTCONN);
 	json_decref(copy);
@@ -325,6 +328,7 @@ START_TEST(test_policy_starts_from_snapshot_while_redis_is_down)
 	ck_assert_int_eq(policy_is_stale(p), 0);
 	policy_current(p, &v);
 	ck_assert_int_ge(v, 2);
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 1);
 	policy_close(p);
 }
 END_TEST
