@@ -19,7 +19,7 @@
 
 #include "orch.h"
 
-static int free_port(void)
+int harness_free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -89,7 +89,7 @@ int harness_redis_start(struct harness_redis *r, int aof)
 	if (!mkdtemp(r->dir))
 		return -1;
 	for (int attempt = 0; attempt < 5; attempt++) {
-		r->port = free_port();
+		r->port = harness_free_port();
 		if (r->port > 0 && spawn(r) == 0)
 			return 0;
 	}
@@ -169,4 +169,40 @@ int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int time
 	uv_close((uv_handle_t *)&tick, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	return u.met ? 0 : ORCH_ETIMEDOUT;
+}
+
+char *harness_http(int port, const char *method, const char *path)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	char *buf = NULL;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		goto out;
+	char req[512];
+	int n = snprintf(req, sizeof(req),
+			 "%s %s HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", method,
+			 path);
+	if (write(fd, req, (size_t)n) != n)
+		goto out;
+	size_t cap = 1 << 20, len = 0;
+	buf = calloc(1, cap);
+	ssize_t r;
+	while (buf && (r = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)r;
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+int harness_http_status(const char *response)
+{
+	return response && strncmp(response, "HTTP/1.1 ", 9) == 0 ? atoi(response + 9) : -1;
+}
+
+const char *harness_http_body(const char *response)
+{
+	const char *b = response ? strstr(response, "\r\n\r\n") : NULL;
+	return b ? b + 4 : "";
 }

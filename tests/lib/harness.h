@@ -36,4 +36,13 @@ void harness_target(const struct harness_redis *r, struct redis_target *t);
  * (returns ORCH_ETIMEDOUT). */
 int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int timeout_ms);
 
+/* One HTTP/1.1 request to 127.0.0.1:port (Connection: close); returns the
+ * whole response, status line to body (caller frees), or NULL. */
+char *harness_http(int port, const char *method, const char *path);
+/* Status code and body of a response from harness_http. */
+int harness_http_status(const char *response);
+const char *harness_http_body(const char *response);
+/* A loopback TCP port that was free a moment ago. */
+int harness_free_port(void);
+
 #endif
