@@ -225,6 +225,38 @@ START_TEST(test_redis_conn_stall_watchdog_reconnects_when_replies_stop)
 }
 END_TEST
 
+START_TEST(test_redis_conn_finds_master_through_sentinel)
+{
+	struct harness_redis sentinel;
+	ck_assert_int_eq(harness_sentinel_start(&sentinel, srv.port, "orch-master"), 0);
+	struct redis_target via = t;
+	via.addr.port = 1; /* never used: Sentinel names the master */
+	snprintf(via.sentinels[0].host, sizeof(via.sentinels[0].host), "127.0.0.1");
+	via.sentinels[0].port = harness_free_port(); /* nobody there: skipped */
+	snprintf(via.sentinels[1].host, sizeof(via.sentinels[1].host), "127.0.0.1");
+	via.sentinels[1].port = sentinel.port;
+	via.n_sentinels = 2;
+	snprintf(via.master_name, sizeof(via.master_name), "orch-master");
+	struct redis_endpoint ep;
+	char err[256];
+	ck_assert_int_eq(redis_conn_resolve_master(&via, &ep, err, sizeof(err)), 0);
+	ck_assert_str_eq(ep.host, "127.0.0.1");
+	ck_assert_int_eq(ep.port, srv.port);
+	struct redis_conn *c = open_conn(&via, 0);
+	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_1, &p, 5000), 0);
+	ping_ok(c);
+	redis_conn_close(c);
+	/* a name no Sentinel knows is an error that says so */
+	snprintf(via.master_name, sizeof(via.master_name), "nobody");
+	ck_assert_int_eq(redis_conn_resolve_master(&via, &ep, err, sizeof(err)), ORCH_ENOTCONN);
+	ck_assert_str_eq(err, "no sentinel knows master 'nobody'");
+	via.n_sentinels = 1;
+	ck_assert_int_eq(redis_conn_resolve_master(&via, &ep, err, sizeof(err)), ORCH_ENOTCONN);
+	ck_assert_str_eq(err, "no sentinel reachable");
+	harness_redis_stop(&sentinel);
+}
+END_TEST
+
 static const char SCRIPT[] = "return tonumber(ARGV[1]) + redis.call('INCR', KEYS[1])";
 
 START_TEST(test_redis_conn_eval_survives_script_flush)
@@ -256,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, test_redis_conn_watchdog_drops_peer_that_never_answers);
 	tcase_add_test(tc, test_redis_conn_stall_watchdog_reconnects_when_replies_stop);
 	tcase_add_test(tc, test_redis_conn_eval_survives_script_flush);
+	tcase_add_test(tc, test_redis_conn_finds_master_through_sentinel);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

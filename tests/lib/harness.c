@@ -51,9 +51,10 @@ static int answers_ping(int port)
 
 static int spawn(struct harness_redis *r)
 {
-	char port[16], log[300];
+	char port[16], log[300], conf[300];
 	snprintf(port, sizeof(port), "%d", r->port);
 	snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+	snprintf(conf, sizeof(conf), "%s/sentinel.conf", r->dir);
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -62,9 +63,12 @@ static int spawn(struct harness_redis *r)
 		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, 0);
 		dup2(devnull, 1);
-		execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
-		       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
-		       "--daemonize", "no", "--logfile", log, "--protected-mode", "no", (char *)NULL);
+		if (r->sentinel)
+			execlp("redis-server", "redis-server", conf, "--sentinel", (char *)NULL);
+		else
+			execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
+			       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
+			       "--daemonize", "no", "--logfile", log, "--protected-mode", "no", (char *)NULL);
 		_exit(127);
 	}
 	r->pid = pid;
@@ -91,6 +95,30 @@ int harness_redis_start(struct harness_redis *r, int aof)
 	for (int attempt = 0; attempt < 5; attempt++) {
 		r->port = harness_free_port();
 		if (r->port > 0 && spawn(r) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name)
+{
+	memset(s, 0, sizeof(*s));
+	s->sentinel = 1;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/orch-sentinel-XXXXXX");
+	if (!mkdtemp(s->dir))
+		return -1;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		s->port = harness_free_port();
+		char path[300];
+		snprintf(path, sizeof(path), "%s/sentinel.conf", s->dir);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return -1;
+		fprintf(f, "bind 127.0.0.1\nport %d\ndir %s\nlogfile %s/sentinel.log\nprotected-mode no\n"
+			   "sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s 1000\n",
+			s->port, s->dir, s->dir, master_name, master_port, master_name);
+		fclose(f);
+		if (spawn(s) == 0)
 			return 0;
 	}
 	return -1;

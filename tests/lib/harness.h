@@ -17,11 +17,16 @@ struct harness_redis {
 	int port;
 	char dir[256];
 	int aof;
+	int sentinel; /* started as a Sentinel */
 };
 
 /* Starts redis-server (appendonly + appendfsync always when aof) on a free
  * 127.0.0.1 port and waits until it answers PING. Returns 0 or -1. */
 int harness_redis_start(struct harness_redis *r, int aof);
+/* Starts a Sentinel (redis-server --sentinel) on a free port that monitors
+ * 127.0.0.1:master_port as master_name, quorum 1. Stop it with
+ * harness_redis_stop. */
+int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name);
 /* Starts it again on the same port and directory after a kill. */
 int harness_redis_restart(struct harness_redis *r);
 /* Sends sig and reaps the process. */
