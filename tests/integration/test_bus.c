@@ -17,6 +17,7 @@
 #include "bus_peer.h"
 #include "harness.h"
 #include "orch.h"
+#include "run_suite.h"
 
 static struct harness_redis srv;
 static struct redis_target target;
@@ -408,7 +409,7 @@ START_TEST(test_bus_outbox_spills_to_file_and_sends_in_order_after_restart)
 }
 END_TEST
 
-Suite *bus_suite(void)
+static Suite *bus_suite(void)
 {
 	Suite *s = suite_create("bus");
 	TCase *tc = tcase_create("delivery");
@@ -428,9 +429,5 @@ Suite *bus_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(bus_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(bus_suite());
 }

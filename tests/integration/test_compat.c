@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "harness.h"
 #include "orch.h"
+#include "run_suite.h"
 
 #define PY "/usr/bin/python3"
 
@@ -196,9 +197,5 @@ int main(void)
 	tcase_add_test(tc, test_compat_bus_consumes_original_events_including_direct_entries);
 	tcase_add_test(tc, test_compat_original_consumer_decodes_our_events);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "lease.h"
 #include "orch.h"
+#include "run_suite.h"
 
 #define TTL 600
 
@@ -217,9 +218,5 @@ int main(void)
 	tcase_add_test(tc, test_lease_leader_steps_down_when_redis_is_lost);
 	tcase_add_test(tc, test_lease_close_hands_over_at_once);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

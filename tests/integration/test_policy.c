@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "orch.h"
 #include "policy.h"
+#include "run_suite.h"
 
 static struct harness_redis srv;
 static struct redis_target target;
@@ -365,9 +366,5 @@ int main(void)
 	tcase_add_test(tc, test_policy_starts_from_snapshot_while_redis_is_down);
 	tcase_add_test(tc, test_policy_validation_names_the_bad_field);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "orch.h"
 #include "redis_conn.h"
+#include "run_suite.h"
 
 struct probe {
 	int ups, downs;
@@ -290,9 +291,5 @@ int main(void)
 	tcase_add_test(tc, test_redis_conn_eval_survives_script_flush);
 	tcase_add_test(tc, test_redis_conn_finds_master_through_sentinel);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

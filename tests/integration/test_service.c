@@ -19,6 +19,7 @@
 #include "orch.h"
 #include "policy.h"
 #include "service.h"
+#include "run_suite.h"
 
 static struct harness_redis srv;
 
@@ -188,9 +189,5 @@ int main(void)
 	tcase_add_test(tc, test_service_readyz_reports_checks_and_sigterm_stops_gracefully);
 	tcase_add_test(tc, test_service_bad_config_fails_naming_the_key);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "redis_conn.h"
+#include "run_suite.h"
 
 START_TEST(test_backoff_starts_at_minimum_and_doubles)
 {
@@ -48,9 +49,5 @@ int main(void)
 	tcase_add_test(tc, test_backoff_is_capped_at_maximum);
 	tcase_add_test(tc, test_backoff_jitter_stays_between_half_and_full);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

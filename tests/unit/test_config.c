@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "orch.h"
+#include "run_suite.h"
 
 #define MAX_VARS 16
 static const char *vars[MAX_VARS][2];
@@ -196,9 +197,5 @@ int main(void)
 	tcase_add_test(tc, test_config_never_echoes_password);
 	tcase_add_test(tc, test_config_typed_readers);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -11,6 +11,7 @@
 
 #include "bus_envelope.h"
 #include "orch.h"
+#include "run_suite.h"
 
 static int decode_kv(struct bus_event *ev, const char *type, const char *id, const char **kv, size_t n,
 		     char *why)
@@ -164,9 +165,5 @@ int main(void)
 	tcase_add_test(tc, test_envelope_uuid7_format_and_order);
 	tcase_add_test(tc, test_envelope_traceparent_format);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "http_admin.h"
 #include "metrics.h"
+#include "run_suite.h"
 
 static struct http_admin *h;
 
@@ -117,9 +118,5 @@ int main(void)
 	tcase_add_test(tc, test_http_admin_wrong_method_is_405_with_allow);
 	tcase_add_test(tc, test_http_admin_refuses_bad_bind_address);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

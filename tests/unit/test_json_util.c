@@ -9,6 +9,7 @@
 
 #include "json_util.h"
 #include "orch.h"
+#include "run_suite.h"
 
 START_TEST(test_json_util_formats_original_timestamp)
 {
@@ -103,9 +104,5 @@ int main(void)
 	tcase_add_test(tc, test_json_util_round_trip_many_times);
 	tcase_add_test(tc, test_json_util_numeric_readers_accept_strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "run_suite.h"
 
 static void setup(void)
 {
@@ -115,9 +116,5 @@ int main(void)
 	tcase_add_test(tc, test_metrics_concurrent_increments_are_not_lost);
 	tcase_add_test(tc, test_metrics_counter_never_decreases);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }
