@@ -22,17 +22,18 @@
 
 /* KEYS: stream, dlq. ARGV: group, consumer, mode ("own" | "idle"), cursor,
  * dlq maxlen, count, min idle ms, max deliveries.
- * Returns {next cursor, {{id, deliveries, fields}, ...}, dead-lettered, gone}.
+ * Returns {next cursor, {{id, deliveries, fields}, ...}, {dead-lettered id,
+ * delivery count, ...}, gone}.
  * "own" lists this consumer's pending entries after the cursor (XPENDING)
  * and claims them again to itself, which counts a delivery; "idle" is
  * XAUTOCLAIM over the whole group. Cursor "0-0" back means "done". */
 static const char LUA_CLAIM[] = LUA_DLQ_FN
 	"local maxd = tonumber(ARGV[8])\n"
-	"local out, dead, gone, nextc = {}, 0, 0, '0-0'\n"
+	"local out, dead, gone, nextc = {}, {}, 0, '0-0'\n"
 	"local entries, counts = {}, {}\n"
 	"if ARGV[3] == 'own' then\n"
 	"  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[4], '+', ARGV[6], ARGV[2])\n"
-	"  if #p == 0 then return {'0-0', {}, 0, 0} end\n"
+	"  if #p == 0 then return {'0-0', {}, {}, 0} end\n"
 	"  local ids = {}\n"
 	"  for i, e in ipairs(p) do ids[i] = e[1]; counts[e[1]] = e[4] + 1 end\n"
 	"  if #p >= tonumber(ARGV[6]) then nextc = '(' .. p[#p][1] end\n"
@@ -50,7 +51,7 @@ static const char LUA_CLAIM[] = LUA_DLQ_FN
 	"  local n = counts[e[1]]\n"
 	"  if n > maxd then\n"
 	"    dlq(e[1], e[2], 'delivered ' .. n .. ' times without being acknowledged', n)\n"
-	"    dead = dead + 1\n"
+	"    dead[#dead + 1] = e[1]; dead[#dead + 1] = n\n"
 	"  else out[#out + 1] = {e[1], n, e[2]} end\n"
 	"end\n"
 	"return {nextc, out, dead, gone}\n";
@@ -101,7 +102,8 @@ static void sub_retry_cb(uv_timer_t *t)
 /* Waits a second before the next attempt after an unexpected error. */
 static void sub_retry_later(struct sub *s, const char *what, const redisReply *r)
 {
-	log_warn("bus: %s on %s failed: %s", what, s->stream, r ? r->str : "no reply");
+	log_warn("bus: %s on %s failed: %s", what, s->stream,
+		 r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	uv_timer_start(&s->retry_timer, sub_retry_cb, 1000, 0);
 }
 
@@ -114,17 +116,22 @@ static void sub_dispatch_claimed(struct sub *s, const redisReply *r)
 		if (e->type == REDIS_REPLY_ARRAY && e->elements == 3 && e->element[1]->type == REDIS_REPLY_INTEGER)
 			bus__dispatch(s, e->element[0], e->element[2], (unsigned)e->element[1]->integer);
 	}
-	if (r->element[2]->integer > 0 || r->element[3]->integer > 0)
-		log_warn("bus: %s: %lld entries dead-lettered after too many deliveries, %lld pending entries "
-			 "were trimmed from the stream before being processed",
-			 s->stream, r->element[2]->integer, r->element[3]->integer);
+	const redisReply *dead = r->element[2];
+	for (size_t i = 0; i + 1 < dead->elements; i += 2) {
+		metrics_inc(s->m_dlq);
+		log_error("bus: %s entry %s dead-lettered to %s: delivered %lld times without being acknowledged",
+			  s->type, dead->element[i]->str, s->dlq, dead->element[i + 1]->integer);
+	}
+	if (r->element[3]->integer > 0)
+		log_warn("bus: %s: %lld pending entries were trimmed from the stream before being processed",
+			 s->stream, r->element[3]->integer);
 }
 
 static int claim_reply_ok(const redisReply *r)
 {
 	return r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
 	       r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_ARRAY &&
-	       r->element[2]->type == REDIS_REPLY_INTEGER && r->element[3]->type == REDIS_REPLY_INTEGER;
+	       r->element[2]->type == REDIS_REPLY_ARRAY && r->element[3]->type == REDIS_REPLY_INTEGER;
 }
 
 static void read_reply(struct redis_conn *c, redisReply *r, void *priv)

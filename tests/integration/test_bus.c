@@ -224,6 +224,46 @@ START_TEST(test_bus_malformed_entry_is_dead_lettered_at_once)
 }
 END_TEST
 
+START_TEST(test_bus_entry_delivered_too_often_is_dead_lettered_unhandled)
+{
+	/* as after consumers crashed on it again and again: pending with a
+	 * delivery count past the limit */
+	publish_n("orders", 1, NULL);
+	redisContext *c = harness_redis_sync(&srv);
+	redisReply *r = redisCommand(c, "XGROUP CREATE t:stream:orders t:group:svc:orders 0");
+	ck_assert_str_eq(r->str, "OK");
+	freeReplyObject(r);
+	r = redisCommand(c, "XREADGROUP GROUP t:group:svc:orders ghost COUNT 1 STREAMS t:stream:orders >");
+	char id[64];
+	snprintf(id, sizeof(id), "%s", r->element[0]->element[1]->element[0]->element[0]->str);
+	freeReplyObject(r);
+	r = redisCommand(c, "XCLAIM t:stream:orders t:group:svc:orders ghost 0 %s RETRYCOUNT 7 JUSTID", id);
+	freeReplyObject(r);
+	redisFree(c);
+	struct bus_config cfg;
+	cfg_for(&cfg, "svc", "a");
+	cfg.claim_idle_ms = 50;
+	cfg.claim_interval_ms = 50;
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, "orders", "k8", srv.dir), 0);
+	long long one = 1;
+	bus_peer_run(&p, 10000, dlq_has, &one);
+	long handled = p.handled;
+	bus_peer_close(&p);
+	ck_assert_int_eq(handled, 0);
+	ck_assert_int_eq(redis_int("XLEN t:dlq:orders"), 1);
+	ck_assert_int_eq(redis_int("XPENDING t:stream:orders t:group:svc:orders - + 10"), 0);
+	c = harness_redis_sync(&srv);
+	r = redisCommand(c, "XRANGE t:dlq:orders - +");
+	redisReply *f = r->element[0]->element[1];
+	ck_assert_str_eq(f->element[0]->str, "dlq_reason");
+	ck_assert_str_eq(f->element[1]->str, "delivered 8 times without being acknowledged");
+	ck_assert_str_eq(f->element[5]->str, id);
+	freeReplyObject(r);
+	redisFree(c);
+}
+END_TEST
+
 static int calls_at_least(void *arg)
 {
 	return total_calls("k5") >= *(long long *)arg &&
@@ -419,6 +459,7 @@ static Suite *bus_suite(void)
 	tcase_add_test(tc, test_bus_restarted_instance_resumes_its_own_pending_entries);
 	tcase_add_test(tc, test_bus_poison_event_reaches_dlq_after_max_deliveries);
 	tcase_add_test(tc, test_bus_malformed_entry_is_dead_lettered_at_once);
+	tcase_add_test(tc, test_bus_entry_delivered_too_often_is_dead_lettered_unhandled);
 	tcase_add_test(tc, test_bus_duplicate_event_id_is_handled_once);
 	tcase_add_test(tc, test_bus_recreates_group_after_stream_deleted);
 	tcase_add_test(tc, test_bus_redis_restart_under_publisher_loses_nothing);
