@@ -73,8 +73,10 @@ void bus_delivery_reason(struct bus_delivery *d, const char *fmt, ...)
 void bus_delivery_done(struct bus_delivery *d, int status);
 
 /* Publish completion: status 0 = stored in Redis (stream id given),
- * ORCH_ECLOSED = bus closed before it could be sent (spilled to the outbox
- * file if one is configured). Optional. */
+ * ORCH_EREDIS = Redis refused the entry (logged, counted), ORCH_ECLOSED =
+ * bus closed before it could be sent (saved to the outbox file if one is
+ * configured). Optional. An event that went to the outbox file (memory
+ * bound reached) reports no completion: it may be sent by a later run. */
 typedef void (*bus_publish_cb)(int status, const char *stream_id, void *data);
 
 /* Creates the bus with its own command connection and one blocking reader.

@@ -57,7 +57,7 @@ static long type_maxlen(const struct bus *b, const char *type)
 
 /* ---- outbox file ---- */
 
-static int spill_write(struct bus_pub *p, FILE *f, const struct pub_item *it)
+static int spill_write(FILE *f, const struct pub_item *it)
 {
 	json_t *fields = json_array();
 	for (int i = 0; i < 2 * it->entry.nfields; i++)
@@ -65,7 +65,6 @@ static int spill_write(struct bus_pub *p, FILE *f, const struct pub_item *it)
 	json_t *rec = json_pack("{s:s, s:I, s:o}", "s", it->stream, "m", (json_int_t)it->maxlen, "f", fields);
 	int rc = rec && json_dumpf(rec, f, JSON_COMPACT) == 0 && fputc('\n', f) != EOF ? 0 : ORCH_EIO;
 	json_decref(rec);
-	(void)p;
 	return rc;
 }
 
@@ -279,7 +278,7 @@ int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
 		}
 		if (!p->spill)
 			p->spill = fopen(p->path, "a");
-		if (!p->spill || spill_write(p, p->spill, it) != 0 || fflush(p->spill) != 0) {
+		if (!p->spill || spill_write(p->spill, it) != 0 || fflush(p->spill) != 0) {
 			metrics_inc(p->m_overflow);
 			log_error("bus: cannot write outbox %s (%s): event %s refused", p->path,
 				  strerror(errno), it->entry.event_id);
@@ -344,7 +343,7 @@ void bus_pub_close(struct bus *b)
 		FILE *in = p->spilled ? fopen(p->path, "r") : NULL;
 		int ok = out != NULL;
 		for (struct pub_item *it = p->head; ok && it; it = it->next)
-			ok = spill_write(p, out, it) == 0;
+			ok = spill_write(out, it) == 0;
 		if (ok && in && fseek(in, p->spill_read, SEEK_SET) == 0) {
 			char buf[65536];
 			size_t r;
