@@ -19,13 +19,18 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon -MMD -MP
+BRAINS_INC := $(addprefix -I,ceo risk_officer strategy_officer federation)
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon $(BRAINS_INC) -MMD -MP
 LDFLAGS := $(SAN)
 LDLIBS := $(PKG_LIBS) -lpthread -lm
 
 LIB := $(BUILD)/lib/libcommon.a
 LIB_SRC := $(wildcard common/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The services' pure modules (models, brains), for orchctl and the tests.
+BRAINS := $(BUILD)/lib/libbrains.a
+BRAINS_SRC := $(filter-out %/main.c,$(wildcard ceo/*.c risk_officer/*.c strategy_officer/*.c federation/*.c))
+BRAINS_OBJ := $(BRAINS_SRC:%.c=$(BUILD)/obj/%.o)
 
 SERVICES := $(patsubst %/main.c,%,$(wildcard ceo/main.c risk_officer/main.c strategy_officer/main.c federation/main.c))
 TOOLS := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
@@ -40,7 +45,7 @@ BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/be
 .PHONY: all test asan bench demo install clean deps tests
 .SECONDEXPANSION:
 
-all: $(LIB) $(BINS)
+all: $(LIB) $(BRAINS) $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -50,20 +55,25 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-# A program is every .c of its directory; main.c is only the wiring.
-$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard $$*/*.c tools/$$*/*.c)) $(LIB)
+$(BRAINS): $(BRAINS_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# A program is every .c of its directory (main.c is only the wiring) plus
+# the pure modules it uses from libbrains.
+$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard $$*/*.c tools/$$*/*.c)) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(LIB)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(LIB)
+$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(LIB)
+$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -1,0 +1,738 @@
+/*
+ * risk_models.c - risk metrics of return series (see risk_models.h for
+ * every convention). Two producers feed one formula layer:
+ *   - risk_metrics_compute(): from scratch over an array (sort, two-pass
+ *     moments, a cumulative log-wealth pass); the reference;
+ *   - struct risk_window: the same statistics kept up to date per return
+ *     (sorted blocks with Fenwick trees, compensated power sums, a
+ *     two-stack sliding aggregate of log wealth).
+ * fill_metrics() turns either one's statistics into struct risk_metrics,
+ * so the formulas exist once.
+ */
+#include "risk_models.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "orch.h"
+
+/* ---- normal distribution ---- */
+
+double risk_dnorm(double x)
+{
+	return 0.398942280401432677939946059934 * exp(-0.5 * x * x);
+}
+
+/* Wichura, "The Percentage Points of the Normal Distribution", Applied
+ * Statistics 37 (1988), algorithm AS241 (PPND16). */
+double risk_qnorm(double p)
+{
+	if (!(p > 0 && p < 1))
+		return p == 0 ? -INFINITY : p == 1 ? INFINITY : NAN;
+	double q = p - 0.5, r, val;
+	if (fabs(q) <= 0.425) {
+		r = 0.180625 - q * q;
+		return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r +
+				 67265.770927008700853) * r + 45921.953931549871457) * r +
+			       13731.693765509461125) * r + 1971.5909503065514427) * r +
+			     133.14166789178437745) * r + 3.387132872796366608) /
+		       (((((((r * 5226.495278852545925 + 28729.085735721942674) * r +
+			     39307.89580009271061) * r + 21213.794301586595867) * r +
+			   5394.1960214247511077) * r + 687.1870074920579083) * r +
+			 42.313330701600911252) * r + 1.0);
+	}
+	r = sqrt(-log(q < 0 ? p : 1 - p));
+	if (r <= 5) {
+		r -= 1.6;
+		val = (((((((r * 7.7454501427834140764e-4 + .0227238449892691845833) * r +
+			    .24178072517745061177) * r + 1.27045825245236838258) * r +
+			  3.64784832476320460504) * r + 5.7694972214606914055) * r +
+			4.6303378461565452959) * r + 1.42343711074968357734) /
+		      (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r +
+			    .0151986665636164571966) * r + .14810397642748007459) * r +
+			  .68976733498510000455) * r + 1.6763848301838038494) * r +
+			2.05319162663775882187) * r + 1.0);
+	} else {
+		r -= 5;
+		val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r +
+			    .0012426609473880784386) * r + .026532189526576123093) * r +
+			  .29656057182850489123) * r + 1.7848265399172913358) * r +
+			5.4637849111641143699) * r + 6.6579046435011037772) /
+		      (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r +
+			    1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+			  .0148753612908506148525) * r + .13692988092273580531) * r +
+			.59983220655588793769) * r + 1.0);
+	}
+	return q < 0 ? -val : val;
+}
+
+/* ---- shared formula layer ---- */
+
+/* What fill_metrics needs from a producer: moments and drawdowns, plus
+ * ordered access to the returns. */
+struct series_stats {
+	size_t n;
+	double mean;
+	double m2, m3, m4;          /* population central moments */
+	double down_sq;             /* sum of min(r, 0)^2 */
+	double mdd_log;             /* max drawdown of log wealth, >= 0 */
+	double cur_log;             /* current drawdown of log wealth, >= 0 */
+	double (*kth)(const void *ctx, size_t k);                       /* k-th smallest, 0-based */
+	void (*below)(const void *ctx, double q, size_t *cnt, double *sum); /* returns < q */
+	const void *ctx;
+};
+
+static double clamp_loss(double loss)
+{
+	return loss < 0 ? 0 : loss > 1 ? 1 : loss;
+}
+
+/* R's quantile(type = 7), written the way R computes it. */
+static double quantile7(const struct series_stats *s, double prob)
+{
+	double index = 1 + (double)(s->n - 1) * prob;
+	double lo = floor(index), hi = ceil(index);
+	double qs = s->kth(s->ctx, (size_t)lo - 1);
+	if (index > lo) {
+		double xh = s->kth(s->ctx, (size_t)hi - 1);
+		if (xh != qs) {
+			double h = index - lo;
+			qs = (1 - h) * qs + h * xh;
+		}
+	}
+	return qs;
+}
+
+/* Zero variance when m2 is within rounding noise of the raw second moment
+ * (a constant series), for both producers alike. */
+static int variance_is_zero(double m2, double mean)
+{
+	return m2 <= 64 * DBL_EPSILON * (m2 + mean * mean);
+}
+
+static void fill_metrics(struct risk_metrics *out, const struct series_stats *s,
+			 const double *conf, int n_conf, double ppy)
+{
+	memset(out, 0, sizeof(*out));
+	out->n_obs = s->n;
+	out->periods_per_year = ppy;
+	out->n_conf = n_conf;
+	memcpy(out->conf, conf, sizeof(double) * (size_t)n_conf);
+	if (s->n < RISK_MIN_OBS)
+		return;
+	out->sufficient = 1;
+	double n = (double)s->n, mean = s->mean;
+	int flat = variance_is_zero(s->m2, mean);
+	double m2 = flat ? 0 : s->m2;
+	double sdp = sqrt(m2);
+	double S = flat ? 0 : s->m3 / pow(m2, 1.5);
+	double K = flat ? 0 : s->m4 / (m2 * m2) - 3;
+	out->mean = mean;
+	out->sd = sqrt(m2 * n / (n - 1));
+	out->volatility_annualized = out->sd * sqrt(ppy);
+	out->skewness = S;
+	out->excess_kurtosis = K;
+	out->max_drawdown = clamp_loss(-expm1(-s->mdd_log));
+	out->current_drawdown = clamp_loss(-expm1(-s->cur_log));
+	out->sharpe = out->sd > 0 ? mean / out->sd : 0;
+	out->sharpe_annualized = out->sharpe * sqrt(ppy);
+	out->downside_deviation = sqrt(s->down_sq / n);
+	out->sortino = out->downside_deviation > 0 ? mean / out->downside_deviation : 0;
+	double q95 = quantile7(s, 0.95), q05 = quantile7(s, 0.05);
+	out->tail_ratio = q05 != 0 ? fabs(q95) / fabs(q05) : 0;
+	for (int i = 0; i < n_conf; i++) {
+		double a = 1 - conf[i];
+		double q = quantile7(s, a);
+		size_t cnt;
+		double sum;
+		s->below(s->ctx, q, &cnt, &sum);
+		out->historical[i].var = clamp_loss(-q);
+		out->historical[i].es = clamp_loss(-(cnt ? sum / (double)cnt : q));
+		double z = risk_qnorm(a);
+		out->gaussian[i].var = clamp_loss(-(mean + z * sdp));
+		out->gaussian[i].es = clamp_loss(-(mean - risk_dnorm(z) * sdp / a));
+		double z2 = z * z, z3 = z2 * z;
+		double h = z + (z2 - 1) * S / 6 + (z3 - 3 * z) * K / 24 - (2 * z3 - 5 * z) * S * S / 36;
+		double h2 = h * h, h3 = h2 * h, h4 = h2 * h2, h6 = h4 * h2;
+		double I = risk_dnorm(h) * (1 + h3 * S / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * S * S / 72 +
+					    (h4 - 2 * h2 - 1) * K / 24);
+		out->modified[i].var = clamp_loss(-(mean + h * sdp));
+		out->modified[i].es = clamp_loss(-(mean + sdp * fmin(-I / a, h)));
+	}
+}
+
+int risk_check_confidences(const double *conf, int n_conf)
+{
+	if (!conf || n_conf < 1 || n_conf > RISK_MAX_CONF)
+		return ORCH_EINVAL;
+	for (int i = 0; i < n_conf; i++)
+		if (!(conf[i] > 0.5 && conf[i] < 1))
+			return ORCH_EINVAL;
+	return 0;
+}
+
+static int return_ok(double r)
+{
+	return isfinite(r) && r > -1;
+}
+
+/* ---- from scratch ---- */
+
+struct sorted {
+	const double *x;
+	size_t n;
+};
+
+static double sorted_kth(const void *ctx, size_t k)
+{
+	return ((const struct sorted *)ctx)->x[k];
+}
+
+static void sorted_below(const void *ctx, double q, size_t *cnt, double *sum)
+{
+	const struct sorted *s = ctx;
+	size_t i = 0;
+	double acc = 0;
+	while (i < s->n && s->x[i] < q)
+		acc += s->x[i++];
+	*cnt = i;
+	*sum = acc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+int risk_metrics_compute(const double *r, size_t n, const double *conf, int n_conf,
+			 double periods_per_year, double ewma_lambda, struct risk_metrics *out)
+{
+	if (risk_check_confidences(conf, n_conf) != 0 || !(periods_per_year > 0) ||
+	    !(ewma_lambda >= 0 && ewma_lambda < 1) || (n && !r))
+		return ORCH_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!return_ok(r[i]))
+			return ORCH_EINVAL;
+	double *x = malloc(sizeof(double) * (n ? n : 1));
+	if (!x)
+		return ORCH_ENOMEM;
+	struct series_stats s = {.n = n, .kth = sorted_kth, .below = sorted_below};
+	struct sorted view = {x, n};
+	s.ctx = &view;
+	double sum = 0, level = 0, peak = 0, ewma = 0;
+	for (size_t i = 0; i < n; i++) {
+		sum += r[i];
+		double d = r[i] < 0 ? r[i] : 0;
+		s.down_sq += d * d;
+		level += log1p(r[i]);
+		peak = fmax(peak, level);
+		s.mdd_log = fmax(s.mdd_log, peak - level);
+		ewma = i == 0 ? r[0] * r[0] : ewma_lambda * ewma + (1 - ewma_lambda) * r[i] * r[i];
+	}
+	s.cur_log = peak - level;
+	s.mean = n ? sum / (double)n : 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = r[i] - s.mean, d2 = d * d;
+		s.m2 += d2;
+		s.m3 += d2 * d;
+		s.m4 += d2 * d2;
+	}
+	if (n) {
+		s.m2 /= (double)n;
+		s.m3 /= (double)n;
+		s.m4 /= (double)n;
+		memcpy(x, r, sizeof(double) * n);
+		qsort(x, n, sizeof(double), cmp_double);
+	}
+	fill_metrics(out, &s, conf, n_conf, periods_per_year);
+	out->ewma_lambda = ewma_lambda;
+	if (out->sufficient && ewma_lambda > 0)
+		out->ewma_volatility = sqrt(ewma);
+	free(x);
+	return 0;
+}
+
+/* ---- compensated sums (Neumaier) ---- */
+
+struct csum {
+	double hi, lo;
+};
+
+static void csum_add(struct csum *c, double x)
+{
+	double t = c->hi + x;
+	if (fabs(c->hi) >= fabs(x))
+		c->lo += (c->hi - t) + x;
+	else
+		c->lo += (x - t) + c->hi;
+	c->hi = t;
+}
+
+static double csum_get(const struct csum *c)
+{
+	return c->hi + c->lo;
+}
+
+/* ---- order statistics: sorted blocks with Fenwick trees over them ----
+ *
+ * The returns sit in sorted blocks of OS_B..2*OS_B values (the last block
+ * may hold fewer); block i's values are all <= block i+1's. Each block keeps
+ * its prefix sums, recomputed from the changed position on every insert or
+ * erase, so no sum drifts. Fenwick trees over the blocks' counts and sums
+ * answer "k-th smallest" and "count and sum below q" in O(log(n/OS_B)); an
+ * update moves at most 2*OS_B contiguous values. The Fenwick trees are
+ * rebuilt exactly whenever blocks split or merge (about once per OS_B
+ * updates), which also bounds their rounding drift.
+ */
+#define OS_B 128
+
+struct ostat {
+	double **val;      /* per block, capacity 2*OS_B, sorted */
+	double **pre;      /* per block prefix sums: pre[i][j] = val[i][0] + ... + val[i][j] */
+	uint32_t *cnt;
+	size_t nb, cap_nb;
+	size_t *fcnt;      /* Fenwick over cnt, 1-based */
+	double *fsum;      /* Fenwick over block sums, 1-based */
+	size_t n;
+};
+
+static double os_bsum(const struct ostat *o, size_t i)
+{
+	return o->cnt[i] ? o->pre[i][o->cnt[i] - 1] : 0;
+}
+
+static void os_rebuild(struct ostat *o)
+{
+	for (size_t i = 1; i <= o->nb; i++) {
+		o->fcnt[i] = o->cnt[i - 1];
+		o->fsum[i] = os_bsum(o, i - 1);
+	}
+	for (size_t i = 1; i <= o->nb; i++) {
+		size_t j = i + (i & (~i + 1));
+		if (j <= o->nb) {
+			o->fcnt[j] += o->fcnt[i];
+			o->fsum[j] += o->fsum[i];
+		}
+	}
+}
+
+static void os_fenwick_add(struct ostat *o, size_t block, long dc, double ds)
+{
+	for (size_t i = block + 1; i <= o->nb; i += i & (~i + 1)) {
+		o->fcnt[i] += (size_t)dc;
+		o->fsum[i] += ds;
+	}
+}
+
+static void os_prefix_from(struct ostat *o, size_t b, size_t from)
+{
+	double acc = from ? o->pre[b][from - 1] : 0;
+	for (size_t j = from; j < o->cnt[b]; j++) {
+		acc += o->val[b][j];
+		o->pre[b][j] = acc;
+	}
+}
+
+/* Block buffers are allocated as the window grows, never freed before
+ * the window. */
+static int os_reserve(struct ostat *o, size_t i)
+{
+	if (!o->val[i])
+		o->val[i] = malloc(sizeof(double) * 2 * OS_B);
+	if (!o->pre[i])
+		o->pre[i] = malloc(sizeof(double) * 2 * OS_B);
+	return o->val[i] && o->pre[i] ? 0 : ORCH_ENOMEM;
+}
+
+static int os_init(struct ostat *o, size_t max_n)
+{
+	memset(o, 0, sizeof(*o));
+	o->cap_nb = 2 * max_n / OS_B + 4; /* blocks hold >= OS_B/2 values, plus a spare */
+	o->val = calloc(o->cap_nb, sizeof(double *));
+	o->pre = calloc(o->cap_nb, sizeof(double *));
+	o->cnt = calloc(o->cap_nb, sizeof(uint32_t));
+	o->fcnt = calloc(o->cap_nb + 1, sizeof(size_t));
+	o->fsum = calloc(o->cap_nb + 1, sizeof(double));
+	if (!o->val || !o->pre || !o->cnt || !o->fcnt || !o->fsum)
+		return ORCH_ENOMEM;
+	o->nb = 1;
+	return os_reserve(o, 0);
+}
+
+static void os_free(struct ostat *o)
+{
+	for (size_t i = 0; o->val && i < o->cap_nb; i++) {
+		free(o->val[i]);
+		free(o->pre[i]);
+	}
+	free(o->val);
+	free(o->pre);
+	free(o->cnt);
+	free(o->fcnt);
+	free(o->fsum);
+}
+
+/* First block whose largest value is >= x (the last block if none). */
+static size_t os_block_for(const struct ostat *o, double x)
+{
+	size_t lo = 0, hi = o->nb - 1;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (o->cnt[mid] && o->val[mid][o->cnt[mid] - 1] >= x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* First position in block b whose value is >= x. */
+static size_t os_lower(const struct ostat *o, size_t b, double x)
+{
+	size_t lo = 0, hi = o->cnt[b];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (o->val[b][mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Moves block slots so that `at` is free (shifting later blocks right),
+ * or removes slot `at` (shifting left); block buffers are rotated, never
+ * freed. */
+static void os_slot_insert(struct ostat *o, size_t at)
+{
+	double *v = o->val[o->nb], *p = o->pre[o->nb];
+	memmove(&o->val[at + 1], &o->val[at], sizeof(double *) * (o->nb - at));
+	memmove(&o->pre[at + 1], &o->pre[at], sizeof(double *) * (o->nb - at));
+	memmove(&o->cnt[at + 1], &o->cnt[at], sizeof(uint32_t) * (o->nb - at));
+	o->val[at] = v;
+	o->pre[at] = p;
+	o->cnt[at] = 0;
+	o->nb++;
+}
+
+static void os_slot_remove(struct ostat *o, size_t at)
+{
+	double *v = o->val[at], *p = o->pre[at];
+	memmove(&o->val[at], &o->val[at + 1], sizeof(double *) * (o->nb - at - 1));
+	memmove(&o->pre[at], &o->pre[at + 1], sizeof(double *) * (o->nb - at - 1));
+	memmove(&o->cnt[at], &o->cnt[at + 1], sizeof(uint32_t) * (o->nb - at - 1));
+	o->nb--;
+	o->val[o->nb] = v;
+	o->pre[o->nb] = p;
+	o->cnt[o->nb] = 0;
+}
+
+static int os_insert(struct ostat *o, double x)
+{
+	size_t b = os_block_for(o, x), p = os_lower(o, b, x);
+	if (o->cnt[b] + 1 == 2 * OS_B && os_reserve(o, o->nb) != 0)
+		return ORCH_ENOMEM;
+	double old = os_bsum(o, b);
+	memmove(&o->val[b][p + 1], &o->val[b][p], sizeof(double) * (o->cnt[b] - p));
+	o->val[b][p] = x;
+	o->cnt[b]++;
+	o->n++;
+	os_prefix_from(o, b, p);
+	if (o->cnt[b] < 2 * OS_B) {
+		os_fenwick_add(o, b, 1, os_bsum(o, b) - old);
+		return 0;
+	}
+	os_slot_insert(o, b + 1);
+	memcpy(o->val[b + 1], &o->val[b][OS_B], sizeof(double) * OS_B);
+	o->cnt[b] = o->cnt[b + 1] = OS_B;
+	os_prefix_from(o, b + 1, 0);
+	os_rebuild(o);
+	return 0;
+}
+
+static void os_erase(struct ostat *o, double x)
+{
+	size_t b = os_block_for(o, x), p = os_lower(o, b, x);
+	double old = os_bsum(o, b);
+	memmove(&o->val[b][p], &o->val[b][p + 1], sizeof(double) * (o->cnt[b] - p - 1));
+	o->cnt[b]--;
+	o->n--;
+	os_prefix_from(o, b, p);
+	if (o->cnt[b] >= OS_B / 2 || o->nb == 1) {
+		os_fenwick_add(o, b, -1, os_bsum(o, b) - old);
+		return;
+	}
+	/* too small: fold into a neighbour, splitting again if that overfills */
+	size_t a = b + 1 < o->nb ? b : b - 1;
+	size_t na = o->cnt[a], nn = o->cnt[a + 1];
+	if (na + nn < 2 * OS_B) {
+		memcpy(&o->val[a][na], o->val[a + 1], sizeof(double) * nn);
+		o->cnt[a] = (uint32_t)(na + nn);
+		os_prefix_from(o, a, na);
+		os_slot_remove(o, a + 1);
+	} else {
+		double tmp[4 * OS_B];
+		memcpy(tmp, o->val[a], sizeof(double) * na);
+		memcpy(&tmp[na], o->val[a + 1], sizeof(double) * nn);
+		size_t half = (na + nn) / 2;
+		memcpy(o->val[a], tmp, sizeof(double) * half);
+		memcpy(o->val[a + 1], &tmp[half], sizeof(double) * (na + nn - half));
+		o->cnt[a] = (uint32_t)half;
+		o->cnt[a + 1] = (uint32_t)(na + nn - half);
+		os_prefix_from(o, a, 0);
+		os_prefix_from(o, a + 1, 0);
+	}
+	os_rebuild(o);
+}
+
+static double os_kth(const void *ctx, size_t k)
+{
+	const struct ostat *o = ctx;
+	size_t pos = 0, step = 1;
+	while (step * 2 <= o->nb)
+		step *= 2;
+	for (; step; step /= 2) {
+		if (pos + step <= o->nb && o->fcnt[pos + step] <= k) {
+			pos += step;
+			k -= o->fcnt[pos];
+		}
+	}
+	return o->val[pos][k];
+}
+
+static void os_below(const void *ctx, double q, size_t *cnt, double *sum)
+{
+	const struct ostat *o = ctx;
+	size_t b = os_block_for(o, q), p = os_lower(o, b, q);
+	size_t c = p;
+	double s = p ? o->pre[b][p - 1] : 0;
+	for (size_t i = b; i; i -= i & (~i + 1)) {
+		c += o->fcnt[i];
+		s += o->fsum[i];
+	}
+	*cnt = c;
+	*sum = s;
+}
+
+/* ---- sliding aggregate of log wealth (two stacks) ---- */
+
+/* Aggregate of consecutive levels: highest, lowest, and the largest drop
+ * from a level to a later one. */
+struct lagg {
+	double v, max, min, dd;
+};
+
+static struct lagg lagg_one(double v)
+{
+	return (struct lagg){v, v, v, 0};
+}
+
+/* a precedes b in time. */
+static struct lagg lagg_join(struct lagg a, struct lagg b)
+{
+	return (struct lagg){b.v, fmax(a.max, b.max), fmin(a.min, b.min),
+			     fmax(fmax(a.dd, b.dd), a.max - b.min)};
+}
+
+struct lqueue {
+	struct lagg *front, *back; /* front: top is the oldest; back: top is the newest */
+	size_t nf, nb;
+};
+
+static void lqueue_push(struct lqueue *q, double v)
+{
+	q->back[q->nb] = q->nb ? lagg_join(q->back[q->nb - 1], lagg_one(v)) : lagg_one(v);
+	q->nb++;
+}
+
+static void lqueue_pop(struct lqueue *q)
+{
+	if (!q->nf) {
+		while (q->nb) {
+			double v = q->back[--q->nb].v;
+			q->front[q->nf] = q->nf ? lagg_join(lagg_one(v), q->front[q->nf - 1]) : lagg_one(v);
+			q->nf++;
+		}
+	}
+	q->nf--;
+}
+
+static struct lagg lqueue_all(const struct lqueue *q)
+{
+	if (!q->nf)
+		return q->back[q->nb - 1];
+	if (!q->nb)
+		return q->front[q->nf - 1];
+	return lagg_join(q->front[q->nf - 1], q->back[q->nb - 1]);
+}
+
+/* ---- the window ---- */
+
+struct risk_window {
+	struct risk_window_config cfg;
+	double *r;               /* ring of returns, oldest at head */
+	int64_t *t;
+	size_t head, n;
+	struct ostat order;
+	struct lqueue levels;    /* n + 1 log-wealth levels: the base, then one per return */
+	struct csum level;       /* newest level */
+	double centre;           /* power sums are of r - centre */
+	struct csum s1, s2, s3, s4, down;
+	double ewma;
+	int have_ewma;
+};
+
+int risk_window_new(struct risk_window **out, const struct risk_window_config *cfg)
+{
+	if (!cfg || cfg->max_count < 2 || cfg->max_count > (size_t)1 << 31 || cfg->max_age_ms < 0 ||
+	    !(cfg->periods_per_year > 0) || !(cfg->ewma_lambda > 0 && cfg->ewma_lambda < 1))
+		return ORCH_EINVAL;
+	struct risk_window *w = calloc(1, sizeof(*w));
+	size_t cap = cfg->max_count;
+	if (!w)
+		return ORCH_ENOMEM;
+	w->cfg = *cfg;
+	w->r = malloc(sizeof(double) * cap);
+	w->t = malloc(sizeof(int64_t) * cap);
+	w->levels.front = malloc(sizeof(struct lagg) * (cap + 1));
+	w->levels.back = malloc(sizeof(struct lagg) * (cap + 1));
+	if (!w->r || !w->t || !w->levels.front || !w->levels.back || os_init(&w->order, cap) != 0) {
+		risk_window_free(w);
+		return ORCH_ENOMEM;
+	}
+	lqueue_push(&w->levels, 0);
+	*out = w;
+	return 0;
+}
+
+void risk_window_free(struct risk_window *w)
+{
+	if (!w)
+		return;
+	free(w->r);
+	free(w->t);
+	os_free(&w->order);
+	free(w->levels.front);
+	free(w->levels.back);
+	free(w);
+}
+
+size_t risk_window_count(const struct risk_window *w)
+{
+	return w->n;
+}
+
+void risk_window_returns(const struct risk_window *w, double *r)
+{
+	size_t cap = w->cfg.max_count;
+	for (size_t i = 0; i < w->n; i++)
+		r[i] = w->r[(w->head + i) % cap];
+}
+
+static void sums_add(struct risk_window *w, double x, double sign)
+{
+	double d = x - w->centre, d2 = d * d;
+	csum_add(&w->s1, sign * d);
+	csum_add(&w->s2, sign * d2);
+	csum_add(&w->s3, sign * d2 * d);
+	csum_add(&w->s4, sign * d2 * d2);
+}
+
+/* Moves the centre of the power sums to the median when the mean has
+ * drifted more than 8 sd from it, so the moments never suffer from
+ * cancellation; a stationary series never pays this O(n). */
+static void recentre_if_drifted(struct risk_window *w)
+{
+	double n = (double)w->n;
+	double md = csum_get(&w->s1) / n;
+	double m2 = csum_get(&w->s2) / n - md * md;
+	if (md == 0 || md * md <= 64 * fmax(m2, 0))
+		return;
+	w->centre = os_kth(&w->order, w->n / 2);
+	w->s1 = w->s2 = w->s3 = w->s4 = (struct csum){0, 0};
+	size_t cap = w->cfg.max_count;
+	for (size_t i = 0; i < w->n; i++)
+		sums_add(w, w->r[(w->head + i) % cap], 1);
+}
+
+static void evict_oldest(struct risk_window *w)
+{
+	double x = w->r[w->head];
+	os_erase(&w->order, x);
+	sums_add(w, x, -1);
+	double d = x < 0 ? x : 0;
+	csum_add(&w->down, -d * d);
+	lqueue_pop(&w->levels);
+	w->head = (w->head + 1) % w->cfg.max_count;
+	w->n--;
+	if (!w->n) {
+		/* empty: restart the sums exactly at zero */
+		w->s1 = w->s2 = w->s3 = w->s4 = w->down = (struct csum){0, 0};
+	}
+}
+
+void risk_window_expire(struct risk_window *w, int64_t now_ms)
+{
+	if (!w->cfg.max_age_ms)
+		return;
+	while (w->n && w->t[w->head] < now_ms - w->cfg.max_age_ms)
+		evict_oldest(w);
+}
+
+int risk_window_push(struct risk_window *w, double r, int64_t t_ms)
+{
+	if (!return_ok(r))
+		return ORCH_EINVAL;
+	size_t cap = w->cfg.max_count;
+	if (w->n && t_ms < w->t[(w->head + w->n - 1) % cap])
+		return ORCH_EINVAL;
+	risk_window_expire(w, t_ms);
+	if (w->n == cap)
+		evict_oldest(w);
+	if (os_insert(&w->order, r) != 0)
+		return ORCH_ENOMEM;
+	if (!w->n)
+		w->centre = r;
+	size_t tail = (w->head + w->n) % cap;
+	w->r[tail] = r;
+	w->t[tail] = t_ms;
+	w->n++;
+	sums_add(w, r, 1);
+	double d = r < 0 ? r : 0;
+	csum_add(&w->down, d * d);
+	csum_add(&w->level, log1p(r));
+	lqueue_push(&w->levels, csum_get(&w->level));
+	w->ewma = w->have_ewma ? w->cfg.ewma_lambda * w->ewma + (1 - w->cfg.ewma_lambda) * r * r : r * r;
+	w->have_ewma = 1;
+	recentre_if_drifted(w);
+	return 0;
+}
+
+int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf,
+			struct risk_metrics *out)
+{
+	if (risk_check_confidences(conf, n_conf) != 0)
+		return ORCH_EINVAL;
+	struct series_stats s = {.n = w->n, .kth = os_kth, .below = os_below, .ctx = &w->order};
+	if (w->n) {
+		double n = (double)w->n;
+		double md = csum_get(&w->s1) / n, e2 = csum_get(&w->s2) / n;
+		double e3 = csum_get(&w->s3) / n, e4 = csum_get(&w->s4) / n;
+		s.mean = w->centre + md;
+		s.m2 = fmax(e2 - md * md, 0);
+		s.m3 = e3 - 3 * md * e2 + 2 * md * md * md;
+		s.m4 = e4 - 4 * md * e3 + 6 * md * md * e2 - 3 * md * md * md * md;
+		s.down_sq = fmax(csum_get(&w->down), 0);
+		struct lagg all = lqueue_all(&w->levels);
+		s.mdd_log = all.dd;
+		s.cur_log = all.max - all.v;
+	}
+	fill_metrics(out, &s, conf, n_conf, w->cfg.periods_per_year);
+	out->ewma_lambda = w->cfg.ewma_lambda;
+	if (out->sufficient)
+		out->ewma_volatility = sqrt(w->ewma);
+	return 0;
+}
