@@ -61,7 +61,10 @@ $(BRAINS): $(BRAINS_OBJ)
 
 # A program is every .c of its directory (main.c is only the wiring) plus
 # the pure modules it uses from libbrains.
-$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard $$*/*.c tools/$$*/*.c)) $(BRAINS) $(LIB)
+# (patsubst goes through a function: a literal % in a pattern rule's
+# prerequisites would be replaced by the stem.)
+objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+$(BUILD)/bin/%: $$(call objs_of,$$(wildcard $$*/*.c tools/$$*/*.c)) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

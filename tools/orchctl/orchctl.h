@@ -1,0 +1,21 @@
+/*
+ * orchctl.h - the commands of orchctl, the offline command-line tool of the
+ * orchestration layer. main.c only dispatches to them.
+ *
+ * A command gets argv with argv[0] its own name ("risk"), prints its result
+ * on stdout and any error as one line on stderr starting with
+ * "orchctl <command>: ", and returns 0 or a negative ORCH_E* code (main
+ * turns that into exit status 2). Its --help prints the usage on stdout
+ * and returns 0.
+ */
+#ifndef ORCHCTL_H
+#define ORCHCTL_H
+
+#include <stdio.h>
+
+/* orchctl risk: risk metrics of a column of returns in a CSV file. */
+int orchctl_risk(int argc, char **argv);
+/* Usage text of orchctl risk. */
+void orchctl_risk_usage(FILE *f);
+
+#endif
