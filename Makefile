@@ -87,7 +87,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
-	@ORCH_TEST_SRCDIR=$(CURDIR) tests/run.sh $(UNIT) $(INTEG) $(wildcard tests/e2e/*.sh)
+	@ORCH_TEST_SRCDIR=$(CURDIR) ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/run.sh $(UNIT) $(INTEG) $(wildcard tests/e2e/*.sh)
 
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=$(BUILD)-asan OPT=-O1 \

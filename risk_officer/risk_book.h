@@ -1,0 +1,102 @@
+/*
+ * risk_book.h - what the Risk Officer knows, pure (no I/O): trading events
+ * mapped to inputs (closed trades, portfolio snapshots, exposure updates),
+ * and the rolling windows and portfolio state they feed.
+ *
+ * Event types and the fields read (numbers or numeric strings; "direct"
+ * entries carry every field as a string):
+ *   closed trade   trade.closed, position.closed, position_closed:
+ *                  return from pnl_percent | pnl_pct | realized_pnl_pct
+ *                  (PERCENT, divided by 100); strategy from strategy |
+ *                  strategy_id | strategy_name, else model | model_version
+ *                  (else "unattributed"); symbol (optional).
+ *   snapshot       portfolio.snapshot_updated, portfolio_state_update:
+ *                  equity from total_equity | equity | account_balance
+ *                  (USD, > 0, required); total_exposure (USD, optional);
+ *                  num_positions | open_positions (optional); positions
+ *                  (optional array of objects with symbol and exposure |
+ *                  notional | size_usd, USD) for concentration.
+ *   exposure       portfolio.exposure_updated: exposure_by_symbol (object
+ *                  symbol -> USD) and/or total_exposure (USD), one required.
+ * A missing or invalid required field makes the event malformed (reason
+ * given), never guessed at.
+ *
+ * Portfolio returns are period returns of equity: the last equity seen in
+ * each period of `period_ms` (event time) closes it, and r = close/previous
+ * close - 1 enters the window when a later period starts. Closed-trade
+ * returns feed one pooled window and one window per strategy. Until the
+ * equity series has RISK_MIN_OBS returns, the pooled trade returns stand in
+ * for the portfolio's tail metrics (the view says which source it used).
+ * Daily drawdown is 1 - equity / the day's peak (UTC day, the previous
+ * day's last equity counting as the opening peak).
+ */
+#ifndef RISK_BOOK_H
+#define RISK_BOOK_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "risk_brain.h"
+#include "risk_models.h"
+
+#define RISK_BOOK_MAX_SYMBOLS 256
+
+enum risk_input_kind { RISK_IN_TRADE = 1, RISK_IN_SNAPSHOT, RISK_IN_EXPOSURE };
+
+struct risk_input {
+	enum risk_input_kind kind;
+	int64_t t_ms;                  /* event time */
+	/* trade */
+	double ret;                    /* fraction */
+	char strategy[64];
+	/* snapshot */
+	double equity;                 /* USD, > 0 */
+	int open_positions;            /* -1 = not given */
+	/* snapshot and exposure */
+	double total_exposure;         /* USD, < 0 = not given */
+	int n_symbols;                 /* breakdown given when > 0 */
+	double symbol_exposure[RISK_BOOK_MAX_SYMBOLS]; /* USD, absolute */
+};
+
+/* Kind of input an event type maps to, or 0 when it is not one. */
+enum risk_input_kind risk_input_kind_of(const char *event_type);
+/* Comma-separated list of every event type risk_input_kind_of() knows. */
+const char *risk_input_known_types(void);
+/*
+ * Maps an event's payload to an input. Returns 0, or ORCH_EMALFORMED with
+ * the reason in why (e.g. "total_equity: not a number").
+ */
+int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms,
+		     struct risk_input *out, char *why, size_t whylen);
+
+struct risk_book_config {
+	size_t window_count;       /* returns kept per window */
+	int64_t window_age_ms;     /* 0 = no age limit */
+	int64_t period_ms;         /* portfolio return period */
+	double ewma_lambda;
+	int max_strategies;        /* windows per strategy; more are pooled as "other" */
+	double conf[RISK_MAX_CONF];
+	int n_conf;
+};
+
+struct risk_book;
+
+/* Free with risk_book_free(). Returns 0, ORCH_EINVAL or ORCH_ENOMEM. */
+int risk_book_new(struct risk_book **out, const struct risk_book_config *cfg);
+void risk_book_free(struct risk_book *b);
+/* Applies one input. Returns 0, ORCH_EMALFORMED (why set: e.g. a loss
+ * beyond 100%, or time going back within a window) or ORCH_ENOMEM. */
+int risk_book_apply(struct risk_book *b, const struct risk_input *in, char *why, size_t whylen);
+/* Expires returns older than the age limit at now_ms. */
+void risk_book_expire(struct risk_book *b, int64_t now_ms);
+/* The portfolio view for the brain; *source gets "equity_snapshots",
+ * "closed_trades" or "none". */
+void risk_book_view(const struct risk_book *b, struct risk_view *out, const char **source);
+/* {"<strategy>": {n_obs, var_historical_95, es_historical_95, ...}} of
+ * per-trade metrics; new reference, caller owns it. */
+json_t *risk_book_strategies_json(const struct risk_book *b);
+/* Inputs applied since creation, by kind. */
+uint64_t risk_book_count(const struct risk_book *b, enum risk_input_kind kind);
+
+#endif

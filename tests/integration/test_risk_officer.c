@@ -1,0 +1,235 @@
+/*
+ * test_risk_officer.c - the risk_officer binary against a real
+ * redis-server, fed in the original system's wire format: portfolio
+ * snapshots with a JSON payload and "direct" trade.closed entries (flat
+ * fields, pnl_percent in percent). It must publish risk_state_update
+ * carrying the real values (the original's handlers saw empty state),
+ * exactly the VaR that risk_metrics_compute gives for the same period
+ * returns, a CRITICAL risk_alert when the day's drawdown passes the
+ * policy's limit, and dead-letter a malformed trade with its reason.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "risk_models.h"
+#include "run_suite.h"
+
+static struct harness_redis srv;
+static pid_t ro_pid;
+
+static void start_risk_officer(void)
+{
+	const char *bindir = getenv("ORCH_BIN_DIR");
+	char path[512], url[64];
+	snprintf(path, sizeof(path), "%s/risk_officer", bindir ? bindir : "build/bin");
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", srv.port);
+	ro_pid = fork();
+	ck_assert_int_ge(ro_pid, 0);
+	if (ro_pid == 0) {
+		setenv("ORCH_REDIS_URL", url, 1);
+		setenv("ORCH_PREFIX", "t", 1);
+		setenv("ORCH_INSTANCE_ID", "ro-test", 1);
+		setenv("ORCH_ADMIN_PORT", "0", 1);
+		setenv("ORCH_LOG_LEVEL", "warn", 1);
+		setenv("ORCH_CLOCK", "event", 1);
+		setenv("ORCH_RISK_PERIOD_S", "1", 1);
+		setenv("ORCH_RISK_PUBLISH_MIN_MS", "20", 1);
+		execl(path, "risk_officer", (char *)NULL);
+		perror(path);
+		_exit(127);
+	}
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(harness_redis_start(&srv, 0), 0);
+	start_risk_officer();
+}
+
+static void teardown(void)
+{
+	if (ro_pid > 0) {
+		kill(ro_pid, SIGKILL);
+		waitpid(ro_pid, NULL, 0);
+		ro_pid = 0;
+	}
+	harness_redis_stop(&srv);
+}
+
+static void xadd(redisContext *c, const char *type, const char *ts, const char *k1, const char *v1,
+		 const char *k2, const char *v2)
+{
+	char stream[128];
+	snprintf(stream, sizeof(stream), "t:stream:%s", type);
+	redisReply *r = redisCommand(c, "XADD %s * event_type %s %s %s %s %s timestamp %s source test", stream,
+				     type, k1, v1, k2, v2, ts);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	freeReplyObject(r);
+}
+
+static void snapshot(redisContext *c, int second, long equity)
+{
+	char ts[40], payload[160];
+	snprintf(ts, sizeof(ts), "2026-01-05T10:%02d:%02d.000000", second / 60, second % 60);
+	snprintf(payload, sizeof(payload),
+		 "{\"total_equity\": %ld, \"total_exposure\": 50000, \"num_positions\": 2}", equity);
+	xadd(c, "portfolio.snapshot_updated", ts, "payload", payload, "trace_id", "");
+}
+
+/* Newest payload of a stream whose predicate holds, waiting up to 10 s;
+ * NULL when none came. The caller decrefs. */
+static json_t *wait_payload(redisContext *c, const char *type, int (*pred)(json_t *, void *), void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		redisReply *r = redisCommand(c, "XREVRANGE t:stream:%s + - COUNT 50", type);
+		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+			redisReply *f = r->element[e]->element[1];
+			for (size_t k = 0; k + 1 < f->elements; k += 2) {
+				if (strcmp(f->element[k]->str, "payload") != 0)
+					continue;
+				json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+				if (p && pred(p, arg)) {
+					freeReplyObject(r);
+					return p;
+				}
+				json_decref(p);
+			}
+		}
+		freeReplyObject(r);
+		usleep(50000);
+	}
+	return NULL;
+}
+
+static int n_obs_is(json_t *p, void *arg)
+{
+	json_t *m = json_object_get(p, "metrics");
+	return json_integer_value(json_object_get(m, "n_obs")) == *(long *)arg &&
+	       json_object_get(json_object_get(p, "strategies"), "ensemble") != NULL;
+}
+
+static int is_critical(json_t *p, void *arg)
+{
+	(void)arg;
+	const char *level = json_string_value(json_object_get(p, "level"));
+	return level && strcmp(level, "CRITICAL") == 0;
+}
+
+START_TEST(test_risk_officer_publishes_exact_state_and_critical_alert_from_original_wire_format)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	/* 21 snapshots one second apart: periods 1..19 close, giving 19 returns */
+	long equity[21];
+	double returns[19];
+	for (int i = 0; i < 21; i++)
+		equity[i] = 100000 + (long)(1500 * sin(0.9 * i)) - 40 * i;
+	for (int i = 1; i < 20; i++)
+		returns[i - 1] = (double)equity[i] / (double)equity[i - 1] - 1;
+	for (int i = 0; i < 21; i++)
+		snapshot(c, i, equity[i]);
+	/* the original auto_executor's direct trade.closed entries */
+	xadd(c, "trade.closed", "2026-01-05T10:00:21.000000", "pnl_percent", "-1.5", "model", "ensemble");
+	xadd(c, "trade.closed", "2026-01-05T10:00:22.000000", "pnl_percent", "2.25", "model", "ensemble");
+
+	long want_n = 19;
+	json_t *st = wait_payload(c, "risk_state_update", n_obs_is, &want_n);
+	ck_assert_msg(st != NULL, "no risk_state_update with 19 equity returns");
+	struct risk_metrics m;
+	const double conf[] = {0.95, 0.99};
+	ck_assert_int_eq(risk_metrics_compute(returns, 19, conf, 2, 365.0 * 86400, 0.94, &m), 0);
+	json_t *met = json_object_get(st, "metrics");
+	ck_assert_str_eq(json_string_value(json_object_get(met, "source")), "equity_snapshots");
+	json_t *hv = json_object_get(json_object_get(met, "var"), "historical");
+	json_t *ge = json_object_get(json_object_get(met, "es"), "gaussian");
+	ck_assert_double_eq_tol(json_real_value(json_object_get(hv, "0.95")), m.historical[0].var, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(hv, "0.99")), m.historical[1].var, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(ge, "0.99")), m.gaussian[1].es, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(st, "var_estimate")), m.historical[0].var, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "max_drawdown")), m.max_drawdown, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "equity")), (double)equity[20], 1e-9);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "leverage")), 50000.0 / equity[20], 1e-12);
+	ck_assert_int_eq(json_integer_value(json_object_get(met, "open_positions")), 2);
+	json_t *ens = json_object_get(json_object_get(st, "strategies"), "ensemble");
+	ck_assert_int_eq(json_integer_value(json_object_get(ens, "n_obs")), 2);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(ens, "mean_return")), 0, 1e-15); /* too few: 0 */
+	double score = json_real_value(json_object_get(st, "risk_score"));
+	ck_assert(score >= 0 && score <= 100);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "conventions"), "historical")),
+			 "R quantile type 7; ES = mean of returns strictly below the VaR quantile");
+	json_decref(st);
+
+	/* a 7% fall within the day passes the NORMAL mode's 5% daily limit */
+	snapshot(c, 21, (long)(equity[20] * 0.93));
+	json_t *al = wait_payload(c, "risk_alert", is_critical, NULL);
+	ck_assert_msg(al != NULL, "no CRITICAL risk_alert");
+	int found = 0;
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(al, "alert_details"), i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "code")), "DAILY_DRAWDOWN") != 0)
+			continue;
+		found = 1;
+		ck_assert_str_eq(json_string_value(json_object_get(d, "level")), "CRITICAL");
+		ck_assert_double_eq_tol(json_real_value(json_object_get(d, "threshold")), 0.05, 1e-12);
+		ck_assert(json_real_value(json_object_get(d, "value")) >= 0.05);
+	}
+	ck_assert_msg(found, "DAILY_DRAWDOWN not among the alert details");
+	ck_assert(json_is_true(json_object_get(al, "should_pause_trading")));
+	json_decref(al);
+	redisFree(c);
+}
+END_TEST
+
+START_TEST(test_risk_officer_dead_letters_malformed_trade_with_reason)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	xadd(c, "trade.closed", "2026-01-05T10:00:01.000000", "pnl_percent", "abc", "model", "ensemble");
+	xadd(c, "trade.closed", "2026-01-05T10:00:02.000000", "symbol", "BTCUSDT", "model", "ensemble");
+	redisReply *r = NULL;
+	for (int i = 0; i < 200; i++) {
+		freeReplyObject(r);
+		r = redisCommand(c, "XRANGE t:dlq:trade.closed - +");
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+			break;
+		usleep(50000);
+	}
+	ck_assert_int_eq(r->elements, 2);
+	ck_assert_str_eq(r->element[0]->element[1]->element[1]->str, "malformed: pnl_percent: not a number");
+	ck_assert_str_eq(r->element[1]->element[1]->element[1]->str,
+			 "malformed: no pnl_percent, pnl_pct or realized_pnl_pct field");
+	freeReplyObject(r);
+	/* both ACKed: nothing left pending for the Risk Officer's group */
+	r = redisCommand(c, "XPENDING t:stream:trade.closed t:group:risk_officer:trade.closed");
+	ck_assert_int_eq(r->element[0]->integer, 0);
+	freeReplyObject(r);
+	/* and SIGTERM ends the service cleanly */
+	kill(ro_pid, SIGTERM);
+	int status;
+	ck_assert_int_eq(waitpid(ro_pid, &status, 0), ro_pid);
+	ro_pid = 0;
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	redisFree(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("risk_officer");
+	TCase *tc = tcase_create("service");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_risk_officer_publishes_exact_state_and_critical_alert_from_original_wire_format);
+	tcase_add_test(tc, test_risk_officer_dead_letters_malformed_trade_with_reason);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
