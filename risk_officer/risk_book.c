@@ -327,8 +327,11 @@ static void apply_exposure(struct risk_book *b, const struct risk_input *in)
 {
 	if (in->n_symbols > 0) {
 		double gross = 0, sq = 0, top = 0;
-		for (int i = 0; i < in->n_symbols; i++)
+		int held = 0;
+		for (int i = 0; i < in->n_symbols; i++) {
 			gross += in->symbol_exposure[i];
+			held += in->symbol_exposure[i] > 0;
+		}
 		for (int i = 0; i < in->n_symbols && gross > 0; i++) {
 			double w = in->symbol_exposure[i] / gross;
 			sq += w * w;
@@ -337,10 +340,7 @@ static void apply_exposure(struct risk_book *b, const struct risk_input *in)
 		b->gross = gross;
 		b->herfindahl = sq;
 		b->largest_share = top;
-		if (in->kind == RISK_IN_EXPOSURE || in->open_positions < 0)
-			b->open_positions = 0;
-		for (int i = 0; i < in->n_symbols && (in->kind == RISK_IN_EXPOSURE || in->open_positions < 0); i++)
-			b->open_positions += in->symbol_exposure[i] > 0;
+		b->open_positions = held;
 	}
 	if (in->total_exposure >= 0)
 		b->gross = in->total_exposure;

@@ -1,0 +1,277 @@
+/*
+ * test_risk_brain.c - the Risk Officer's decisions: raising any risk input
+ * never lowers the score, alerts enter and leave levels with hysteresis
+ * (no storm on a value oscillating around a threshold), ceilings tighten
+ * as the score rises, and the input mapping reads the original
+ * producers' fields (percent returns, direct-format strings) and refuses
+ * events missing a required field.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "orch.h"
+#include "risk_book.h"
+#include "risk_brain.h"
+#include "run_suite.h"
+
+static const struct risk_limits limits = {
+	.max_drawdown = 0.15, .max_daily_drawdown = 0.05, .var_ceiling = 0.03, .es_ceiling = 0.05,
+	.vol_ceiling = 1.0, .max_leverage = 5, .concentration_ceiling = 0.5, .max_risk_per_trade = 0.015,
+	.max_positions = 30, .score_critical = 80, .hysteresis = 0.1,
+};
+
+static struct risk_view base_view(void)
+{
+	struct risk_view v;
+	memset(&v, 0, sizeof(v));
+	v.portfolio.sufficient = 1;
+	v.portfolio.n_obs = 100;
+	v.portfolio.n_conf = 2;
+	v.portfolio.periods_per_year = 252;
+	v.portfolio.historical[0].var = 0.01;
+	v.portfolio.historical[1].es = 0.02;
+	v.portfolio.ewma_volatility = 0.02;
+	v.portfolio.current_drawdown = 0.03;
+	v.have_snapshot = 1;
+	v.daily_drawdown = 0.01;
+	v.leverage = 2;
+	v.herfindahl = 0.2;
+	v.open_positions = 3;
+	return v;
+}
+
+/* Pointer to the i-th risk input of a view (the ones the score reads). */
+static double *input_of(struct risk_view *v, int i)
+{
+	double *in[] = {&v->portfolio.current_drawdown, &v->daily_drawdown, &v->portfolio.historical[0].var,
+			&v->portfolio.historical[1].es, &v->portfolio.ewma_volatility, &v->leverage,
+			&v->herfindahl};
+	return in[i];
+}
+
+START_TEST(test_risk_score_never_falls_when_an_input_rises)
+{
+	uint64_t s = 12345;
+	int raised = 0;
+	for (int trial = 0; trial < 20000; trial++) {
+		struct risk_view v = base_view();
+		for (int i = 0; i < 7; i++) {
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			*input_of(&v, i) = (double)(s % 10000) / 10000.0 * (i == 5 ? 10 : 0.2);
+		}
+		struct risk_score a, b;
+		risk_score_compute(&v, &limits, &a);
+		int k = trial % 7;
+		*input_of(&v, k) += (double)(s % 977) / 977.0 * 0.1 + 1e-9;
+		risk_score_compute(&v, &limits, &b);
+		ck_assert_msg(b.score >= a.score, "input %d raised, score %f -> %f", k, a.score, b.score);
+		ck_assert(a.score >= 0 && b.score <= 100);
+		raised += b.score > a.score;
+	}
+	ck_assert_int_gt(raised, 5000); /* the inputs really move the score (below saturation) */
+}
+END_TEST
+
+START_TEST(test_risk_score_weights_sum_to_one_and_saturate_at_100)
+{
+	double w = 0;
+	for (int c = 0; c < RISK_C_COUNT; c++)
+		w += risk_component_weight(c);
+	ck_assert_double_eq_tol(w, 1.0, 1e-15);
+	struct risk_view v = base_view();
+	for (int i = 0; i < 7; i++)
+		*input_of(&v, i) = 100;
+	struct risk_score sc;
+	risk_score_compute(&v, &limits, &sc);
+	ck_assert_double_eq_tol(sc.score, 100, 1e-12);
+	ck_assert_str_eq(sc.level, "critical");
+	memset(&v, 0, sizeof(v));
+	risk_score_compute(&v, &limits, &sc);
+	ck_assert_double_eq(sc.score, 0);
+	ck_assert_str_eq(sc.level, "low");
+}
+END_TEST
+
+START_TEST(test_risk_alerts_hysteresis_prevents_storm)
+{
+	struct risk_alert_state st;
+	memset(&st, 0, sizeof(st));
+	struct risk_alert out[RISK_A_COUNT];
+	struct risk_view v = base_view();
+	struct risk_score sc = {0};
+	int critical_raised = 0, cleared = 0;
+	/* daily drawdown oscillating around the 5% limit: 4.95%, 5.05%, ... */
+	for (int i = 0; i < 1000; i++) {
+		v.daily_drawdown = i % 2 ? 0.0505 : 0.0495;
+		int n = risk_alerts_update(&st, &v, &sc, &limits, out);
+		for (int k = 0; k < n; k++) {
+			if (out[k].code != RISK_A_DAILY_DRAWDOWN)
+				continue;
+			critical_raised += out[k].level == RISK_ALERT_CRITICAL;
+			cleared += out[k].level < out[k].previous;
+		}
+	}
+	ck_assert_int_eq(critical_raised, 1);
+	ck_assert_int_eq(cleared, 0);
+	ck_assert_int_eq(st.level[RISK_A_DAILY_DRAWDOWN], RISK_ALERT_CRITICAL);
+	/* CRITICAL (entered at 0.05) is left only below 0.05 - 0.1 * 0.05 */
+	v.daily_drawdown = 0.0451;
+	ck_assert_int_eq(risk_alerts_update(&st, &v, &sc, &limits, out), 0);
+	v.daily_drawdown = 0.0449;
+	int n = risk_alerts_update(&st, &v, &sc, &limits, out);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(out[0].code, RISK_A_DAILY_DRAWDOWN);
+	ck_assert_int_eq(out[0].previous, RISK_ALERT_CRITICAL);
+	ck_assert_int_eq(out[0].level, RISK_ALERT_WARNING);
+	ck_assert_double_eq_tol(out[0].threshold, 0.045, 1e-15);
+	ck_assert_double_eq_tol(out[0].value, 0.0449, 1e-15);
+	ck_assert_str_eq(risk_alert_code_name(out[0].code), "DAILY_DRAWDOWN");
+	/* a fall to zero clears it in one record */
+	v.daily_drawdown = 0;
+	n = risk_alerts_update(&st, &v, &sc, &limits, out);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(out[0].level, RISK_ALERT_NONE);
+}
+END_TEST
+
+START_TEST(test_risk_alert_jumps_straight_to_critical_with_its_threshold)
+{
+	struct risk_alert_state st;
+	memset(&st, 0, sizeof(st));
+	struct risk_alert out[RISK_A_COUNT];
+	struct risk_view v = base_view();
+	struct risk_score sc = {0};
+	v.leverage = 7.5;
+	int n = risk_alerts_update(&st, &v, &sc, &limits, out);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(out[0].code, RISK_A_LEVERAGE);
+	ck_assert_int_eq(out[0].level, RISK_ALERT_CRITICAL);
+	ck_assert_int_eq(out[0].previous, RISK_ALERT_NONE);
+	ck_assert_double_eq_tol(out[0].threshold, 5, 1e-12);
+	ck_assert_int_eq(risk_alerts_highest(&st), RISK_ALERT_CRITICAL);
+}
+END_TEST
+
+START_TEST(test_risk_ceilings_tighten_as_score_rises)
+{
+	struct risk_view v = base_view();
+	struct risk_score lo = {.score = 10}, hi = {.score = 90};
+	struct risk_ceilings a, b;
+	risk_ceilings_compute(&v, &lo, &limits, &a);
+	risk_ceilings_compute(&v, &hi, &limits, &b);
+	ck_assert(b.max_leverage < a.max_leverage);
+	ck_assert(b.max_risk_per_trade < a.max_risk_per_trade);
+	ck_assert_int_lt(b.max_positions, a.max_positions);
+	ck_assert_double_eq_tol(a.max_leverage, 4.6, 1e-12); /* 5 * (1 - 0.075) rounded to 0.1 */
+	ck_assert_int_eq(b.max_positions, 9);                /* floor(30 * 0.325) */
+	/* budget 0.05 - 0.01 at leverage 2 with VaR99 0: no cap from VaR */
+	ck_assert_double_eq_tol(a.max_exposure, 4.6, 1e-12);
+	v.portfolio.historical[1].var = 0.02;
+	risk_ceilings_compute(&v, &lo, &limits, &a);
+	ck_assert_double_eq_tol(a.max_exposure, 4.0, 1e-12); /* 0.04 * 2 / 0.02 */
+	ck_assert(!risk_ceilings_equal(&a, &b));
+}
+END_TEST
+
+START_TEST(test_risk_input_reads_original_fields)
+{
+	struct risk_input in;
+	char why[128];
+	/* direct trade.closed: every field a string, pnl_percent in percent */
+	json_t *p = json_pack("{s:s, s:s, s:s}", "pnl_percent", "-2.5", "model", "ensemble", "symbol", "BTCUSDT");
+	ck_assert_int_eq(risk_input_parse("trade.closed", p, 1000, &in, why, sizeof(why)), 0);
+	ck_assert_int_eq(in.kind, RISK_IN_TRADE);
+	ck_assert_double_eq_tol(in.ret, -0.025, 1e-15);
+	ck_assert_str_eq(in.strategy, "ensemble");
+	json_decref(p);
+	p = json_pack("{s:f, s:s}", "pnl_pct", 1.0, "strategy", "momentum");
+	ck_assert_int_eq(risk_input_parse("position_closed", p, 1000, &in, why, sizeof(why)), 0);
+	ck_assert_str_eq(in.strategy, "momentum");
+	ck_assert_double_eq_tol(in.ret, 0.01, 1e-15);
+	json_decref(p);
+	p = json_pack("{s:f, s:f, s:i, s:[{s:s, s:f}, {s:s, s:f}]}", "total_equity", 1000.0, "total_exposure",
+		      2000.0, "num_positions", 2, "positions", "symbol", "BTC", "exposure", 1500.0, "symbol", "ETH",
+		      "exposure", -500.0);
+	ck_assert_int_eq(risk_input_parse("portfolio.snapshot_updated", p, 1000, &in, why, sizeof(why)), 0);
+	ck_assert_double_eq(in.equity, 1000);
+	ck_assert_int_eq(in.n_symbols, 2);
+	ck_assert_double_eq(in.symbol_exposure[1], 500);
+	json_decref(p);
+	p = json_pack("{s:s}", "symbol", "BTCUSDT");
+	ck_assert_int_eq(risk_input_parse("trade.closed", p, 1000, &in, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "no pnl_percent, pnl_pct or realized_pnl_pct field");
+	json_decref(p);
+	p = json_pack("{s:f}", "total_equity", -5.0);
+	ck_assert_int_eq(risk_input_parse("portfolio_state_update", p, 1000, &in, why, sizeof(why)),
+			 ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "equity -5 is not positive");
+	json_decref(p);
+	p = json_pack("{s:s}", "pnl_percent", "-150");
+	ck_assert_int_eq(risk_input_parse("trade.closed", p, 1000, &in, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "return -150% is a loss beyond 100%");
+	json_decref(p);
+	ck_assert_int_eq(risk_input_kind_of("execution.result"), 0);
+}
+END_TEST
+
+START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
+{
+	struct risk_book_config cfg = {.window_count = 100, .period_ms = 1000, .ewma_lambda = 0.94,
+				       .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+	struct risk_book *b;
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	char why[128];
+	struct risk_input in;
+	memset(&in, 0, sizeof(in));
+	in.kind = RISK_IN_SNAPSHOT;
+	in.open_positions = -1;
+	in.total_exposure = -1;
+	int64_t day = 86400000LL * 20000;
+	double eq[] = {1000, 1100, 1045, 1210, 1089};
+	for (int i = 0; i < 5; i++) {
+		in.t_ms = day + i * 1000;
+		in.equity = eq[i];
+		ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+	}
+	struct risk_view v;
+	const char *src;
+	risk_book_view(b, &v, &src);
+	ck_assert_double_eq_tol(v.daily_drawdown, 1 - 1089.0 / 1210.0, 1e-15);
+	ck_assert_int_eq(v.portfolio.n_obs, 3); /* periods 1..3 closed, 4 open */
+	ck_assert_str_eq(src, "equity_snapshots");
+	/* next day: the previous day's last equity is the opening peak */
+	in.t_ms = day + 86400000;
+	in.equity = 1000;
+	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+	risk_book_view(b, &v, &src);
+	ck_assert_double_eq_tol(v.daily_drawdown, 1 - 1000.0 / 1089.0, 1e-15);
+	struct risk_input ex = {.kind = RISK_IN_EXPOSURE, .total_exposure = -1, .open_positions = -1,
+				.n_symbols = 2, .symbol_exposure = {3000, 1000}};
+	ck_assert_int_eq(risk_book_apply(b, &ex, why, sizeof(why)), 0);
+	risk_book_view(b, &v, &src);
+	ck_assert_double_eq_tol(v.herfindahl, 0.75 * 0.75 + 0.25 * 0.25, 1e-15);
+	ck_assert_double_eq_tol(v.largest_share, 0.75, 1e-15);
+	ck_assert_double_eq_tol(v.leverage, 4.0, 1e-15);
+	ck_assert_int_eq(v.open_positions, 2);
+	/* a snapshot from before the open period is refused, not guessed at */
+	in.t_ms = day;
+	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), ORCH_EMALFORMED);
+	risk_book_free(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("risk_brain");
+	TCase *tc = tcase_create("brain");
+	tcase_add_test(tc, test_risk_score_never_falls_when_an_input_rises);
+	tcase_add_test(tc, test_risk_score_weights_sum_to_one_and_saturate_at_100);
+	tcase_add_test(tc, test_risk_alerts_hysteresis_prevents_storm);
+	tcase_add_test(tc, test_risk_alert_jumps_straight_to_critical_with_its_threshold);
+	tcase_add_test(tc, test_risk_ceilings_tighten_as_score_rises);
+	tcase_add_test(tc, test_risk_input_reads_original_fields);
+	tcase_add_test(tc, test_risk_book_concentration_and_daily_drawdown_on_equity);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
