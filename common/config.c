@@ -311,5 +311,7 @@ int config_load(struct orch_config *cfg, const char *service, int default_admin_
 	if (rc == 0)
 		rc = config_get_str("ORCH_POLICY_SNAPSHOT", "", cfg->policy_snapshot, sizeof(cfg->policy_snapshot),
 				    err, errlen);
+	if (rc == 0 && (rc = config_get_int("ORCH_LEASE_TTL_MS", 10000, 300, 600000, &n, err, errlen)) == 0)
+		cfg->lease_ttl_ms = (int)n;
 	return rc;
 }

@@ -48,6 +48,7 @@ struct orch_config {
 	enum clock_mode clock_mode;       /* ORCH_CLOCK, "wall" (default) | "event" */
 	char outbox_dir[512];             /* ORCH_OUTBOX_DIR, "" = memory only */
 	char policy_snapshot[512];        /* ORCH_POLICY_SNAPSHOT, "" = none */
+	int lease_ttl_ms;                 /* ORCH_LEASE_TTL_MS, default 10000 */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);
