@@ -11,16 +11,26 @@
  * ORCH_RISK_INTERVAL_S regardless. risk_ceiling_update goes out when the
  * recommended ceilings change. The Risk Officer never writes the
  * PolicyStore: the CEO applies the stricter of its limits and these.
+ *
+ * Replicas: one is active, the holder of the lease "risk_officer"; the
+ * others wait as standbys. On taking the lease a replica rebuilds its
+ * windows from the newest entries of the input streams (bus_replay.h),
+ * publishes its state, and only then consumes the group, ACKing without
+ * applying the deliveries the rebuild already covered. A replica that
+ * loses the lease exits, to be restarted as a standby.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus.h"
+#include "bus_replay.h"
 #include "clock.h"
 #include "config.h"
 #include "json_util.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "orch.h"
@@ -37,12 +47,29 @@ struct ro_config {
 	char inputs[MAX_INPUTS][96];
 	int n_inputs;
 	int64_t interval_ms, publish_min_ms;
+	int64_t rebuild_max;          /* entries per input stream read on taking over */
 	struct risk_book_config book;
 	struct risk_limits env;       /* the ORCH_RISK_* ceilings */
 };
 
+struct ro;
+
+/* One subscribed input type. */
+struct ro_input {
+	struct ro *r;
+	const char *type;
+	char applied_to[BUS_REPLAY_ID_LEN]; /* newest entry the rebuild applied */
+};
+
+enum ro_role { RO_STANDBY, RO_REBUILDING, RO_ACTIVE };
+
 struct ro {
 	struct service svc;
+	struct lease *lease;
+	struct bus_replay *replay;
+	struct ro_input in[MAX_INPUTS];
+	enum ro_role role;
+	int lost_lease;
 	struct ro_config cfg;
 	struct bus *bus;
 	struct policy *policy;
@@ -54,7 +81,7 @@ struct ro {
 	uv_timer_t cycle, soon;
 	int64_t last_publish_mono;
 	struct metric *m_score, *m_var[RISK_MAX_CONF], *m_es[RISK_MAX_CONF], *m_dd_cur, *m_dd_max,
-		*m_dd_daily, *m_latency, *m_inputs[4], *m_malformed, *m_alerts;
+		*m_dd_daily, *m_latency, *m_inputs[4], *m_malformed, *m_alerts, *m_rebuilt, *m_covered;
 };
 
 /* ---- configuration ---- */
@@ -111,6 +138,7 @@ static int load_config(struct ro_config *c, char *err, size_t errlen)
 	GET_INT("ORCH_RISK_WINDOW_AGE_S", 30 * 86400, 0, 3650LL * 86400, c->book.window_age_ms, 1000);
 	GET_INT("ORCH_RISK_PERIOD_S", 3600, 1, 30 * 86400, c->book.period_ms, 1000);
 	GET_INT("ORCH_RISK_MAX_STRATEGIES", 64, 1, 4096, c->book.max_strategies, 1);
+	GET_INT("ORCH_RISK_REBUILD_MAX", 100000, 0, 10000000, c->rebuild_max, 1);
 	GET_DBL("ORCH_RISK_EWMA_LAMBDA", 0.94, 0.5, 0.9999, c->book.ewma_lambda);
 	GET_DBL("ORCH_RISK_MAX_DRAWDOWN", 0.15, 0.001, 1, c->env.max_drawdown);
 	GET_DBL("ORCH_RISK_VAR_CEILING", 0.03, 1e-6, 1, c->env.var_ceiling);
@@ -250,15 +278,38 @@ static void on_change(struct ro *r)
 		uv_timer_start(&r->soon, soon_cb, (uint64_t)(r->cfg.publish_min_ms - since), 0);
 }
 
+/* Parses one event and applies it to the book (live and rebuild alike).
+ * Returns 0, ORCH_EMALFORMED with the reason in why, or ORCH_ENOMEM. */
+static int apply_event(struct ro *r, const struct bus_event *ev, struct risk_input *in, char *why, size_t len)
+{
+	int rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, in, why, len);
+	if (rc == 0)
+		rc = risk_book_apply(r->book, in, why, len);
+	if (rc == 0) {
+		clock_observe_ms(in->t_ms);
+		metrics_inc(r->m_inputs[in->kind]);
+	}
+	return rc;
+}
+
 static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *data)
 {
-	struct ro *r = data;
+	struct ro_input *ri = data;
+	struct ro *r = ri->r;
 	int64_t t0 = clock_mono_ns();
 	struct risk_input in;
 	char why[256];
-	int rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, &in, why, sizeof(why));
-	if (rc == 0)
-		rc = risk_book_apply(r->book, &in, why, sizeof(why));
+	int rc;
+	if (ri->applied_to[0] && bus_compare_ids(ev->stream_id, ri->applied_to) <= 0) {
+		/* the rebuild applied it; a malformed one still goes to the DLQ */
+		rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, &in, why, sizeof(why));
+		if (rc == 0) {
+			metrics_inc(r->m_covered);
+			return 0;
+		}
+	} else {
+		rc = apply_event(r, ev, &in, why, sizeof(why));
+	}
 	if (rc == ORCH_EMALFORMED) {
 		metrics_inc(r->m_malformed);
 		bus_delivery_reason(d, "%s", why);
@@ -266,8 +317,6 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	}
 	if (rc != 0)
 		return rc;
-	clock_observe_ms(in.t_ms);
-	metrics_inc(r->m_inputs[in.kind]);
 	on_change(r);
 	metrics_observe(r->m_latency, (double)(clock_mono_ns() - t0) / 1e9);
 	return 0;
@@ -300,10 +349,99 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	if (json_util_get_int64(doc, "ai_ro_assessment_interval", &iv) == 0 && iv >= 1 && iv <= 86400 &&
 	    iv * 1000 != r->cfg.interval_ms) {
 		r->cfg.interval_ms = iv * 1000;
-		uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms, (uint64_t)r->cfg.interval_ms);
+		if (r->role == RO_ACTIVE)
+			uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms,
+				       (uint64_t)r->cfg.interval_ms);
 	}
 	log_info("risk_officer: limits from policy version %lld, mode %s: max leverage %g, max daily drawdown %g",
 		 (long long)version, mode ? mode : "?", l.max_leverage, l.max_daily_drawdown);
+}
+
+/* ---- replicas: lease, rebuild, then consume ---- */
+
+static void replay_event(const struct bus_event *ev, void *data)
+{
+	struct ro *r = data;
+	struct risk_input in;
+	char why[256];
+	if (apply_event(r, ev, &in, why, sizeof(why)) == 0)
+		metrics_inc(r->m_rebuilt);
+	else
+		log_debug("risk_officer: rebuild skips %s %s: %s", ev->event_type, ev->stream_id, why);
+}
+
+static void become_active(struct ro *r)
+{
+	int rc = bus_start(r->bus);
+	if (rc != 0) {
+		log_error("risk_officer: cannot consume the inputs: %s; exiting", orch_strerror(rc));
+		raise(SIGTERM);
+		return;
+	}
+	r->role = RO_ACTIVE;
+	uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms, (uint64_t)r->cfg.interval_ms);
+	soon_cb(&r->cycle);
+}
+
+static void replay_done(int status, const struct bus_replay_result *res, void *data)
+{
+	struct ro *r = data;
+	r->replay = NULL;
+	if (status != 0)
+		return;
+	for (int i = 0; i < r->cfg.n_inputs; i++)
+		memcpy(r->in[i].applied_to, res->last_id[i], BUS_REPLAY_ID_LEN);
+	log_info("risk_officer: windows rebuilt from %ld events of %d input streams", res->events,
+		 r->cfg.n_inputs);
+	become_active(r);
+}
+
+static void on_lease(int leader, uint64_t token, void *data)
+{
+	struct ro *r = data;
+	if (!leader) {
+		if (r->role != RO_STANDBY) {
+			log_error("risk_officer: lost the lease; exiting so that this replica restarts as a standby");
+			r->lost_lease = 1;
+			raise(SIGTERM);
+		}
+		return;
+	}
+	log_info("risk_officer: active (lease token %llu)", (unsigned long long)token);
+	r->role = RO_REBUILDING;
+	if (r->cfg.rebuild_max == 0) {
+		become_active(r);
+		return;
+	}
+	const char *types[MAX_INPUTS];
+	for (int i = 0; i < r->cfg.n_inputs; i++)
+		types[i] = r->cfg.inputs[i];
+	int64_t age = r->cfg.book.window_age_ms;
+	struct bus_replay_config rc = {.prefix = r->svc.cfg.prefix, .types = types, .n_types = r->cfg.n_inputs,
+				       .max_per_stream = r->cfg.rebuild_max,
+				       .min_ms = age > 0 ? clock_now_ms() - age : 0};
+	int err = bus_replay_start(&r->replay, r->svc.loop, &r->svc.cfg.redis, &rc, replay_event, replay_done, r);
+	if (err != 0) {
+		log_error("risk_officer: cannot rebuild the windows: %s; exiting", orch_strerror(err));
+		raise(SIGTERM);
+	}
+}
+
+/* Readiness of the role: a standby is ready (it is doing its job),
+ * a rebuilding replica is not yet, an active one when its bus is. */
+static int check_role(void *data, char *buf, size_t len)
+{
+	struct ro *r = data;
+	switch (r->role) {
+	case RO_STANDBY:
+		snprintf(buf, len, "standby: another replica is active");
+		return 1;
+	case RO_REBUILDING:
+		snprintf(buf, len, "rebuilding the windows from the input streams");
+		return 0;
+	default:
+		return bus_check_ready(r->bus, buf, len);
+	}
 }
 
 /* ---- lifecycle ---- */
@@ -330,12 +468,17 @@ static void register_metrics(struct ro *r)
 	}
 	r->m_malformed = metrics_counter("orch_risk_malformed_total", NULL, "Inputs dead-lettered as malformed");
 	r->m_alerts = metrics_counter("orch_risk_alerts_total", NULL, "Alert levels raised");
+	r->m_rebuilt = metrics_counter("orch_risk_rebuilt_inputs_total", NULL,
+				       "Inputs applied from the streams when this replica took over");
+	r->m_covered = metrics_counter("orch_risk_covered_deliveries_total", NULL,
+				       "Deliveries already applied by the rebuild, ACKed without applying");
 }
 
 static void bus_stopped(void *data)
 {
 	struct ro *r = data;
 	bus_close(r->bus);
+	lease_close(r->lease);
 	policy_close(r->policy);
 	uv_close((uv_handle_t *)&r->cycle, NULL);
 	uv_close((uv_handle_t *)&r->soon, NULL);
@@ -347,6 +490,7 @@ static void on_shutdown(void *data)
 	struct ro *r = data;
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
+	bus_replay_cancel(r->replay);
 	bus_stop(r->bus, 5000, bus_stopped, r);
 }
 
@@ -372,36 +516,46 @@ int main(void)
 	bc.outbox_dir = r.svc.cfg.outbox_dir;
 	struct policy_config pc = {.prefix = r.svc.cfg.prefix, .writer = "ai_ro",
 				   .snapshot_path = r.svc.cfg.policy_snapshot};
+	struct lease_config lc = {.prefix = r.svc.cfg.prefix, .role = "risk_officer",
+				  .holder = r.svc.cfg.instance_id, .ttl_ms = r.svc.cfg.lease_ttl_ms};
 	if ((rc = risk_book_new(&r.book, &r.cfg.book)) != 0 ||
 	    (rc = bus_new(&r.bus, r.svc.loop, &bc, &r.svc.cfg.redis)) != 0 ||
-	    (rc = policy_new(&r.policy, r.svc.loop, &pc, &r.svc.cfg.redis)) != 0)
+	    (rc = policy_new(&r.policy, r.svc.loop, &pc, &r.svc.cfg.redis)) != 0 ||
+	    (rc = lease_new(&r.lease, r.svc.loop, &lc, &r.svc.cfg.redis, on_lease, &r)) != 0)
 		goto out;
-	for (int i = 0; i < r.cfg.n_inputs; i++)
-		if ((rc = bus_subscribe(r.bus, r.cfg.inputs[i], on_input, &r)) != 0)
+	for (int i = 0; i < r.cfg.n_inputs; i++) {
+		r.in[i] = (struct ro_input){.r = &r, .type = r.cfg.inputs[i]};
+		if ((rc = bus_subscribe(r.bus, r.cfg.inputs[i], on_input, &r.in[i])) != 0)
 			goto out;
+	}
 	policy_on_change(r.policy, on_policy, &r);
-	service_add_check(&r.svc, "bus", bus_check_ready, r.bus);
+	service_add_check(&r.svc, "bus", check_role, &r);
+	service_add_check(&r.svc, "lease", lease_check_ready, r.lease);
 	service_add_check(&r.svc, "policy", policy_check_ready, r.policy);
 	service_on_shutdown(&r.svc, on_shutdown, &r);
 	uv_timer_init(r.svc.loop, &r.cycle);
 	uv_timer_init(r.svc.loop, &r.soon);
 	r.cycle.data = r.soon.data = &r;
-	uv_timer_start(&r.cycle, cycle_cb, (uint64_t)r.cfg.interval_ms, (uint64_t)r.cfg.interval_ms);
-	if ((rc = bus_start(r.bus)) != 0 || (rc = policy_start(r.policy)) != 0)
+	if ((rc = policy_start(r.policy)) != 0 || (rc = lease_start(r.lease)) != 0)
 		goto out;
-	log_info("risk_officer: reading %d input types, assessing every %lld s", r.cfg.n_inputs,
+	log_info("risk_officer: reading %d input types, assessing every %lld s once active", r.cfg.n_inputs,
 		 (long long)(r.cfg.interval_ms / 1000));
 	rc = service_run(&r.svc);
 	r.bus = NULL;
 	r.policy = NULL;
+	r.lease = NULL;
 out:
 	if (rc != 0)
 		log_error("risk_officer: cannot start: %s", orch_strerror(rc));
 	if (r.bus)
 		bus_close(r.bus);
+	if (r.lease)
+		lease_close(r.lease);
 	if (r.policy)
 		policy_close(r.policy);
 	risk_book_free(r.book);
 	service_close(&r.svc);
+	if (rc == 0 && r.lost_lease)
+		return 3;
 	return rc == 0 ? 0 : 1;
 }

@@ -7,6 +7,9 @@
  * exactly the VaR that risk_metrics_compute gives for the same period
  * returns, a CRITICAL risk_alert when the day's drawdown passes the
  * policy's limit, and dead-letter a malformed trade with its reason.
+ * With two replicas, the standby takes over when the active one is
+ * killed, rebuilds its windows from the streams and computes the same
+ * numbers, applying no event twice.
  */
 #include <check.h>
 #include <jansson.h>
@@ -25,33 +28,24 @@
 static struct harness_redis srv;
 static pid_t ro_pid;
 
-static void start_risk_officer(void)
+/* Starts a risk_officer replica named `instance`, admin port `admin_port`
+ * (0 = none). */
+static pid_t spawn_risk_officer(const char *instance, int admin_port)
 {
-	const char *bindir = getenv("ORCH_BIN_DIR");
-	char path[512], url[64];
-	snprintf(path, sizeof(path), "%s/risk_officer", bindir ? bindir : "build/bin");
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", srv.port);
-	ro_pid = fork();
-	ck_assert_int_ge(ro_pid, 0);
-	if (ro_pid == 0) {
-		setenv("ORCH_REDIS_URL", url, 1);
-		setenv("ORCH_PREFIX", "t", 1);
-		setenv("ORCH_INSTANCE_ID", "ro-test", 1);
-		setenv("ORCH_ADMIN_PORT", "0", 1);
-		setenv("ORCH_LOG_LEVEL", "warn", 1);
-		setenv("ORCH_CLOCK", "event", 1);
-		setenv("ORCH_RISK_PERIOD_S", "1", 1);
-		setenv("ORCH_RISK_PUBLISH_MIN_MS", "20", 1);
-		execl(path, "risk_officer", (char *)NULL);
-		perror(path);
-		_exit(127);
-	}
+	char id[96], port[48];
+	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", instance);
+	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", admin_port);
+	const char *env[] = {"ORCH_PREFIX=t", id, port, "ORCH_LEASE_TTL_MS=1000", "ORCH_LOG_LEVEL=warn",
+			     "ORCH_CLOCK=event", "ORCH_RISK_PERIOD_S=1", "ORCH_RISK_PUBLISH_MIN_MS=20", NULL};
+	pid_t pid = harness_spawn_program("risk_officer", &srv, env);
+	ck_assert_int_gt(pid, 0);
+	return pid;
 }
 
 static void setup(void)
 {
 	ck_assert_int_eq(harness_redis_start(&srv, 0), 0);
-	start_risk_officer();
+	ro_pid = spawn_risk_officer("ro-test", 0);
 }
 
 static void teardown(void)
@@ -231,6 +225,101 @@ START_TEST(test_risk_officer_dead_letters_malformed_trade_with_reason)
 }
 END_TEST
 
+/* The value of an unlabelled metric on /metrics of port, or -1. */
+static double metric_value(int port, const char *name)
+{
+	char *resp = harness_http(port, "GET", "/metrics");
+	double v = -1;
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\n%s ", name);
+	const char *at = resp ? strstr(resp, pat) : NULL;
+	if (at)
+		v = strtod(at + strlen(pat), NULL);
+	free(resp);
+	return v;
+}
+
+static void lease_holder(redisContext *c, char *buf, size_t len)
+{
+	redisReply *r = redisCommand(c, "GET t:lease:risk_officer");
+	snprintf(buf, len, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
+	freeReplyObject(r);
+}
+
+START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	char holder[128];
+	for (int i = 0; i < 100; i++) {
+		lease_holder(c, holder, sizeof(holder));
+		if (holder[0])
+			break;
+		usleep(50000);
+	}
+	ck_assert_msg(strncmp(holder, "ro-test|", 8) == 0, "lease held by '%s'", holder);
+	int port_b = harness_free_port();
+	pid_t b = spawn_risk_officer("ro-b", port_b);
+	long equity[26];
+	double returns[24];
+	for (int i = 0; i < 26; i++)
+		equity[i] = 100000 + (long)(2500 * sin(0.7 * i)) + 30 * i;
+	for (int i = 1; i < 25; i++)
+		returns[i - 1] = (double)equity[i] / (double)equity[i - 1] - 1;
+	for (int i = 0; i < 21; i++)
+		snapshot(c, i, equity[i]);
+	xadd(c, "trade.closed", "2026-01-05T10:00:20.500000", "pnl_percent", "0.5", "model", "ensemble");
+	long want_n = 19;
+	json_t *st = wait_payload(c, "risk_state_update", n_obs_is, &want_n);
+	ck_assert_msg(st != NULL, "the active replica published no state with 19 returns");
+	json_decref(st);
+	lease_holder(c, holder, sizeof(holder));
+	ck_assert_msg(strncmp(holder, "ro-test|", 8) == 0, "lease held by '%s'", holder);
+	/* the standby applies nothing while the active one runs */
+	ck_assert_double_eq(metric_value(port_b, "orch_risk_rebuilt_inputs_total"), 0);
+
+	/* kill the active replica; five more snapshots arrive while nobody
+	 * is active: the standby's rebuild applies them, and their group
+	 * deliveries must then be recognised, not applied a second time */
+	kill(ro_pid, SIGKILL);
+	waitpid(ro_pid, NULL, 0);
+	ro_pid = 0;
+	for (int i = 21; i < 26; i++)
+		snapshot(c, i, equity[i]);
+	want_n = 24;
+	st = wait_payload(c, "risk_state_update", n_obs_is, &want_n);
+	ck_assert_msg(st != NULL, "the standby published no state with 24 returns after taking over");
+	lease_holder(c, holder, sizeof(holder));
+	ck_assert_msg(strncmp(holder, "ro-b|", 5) == 0, "lease held by '%s'", holder);
+	struct risk_metrics m;
+	const double conf[] = {0.95, 0.99};
+	ck_assert_int_eq(risk_metrics_compute(returns, 24, conf, 2, 365.0 * 86400, 0.94, &m), 0);
+	json_t *met = json_object_get(st, "metrics");
+	json_t *hv = json_object_get(json_object_get(met, "var"), "historical");
+	json_t *me = json_object_get(json_object_get(met, "es"), "modified");
+	ck_assert_double_eq_tol(json_real_value(json_object_get(hv, "0.95")), m.historical[0].var, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(me, "0.99")), m.modified[1].es, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "max_drawdown")), m.max_drawdown, 1e-12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "ewma_volatility_annualized")),
+				m.ewma_volatility * sqrt(365.0 * 86400), 1e-9);
+	json_t *ens = json_object_get(json_object_get(st, "strategies"), "ensemble");
+	ck_assert_int_eq(json_integer_value(json_object_get(ens, "n_obs")), 1);
+	json_decref(st);
+	/* 26 snapshots and the trade rebuilt; the 5 late snapshots came
+	 * through the group too and were ACKed as already applied */
+	ck_assert_double_eq(metric_value(port_b, "orch_risk_rebuilt_inputs_total"), 27);
+	ck_assert_double_eq(metric_value(port_b, "orch_risk_covered_deliveries_total"), 5);
+	redisReply *r = redisCommand(c, "XPENDING t:stream:portfolio.snapshot_updated "
+				     "t:group:risk_officer:portfolio.snapshot_updated");
+	ck_assert_int_eq(r->element[0]->integer, 0);
+	freeReplyObject(r);
+	kill(b, SIGTERM);
+	int status;
+	ck_assert_int_eq(waitpid(b, &status, 0), b);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	redisFree(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("risk_officer");
@@ -239,6 +328,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_risk_officer_publishes_exact_state_and_critical_alert_from_original_wire_format);
 	tcase_add_test(tc, test_risk_officer_dead_letters_malformed_trade_with_reason);
+	tcase_add_test(tc, test_risk_officer_standby_takes_over_with_the_same_numbers);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -234,3 +234,38 @@ const char *harness_http_body(const char *response)
 	const char *b = response ? strstr(response, "\r\n\r\n") : NULL;
 	return b ? b + 4 : "";
 }
+
+void harness_bench_line(const char *name, double value, const char *unit, const char *ceiling,
+			double ceiling_value, const char *target)
+{
+	double ratio = ceiling_value > 0 ? value / ceiling_value : 0;
+	printf("BENCH {\"name\":\"%s\",\"value\":%.4g,\"unit\":\"%s\",\"ceiling\":\"%s\","
+	       "\"ceiling_value\":%.4g,\"ratio\":%.4g,\"target\":\"%s\"}\n",
+	       name, value, unit, ceiling, ceiling_value, ratio, target);
+	fflush(stdout);
+}
+
+pid_t harness_spawn_program(const char *program, const struct harness_redis *r, const char *const *env)
+{
+	const char *bindir = getenv("ORCH_BIN_DIR");
+	char path[512], url[64];
+	snprintf(path, sizeof(path), "%s/%s", bindir ? bindir : "build/bin", program);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", r->port);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setenv("ORCH_REDIS_URL", url, 1);
+	for (size_t i = 0; env && env[i]; i++) {
+		char name[128];
+		const char *eq = strchr(env[i], '=');
+		if (!eq || (size_t)(eq - env[i]) >= sizeof(name))
+			_exit(126);
+		memcpy(name, env[i], (size_t)(eq - env[i]));
+		name[eq - env[i]] = '\0';
+		setenv(name, eq + 1, 1);
+	}
+	execl(path, program, (char *)NULL);
+	perror(path);
+	_exit(127);
+}

@@ -50,4 +50,16 @@ const char *harness_http_body(const char *response);
 /* A loopback TCP port that was free a moment ago. */
 int harness_free_port(void);
 
+/* Starts one of the project's programs ($ORCH_BIN_DIR/program, default
+ * build/bin) against server r: ORCH_REDIS_URL points at it, then each
+ * "NAME=value" of the NULL-terminated env is set. The child dies with
+ * the caller. Returns the pid (the caller kills and reaps it) or -1. */
+pid_t harness_spawn_program(const char *program, const struct harness_redis *r, const char *const *env);
+
+/* Prints one benchmark figure beside its ceiling measured in the same run:
+ * BENCH {"name":..,"value":..,"unit":..,"ceiling":..,"ceiling_value":..,
+ * "ratio":..,"target":..} with ratio = value / ceiling_value. */
+void harness_bench_line(const char *name, double value, const char *unit, const char *ceiling,
+			double ceiling_value, const char *target);
+
 #endif
