@@ -95,7 +95,7 @@ asan: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
-	@tests/bench/run.sh $(BUILD) $(BENCH)
+	@ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/bench/run.sh $(BUILD) $(BENCH)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

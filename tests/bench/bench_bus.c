@@ -55,16 +55,6 @@ static json_t *make_payload(long seq)
 			 "note", "padding to bring the event to about three hundred bytes");
 }
 
-static void bench_line(const char *name, double value, const char *unit, const char *ceiling,
-		       double ceiling_value, const char *target_text)
-{
-	double ratio = ceiling_value > 0 ? value / ceiling_value : 0;
-	printf("BENCH {\"name\":\"%s\",\"value\":%.4g,\"unit\":\"%s\",\"ceiling\":\"%s\","
-	       "\"ceiling_value\":%.4g,\"ratio\":%.3f,\"target\":\"%s\"}\n",
-	       name, value, unit, ceiling, ceiling_value, ratio, target_text);
-	fflush(stdout);
-}
-
 static void redis_do(const char *cmd)
 {
 	redisContext *c = harness_redis_sync(&srv);
@@ -513,25 +503,25 @@ int main(int argc, char **argv)
 	redis_do("FLUSHALL");
 	double secs;
 	bus_publish_n(n, 0, &secs);
-	bench_line("bus_publish_throughput", n / secs, "events/s", "redis-benchmark XADD -c 10 -P 32", rb,
+	harness_bench_line("bus_publish_throughput", n / secs, "events/s", "redis-benchmark XADD -c 10 -P 32", rb,
 		   "informational");
 
 	struct result bare_r, bus_r;
 	double bare_tp = e2e(0, n, 0, &bare_r);
 	double bus_tp = e2e(1, n, 0, &bus_r);
-	bench_line("bus_e2e_throughput", bus_tp, "events/s", "bare hiredis+libuv pair, same entries, jansson-parsing consumer",
+	harness_bench_line("bus_e2e_throughput", bus_tp, "events/s", "bare hiredis+libuv pair, same entries, jansson-parsing consumer",
 		   bare_tp, "ratio>=0.8");
 
 	e2e(0, LAT_N, LAT_RATE, &bare_r);
 	e2e(1, LAT_N, LAT_RATE, &bus_r);
-	bench_line("bus_latency_p50_10k", bus_r.p50_ms, "ms", "bare hiredis+libuv pair at 10k events/s",
+	harness_bench_line("bus_latency_p50_10k", bus_r.p50_ms, "ms", "bare hiredis+libuv pair at 10k events/s",
 		   bare_r.p50_ms, "value<1");
-	bench_line("bus_latency_p99_10k", bus_r.p99_ms, "ms", "bare hiredis+libuv pair at 10k events/s",
+	harness_bench_line("bus_latency_p99_10k", bus_r.p99_ms, "ms", "bare hiredis+libuv pair at 10k events/s",
 		   bare_r.p99_ms, "value<1");
 
 	double bare_mb = idle_rss(bare_idle);
 	double bus_mb = idle_rss(bus_idle5);
-	bench_line("bus_idle_rss", bus_mb, "MB", "bare hiredis+libuv consumer blocked in XREADGROUP", bare_mb,
+	harness_bench_line("bus_idle_rss", bus_mb, "MB", "bare hiredis+libuv consumer blocked in XREADGROUP", bare_mb,
 		   "value<8");
 	harness_redis_stop(&srv);
 	return 0;
