@@ -80,7 +80,7 @@ struct ro {
 	int have_ceilings;
 	uv_timer_t cycle, soon;
 	int64_t last_publish_mono;
-	struct metric *m_score, *m_var[RISK_MAX_CONF], *m_es[RISK_MAX_CONF], *m_dd_cur, *m_dd_max,
+	struct metric *m_score, *m_var[3][RISK_MAX_CONF], *m_es[3][RISK_MAX_CONF], *m_dd_cur, *m_dd_max,
 		*m_dd_daily, *m_latency, *m_inputs[4], *m_malformed, *m_alerts, *m_rebuilt, *m_covered;
 };
 
@@ -202,8 +202,11 @@ static void assess(struct ro *r, struct risk_assessment *a, struct risk_alert *c
 	const struct risk_metrics *m = &a->view.portfolio;
 	metrics_set(r->m_score, a->score.score);
 	for (int i = 0; i < m->n_conf; i++) {
-		metrics_set(r->m_var[i], m->historical[i].var);
-		metrics_set(r->m_es[i], m->historical[i].es);
+		const struct risk_tail *t[3] = {&m->historical[i], &m->gaussian[i], &m->modified[i]};
+		for (int k = 0; k < 3; k++) {
+			metrics_set(r->m_var[k][i], t[k]->var);
+			metrics_set(r->m_es[k][i], t[k]->es);
+		}
 	}
 	metrics_set(r->m_dd_cur, m->current_drawdown);
 	metrics_set(r->m_dd_max, m->max_drawdown);
@@ -452,10 +455,16 @@ static void register_metrics(struct ro *r)
 	static const char *kinds[] = {NULL, "trade", "snapshot", "exposure"};
 	char labels[96];
 	r->m_score = metrics_gauge("orch_risk_score", NULL, "Risk score 0-100, higher = more risk");
-	for (int i = 0; i < r->cfg.book.n_conf; i++) {
-		snprintf(labels, sizeof(labels), "method=\"historical\",confidence=\"%g\"", r->cfg.book.conf[i]);
-		r->m_var[i] = metrics_gauge("orch_risk_var", labels, "Value at Risk, positive loss fraction per period");
-		r->m_es[i] = metrics_gauge("orch_risk_es", labels, "Expected Shortfall, positive loss fraction per period");
+	static const char *methods[] = {"historical", "gaussian", "modified"};
+	for (int k = 0; k < 3; k++) {
+		for (int i = 0; i < r->cfg.book.n_conf; i++) {
+			snprintf(labels, sizeof(labels), "method=\"%s\",confidence=\"%g\"", methods[k],
+				 r->cfg.book.conf[i]);
+			r->m_var[k][i] = metrics_gauge("orch_risk_var", labels,
+						       "Value at Risk, positive loss fraction per period");
+			r->m_es[k][i] = metrics_gauge("orch_risk_es", labels,
+						      "Expected Shortfall, positive loss fraction per period");
+		}
 	}
 	r->m_dd_cur = metrics_gauge("orch_risk_drawdown", "kind=\"current\"", "Drawdown, positive fraction");
 	r->m_dd_max = metrics_gauge("orch_risk_drawdown", "kind=\"max_window\"", "Drawdown, positive fraction");

@@ -308,6 +308,11 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 	 * through the group too and were ACKed as already applied */
 	ck_assert_double_eq(metric_value(port_b, "orch_risk_rebuilt_inputs_total"), 27);
 	ck_assert_double_eq(metric_value(port_b, "orch_risk_covered_deliveries_total"), 5);
+	/* and /metrics carries every method's figures */
+	ck_assert_double_eq_tol(metric_value(port_b, "orch_risk_var{method=\"modified\",confidence=\"0.95\"}"),
+				m.modified[0].var, 1e-12);
+	ck_assert_double_eq_tol(metric_value(port_b, "orch_risk_es{method=\"gaussian\",confidence=\"0.99\"}"),
+				m.gaussian[1].es, 1e-12);
 	redisReply *r = redisCommand(c, "XPENDING t:stream:portfolio.snapshot_updated "
 				     "t:group:risk_officer:portfolio.snapshot_updated");
 	ck_assert_int_eq(r->element[0]->integer, 0);
