@@ -16,57 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "normal.h"
 #include "orch.h"
-
-/* ---- normal distribution ---- */
-
-double risk_dnorm(double x)
-{
-	return 0.398942280401432677939946059934 * exp(-0.5 * x * x);
-}
-
-/* Wichura, "The Percentage Points of the Normal Distribution", Applied
- * Statistics 37 (1988), algorithm AS241 (PPND16). */
-double risk_qnorm(double p)
-{
-	if (!(p > 0 && p < 1))
-		return p == 0 ? -INFINITY : p == 1 ? INFINITY : NAN;
-	double q = p - 0.5, r, val;
-	if (fabs(q) <= 0.425) {
-		r = 0.180625 - q * q;
-		return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r +
-				 67265.770927008700853) * r + 45921.953931549871457) * r +
-			       13731.693765509461125) * r + 1971.5909503065514427) * r +
-			     133.14166789178437745) * r + 3.387132872796366608) /
-		       (((((((r * 5226.495278852545925 + 28729.085735721942674) * r +
-			     39307.89580009271061) * r + 21213.794301586595867) * r +
-			   5394.1960214247511077) * r + 687.1870074920579083) * r +
-			 42.313330701600911252) * r + 1.0);
-	}
-	r = sqrt(-log(q < 0 ? p : 1 - p));
-	if (r <= 5) {
-		r -= 1.6;
-		val = (((((((r * 7.7454501427834140764e-4 + .0227238449892691845833) * r +
-			    .24178072517745061177) * r + 1.27045825245236838258) * r +
-			  3.64784832476320460504) * r + 5.7694972214606914055) * r +
-			4.6303378461565452959) * r + 1.42343711074968357734) /
-		      (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r +
-			    .0151986665636164571966) * r + .14810397642748007459) * r +
-			  .68976733498510000455) * r + 1.6763848301838038494) * r +
-			2.05319162663775882187) * r + 1.0);
-	} else {
-		r -= 5;
-		val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r +
-			    .0012426609473880784386) * r + .026532189526576123093) * r +
-			  .29656057182850489123) * r + 1.7848265399172913358) * r +
-			5.4637849111641143699) * r + 6.6579046435011037772) /
-		      (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r +
-			    1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
-			  .0148753612908506148525) * r + .13692988092273580531) * r +
-			.59983220655588793769) * r + 1.0);
-	}
-	return q < 0 ? -val : val;
-}
 
 /* ---- shared formula layer ---- */
 
@@ -150,13 +101,13 @@ static void fill_metrics(struct risk_metrics *out, const struct series_stats *s,
 		s->below(s->ctx, q, &cnt, &sum);
 		out->historical[i].var = clamp_loss(-q);
 		out->historical[i].es = clamp_loss(-(cnt ? sum / (double)cnt : q));
-		double z = risk_qnorm(a);
+		double z = normal_quantile(a);
 		out->gaussian[i].var = clamp_loss(-(mean + z * sdp));
-		out->gaussian[i].es = clamp_loss(-(mean - risk_dnorm(z) * sdp / a));
+		out->gaussian[i].es = clamp_loss(-(mean - normal_density(z) * sdp / a));
 		double z2 = z * z, z3 = z2 * z;
 		double h = z + (z2 - 1) * S / 6 + (z3 - 3 * z) * K / 24 - (2 * z3 - 5 * z) * S * S / 36;
 		double h2 = h * h, h3 = h2 * h, h4 = h2 * h2, h6 = h4 * h2;
-		double I = risk_dnorm(h) * (1 + h3 * S / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * S * S / 72 +
+		double I = normal_density(h) * (1 + h3 * S / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * S * S / 72 +
 					    (h4 - 2 * h2 - 1) * K / 24);
 		out->modified[i].var = clamp_loss(-(mean + h * sdp));
 		out->modified[i].es = clamp_loss(-(mean + sdp * fmin(-I / a, h)));

@@ -119,8 +119,4 @@ void risk_window_returns(const struct risk_window *w, double *r);
 int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf,
 			struct risk_metrics *out);
 
-/* Standard normal quantile (Wichura AS241, ~1e-16 relative) and density. */
-double risk_qnorm(double p);
-double risk_dnorm(double x);
-
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "normal.h"
 #include "orch.h"
 #include "risk_models.h"
 #include "run_suite.h"
@@ -144,7 +145,7 @@ static double naive_moment(const double *x, int n, int k)
 	return s / n;
 }
 
-/* Normal quantile by bisection on erfc: independent of risk_qnorm. */
+/* Normal quantile by bisection on erfc: independent of normal_quantile. */
 static double naive_qnorm(double p)
 {
 	double lo = -40, hi = 40;
@@ -190,19 +191,22 @@ START_TEST(test_modified_es_clamp_matches_the_recipe)
 }
 END_TEST
 
-START_TEST(test_qnorm_and_dnorm)
+START_TEST(test_normal_distribution)
 {
-	ck_assert_double_eq_tol(risk_qnorm(0.05), -1.6448536269514722, 1e-15);
-	ck_assert_double_eq_tol(risk_qnorm(0.01), -2.3263478740408408, 1e-15);
-	ck_assert_double_eq_tol(risk_qnorm(0.975), 1.959963984540054, 1e-15);
-	ck_assert_double_eq(risk_qnorm(0.5), 0);
-	ck_assert_double_eq_tol(risk_qnorm(1e-10), -6.361340902404056, 1e-13);
-	ck_assert(isinf(risk_qnorm(0)) && risk_qnorm(0) < 0);
-	ck_assert(isinf(risk_qnorm(1)) && risk_qnorm(1) > 0);
-	for (double p = 0.001; p < 1; p += 0.0137)
-		ck_assert_double_eq_tol(risk_qnorm(p), naive_qnorm(p), 1e-12);
-	ck_assert_double_eq_tol(risk_dnorm(0), 0.3989422804014327, 1e-16);
-	ck_assert_double_eq_tol(risk_dnorm(-1.6448536269514722), 0.10313564037537139, 1e-16);
+	ck_assert_double_eq_tol(normal_quantile(0.05), -1.6448536269514722, 1e-15);
+	ck_assert_double_eq_tol(normal_quantile(0.01), -2.3263478740408408, 1e-15);
+	ck_assert_double_eq_tol(normal_quantile(0.975), 1.959963984540054, 1e-15);
+	ck_assert_double_eq(normal_quantile(0.5), 0);
+	ck_assert_double_eq_tol(normal_quantile(1e-10), -6.361340902404056, 1e-13);
+	ck_assert(isinf(normal_quantile(0)) && normal_quantile(0) < 0);
+	ck_assert(isinf(normal_quantile(1)) && normal_quantile(1) > 0);
+	for (double p = 0.001; p < 1; p += 0.0137) {
+		ck_assert_double_eq_tol(normal_quantile(p), naive_qnorm(p), 1e-12);
+		ck_assert_double_eq_tol(normal_cdf(normal_quantile(p)), p, 1e-15);
+	}
+	ck_assert_double_eq_tol(normal_cdf(1.959963984540054), 0.975, 1e-16);
+	ck_assert_double_eq_tol(normal_density(0), 0.3989422804014327, 1e-16);
+	ck_assert_double_eq_tol(normal_density(-1.6448536269514722), 0.10313564037537139, 1e-16);
 }
 END_TEST
 
@@ -530,7 +534,7 @@ static Suite *risk_models_suite(void)
 	tcase_add_test(tc, test_oracle_vector_x1);
 	tcase_add_test(tc, test_oracle_vector_x2);
 	tcase_add_test(tc, test_modified_es_clamp_matches_the_recipe);
-	tcase_add_test(tc, test_qnorm_and_dnorm);
+	tcase_add_test(tc, test_normal_distribution);
 	tcase_add_test(tc, test_ewma_recursion_over_every_push);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("incremental");
