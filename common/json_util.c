@@ -233,3 +233,28 @@ const char *json_util_get_str(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
 }
+
+int json_util_first_double(const json_t *obj, const char *const *keys, double *out, char *why, size_t whylen)
+{
+	for (; *keys; keys++) {
+		int rc = json_util_get_double(obj, *keys, out);
+		if (rc == ORCH_ENOENT)
+			continue;
+		if (rc != 0 || !isfinite(*out)) {
+			snprintf(why, whylen, "%s: not a number", *keys);
+			return ORCH_EMALFORMED;
+		}
+		return 0;
+	}
+	return ORCH_ENOENT;
+}
+
+const char *json_util_first_str(const json_t *obj, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const char *s = json_util_get_str(obj, *keys);
+		if (s && *s)
+			return s;
+	}
+	return NULL;
+}

@@ -32,4 +32,12 @@ int json_util_get_bool(const json_t *obj, const char *key, int *out);
 /* Borrowed pointer to a string field, or NULL when absent/not a string. */
 const char *json_util_get_str(const json_t *obj, const char *key);
 
+/* The first of the NULL-terminated `keys` present in obj, read as by
+ * json_util_get_double (a non-finite number counts as invalid): 0 with
+ * its value, ORCH_ENOENT when none is present, ORCH_EMALFORMED when the
+ * first present one is not a number, with "<key>: not a number" in why. */
+int json_util_first_double(const json_t *obj, const char *const *keys, double *out, char *why, size_t whylen);
+/* The first of `keys` holding a non-empty string (borrowed), or NULL. */
+const char *json_util_first_str(const json_t *obj, const char *const *keys);
+
 #endif

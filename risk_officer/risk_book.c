@@ -40,40 +40,13 @@ const char *risk_input_known_types(void)
 	       "portfolio_state_update,portfolio.exposure_updated";
 }
 
-/* First of `keys` present in obj: 0 with the value, ORCH_ENOENT when none
- * is, ORCH_EMALFORMED (why set) when one holds no finite number. */
-static int first_number(const json_t *obj, const char *const *keys, double *out, char *why, size_t whylen)
-{
-	for (; *keys; keys++) {
-		int rc = json_util_get_double(obj, *keys, out);
-		if (rc == ORCH_ENOENT)
-			continue;
-		if (rc != 0 || !isfinite(*out)) {
-			snprintf(why, whylen, "%s: not a number", *keys);
-			return ORCH_EMALFORMED;
-		}
-		return 0;
-	}
-	return ORCH_ENOENT;
-}
-
-static const char *first_string(const json_t *obj, const char *const *keys)
-{
-	for (; *keys; keys++) {
-		const char *s = json_util_get_str(obj, *keys);
-		if (s && *s)
-			return s;
-	}
-	return NULL;
-}
-
 static int parse_trade(const json_t *p, struct risk_input *in, char *why, size_t whylen)
 {
 	static const char *const ret_keys[] = {"pnl_percent", "pnl_pct", "realized_pnl_pct", NULL};
 	static const char *const strat_keys[] = {"strategy", "strategy_id", "strategy_name",
 						 "model", "model_version", NULL};
 	double pct;
-	int rc = first_number(p, ret_keys, &pct, why, whylen);
+	int rc = json_util_first_double(p, ret_keys, &pct, why, whylen);
 	if (rc == ORCH_ENOENT)
 		snprintf(why, whylen, "no pnl_percent, pnl_pct or realized_pnl_pct field");
 	if (rc != 0)
@@ -83,7 +56,7 @@ static int parse_trade(const json_t *p, struct risk_input *in, char *why, size_t
 		return ORCH_EMALFORMED;
 	}
 	in->ret = pct / 100;
-	const char *s = first_string(p, strat_keys);
+	const char *s = json_util_first_str(p, strat_keys);
 	snprintf(in->strategy, sizeof(in->strategy), "%s", s ? s : "unattributed");
 	return 0;
 }
@@ -99,7 +72,7 @@ static int parse_breakdown(const json_t *v, const char *name, struct risk_input 
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, item) {
 			double e;
-			if (!json_is_object(item) || first_number(item, exp_keys, &e, why, whylen) != 0) {
+			if (!json_is_object(item) || json_util_first_double(item, exp_keys, &e, why, whylen) != 0) {
 				snprintf(why, whylen, "%s[%zu]: no exposure, notional or size_usd number", name, i);
 				return ORCH_EMALFORMED;
 			}
@@ -128,7 +101,7 @@ static int parse_exposure_fields(const json_t *p, struct risk_input *in, char *w
 {
 	static const char *const total_keys[] = {"total_exposure", NULL};
 	double total;
-	int rc = first_number(p, total_keys, &total, why, whylen);
+	int rc = json_util_first_double(p, total_keys, &total, why, whylen);
 	if (rc == ORCH_EMALFORMED)
 		return rc;
 	in->total_exposure = rc == 0 ? fabs(total) : -1;
@@ -179,7 +152,7 @@ int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms
 		}
 		return 0;
 	}
-	rc = first_number(payload, eq_keys, &out->equity, why, whylen);
+	rc = json_util_first_double(payload, eq_keys, &out->equity, why, whylen);
 	if (rc == ORCH_ENOENT)
 		snprintf(why, whylen, "no total_equity, equity or account_balance field");
 	if (rc != 0)
@@ -189,7 +162,7 @@ int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms
 		return ORCH_EMALFORMED;
 	}
 	double np;
-	rc = first_number(payload, pos_keys, &np, why, whylen);
+	rc = json_util_first_double(payload, pos_keys, &np, why, whylen);
 	if (rc == ORCH_EMALFORMED)
 		return rc;
 	if (rc == 0)
