@@ -20,21 +20,19 @@
  * loses the lease exits, to be restarted as a standby.
  */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus.h"
-#include "bus_replay.h"
 #include "clock.h"
 #include "config.h"
 #include "json_util.h"
-#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "orch.h"
 #include "policy.h"
+#include "replica.h"
 #include "risk_book.h"
 #include "risk_brain.h"
 #include "risk_report.h"
@@ -57,19 +55,13 @@ struct ro;
 /* One subscribed input type. */
 struct ro_input {
 	struct ro *r;
-	const char *type;
-	char applied_to[BUS_REPLAY_ID_LEN]; /* newest entry the rebuild applied */
+	int index;
 };
-
-enum ro_role { RO_STANDBY, RO_REBUILDING, RO_ACTIVE };
 
 struct ro {
 	struct service svc;
-	struct lease *lease;
-	struct bus_replay *replay;
+	struct replica *replica;
 	struct ro_input in[MAX_INPUTS];
-	enum ro_role role;
-	int lost_lease;
 	struct ro_config cfg;
 	struct bus *bus;
 	struct policy *policy;
@@ -303,7 +295,7 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	struct risk_input in;
 	char why[256];
 	int rc;
-	if (ri->applied_to[0] && bus_compare_ids(ev->stream_id, ri->applied_to) <= 0) {
+	if (replica_covered(r->replica, ri->index, ev->stream_id)) {
 		/* the rebuild applied it; a malformed one still goes to the DLQ */
 		rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, &in, why, sizeof(why));
 		if (rc == 0) {
@@ -352,7 +344,7 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	if (json_util_get_int64(doc, "ai_ro_assessment_interval", &iv) == 0 && iv >= 1 && iv <= 86400 &&
 	    iv * 1000 != r->cfg.interval_ms) {
 		r->cfg.interval_ms = iv * 1000;
-		if (r->role == RO_ACTIVE)
+		if (replica_is_active(r->replica))
 			uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms,
 				       (uint64_t)r->cfg.interval_ms);
 	}
@@ -373,78 +365,11 @@ static void replay_event(const struct bus_event *ev, void *data)
 		log_debug("risk_officer: rebuild skips %s %s: %s", ev->event_type, ev->stream_id, why);
 }
 
-static void become_active(struct ro *r)
+static void on_active(void *data)
 {
-	int rc = bus_start(r->bus);
-	if (rc != 0) {
-		log_error("risk_officer: cannot consume the inputs: %s; exiting", orch_strerror(rc));
-		raise(SIGTERM);
-		return;
-	}
-	r->role = RO_ACTIVE;
+	struct ro *r = data;
 	uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms, (uint64_t)r->cfg.interval_ms);
 	soon_cb(&r->cycle);
-}
-
-static void replay_done(int status, const struct bus_replay_result *res, void *data)
-{
-	struct ro *r = data;
-	r->replay = NULL;
-	if (status != 0)
-		return;
-	for (int i = 0; i < r->cfg.n_inputs; i++)
-		memcpy(r->in[i].applied_to, res->last_id[i], BUS_REPLAY_ID_LEN);
-	log_info("risk_officer: windows rebuilt from %ld events of %d input streams", res->events,
-		 r->cfg.n_inputs);
-	become_active(r);
-}
-
-static void on_lease(int leader, uint64_t token, void *data)
-{
-	struct ro *r = data;
-	if (!leader) {
-		if (r->role != RO_STANDBY) {
-			log_error("risk_officer: lost the lease; exiting so that this replica restarts as a standby");
-			r->lost_lease = 1;
-			raise(SIGTERM);
-		}
-		return;
-	}
-	log_info("risk_officer: active (lease token %llu)", (unsigned long long)token);
-	r->role = RO_REBUILDING;
-	if (r->cfg.rebuild_max == 0) {
-		become_active(r);
-		return;
-	}
-	const char *types[MAX_INPUTS];
-	for (int i = 0; i < r->cfg.n_inputs; i++)
-		types[i] = r->cfg.inputs[i];
-	int64_t age = r->cfg.book.window_age_ms;
-	struct bus_replay_config rc = {.prefix = r->svc.cfg.prefix, .types = types, .n_types = r->cfg.n_inputs,
-				       .max_per_stream = r->cfg.rebuild_max,
-				       .min_ms = age > 0 ? clock_now_ms() - age : 0};
-	int err = bus_replay_start(&r->replay, r->svc.loop, &r->svc.cfg.redis, &rc, replay_event, replay_done, r);
-	if (err != 0) {
-		log_error("risk_officer: cannot rebuild the windows: %s; exiting", orch_strerror(err));
-		raise(SIGTERM);
-	}
-}
-
-/* Readiness of the role: a standby is ready (it is doing its job),
- * a rebuilding replica is not yet, an active one when its bus is. */
-static int check_role(void *data, char *buf, size_t len)
-{
-	struct ro *r = data;
-	switch (r->role) {
-	case RO_STANDBY:
-		snprintf(buf, len, "standby: another replica is active");
-		return 1;
-	case RO_REBUILDING:
-		snprintf(buf, len, "rebuilding the windows from the input streams");
-		return 0;
-	default:
-		return bus_check_ready(r->bus, buf, len);
-	}
 }
 
 /* ---- lifecycle ---- */
@@ -487,7 +412,7 @@ static void bus_stopped(void *data)
 {
 	struct ro *r = data;
 	bus_close(r->bus);
-	lease_close(r->lease);
+	replica_close(r->replica);
 	policy_close(r->policy);
 	uv_close((uv_handle_t *)&r->cycle, NULL);
 	uv_close((uv_handle_t *)&r->soon, NULL);
@@ -499,7 +424,7 @@ static void on_shutdown(void *data)
 	struct ro *r = data;
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
-	bus_replay_cancel(r->replay);
+	replica_stop(r->replica);
 	bus_stop(r->bus, 5000, bus_stopped, r);
 }
 
@@ -507,6 +432,7 @@ int main(void)
 {
 	static struct ro r;
 	char err[512];
+	int lost = 0;
 	int rc = service_init(&r.svc, "risk_officer", DEFAULT_ADMIN_PORT);
 	if (rc != 0)
 		return 2;
@@ -525,46 +451,50 @@ int main(void)
 	bc.outbox_dir = r.svc.cfg.outbox_dir;
 	struct policy_config pc = {.prefix = r.svc.cfg.prefix, .writer = "ai_ro",
 				   .snapshot_path = r.svc.cfg.policy_snapshot};
-	struct lease_config lc = {.prefix = r.svc.cfg.prefix, .role = "risk_officer",
-				  .holder = r.svc.cfg.instance_id, .ttl_ms = r.svc.cfg.lease_ttl_ms};
+	const char *types[MAX_INPUTS];
+	for (int i = 0; i < r.cfg.n_inputs; i++)
+		types[i] = r.cfg.inputs[i];
+	struct replica_config rcfg = {.role = "risk_officer", .types = types, .n_types = r.cfg.n_inputs,
+				      .rebuild_max = r.cfg.rebuild_max, .rebuild_age_ms = r.cfg.book.window_age_ms};
+	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .data = &r};
 	if ((rc = risk_book_new(&r.book, &r.cfg.book)) != 0 ||
 	    (rc = bus_new(&r.bus, r.svc.loop, &bc, &r.svc.cfg.redis)) != 0 ||
 	    (rc = policy_new(&r.policy, r.svc.loop, &pc, &r.svc.cfg.redis)) != 0 ||
-	    (rc = lease_new(&r.lease, r.svc.loop, &lc, &r.svc.cfg.redis, on_lease, &r)) != 0)
+	    (rc = replica_new(&r.replica, &r.svc, r.bus, &rcfg, &hooks)) != 0)
 		goto out;
 	for (int i = 0; i < r.cfg.n_inputs; i++) {
-		r.in[i] = (struct ro_input){.r = &r, .type = r.cfg.inputs[i]};
+		r.in[i] = (struct ro_input){.r = &r, .index = i};
 		if ((rc = bus_subscribe(r.bus, r.cfg.inputs[i], on_input, &r.in[i])) != 0)
 			goto out;
 	}
 	policy_on_change(r.policy, on_policy, &r);
-	service_add_check(&r.svc, "bus", check_role, &r);
-	service_add_check(&r.svc, "lease", lease_check_ready, r.lease);
+	service_add_check(&r.svc, "replica", replica_check_ready, r.replica);
 	service_add_check(&r.svc, "policy", policy_check_ready, r.policy);
 	service_on_shutdown(&r.svc, on_shutdown, &r);
 	uv_timer_init(r.svc.loop, &r.cycle);
 	uv_timer_init(r.svc.loop, &r.soon);
 	r.cycle.data = r.soon.data = &r;
-	if ((rc = policy_start(r.policy)) != 0 || (rc = lease_start(r.lease)) != 0)
+	if ((rc = policy_start(r.policy)) != 0 || (rc = replica_start(r.replica)) != 0)
 		goto out;
 	log_info("risk_officer: reading %d input types, assessing every %lld s once active", r.cfg.n_inputs,
 		 (long long)(r.cfg.interval_ms / 1000));
 	rc = service_run(&r.svc);
 	r.bus = NULL;
 	r.policy = NULL;
-	r.lease = NULL;
+	lost = replica_lost(r.replica);
+	r.replica = NULL;
 out:
 	if (rc != 0)
 		log_error("risk_officer: cannot start: %s", orch_strerror(rc));
 	if (r.bus)
 		bus_close(r.bus);
-	if (r.lease)
-		lease_close(r.lease);
+	if (r.replica)
+		replica_close(r.replica);
 	if (r.policy)
 		policy_close(r.policy);
 	risk_book_free(r.book);
 	service_close(&r.svc);
-	if (rc == 0 && r.lost_lease)
+	if (rc == 0 && lost)
 		return 3;
 	return rc == 0 ? 0 : 1;
 }
