@@ -97,6 +97,12 @@ int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
 		const struct bus_publish_meta *meta, bus_publish_cb cb, void *cb_data,
 		char *event_id_out);
 
+/* bus_publish() that takes the payload's reference (NULL, as from a
+ * failed json_pack, is logged as out of memory) and logs a refusal, for
+ * fire-and-forget state events. Returns bus_publish's result or
+ * ORCH_ENOMEM. */
+int bus_publish_new(struct bus *b, const char *event_type, json_t *payload);
+
 /* Stream key for a type into buf: {prefix}:stream:{type}. */
 int bus_stream_key(const struct bus *b, const char *event_type, char *buf, size_t len);
 int bus_is_connected(const struct bus *b);

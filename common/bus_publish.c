@@ -374,3 +374,16 @@ void bus_pub_close(struct bus *b)
 	free(p->path);
 	p->path = NULL;
 }
+
+int bus_publish_new(struct bus *b, const char *event_type, json_t *payload)
+{
+	if (!payload) {
+		log_error("bus: %s not built (out of memory)", event_type);
+		return ORCH_ENOMEM;
+	}
+	int rc = bus_publish(b, event_type, payload, NULL, NULL, NULL, NULL);
+	if (rc != 0)
+		log_error("bus: %s not published: %s", event_type, orch_strerror(rc));
+	json_decref(payload);
+	return rc;
+}

@@ -315,3 +315,34 @@ int config_load(struct orch_config *cfg, const char *service, int default_admin_
 		cfg->lease_ttl_ms = (int)n;
 	return rc;
 }
+
+int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
+		    int (*known)(const char *item), char *err, size_t errlen)
+{
+	char list[2048];
+	int rc = config_get_str(name, def, list, sizeof(list), err, errlen);
+	if (rc != 0)
+		return rc;
+	*n = 0;
+	const char *p = list;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len >= CONFIG_LIST_ITEM || *n == max) {
+			snprintf(err, errlen, "%s: expected 1-%d comma-separated items, got '%.200s'", name, max, list);
+			return ORCH_EINVAL;
+		}
+		memcpy(out[*n], p, len);
+		out[*n][len] = '\0';
+		if (known && !known(out[*n])) {
+			snprintf(err, errlen, "%s: '%s' is not one of: %s", name, out[*n], def);
+			return ORCH_EINVAL;
+		}
+		(*n)++;
+		p += len + (p[len] == ',');
+	}
+	if (*n == 0) {
+		snprintf(err, errlen, "%s: expected 1-%d comma-separated items, got an empty list", name, max);
+		return ORCH_EINVAL;
+	}
+	return 0;
+}

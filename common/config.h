@@ -80,4 +80,11 @@ int config_get_bool(const char *name, int def, int *out, char *err, size_t errle
 int config_get_str(const char *name, const char *def, char *out, size_t outlen,
 		   char *err, size_t errlen);
 
+#define CONFIG_LIST_ITEM 96
+/* A comma-separated list of 1..max non-empty items (each shorter than
+ * CONFIG_LIST_ITEM) into out; *n gets the count. When known is given,
+ * every item must satisfy it. Errors name the key and the offending item. */
+int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
+		    int (*known)(const char *item), char *err, size_t errlen);
+
 #endif

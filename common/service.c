@@ -126,3 +126,12 @@ void service_close(struct service *s)
 	uv_run(s->loop, UV_RUN_NOWAIT);
 	uv_loop_close(s->loop);
 }
+
+void service_bus_config(const struct service *s, const char *service_name, struct bus_config *bc)
+{
+	bus_config_defaults(bc);
+	bc->prefix = s->cfg.prefix;
+	bc->service = service_name;
+	bc->instance = s->cfg.instance_id;
+	bc->outbox_dir = s->cfg.outbox_dir;
+}

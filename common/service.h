@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "bus.h"
 #include "config.h"
 
 struct http_admin;
@@ -42,6 +43,9 @@ struct service {
 /* Loads config, sets up logs, clock, loop, signals and the admin port.
  * Prints the config error to stderr and returns ORCH_EINVAL when invalid. */
 int service_init(struct service *s, const char *name, int default_admin_port);
+/* Bus settings for this service: defaults, then prefix, service name,
+ * instance and outbox directory from its config (strings borrowed from s). */
+void service_bus_config(const struct service *s, const char *service_name, struct bus_config *bc);
 int service_add_check(struct service *s, const char *name, service_check_fn fn, void *data);
 void service_on_shutdown(struct service *s, service_shutdown_fn fn, void *data);
 /* Runs the loop until shutdown finished. Returns 0. */

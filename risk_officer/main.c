@@ -42,7 +42,7 @@
 #define MAX_INPUTS 16
 
 struct ro_config {
-	char inputs[MAX_INPUTS][96];
+	char inputs[MAX_INPUTS][CONFIG_LIST_ITEM];
 	int n_inputs;
 	int64_t interval_ms, publish_min_ms;
 	int64_t rebuild_max;          /* entries per input stream read on taking over */
@@ -78,40 +78,20 @@ struct ro {
 
 /* ---- configuration ---- */
 
-static int parse_list(const char *s, char out[][96], int max, int *n)
+static int is_input(const char *type)
 {
-	*n = 0;
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		if (len == 0 || len >= 96 || *n == max)
-			return ORCH_EINVAL;
-		memcpy(out[*n], s, len);
-		out[(*n)++][len] = '\0';
-		s += len + (s[len] == ',');
-	}
-	return *n ? 0 : ORCH_EINVAL;
+	return risk_input_kind_of(type) != 0;
 }
 
 static int load_config(struct ro_config *c, char *err, size_t errlen)
 {
-	char list[1024], confs[128];
+	char confs[128];
 	int64_t i64;
 	double d;
-	int rc = config_get_str("ORCH_RISK_INPUTS", risk_input_known_types(), list, sizeof(list), err, errlen);
+	int rc = config_get_list("ORCH_RISK_INPUTS", risk_input_known_types(), c->inputs, MAX_INPUTS, &c->n_inputs, is_input,
+				 err, errlen);
 	if (rc != 0)
 		return rc;
-	if (parse_list(list, c->inputs, MAX_INPUTS, &c->n_inputs) != 0) {
-		snprintf(err, errlen, "ORCH_RISK_INPUTS: expected 1-%d comma-separated event types, got '%.200s'",
-			 MAX_INPUTS, list);
-		return ORCH_EINVAL;
-	}
-	for (int i = 0; i < c->n_inputs; i++) {
-		if (!risk_input_kind_of(c->inputs[i])) {
-			snprintf(err, errlen, "ORCH_RISK_INPUTS: '%s' is not an input the Risk Officer reads (known: %s)",
-				 c->inputs[i], risk_input_known_types());
-			return ORCH_EINVAL;
-		}
-	}
 #define GET_INT(name, def, lo, hi, dst, scale)                                      \
 	do {                                                                        \
 		if ((rc = config_get_int(name, def, lo, hi, &i64, err, errlen)) != 0) \
@@ -166,18 +146,6 @@ static int load_config(struct ro_config *c, char *err, size_t errlen)
 
 /* ---- assessment and publishing ---- */
 
-static void publish(struct ro *r, const char *type, json_t *payload)
-{
-	if (!payload) {
-		log_error("risk_officer: cannot build %s (out of memory)", type);
-		return;
-	}
-	int rc = bus_publish(r->bus, type, payload, NULL, NULL, NULL, NULL);
-	if (rc != 0)
-		log_error("risk_officer: %s not published: %s", type, orch_strerror(rc));
-	json_decref(payload);
-}
-
 static void assess(struct ro *r, struct risk_assessment *a, struct risk_alert *changes, int *n_changes)
 {
 	memset(a, 0, sizeof(*a));
@@ -208,13 +176,13 @@ static void assess(struct ro *r, struct risk_assessment *a, struct risk_alert *c
 static void publish_state(struct ro *r, const struct risk_assessment *a)
 {
 	json_t *strategies = risk_book_strategies_json(r->book);
-	publish(r, "risk_state_update", risk_report_state(a, strategies));
+	bus_publish_new(r->bus, "risk_state_update", risk_report_state(a, strategies));
 	json_decref(strategies);
 	if (!r->have_ceilings || !risk_ceilings_equal(&r->last_ceilings, &a->ceilings)) {
 		char reason[160];
 		snprintf(reason, sizeof(reason), "risk score %.1f (%s) scales the active mode's limits",
 			 a->score.score, a->score.level);
-		publish(r, "risk_ceiling_update", risk_report_ceiling(a, reason));
+		bus_publish_new(r->bus, "risk_ceiling_update", risk_report_ceiling(a, reason));
 		r->last_ceilings = a->ceilings;
 		r->have_ceilings = 1;
 	}
@@ -237,7 +205,7 @@ static void publish_alerts(struct ro *r, const struct risk_assessment *a, const 
 		}
 	}
 	if (raised)
-		publish(r, "risk_alert", risk_report_alert(a, changes, n));
+		bus_publish_new(r->bus, "risk_alert", risk_report_alert(a, changes, n));
 }
 
 static void soon_cb(uv_timer_t *t)
@@ -444,11 +412,7 @@ int main(void)
 	r.limits = r.cfg.env;
 	register_metrics(&r);
 	struct bus_config bc;
-	bus_config_defaults(&bc);
-	bc.prefix = r.svc.cfg.prefix;
-	bc.service = "risk_officer";
-	bc.instance = r.svc.cfg.instance_id;
-	bc.outbox_dir = r.svc.cfg.outbox_dir;
+	service_bus_config(&r.svc, "risk_officer", &bc);
 	struct policy_config pc = {.prefix = r.svc.cfg.prefix, .writer = "ai_ro",
 				   .snapshot_path = r.svc.cfg.policy_snapshot};
 	const char *types[MAX_INPUTS];
