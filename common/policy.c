@@ -153,7 +153,8 @@ static void cas_reply(struct redis_conn *c, redisReply *r, void *priv)
 		w->cb(status, status == 0 ? v : 0, status == 0 || status == ORCH_ECONFLICT ? v : p->version,
 		      w->data);
 	free(w);
-	if (status == 0 && !p->closed)
+	/* after a write, and after losing one (the cache is behind), re-read */
+	if ((status == 0 || status == ORCH_ECONFLICT) && !p->closed)
 		policy_load(p);
 }
 

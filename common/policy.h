@@ -48,7 +48,8 @@ struct policy_config {
 typedef void (*policy_change_cb)(const json_t *doc, int64_t version, void *data);
 
 /* Write result: 0 (new_version set), ORCH_ECONFLICT (version moved on;
- * current_version set), ORCH_EFENCED (token lower than the highest seen),
+ * current_version set; the cache re-reads the document and calls the
+ * change callback when it is newer), ORCH_EFENCED (token lower than the highest seen),
  * ORCH_ENOTCONN, ORCH_EREDIS, ORCH_EINVAL (document fails validation). */
 typedef void (*policy_write_cb)(int status, int64_t new_version, int64_t current_version,
 				void *data);
