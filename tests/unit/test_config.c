@@ -183,6 +183,38 @@ START_TEST(test_config_typed_readers)
 }
 END_TEST
 
+static int known_color(const char *s)
+{
+	return !strcmp(s, "red") || !strcmp(s, "green") || !strcmp(s, "blue");
+}
+
+START_TEST(test_config_lists)
+{
+	char out[3][CONFIG_LIST_ITEM], err[512];
+	int n = -1;
+	ck_assert_int_eq(config_get_list("ORCH_X", "red,green", out, 3, &n, known_color, err, sizeof(err)), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(out[0], "red");
+	ck_assert_str_eq(out[1], "green");
+	set("ORCH_X", "blue");
+	ck_assert_int_eq(config_get_list("ORCH_X", "red,green", out, 3, &n, known_color, err, sizeof(err)), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(out[0], "blue");
+	vars[n_vars - 1][1] = "red,,green";
+	ck_assert_int_eq(config_get_list("ORCH_X", "red", out, 3, &n, known_color, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert_str_eq(err, "ORCH_X: expected 1-3 comma-separated items, got 'red,,green'");
+	vars[n_vars - 1][1] = "red,green,blue,red";
+	ck_assert_int_eq(config_get_list("ORCH_X", "red", out, 3, &n, known_color, err, sizeof(err)), ORCH_EINVAL);
+	vars[n_vars - 1][1] = "red,purple";
+	ck_assert_int_eq(config_get_list("ORCH_X", "red,green,blue", out, 3, &n, known_color, err, sizeof(err)),
+			 ORCH_EINVAL);
+	ck_assert_str_eq(err, "ORCH_X: 'purple' is not one of: red,green,blue");
+	/* without a check, any names */
+	ck_assert_int_eq(config_get_list("ORCH_X", "red", out, 3, &n, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(out[1], "purple");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -196,6 +228,7 @@ int main(void)
 	tcase_add_test(tc, test_config_backoff_max_below_min_is_refused);
 	tcase_add_test(tc, test_config_never_echoes_password);
 	tcase_add_test(tc, test_config_typed_readers);
+	tcase_add_test(tc, test_config_lists);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
