@@ -1,0 +1,298 @@
+/*
+ * test_strategy_officer.c - the strategy_officer binary against a real
+ * redis-server, fed in the original system's wire format: ai.decision.made
+ * naming the strategy, then the auto_executor's direct trade.closed
+ * entries that name only the model, and position.closed events with a
+ * strategy_id. It must recommend the proven strategy, disable the losing
+ * one with its rule and evidence (strategy_alert), store the disabled set
+ * in the PolicyStore by compare-and-set, and, when another writer moved
+ * the document on unseen, retry on the newer document instead of losing
+ * either write. A malformed trade lands in the dead-letter stream.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "run_suite.h"
+
+static struct harness_redis srv;
+static pid_t so_pid;
+static int admin_port;
+
+static void setup(void)
+{
+	ck_assert_int_eq(harness_redis_start(&srv, 0), 0);
+	admin_port = harness_free_port();
+	char port[48];
+	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", admin_port);
+	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=so-test", port, "ORCH_LOG_LEVEL=warn",
+			     "ORCH_CLOCK=event", "ORCH_STRATEGY_PUBLISH_MIN_MS=20", NULL};
+	so_pid = harness_spawn_program("strategy_officer", &srv, env);
+	ck_assert_int_gt(so_pid, 0);
+}
+
+static void teardown(void)
+{
+	if (so_pid > 0) {
+		kill(so_pid, SIGKILL);
+		waitpid(so_pid, NULL, 0);
+		so_pid = 0;
+	}
+	harness_redis_stop(&srv);
+}
+
+/* Minute m of 2026-01-05 10:00 as the original's timestamp. */
+static void ts_of(int m, char *buf, size_t len)
+{
+	snprintf(buf, len, "2026-01-05T%02d:%02d:00.000000", 10 + m / 60, m % 60);
+}
+
+static void xadd_payload(redisContext *c, const char *type, int minute, const char *payload)
+{
+	char ts[40];
+	ts_of(minute, ts, sizeof(ts));
+	redisReply *r = redisCommand(c, "XADD t:stream:%s * event_type %s payload %s trace_id %s timestamp %s source test",
+				     type, type, payload, "", ts);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	freeReplyObject(r);
+}
+
+static void direct_trade(redisContext *c, int minute, const char *symbol, const char *side, const char *pnl)
+{
+	char ts[40];
+	ts_of(minute, ts, sizeof(ts));
+	redisReply *r = redisCommand(c, "XADD t:stream:trade.closed * event_type trade.closed symbol %s side %s "
+				     "exit_price 100 pnl_percent %s confidence 0.7 timestamp %s model ensemble leverage 3",
+				     symbol, side, pnl, ts);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	freeReplyObject(r);
+}
+
+/* Newest payload of a stream whose predicate holds, waiting up to 10 s. */
+static json_t *wait_payload(redisContext *c, const char *type, int (*pred)(json_t *, void *), void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		redisReply *r = redisCommand(c, "XREVRANGE t:stream:%s + - COUNT 50", type);
+		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+			redisReply *f = r->element[e]->element[1];
+			for (size_t k = 0; k + 1 < f->elements; k += 2) {
+				if (strcmp(f->element[k]->str, "payload") != 0)
+					continue;
+				json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+				if (p && pred(p, arg)) {
+					freeReplyObject(r);
+					return p;
+				}
+				json_decref(p);
+			}
+		}
+		freeReplyObject(r);
+		usleep(50000);
+	}
+	return NULL;
+}
+
+static int any(json_t *p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return 1;
+}
+
+static int primary_is(json_t *p, void *arg)
+{
+	const char *s = json_string_value(json_object_get(p, "primary_strategy"));
+	return s && strcmp(s, arg) == 0;
+}
+
+static int disables(json_t *p, void *arg)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(p, "alerts"), i, a) {
+		const char *code = json_string_value(json_object_get(a, "code"));
+		const char *name = json_string_value(json_object_get(a, "strategy"));
+		if (code && name && !strcmp(code, "STRATEGY_DISABLED") && !strcmp(name, arg))
+			return 1;
+	}
+	return 0;
+}
+
+static json_t *policy_doc(redisContext *c)
+{
+	redisReply *r = redisCommand(c, "GET t:policy:current");
+	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
+	freeReplyObject(r);
+	return doc;
+}
+
+static double metric_value(const char *name)
+{
+	char *resp = harness_http(admin_port, "GET", "/metrics");
+	double v = -1;
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\n%s ", name);
+	const char *at = resp ? strstr(resp, pat) : NULL;
+	if (at)
+		v = strtod(at + strlen(pat), NULL);
+	free(resp);
+	return v;
+}
+
+START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	/* the officer is active once it published its first (empty) state */
+	xadd_payload(c, "meta.regime", 0, "{\"regime\": \"TRENDING\"}");
+	json_t *st = wait_payload(c, "strategy_state_update", any, NULL);
+	ck_assert_msg(st != NULL, "no strategy_state_update from an active officer");
+	json_decref(st);
+
+	/* another writer moves the policy on without the officer seeing it:
+	 * its next compare-and-set must fail and be retried on this document */
+	json_t *doc = NULL;
+	for (int i = 0; i < 100 && !doc; i++) {
+		doc = policy_doc(c);
+		if (!doc)
+			usleep(50000);
+	}
+	ck_assert_ptr_nonnull(doc);
+	json_int_t v0 = json_integer_value(json_object_get(doc, "version"));
+	json_object_set_new(doc, "version", json_integer(v0 + 1));
+	json_object_set_new(doc, "updated_by", json_string("ai_ceo"));
+	json_object_set_new(doc, "ceo_marker", json_string("kept"));
+	char *text = json_dumps(doc, JSON_COMPACT);
+	redisReply *r = redisCommand(c, "SET t:policy:current %s", text);
+	freeReplyObject(r);
+	free(text);
+	json_decref(doc);
+
+	/* "trend": decided by the AI engine, closed by the auto_executor
+	 * (direct entries naming only the model): 28 of 40 win. Streams are
+	 * consumed independently, so the decisions go first. */
+	for (int i = 0; i < 40; i++) {
+		char payload[200];
+		snprintf(payload, sizeof(payload),
+			 "{\"symbol\": \"C%dUSDT\", \"side\": \"buy\", \"confidence\": 0.7, \"model\": \"ensemble\","
+			 " \"strategy\": \"trend\"}",
+			 i);
+		xadd_payload(c, "ai.decision.made", 1 + 3 * i, payload);
+	}
+	for (int i = 0; i < 100 && metric_value("orch_strategy_inputs_total{kind=\"decision\"}") < 40; i++)
+		usleep(50000);
+	ck_assert_double_eq(metric_value("orch_strategy_inputs_total{kind=\"decision\"}"), 40);
+	for (int i = 0; i < 40; i++) {
+		char symbol[16];
+		snprintf(symbol, sizeof(symbol), "C%dUSDT", i);
+		direct_trade(c, 2 + 3 * i, symbol, "BUY", i % 10 < 7 ? "1.2" : "-0.8");
+	}
+	/* "chop": position.closed with a strategy_id, 3 of 30 win */
+	for (int i = 0; i < 30; i++) {
+		char payload[200];
+		snprintf(payload, sizeof(payload),
+			 "{\"symbol\": \"ETHUSDT\", \"is_long\": true, \"pnl_pct\": %s, \"strategy_id\": \"chop\"}",
+			 i % 10 == 0 ? "1.0" : "-0.3");
+		xadd_payload(c, "position.closed", 1 + 4 * i, payload);
+	}
+	json_t *rec = wait_payload(c, "strategy_recommendation", primary_is, "trend");
+	ck_assert_msg(rec != NULL, "no strategy_recommendation with trend as primary");
+	ck_assert_str_eq(json_string_value(json_object_get(rec, "meta_strategy_mode")), "single");
+	ck_assert(json_real_value(json_object_get(rec, "confidence")) > 0.5);
+	json_decref(rec);
+
+	json_t *al = wait_payload(c, "strategy_alert", disables, "chop");
+	ck_assert_msg(al != NULL, "no strategy_alert disabling chop");
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(al, "alerts"), i, a) {
+		if (strcmp(json_string_value(json_object_get(a, "strategy")), "chop") != 0)
+			continue;
+		ck_assert_str_eq(json_string_value(json_object_get(a, "reason")), "wilson_win_rate_below");
+		ck_assert(json_real_value(json_object_get(a, "value")) < 0.40);
+		ck_assert_double_eq_tol(json_real_value(json_object_get(a, "threshold")), 0.40, 1e-12);
+	}
+	json_decref(al);
+
+	/* the state carries the evidence of every strategy */
+	st = wait_payload(c, "strategy_state_update", primary_is, "trend");
+	ck_assert_ptr_nonnull(st);
+	json_t *rank = json_object_get(st, "ranking");
+	ck_assert_uint_eq(json_array_size(rank), 2);
+	json_t *first = json_array_get(rank, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(first, "strategy")), "trend");
+	ck_assert_int_eq(json_integer_value(json_object_get(first, "trades")), 40);
+	ck_assert_int_eq(json_integer_value(json_object_get(first, "wins")), 28);
+	json_t *second = json_array_get(rank, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(second, "status")), "disabled");
+	json_t *model = json_array_get(json_object_get(st, "models"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(model, "model")), "ensemble");
+	ck_assert_int_eq(json_integer_value(json_object_get(model, "predictions")), 40);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(model, "accuracy")), 0.7, 1e-12);
+	json_decref(st);
+
+	/* the PolicyStore holds both writes: the other writer's and ours */
+	json_t *pd = NULL;
+	for (int k = 0; k < 200; k++) {
+		json_decref(pd);
+		pd = policy_doc(c);
+		if (pd && json_array_size(json_object_get(pd, "disabled_strategies")) == 1)
+			break;
+		usleep(50000);
+	}
+	ck_assert_ptr_nonnull(pd);
+	ck_assert_uint_eq(json_array_size(json_object_get(pd, "disabled_strategies")), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(pd, "disabled_strategies"), 0)), "chop");
+	ck_assert_str_eq(json_string_value(json_object_get(pd, "ceo_marker")), "kept");
+	ck_assert_int_eq(json_integer_value(json_object_get(pd, "version")), v0 + 2);
+	ck_assert_str_eq(json_string_value(json_object_get(pd, "updated_by")), "ai_so");
+	json_decref(pd);
+	ck_assert_double_eq(metric_value("orch_strategy_policy_conflicts_total"), 1);
+	ck_assert_double_eq(metric_value("orch_strategy_policy_writes_total"), 1);
+	ck_assert_double_eq(metric_value("orch_strategy_disabled"), 1);
+	redisFree(c);
+}
+END_TEST
+
+START_TEST(test_strategy_officer_dead_letters_malformed_trade)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	direct_trade(c, 1, "BTCUSDT", "BUY", "n/a");
+	redisReply *r = NULL;
+	for (int i = 0; i < 200; i++) {
+		freeReplyObject(r);
+		r = redisCommand(c, "XRANGE t:dlq:trade.closed - +");
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+			break;
+		usleep(50000);
+	}
+	ck_assert_int_eq(r->elements, 1);
+	ck_assert_str_eq(r->element[0]->element[1]->element[1]->str, "malformed: pnl_percent: not a number");
+	freeReplyObject(r);
+	kill(so_pid, SIGTERM);
+	int status;
+	ck_assert_int_eq(waitpid(so_pid, &status, 0), so_pid);
+	so_pid = 0;
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	redisFree(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("strategy_officer");
+	TCase *tc = tcase_create("service");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_strategy_officer_recommends_disables_and_stores_by_cas);
+	tcase_add_test(tc, test_strategy_officer_dead_letters_malformed_trade);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
