@@ -4,13 +4,7 @@
  * computed by risk_metrics_compute() (risk_models.h), the code the
  * risk_officer service runs, so an offline check gives the service's
  * numbers.
- *
- * CSV accepted: the first non-blank line is the header; cells are separated
- * by commas, surrounding spaces and tabs are trimmed, a cell may be quoted
- * with double quotes ("" inside is a quote; commas inside quotes do not
- * split); \r\n line endings and a UTF-8 byte-order mark are accepted; blank
- * lines are skipped. Lines are read whole with getline(), whatever their
- * length. A quoted cell may not span lines.
+ * The CSV dialect is orchctl_io.h's.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,11 +18,11 @@
 
 #include "orch.h"
 #include "orchctl.h"
+#include "orchctl_io.h"
 #include "risk_models.h"
 
 #define PREFIX "orchctl risk: "
 #define EWMA_LAMBDA 0.94       /* RiskMetrics daily decay, as the service */
-#define SHOW_MAX 64            /* bytes of an offending cell shown in messages */
 
 struct risk_opts {
 	const char *returns;   /* path, "-" for stdin */
@@ -44,13 +38,6 @@ struct series {
 	size_t n;
 	size_t cap;
 	char *column;          /* name of the column read */
-};
-
-/* Cells of one line: pointers into the line buffer, which is modified. */
-struct cells {
-	char **v;
-	size_t n;
-	size_t cap;
 };
 
 void orchctl_risk_usage(FILE *f)
@@ -75,30 +62,6 @@ void orchctl_risk_usage(FILE *f)
 		RISK_MAX_CONF, RISK_MIN_OBS);
 }
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Parses all of s (surrounding blanks allowed) as a double. 0 or ORCH_EINVAL. */
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	while (is_blank(*s))
-		s++;
-	if (*s == '\0')
-		return ORCH_EINVAL;
-	double v = strtod(s, &end);
-	if (end == s)
-		return ORCH_EINVAL;
-	while (is_blank(*end))
-		end++;
-	if (*end != '\0')
-		return ORCH_EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* Parses "0.95,0.99" into conf[]; prints the reason on failure. */
 static int parse_confidences(const char *s, double *conf, int *n_conf)
 {
@@ -113,7 +76,7 @@ static int parse_confidences(const char *s, double *conf, int *n_conf)
 			fprintf(stderr, PREFIX "bad --confidence '%s': '%.*s' is not a number\n", s, len, p);
 			return ORCH_EINVAL;
 		}
-		while (is_blank(*end))
+		while (*end == ' ' || *end == '\t')
 			end++;
 		if (end != p + len) {
 			fprintf(stderr, PREFIX "bad --confidence '%s': '%.*s' is not a number\n", s, len, p);
@@ -146,32 +109,6 @@ static int parse_confidences(const char *s, double *conf, int *n_conf)
 	return 0;
 }
 
-/*
- * If argv[*i] is option `name` ("--name VALUE" or "--name=VALUE"), sets
- * *val (borrowed from argv) and advances *i past the value; otherwise
- * leaves *val NULL. Returns 0, or ORCH_EINVAL when the value is missing.
- */
-static int take_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	const char *a = argv[*i];
-	size_t len = strlen(name);
-	*val = NULL;
-	if (strncmp(a, name, len) != 0)
-		return 0;
-	if (a[len] == '=') {
-		*val = a + len + 1;
-		return 0;
-	}
-	if (a[len] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, PREFIX "option %s needs a value (see orchctl risk --help)\n", name);
-		return ORCH_EINVAL;
-	}
-	*val = argv[++*i];
-	return 0;
-}
-
 enum { OPT_RETURNS, OPT_COLUMN, OPT_CONFIDENCE, OPT_PERIODS, OPT_COUNT };
 static const char *const opt_names[OPT_COUNT] = {
 	[OPT_RETURNS] = "--returns",
@@ -200,7 +137,7 @@ static int parse_args(int argc, char **argv, struct risk_opts *o, int *help)
 			return 0;
 		}
 		for (int k = 0; k < OPT_COUNT && opt < 0; k++) {
-			if ((rc = take_value(argc, argv, &i, opt_names[k], &val)) != 0)
+			if ((rc = orchctl_take_value(argc, argv, &i, opt_names[k], PREFIX, "risk", &val)) != 0)
 				return rc;
 			if (val)
 				opt = k;
@@ -218,7 +155,7 @@ static int parse_args(int argc, char **argv, struct risk_opts *o, int *help)
 			break;
 		case OPT_PERIODS: {
 			double v;
-			if (parse_double(val, &v) != 0 || !isfinite(v) || v <= 0) {
+			if (orchctl_parse_double(val, &v) != 0 || !isfinite(v) || v <= 0) {
 				fprintf(stderr, PREFIX "bad --periods-per-year '%s': must be a number > 0\n", val);
 				return ORCH_EINVAL;
 			}
@@ -262,77 +199,6 @@ static int conf_suffix(double p, char *buf, size_t len)
 	return w > 0 && (size_t)w < len ? 0 : ORCH_EINVAL;
 }
 
-static int cells_push(struct cells *c, char *cell)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		char **v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return ORCH_ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n++] = cell;
-	return 0;
-}
-
-/*
- * Splits the NUL-terminated line into c (reset first), in place: cells are
- * trimmed and unquoted. Returns 0, ORCH_ENOMEM, or ORCH_EMALFORMED with
- * *why set to a static text.
- */
-static int split_cells(char *line, struct cells *c, const char **why)
-{
-	char *p = line;
-	c->n = 0;
-	for (;;) {
-		char *start, *end;
-		while (is_blank(*p))
-			p++;
-		if (*p == '"') {
-			char *w = ++p;
-			start = w;
-			for (;;) {
-				if (*p == '\0') {
-					*why = "unterminated quoted cell";
-					return ORCH_EMALFORMED;
-				}
-				if (*p == '"') {
-					if (p[1] != '"')
-						break;
-					p++;
-				}
-				*w++ = *p++;
-			}
-			p++;   /* closing quote */
-			while (is_blank(*p))
-				p++;
-			if (*p != ',' && *p != '\0') {
-				*why = "text after a quoted cell";
-				return ORCH_EMALFORMED;
-			}
-			end = w;
-			while (start < end && is_blank(*start))
-				start++;
-		} else {
-			start = p;
-			while (*p != ',' && *p != '\0')
-				p++;
-			end = p;
-		}
-		while (end > start && is_blank(end[-1]))
-			end--;
-		char sep = *p;
-		*end = '\0';
-		int rc = cells_push(c, start);
-		if (rc != 0)
-			return rc;
-		if (sep == '\0')
-			return 0;
-		p++;
-	}
-}
-
 static int series_push(struct series *s, double v)
 {
 	if (s->n == s->cap) {
@@ -349,34 +215,14 @@ static int series_push(struct series *s, double v)
 	return 0;
 }
 
-/* Finds the column in the header cells; prints the reason on failure. */
-static int find_column(const struct cells *hdr, const char *want, const char *name, size_t *col)
-{
-	if (!want) {
-		*col = 0;
-		return 0;
-	}
-	for (size_t i = 0; i < hdr->n; i++) {
-		if (strcmp(hdr->v[i], want) == 0) {
-			*col = i;
-			return 0;
-		}
-	}
-	fprintf(stderr, PREFIX "%s: no column '%s' in the header; columns are: ", name, want);
-	for (size_t i = 0; i < hdr->n; i++)
-		fprintf(stderr, "%s%s", i ? ", " : "", hdr->v[i]);
-	fprintf(stderr, "\n");
-	return ORCH_ENOENT;
-}
-
 /* Checks and converts one data cell; prints the reason on failure. */
 static int parse_return(const char *cell, const char *name, unsigned long long lineno,
 			const char *column, double *out)
 {
-	int shown = (int)strnlen(cell, SHOW_MAX);
+	int shown = (int)strnlen(cell, ORCHCTL_SHOW_MAX);
 	const char *more = cell[shown] ? "..." : "";
 	double v;
-	if (parse_double(cell, &v) != 0) {
+	if (orchctl_parse_double(cell, &v) != 0) {
 		fprintf(stderr, PREFIX "%s:%llu: column %s: '%.*s%s' is not a number\n",
 			name, lineno, column, shown, cell, more);
 		return ORCH_EMALFORMED;
@@ -402,92 +248,39 @@ static int parse_return(const char *cell, const char *name, unsigned long long l
  */
 static int read_returns(const char *path, const char *want, struct series *s)
 {
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t line_cap = 0;
-	struct cells cells = { 0 };
-	unsigned long long lineno = 0;
-	int have_header = 0;
+	struct orchctl_csv csv;
 	size_t col = 0;
-	int rc = 0;
-
-	if (!f) {
-		fprintf(stderr, PREFIX "cannot open %s: %s\n", name, strerror(errno));
-		rc = ORCH_EIO;
+	int rc = orchctl_csv_open(&csv, path, PREFIX);
+	if (rc != 0)
+		goto out;
+	if (csv.n_header && want && (rc = orchctl_csv_column(&csv, want, 1, &col)) != 0)
+		goto out;
+	if (csv.n_header && !(s->column = strdup(csv.header[col]))) {
+		rc = ORCH_ENOMEM;
+		fprintf(stderr, PREFIX "reading %s: %s\n", csv.name, orch_strerror(rc));
 		goto out;
 	}
-	for (;;) {
-		errno = 0;
-		ssize_t len = getline(&line, &line_cap, f);
-		if (len < 0) {
-			if (ferror(f)) {
-				fprintf(stderr, PREFIX "reading %s: %s\n", name,
-					strerror(errno ? errno : EIO));
-				rc = ORCH_EIO;
-				goto out;
-			}
-			break;
-		}
-		lineno++;
-		if (memchr(line, '\0', (size_t)len)) {
-			fprintf(stderr, PREFIX "%s:%llu: NUL byte (not a text file?)\n", name, lineno);
-			rc = ORCH_EMALFORMED;
-			goto out;
-		}
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		char *text = line;
-		if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
-			text += 3;
-		char *q = text;
-		while (is_blank(*q))
-			q++;
-		if (*q == '\0')
-			continue;
-		const char *why = NULL;
-		rc = split_cells(text, &cells, &why);
-		if (rc == ORCH_EMALFORMED)
-			fprintf(stderr, PREFIX "%s:%llu: %s\n", name, lineno, why);
-		if (rc != 0)
-			goto out;
-		if (!have_header) {
-			if ((rc = find_column(&cells, want, name, &col)) != 0)
-				goto out;
-			s->column = strdup(cells.v[col]);
-			if (!s->column) {
-				rc = ORCH_ENOMEM;
-				goto out;
-			}
-			have_header = 1;
-			continue;
-		}
-		if (cells.n <= col) {
-			fprintf(stderr, PREFIX "%s:%llu: too few cells: %zu, column %s is cell %zu\n",
-				name, lineno, cells.n, s->column, col + 1);
+	while ((rc = orchctl_csv_next(&csv)) == 1) {
+		if (csv.n <= col) {
+			fprintf(stderr, PREFIX "%s:%llu: too few cells: %zu, column %s is cell %zu\n", csv.name,
+				csv.lineno, csv.n, s->column, col + 1);
 			rc = ORCH_EMALFORMED;
 			goto out;
 		}
 		double v;
-		if ((rc = parse_return(cells.v[col], name, lineno, s->column, &v)) != 0)
+		if ((rc = parse_return(csv.cells[col], csv.name, csv.lineno, s->column, &v)) != 0)
 			goto out;
-		if ((rc = series_push(s, v)) != 0)
+		if ((rc = series_push(s, v)) != 0) {
+			fprintf(stderr, PREFIX "reading %s: %s\n", csv.name, orch_strerror(rc));
 			goto out;
+		}
 	}
-	if (s->n == 0) {
-		fprintf(stderr, PREFIX "no returns in %s\n", name);
+	if (rc == 0 && s->n == 0) {
+		fprintf(stderr, PREFIX "no returns in %s\n", csv.name);
 		rc = ORCH_EMALFORMED;
-		goto out;
 	}
 out:
-	if (rc == ORCH_ENOMEM)
-		fprintf(stderr, PREFIX "reading %s: %s\n", name, orch_strerror(rc));
-	free(cells.v);
-	free(line);
-	if (f && f != stdin)
-		fclose(f);
+	orchctl_csv_close(&csv);
 	return rc;
 }
 
