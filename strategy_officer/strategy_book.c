@@ -222,7 +222,7 @@ static int unit_grow(struct strat_unit *u, size_t max, int models)
 	int64_t *t = malloc(cap * sizeof(*t));
 	double *v = malloc(cap * sizeof(*v));
 	signed char *side = models ? malloc(cap) : NULL;
-	float *prob = models ? malloc(cap * sizeof(float)) : NULL;
+	double *prob = models ? malloc(cap * sizeof(double)) : NULL;
 	if (!t || !v || (models && (!side || !prob))) {
 		free(t);
 		free(v);
@@ -265,7 +265,7 @@ static int unit_push(struct strat_unit *u, size_t max, int models, int64_t t, do
 	u->v[k] = v;
 	if (models) {
 		u->side[k] = (signed char)side;
-		u->prob[k] = (float)prob;
+		u->prob[k] = prob;
 	}
 	u->n++;
 	if (t > u->last_ms)
@@ -356,9 +356,10 @@ static int apply_trade(struct strat_book *b, const struct strat_input *in)
 	struct strat_unit *u = registry_get(&b->strategies, name);
 	if (!u || unit_push(u, b->cfg.window_count, 0, in->t_ms, in->ret, 0, -1) != 0)
 		return ORCH_ENOMEM;
-	if (in->model[0] && in->side && in->ret != 0) {
+	if (in->model[0] && in->side && (in->outcome || in->ret != 0)) {
+		int right = in->outcome ? in->side == in->outcome : in->ret > 0;
 		struct strat_unit *m = registry_get(&b->models, in->model);
-		if (!m || unit_push(m, b->cfg.window_count, 1, in->t_ms, in->ret > 0, in->side, in->confidence) != 0)
+		if (!m || unit_push(m, b->cfg.window_count, 1, in->t_ms, right, in->side, in->confidence) != 0)
 			return ORCH_ENOMEM;
 	}
 	return 0;

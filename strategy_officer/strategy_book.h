@@ -22,7 +22,10 @@
  * the newest decision on its symbol within decision_ttl_ms, else to its
  * model, else to "unattributed". Every closed trade whose model and side
  * are known is also an evaluated prediction of that model: right when
- * the return is positive.
+ * the return is positive, or, when the input states the realised
+ * direction (offline files), when the side matches it. Decisions and
+ * trades travel on different streams, consumed independently: a trade
+ * handled before the decision that opened it falls back to the model.
  */
 #ifndef STRATEGY_BOOK_H
 #define STRATEGY_BOOK_H
@@ -44,6 +47,8 @@ struct strat_input {
 	int side;                      /* +1 long, -1 short, 0 unknown / hold */
 	double ret;                    /* trade: fraction of the stake */
 	double confidence;             /* probability in [0, 1]; < 0 = not given */
+	int outcome;                   /* trade: realised direction +1 / -1; 0 = judge
+					  the prediction by the return's sign */
 	char regime[32];
 };
 
@@ -69,7 +74,7 @@ struct strat_unit {
 	int64_t *t;
 	double *v;               /* strategy: return; model: +1 right, 0 wrong */
 	signed char *side;       /* model: predicted side */
-	float *prob;             /* model: stated probability, < 0 none */
+	double *prob;            /* model: stated probability, < 0 none */
 	size_t head, n, cap;
 	int64_t last_ms;
 	/* kept by strategy_brain */

@@ -36,8 +36,8 @@ static json_t *disable_info(const struct strat_unit *u)
 {
 	char ts[40];
 	json_util_format_ts_us(u->changed_ms * 1000, ts, sizeof(ts));
-	return json_pack("{s:s, s:f, s:f, s:s}", "reason", u->reason, "value", u->evidence, "threshold",
-			 u->threshold, "since", ts);
+	return json_pack("{s:s, s:{s:f, s:f}, s:s}", "reason", u->reason, "evidence", "value", u->evidence,
+			 "threshold", u->threshold, "since", ts);
 }
 
 static json_t *strategy_json(const struct strat_rank_entry *e, size_t rank)

@@ -357,7 +357,7 @@ START_TEST(test_inputs_in_the_original_wire_format)
 	ck_assert_uint_eq(m->n, 2);
 	ck_assert_double_eq(m->v[0], 1);
 	ck_assert_double_eq(m->v[1], 0);
-	ck_assert_float_eq_tol(m->prob[0], 0.8f, 1e-6f);
+	ck_assert_double_eq_tol(m->prob[0], 0.8, 1e-15);
 	ck_assert(m->prob[1] < 0);
 	strat_book_free(b);
 }
@@ -393,7 +393,7 @@ START_TEST(test_model_accuracy_precision_recall_brier)
 	ck_assert_double_eq_tol(m->precision_short, 0.25, 1e-15);
 	ck_assert_double_eq_tol(m->recall_short, 4.0 / 16.0, 1e-15);
 	/* Brier: 16 right at 0.7 -> 0.09 each, 24 wrong -> 0.49 each */
-	ck_assert_double_eq_tol(m->brier, (16 * 0.09 + 24 * 0.49) / 40, 1e-6);
+	ck_assert_double_eq_tol(m->brier, (16 * 0.09 + 24 * 0.49) / 40, 1e-15);
 	/* Wilson upper bound of 16/40 at 0.95 is above 0.45: not disabled yet */
 	ck_assert_int_eq(m->status, STRAT_ACTIVE);
 	strat_result_clear(&r);

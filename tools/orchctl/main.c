@@ -16,6 +16,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "risk", "risk metrics (VaR, ES, drawdown, ...) of a CSV column of returns", orchctl_risk },
+	{ "strategies", "ranking, primary, fallback and disabled strategies of a CSV of trades",
+	  orchctl_strategies },
 };
 
 static void usage(FILE *f)
@@ -27,7 +29,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`orchctl <command> --help` describes a command.\n");
 }
 

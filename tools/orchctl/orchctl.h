@@ -17,5 +17,8 @@
 int orchctl_risk(int argc, char **argv);
 /* Usage text of orchctl risk. */
 void orchctl_risk_usage(FILE *f);
+/* orchctl strategies: the Strategy Officer's ranking of a CSV of trades. */
+int orchctl_strategies(int argc, char **argv);
+void orchctl_strategies_usage(FILE *f);
 
 #endif
