@@ -88,8 +88,8 @@ static int load_config(struct ro_config *c, char *err, size_t errlen)
 	char confs[128];
 	int64_t i64;
 	double d;
-	int rc = config_get_list("ORCH_RISK_INPUTS", risk_input_known_types(), c->inputs, MAX_INPUTS, &c->n_inputs, is_input,
-				 err, errlen);
+	int rc = config_get_list("ORCH_RISK_INPUTS", risk_input_known_types(), c->inputs, MAX_INPUTS, &c->n_inputs,
+				 is_input, err, errlen);
 	if (rc != 0)
 		return rc;
 #define GET_INT(name, def, lo, hi, dst, scale)                                      \

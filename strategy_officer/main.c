@@ -83,8 +83,8 @@ static int load_config(struct so_config *c, char *err, size_t errlen)
 {
 	int64_t i64;
 	double d;
-	int rc = config_get_list("ORCH_STRATEGY_INPUTS", strat_input_known_types(), c->inputs, MAX_INPUTS, &c->n_inputs, is_input,
-				 err, errlen);
+	int rc = config_get_list("ORCH_STRATEGY_INPUTS", strat_input_known_types(), c->inputs, MAX_INPUTS, &c->n_inputs,
+				 is_input, err, errlen);
 	if (rc != 0)
 		return rc;
 #define GET_INT(name, def, lo, hi, dst, scale)                                      \
@@ -108,7 +108,7 @@ static int load_config(struct so_config *c, char *err, size_t errlen)
 	GET_INT("ORCH_STRATEGY_MAX", 10000, 1, 1000000, c->book.max_units, 1);
 	GET_INT("ORCH_STRATEGY_DECISION_TTL_S", 86400, 0, 30 * 86400, c->book.decision_ttl_ms, 1000);
 	GET_INT("ORCH_STRATEGY_REBUILD_MAX", 100000, 0, 10000000, c->rebuild_max, 1);
-	GET_INT("ORCH_STRATEGY_REPORT_TOP", 50, 0, 1000000, c->top, 1);
+	GET_INT("ORCH_STRATEGY_REPORT_TOP", 20, 0, 1000000, c->top, 1);
 	GET_INT("ORCH_STRATEGY_MIN_TRADES", t->min_trades, 2, 1000000, t->min_trades, 1);
 	GET_DBL("ORCH_STRATEGY_CONFIDENCE", t->confidence, 0.5001, 0.9999, t->confidence);
 	GET_DBL("ORCH_STRATEGY_DISABLE_WIN_RATE", t->disable_win_rate, 0.001, 0.999, t->disable_win_rate);
@@ -452,6 +452,9 @@ int main(void)
 	    (rc = bus_new(&s.bus, s.svc.loop, &bc, &s.svc.cfg.redis)) != 0 ||
 	    (rc = policy_new(&s.policy, s.svc.loop, &pc, &s.svc.cfg.redis)) != 0 ||
 	    (rc = replica_new(&s.replica, &s.svc, s.bus, &rcfg, &hooks)) != 0)
+		goto out;
+	/* state updates carry the ranking (tens of kB): keep fewer of them */
+	if ((rc = bus_set_maxlen(s.bus, "strategy_state_update", 1000)) != 0)
 		goto out;
 	for (int i = 0; i < s.cfg.n_inputs; i++) {
 		s.in[i] = (struct so_input){.s = &s, .index = i};
