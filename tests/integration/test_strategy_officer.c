@@ -190,7 +190,7 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 		usleep(50000);
 	ck_assert_double_eq(metric_value("orch_strategy_inputs_total{kind=\"decision\"}"), 40);
 	for (int i = 0; i < 40; i++) {
-		char symbol[16];
+		char symbol[24];
 		snprintf(symbol, sizeof(symbol), "C%dUSDT", i);
 		direct_trade(c, 2 + 3 * i, symbol, "BUY", i % 10 < 7 ? "1.2" : "-0.8");
 	}
