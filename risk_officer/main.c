@@ -61,6 +61,7 @@ struct ro_input {
 struct ro {
 	struct service svc;
 	struct replica *replica;
+	int lost;                     /* the lease was lost: exit status 3 */
 	struct ro_input in[MAX_INPUTS];
 	struct ro_config cfg;
 	struct bus *bus;
@@ -380,6 +381,7 @@ static void bus_stopped(void *data)
 {
 	struct ro *r = data;
 	bus_close(r->bus);
+	r->lost = replica_lost(r->replica);
 	replica_close(r->replica);
 	policy_close(r->policy);
 	uv_close((uv_handle_t *)&r->cycle, NULL);
@@ -400,7 +402,6 @@ int main(void)
 {
 	static struct ro r;
 	char err[512];
-	int lost = 0;
 	int rc = service_init(&r.svc, "risk_officer", DEFAULT_ADMIN_PORT);
 	if (rc != 0)
 		return 2;
@@ -445,7 +446,6 @@ int main(void)
 	rc = service_run(&r.svc);
 	r.bus = NULL;
 	r.policy = NULL;
-	lost = replica_lost(r.replica);
 	r.replica = NULL;
 out:
 	if (rc != 0)
@@ -458,7 +458,7 @@ out:
 		policy_close(r.policy);
 	risk_book_free(r.book);
 	service_close(&r.svc);
-	if (rc == 0 && lost)
+	if (rc == 0 && r.lost)
 		return 3;
 	return rc == 0 ? 0 : 1;
 }

@@ -58,6 +58,7 @@ struct so {
 	struct bus *bus;
 	struct policy *policy;
 	struct replica *replica;
+	int lost;                     /* the lease was lost: exit status 3 */
 	struct so_input in[MAX_INPUTS];
 	struct strat_book *book;
 	struct strat_thresholds th;
@@ -404,6 +405,7 @@ static void bus_stopped(void *data)
 {
 	struct so *s = data;
 	bus_close(s->bus);
+	s->lost = replica_lost(s->replica);
 	replica_close(s->replica);
 	policy_close(s->policy);
 	uv_close((uv_handle_t *)&s->cycle, NULL);
@@ -426,7 +428,6 @@ int main(void)
 {
 	static struct so s;
 	char err[512];
-	int lost = 0;
 	int rc = service_init(&s.svc, "strategy_officer", DEFAULT_ADMIN_PORT);
 	if (rc != 0)
 		return 2;
@@ -476,7 +477,6 @@ int main(void)
 	rc = service_run(&s.svc);
 	s.bus = NULL;
 	s.policy = NULL;
-	lost = replica_lost(s.replica);
 	s.replica = NULL;
 out:
 	if (rc != 0)
@@ -492,7 +492,7 @@ out:
 	json_decref(s.want_disabled);
 	json_decref(s.sent_disabled);
 	service_close(&s.svc);
-	if (rc == 0 && lost)
+	if (rc == 0 && s.lost)
 		return 3;
 	return rc == 0 ? 0 : 1;
 }
