@@ -1,0 +1,91 @@
+/*
+ * ceo_brain.h - the CEO's decisions over time, pure (no I/O; the caller
+ * passes the time): what it knows of each input and how fresh it is
+ * becomes a ceo_state, the rules (ceo_policy.h) recommend a mode, and the
+ * transition rules decide whether to switch now.
+ *
+ * Staleness is an input, never "all good": a risk state missing or older
+ * than risk_fresh_ms leaves the risk score unknown and counts as DEGRADED
+ * health; a strategy state missing or older than strategy_fresh_ms
+ * leaves the win rate unknown (so no GROWTH or EXPANSION); a health report
+ * older than health_fresh_ms counts as DEGRADED (none ever received: the
+ * system has no health reporter, HEALTHY). Drawdown is the larger of the
+ * day's and the one from the peak, as the Risk Officer reports them.
+ *
+ * Transitions: to a safer mode at once; to a riskier one only after the
+ * recommendation held for `confirmations` consecutive evaluations and the
+ * cooldown since the last change passed (cooldown_aggressive_ms into
+ * EXPANSION or GROWTH, cooldown_ms otherwise). BLACK_SWAN is left only by
+ * an operator (ceo_brain_set_mode) unless black_swan_exit_auto.
+ * Effective limits: the stricter of the mode's limits and the Risk
+ * Officer's latest ceilings.
+ */
+#ifndef CEO_BRAIN_H
+#define CEO_BRAIN_H
+
+#include <stdint.h>
+
+#include "ceo_policy.h"
+
+struct ceo_brain_config {
+	struct ceo_thresholds th;
+	struct ceo_limits limits[CEO_N_MODES];
+	int64_t cooldown_ms, cooldown_aggressive_ms;
+	int confirmations;
+	int black_swan_exit_auto;
+	int64_t risk_fresh_ms, strategy_fresh_ms, health_fresh_ms;
+};
+
+/* Defaults: the original thresholds and limits, cooldowns 300 s / 600 s,
+ * 3 confirmations, manual BLACK_SWAN exit, freshness 90 s (risk), 180 s
+ * (strategy), 120 s (health). */
+void ceo_brain_config_defaults(struct ceo_brain_config *c);
+
+/* What the CEO knows; *_ms is when each was last received (0 = never). */
+struct ceo_inputs {
+	int64_t risk_ms;
+	double risk_score, daily_drawdown, peak_drawdown;
+	int64_t strategy_ms;
+	int win_rate_sufficient;
+	double win_rate, win_rate_lower;
+	int64_t health_ms;
+	enum ceo_health health;
+	int64_t regime_ms;
+	char regime[32];
+	double regime_confidence;
+	int open_positions;
+	int64_t ceiling_ms;              /* risk_ceiling_update; 0 = none */
+	double ceiling_max_leverage, ceiling_max_risk_per_trade;
+	int ceiling_max_positions;
+};
+
+struct ceo_brain {
+	enum ceo_mode mode;
+	int64_t changed_ms;
+	enum ceo_mode pending;           /* riskier mode being confirmed */
+	int pending_count;
+};
+
+struct ceo_decision {
+	enum ceo_mode mode, previous, recommended;
+	int changed;
+	const char *rule;
+	char reason[256];
+	const char *hold;                /* NULL, "cooldown", "confirming" or "black_swan_manual_exit" */
+	char hold_detail[128];
+	struct ceo_state state;          /* as evaluated, after staleness */
+	char stale[96];                  /* e.g. "risk_state strategy_state", "" when all fresh */
+	struct ceo_limits limits;        /* effective */
+	double confidence;               /* share of the inputs that were fresh */
+};
+
+void ceo_brain_init(struct ceo_brain *b, enum ceo_mode mode, int64_t now_ms);
+void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, const struct ceo_inputs *in,
+		      int64_t now_ms, struct ceo_decision *out);
+/* An operator's mode: takes effect at once, whatever the rules say. */
+void ceo_brain_set_mode(struct ceo_brain *b, enum ceo_mode mode, int64_t now_ms);
+/* The effective limits of a mode given the inputs' ceilings. */
+void ceo_brain_limits(const struct ceo_brain_config *c, enum ceo_mode m, const struct ceo_inputs *in,
+		      struct ceo_limits *out);
+
+#endif
