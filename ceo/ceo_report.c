@@ -1,0 +1,131 @@
+/*
+ * ceo_report.c - the CEO's payloads and its PolicyStore document (see
+ * ceo_report.h for the mode mapping).
+ */
+#include "ceo_report.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "json_util.h"
+
+const char *ceo_risk_mode_of(enum ceo_mode m)
+{
+	return m == CEO_GROWTH ? "AGGRESSIVE_SMALL_ACCOUNT" : m == CEO_EXPANSION ? "NORMAL" : "DEFENSIVE";
+}
+
+json_t *ceo_report_limits(const struct ceo_limits *l)
+{
+	return json_pack("{s:f, s:f, s:f, s:i, s:f, s:f, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "max_leverage",
+			 l->max_leverage, "max_risk_pct_per_trade", l->max_risk_pct_per_trade, "max_daily_drawdown",
+			 l->max_daily_drawdown, "max_positions", l->max_positions, "global_min_confidence",
+			 l->global_min_confidence, "scaling_factor", l->scaling_factor, "enable_rl", l->enable_rl,
+			 "enable_meta_strategy", l->enable_meta_strategy, "enable_pal", l->enable_pal, "enable_pba",
+			 l->enable_pba, "enable_clm", l->enable_clm, "enable_retraining", l->enable_retraining,
+			 "enable_dynamic_tpsl", l->enable_dynamic_tpsl);
+}
+
+/* Limits within the schema's ranges (see ceo_report.h). */
+static void schema_limits(const struct ceo_limits *in, struct ceo_limits *out)
+{
+	*out = *in;
+	out->max_leverage = fmin(fmax(out->max_leverage, 0.01), 125);
+	out->max_risk_pct_per_trade = fmin(fmax(out->max_risk_pct_per_trade, 1e-6), 1);
+	out->max_daily_drawdown = fmin(fmax(out->max_daily_drawdown, 1e-6), 1);
+	out->max_positions = out->max_positions < 1 ? 1 : out->max_positions > 100 ? 100 : out->max_positions;
+	out->global_min_confidence = fmin(fmax(out->global_min_confidence, 0), 1);
+	out->scaling_factor = fmin(fmax(out->scaling_factor, 0.01), 2);
+}
+
+json_t *ceo_report_policy_doc(const json_t *cur, enum ceo_mode m, const struct ceo_limits *l, const char *reason,
+			      int64_t now_ms, int *changed)
+{
+	json_t *doc = json_deep_copy(cur);
+	if (!doc)
+		return NULL;
+	const char *active = ceo_risk_mode_of(m);
+	json_t *modes = json_object_get(doc, "modes");
+	json_t *mode = json_object_get(modes, active);
+	if (!json_is_object(mode)) {
+		mode = json_object();
+		json_object_set_new(modes, active, mode);
+	}
+	struct ceo_limits s;
+	schema_limits(l, &s);
+	json_t *lim = ceo_report_limits(&s);
+	if (!mode || !lim || json_object_update(mode, lim) != 0) {
+		json_decref(lim);
+		json_decref(doc);
+		return NULL;
+	}
+	json_decref(lim);
+	json_object_set_new(doc, "active_mode", json_string(active));
+	json_object_set_new(doc, "operating_mode", json_string(ceo_mode_name(m)));
+	int swan = m == CEO_BLACK_SWAN, was_swan = json_is_true(json_object_get(cur, "emergency_mode"));
+	json_object_set_new(doc, "emergency_mode", json_boolean(swan));
+	json_object_set_new(doc, "allow_new_trades", json_boolean(!swan));
+	if (swan && !was_swan) {
+		char ts[40];
+		json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
+		json_object_set_new(doc, "emergency_reason", json_string(reason));
+		json_object_set_new(doc, "emergency_activated_at", json_string(ts));
+	} else if (!swan) {
+		json_object_set_new(doc, "emergency_reason", json_null());
+		json_object_set_new(doc, "emergency_activated_at", json_null());
+	}
+	*changed = !json_equal(doc, (json_t *)cur);
+	return doc;
+}
+
+json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, int update_policy, int64_t now_ms)
+{
+	char ts[40];
+	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
+	const struct ceo_state *s = &d->state;
+	json_t *factors = json_pack(
+		"{s:o, s:f, s:f, s:o, s:o, s:s, s:o, s:f, s:i}", "risk_score",
+		s->risk_known ? json_real(s->risk_score) : json_null(), "daily_drawdown", s->daily_drawdown,
+		"peak_drawdown", s->peak_drawdown, "win_rate", s->win_rate_known ? json_real(s->win_rate) : json_null(),
+		"win_rate_lower", s->win_rate_known ? json_real(s->win_rate_lower) : json_null(), "health",
+		ceo_health_name(s->health), "regime", s->regime ? json_string(s->regime) : json_null(),
+		"regime_confidence", s->regime_confidence, "open_positions", s->open_positions);
+	json_t *updates = update_policy ? json_pack("{s:s, s:s, s:o}", "active_mode", ceo_risk_mode_of(d->mode),
+						    "operating_mode", ceo_mode_name(d->mode), "limits",
+						    ceo_report_limits(&d->limits))
+					: json_object();
+	const char *alert_level = d->mode == CEO_BLACK_SWAN ? "critical" : d->stale[0] ? "warning" : "none";
+	char alert[300] = "";
+	if (d->mode == CEO_BLACK_SWAN)
+		snprintf(alert, sizeof(alert), "BLACK_SWAN: %s", d->reason);
+	else if (d->stale[0])
+		snprintf(alert, sizeof(alert), "stale inputs: %s", d->stale);
+	return json_pack("{s:s, s:b, s:s, s:o, s:b, s:o, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
+			 "operating_mode", ceo_mode_name(d->mode), "mode_changed", d->changed, "primary_reason",
+			 d->reason, "contributing_factors", factors, "update_policy_store", update_policy,
+			 "policy_updates", updates, "alert_level", alert_level, "alert_message", alert,
+			 "decision_timestamp", ts, "decision_confidence", d->confidence, "previous_mode",
+			 ceo_mode_name(d->previous), "recommended_mode", ceo_mode_name(d->recommended), "rule",
+			 d->rule, "hold", d->hold ? json_string(d->hold) : json_null(), "hold_detail",
+			 d->hold ? json_string(d->hold_detail) : json_null(), "stale_inputs", d->stale,
+			 "effective_limits", ceo_report_limits(&d->limits), "trigger", trigger);
+}
+
+json_t *ceo_report_mode_switch(enum ceo_mode old_mode, enum ceo_mode new_mode, const char *rule, const char *reason,
+			       const char *operator_id, const char *request_id, uint64_t fence, int64_t now_ms)
+{
+	char ts[40];
+	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "old_mode", ceo_mode_name(old_mode),
+			 "new_mode", ceo_mode_name(new_mode), "reason", reason, "rule", rule, "active_mode",
+			 ceo_risk_mode_of(new_mode), "operator", operator_id ? json_string(operator_id) : json_null(),
+			 "request_id", request_id ? json_string(request_id) : json_null(), "fencing_token",
+			 (json_int_t)fence, "timestamp", ts);
+}
+
+json_t *ceo_report_alert(const char *level, const char *message, enum ceo_mode mode, int64_t now_ms)
+{
+	char ts[40];
+	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
+	return json_pack("{s:s, s:s, s:s, s:s}", "level", level, "message", message, "mode", ceo_mode_name(mode),
+			 "timestamp", ts);
+}

@@ -1,0 +1,638 @@
+/*
+ * ceo/main.c - wiring of the CEO: ORCH_CEO_* config, the inputs
+ * (ceo_inputs.c), the brain (ceo_brain.c), the payloads and the policy
+ * document (ceo_report.c), the lease and the PolicyStore.
+ *
+ * Every replica consumes every input (a consumer group of its own, so a
+ * standby is always warm); only the holder of the lease "ceo" decides,
+ * writes and answers commands. Evaluations run ORCH_CEO_DEBOUNCE_MS after
+ * an input, at once on a CRITICAL risk_alert or a command, on taking the
+ * lease, and every ORCH_CEO_INTERVAL_S. A decision that changes the mode
+ * or the effective limits is written to the PolicyStore by compare-and-set
+ * carrying the lease's fencing token (a conflict re-reads and retries; a
+ * fenced write means another CEO leads: this one stops acting); the mode
+ * switch is published once the write is stored. Each cycle publishes
+ * ceo_decision; ceo_alert goes out for BLACK_SWAN, stale inputs and
+ * repeated write failures; mode changes and operator commands are
+ * recorded on the ceo_mode_history stream.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "ceo_brain.h"
+#include "ceo_inputs.h"
+#include "ceo_report.h"
+#include "clock.h"
+#include "config.h"
+#include "json_util.h"
+#include "lease.h"
+#include "log.h"
+#include "metrics.h"
+#include "orch.h"
+#include "policy.h"
+#include "service.h"
+
+#define DEFAULT_ADMIN_PORT 9101
+#define CAS_ALERT_AFTER 3
+
+struct ceo_config {
+	struct ceo_brain_config brain;
+	int64_t interval_ms, debounce_ms, command_ttl_ms;
+};
+
+/* A mode switch waiting for its PolicyStore write. */
+struct pending_switch {
+	int active;
+	enum ceo_mode old_mode, new_mode;
+	char rule[40], reason[256], operator_id[64], request_id[80];
+};
+
+struct ceo {
+	struct service svc;
+	struct ceo_config cfg;
+	char bus_service[160];
+	struct bus *bus;
+	struct policy *policy;
+	struct lease *lease;
+	struct ceo_inputs in;
+	struct ceo_brain brain;
+	int leader, brain_ready, fenced, enabled;
+	uint64_t token;
+	int writing, dirty, cas_failures;
+	json_t *sent_doc;               /* the write in flight */
+	struct pending_switch sw, sw_sent;
+	char last_stale[96];
+	uv_timer_t cycle, debounce, retry;
+	int64_t switch_times[64];       /* ring of recent switch times, for the hourly rate */
+	int n_switch_times;
+	struct metric *m_cycle, *m_switches, *m_switches_hour, *m_mode[CEO_N_MODES], *m_age[3], *m_fenced,
+		*m_writes, *m_conflicts, *m_malformed;
+};
+
+/* ---- configuration ---- */
+
+/* "max_leverage=3,max_positions=4,enable_rl=false" over a mode's limits. */
+static int parse_limits(const char *name, const char *s, struct ceo_limits *l, char *err, size_t errlen)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		char *end = NULL;
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		const char *k = kv, *v = eq + 1;
+		double d = strtod(v, &end);
+		int num = end != v && *end == '\0' && isfinite(d);
+		int b = strcmp(v, "true") == 0 ? 1 : strcmp(v, "false") == 0 ? 0 : -1;
+		if (!strcmp(k, "max_leverage") && num && d > 0 && d <= 125)
+			l->max_leverage = d;
+		else if (!strcmp(k, "max_risk_pct_per_trade") && num && d > 0 && d <= 1)
+			l->max_risk_pct_per_trade = d;
+		else if (!strcmp(k, "max_daily_drawdown") && num && d > 0 && d <= 1)
+			l->max_daily_drawdown = d;
+		else if (!strcmp(k, "max_positions") && num && d >= 0 && d <= 100 && d == floor(d))
+			l->max_positions = (int)d;
+		else if (!strcmp(k, "global_min_confidence") && num && d >= 0 && d <= 1)
+			l->global_min_confidence = d;
+		else if (!strcmp(k, "scaling_factor") && num && d >= 0 && d <= 2)
+			l->scaling_factor = d;
+		else if (!strcmp(k, "enable_rl") && b >= 0)
+			l->enable_rl = b;
+		else if (!strcmp(k, "enable_meta_strategy") && b >= 0)
+			l->enable_meta_strategy = b;
+		else if (!strcmp(k, "enable_pal") && b >= 0)
+			l->enable_pal = b;
+		else if (!strcmp(k, "enable_pba") && b >= 0)
+			l->enable_pba = b;
+		else if (!strcmp(k, "enable_clm") && b >= 0)
+			l->enable_clm = b;
+		else if (!strcmp(k, "enable_retraining") && b >= 0)
+			l->enable_retraining = b;
+		else if (!strcmp(k, "enable_dynamic_tpsl") && b >= 0)
+			l->enable_dynamic_tpsl = b;
+		else {
+			snprintf(err, errlen, "%s: '%s=%s' is not a limit with a valid value (see the README)", name, k,
+				 v);
+			return ORCH_EINVAL;
+		}
+		continue;
+bad:
+		snprintf(err, errlen, "%s: expected name=value pairs separated by commas, got '%.200s'", name, s);
+		return ORCH_EINVAL;
+	}
+	return 0;
+}
+
+static int load_config(struct ceo_config *c, char *err, size_t errlen)
+{
+	struct ceo_brain_config *b = &c->brain;
+	ceo_brain_config_defaults(b);
+	int64_t i64;
+	double d;
+	int rc;
+#define GET_INT(name, def, lo, hi, dst, scale)                                      \
+	do {                                                                        \
+		if ((rc = config_get_int(name, def, lo, hi, &i64, err, errlen)) != 0) \
+			return rc;                                                  \
+		dst = i64 * (scale);                                                \
+	} while (0)
+#define GET_DBL(name, def, lo, hi, dst)                                                \
+	do {                                                                           \
+		if ((rc = config_get_double(name, def, lo, hi, &d, err, errlen)) != 0) \
+			return rc;                                                     \
+		dst = d;                                                               \
+	} while (0)
+	GET_INT("ORCH_CEO_INTERVAL_S", 30, 1, 86400, c->interval_ms, 1000);
+	GET_INT("ORCH_CEO_DEBOUNCE_MS", 50, 0, 60000, c->debounce_ms, 1);
+	GET_INT("ORCH_CEO_COMMAND_TTL_S", 60, 1, 86400, c->command_ttl_ms, 1000);
+	GET_INT("ORCH_CEO_CONFIRMATIONS", 3, 1, 1000, b->confirmations, 1);
+	GET_INT("ORCH_CEO_COOLDOWN_S", 300, 0, 86400, b->cooldown_ms, 1000);
+	GET_INT("ORCH_CEO_COOLDOWN_AGGRESSIVE_S", 600, 0, 86400, b->cooldown_aggressive_ms, 1000);
+	GET_INT("ORCH_CEO_RISK_FRESH_S", 90, 1, 86400, b->risk_fresh_ms, 1000);
+	GET_INT("ORCH_CEO_STRATEGY_FRESH_S", 180, 1, 86400, b->strategy_fresh_ms, 1000);
+	GET_INT("ORCH_CEO_HEALTH_FRESH_S", 120, 1, 86400, b->health_fresh_ms, 1000);
+	GET_DBL("ORCH_CEO_CRITICAL_DRAWDOWN", b->th.critical_drawdown, 0.0001, 1, b->th.critical_drawdown);
+	GET_DBL("ORCH_CEO_PRESERVATION_DRAWDOWN", b->th.preservation_drawdown, 0.0001, 1, b->th.preservation_drawdown);
+	GET_DBL("ORCH_CEO_DEFENSIVE_DRAWDOWN", b->th.defensive_drawdown, 0.0001, 1, b->th.defensive_drawdown);
+	GET_DBL("ORCH_CEO_RISK_CRITICAL", b->th.risk_critical, 0, 100, b->th.risk_critical);
+	GET_DBL("ORCH_CEO_RISK_DEFENSIVE", b->th.risk_defensive, 0, 100, b->th.risk_defensive);
+	GET_DBL("ORCH_CEO_RISK_EXPANSION_CEILING", b->th.risk_expansion_ceiling, 0, 100, b->th.risk_expansion_ceiling);
+	GET_DBL("ORCH_CEO_RISK_GROWTH_CEILING", b->th.risk_growth_ceiling, 0, 100, b->th.risk_growth_ceiling);
+	GET_DBL("ORCH_CEO_DEFENSIVE_WIN_RATE", b->th.defensive_win_rate, 0, 1, b->th.defensive_win_rate);
+	GET_DBL("ORCH_CEO_EXPANSION_WIN_RATE", b->th.expansion_win_rate, 0, 1, b->th.expansion_win_rate);
+	GET_DBL("ORCH_CEO_GROWTH_WIN_RATE", b->th.growth_win_rate, 0, 1, b->th.growth_win_rate);
+#undef GET_INT
+#undef GET_DBL
+	char why[160], exit_mode[16];
+	if (ceo_thresholds_validate(&b->th, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "ORCH_CEO_* thresholds: %s", why);
+		return ORCH_EINVAL;
+	}
+	if ((rc = config_get_str("ORCH_CEO_BLACK_SWAN_EXIT", "manual", exit_mode, sizeof(exit_mode), err, errlen)) != 0)
+		return rc;
+	if (strcmp(exit_mode, "manual") && strcmp(exit_mode, "auto")) {
+		snprintf(err, errlen, "ORCH_CEO_BLACK_SWAN_EXIT: expected manual or auto, got '%s'", exit_mode);
+		return ORCH_EINVAL;
+	}
+	b->black_swan_exit_auto = strcmp(exit_mode, "auto") == 0;
+	for (int m = 0; m < CEO_N_MODES; m++) {
+		char name[64], val[512];
+		snprintf(name, sizeof(name), "ORCH_CEO_LIMITS_%s", ceo_mode_name((enum ceo_mode)m));
+		if ((rc = config_get_str(name, "", val, sizeof(val), err, errlen)) != 0 ||
+		    (val[0] && (rc = parse_limits(name, val, &b->limits[m], err, errlen)) != 0))
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- PolicyStore ---- */
+
+static void sync_policy(struct ceo *c);
+static void publish_switch(struct ceo *c, const struct pending_switch *sw);
+
+static void retry_cb(uv_timer_t *t)
+{
+	sync_policy(t->data);
+}
+
+static void policy_written(int status, int64_t new_version, int64_t current_version, void *data)
+{
+	struct ceo *c = data;
+	json_t *sent = c->sent_doc;
+	c->sent_doc = NULL;
+	c->writing = 0;
+	if (status == 0) {
+		metrics_inc(c->m_writes);
+		c->cas_failures = 0;
+		log_info("ceo: policy version %lld: %s", (long long)new_version,
+			 json_string_value(json_object_get(sent, "operating_mode")));
+		if (c->sw_sent.active)
+			publish_switch(c, &c->sw_sent);
+		c->sw_sent.active = 0;
+		json_decref(sent);
+		return;
+	}
+	json_decref(sent);
+	if (status == ORCH_EFENCED) {
+		/* a CEO with a newer token wrote: this one no longer leads */
+		metrics_inc(c->m_fenced);
+		log_error("ceo: policy write fenced (a newer leader wrote version %lld); stopping",
+			  (long long)current_version);
+		c->fenced = 1;
+		c->sw_sent.active = 0;
+		return;
+	}
+	if (status == ORCH_ECONFLICT)
+		metrics_inc(c->m_conflicts);
+	c->dirty = 1;
+	if (c->sw_sent.active && !c->sw.active)
+		c->sw = c->sw_sent;
+	c->sw_sent.active = 0;
+	if (++c->cas_failures == CAS_ALERT_AFTER) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%d policy writes in a row failed (last: %s)", c->cas_failures,
+			 orch_strerror(status));
+		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("warning", msg, c->brain.mode, clock_now_ms()));
+	}
+	log_warn("ceo: policy write failed (%s, store at version %lld); retrying", orch_strerror(status),
+		 (long long)current_version);
+	uv_timer_start(&c->retry, retry_cb, status == ORCH_ECONFLICT ? 20 : 1000, 0);
+}
+
+/* Writes the brain's mode and effective limits unless the document holds them. */
+static void sync_policy(struct ceo *c)
+{
+	if (c->writing || !c->dirty || !c->leader || c->fenced || !c->brain_ready)
+		return;
+	int64_t version;
+	const json_t *cur = policy_current(c->policy, &version);
+	if (!cur || policy_is_stale(c->policy)) {
+		uv_timer_start(&c->retry, retry_cb, 1000, 0);
+		return;
+	}
+	struct ceo_limits l;
+	ceo_brain_limits(&c->cfg.brain, c->brain.mode, &c->in, &l);
+	int changed = 0;
+	const char *reason = c->sw.active ? c->sw.reason : "effective limits";
+	json_t *doc = ceo_report_policy_doc(cur, c->brain.mode, &l, reason, clock_now_ms(), &changed);
+	if (!doc) {
+		uv_timer_start(&c->retry, retry_cb, 1000, 0);
+		return;
+	}
+	if (!changed) {
+		json_decref(doc);
+		c->dirty = 0;
+		if (c->sw.active)
+			publish_switch(c, &c->sw);
+		c->sw.active = 0;
+		return;
+	}
+	int rc = policy_cas(c->policy, doc, version, c->token, "ai_ceo", NULL, policy_written, c);
+	if (rc != 0) {
+		json_decref(doc);
+		uv_timer_start(&c->retry, retry_cb, 1000, 0);
+		return;
+	}
+	c->writing = 1;
+	c->dirty = 0;
+	c->sent_doc = doc;
+	c->sw_sent = c->sw;
+	c->sw.active = 0;
+}
+
+/* ---- decisions ---- */
+
+static void count_switch(struct ceo *c, int64_t now)
+{
+	metrics_inc(c->m_switches);
+	c->switch_times[c->n_switch_times++ % 64] = now;
+	int n = 0;
+	for (int i = 0; i < 64 && i < c->n_switch_times; i++)
+		n += now - c->switch_times[i] <= 3600000;
+	metrics_set(c->m_switches_hour, n);
+	for (int m = 0; m < CEO_N_MODES; m++)
+		metrics_set(c->m_mode[m], m == (int)c->brain.mode);
+}
+
+static void publish_switch(struct ceo *c, const struct pending_switch *sw)
+{
+	int64_t now = clock_now_ms();
+	const char *op = sw->operator_id[0] ? sw->operator_id : NULL, *req = sw->request_id[0] ? sw->request_id : NULL;
+	bus_publish_new(c->bus, "ceo_mode_switch", ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule,
+									  sw->reason, op, req, c->token, now));
+	bus_publish_new(c->bus, "ceo_mode_history", ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule,
+									   sw->reason, op, req, c->token, now));
+	if (sw->new_mode == CEO_BLACK_SWAN) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "BLACK_SWAN entered: %s; left only by an operator command%s", sw->reason,
+			 c->cfg.brain.black_swan_exit_auto ? " or when the rules allow (auto exit)" : "");
+		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("critical", msg, sw->new_mode, now));
+	}
+}
+
+static void record_switch(struct ceo *c, enum ceo_mode old_mode, enum ceo_mode new_mode, const char *rule,
+			  const char *reason, const struct ceo_command *cmd)
+{
+	struct pending_switch *sw = &c->sw;
+	if (!sw->active)
+		sw->old_mode = old_mode;
+	sw->active = 1;
+	sw->new_mode = new_mode;
+	snprintf(sw->rule, sizeof(sw->rule), "%s", rule);
+	snprintf(sw->reason, sizeof(sw->reason), "%s", reason);
+	snprintf(sw->operator_id, sizeof(sw->operator_id), "%s", cmd ? cmd->operator_id : "");
+	snprintf(sw->request_id, sizeof(sw->request_id), "%s", cmd ? cmd->request_id : "");
+	log_warn("ceo: mode %s -> %s (%s: %s)", ceo_mode_name(old_mode), ceo_mode_name(new_mode), rule, reason);
+	count_switch(c, clock_now_ms());
+}
+
+/* Takes the brain's starting mode from the stored document. */
+static void brain_start(struct ceo *c)
+{
+	const json_t *doc = policy_current(c->policy, NULL);
+	enum ceo_mode m = CEO_DEFENSIVE;
+	if (ceo_mode_parse(json_util_get_str(doc, "operating_mode"), &m) != 0) {
+		const char *risk = json_util_get_str(doc, "active_mode");
+		m = risk && !strcmp(risk, "AGGRESSIVE_SMALL_ACCOUNT") ? CEO_GROWTH
+		    : risk && !strcmp(risk, "NORMAL")		 ? CEO_EXPANSION
+								 : CEO_DEFENSIVE;
+		if (json_is_true(json_object_get(doc, "emergency_mode")))
+			m = CEO_BLACK_SWAN;
+	}
+	ceo_brain_init(&c->brain, m, clock_now_ms());
+	c->brain_ready = 1;
+	for (int k = 0; k < CEO_N_MODES; k++)
+		metrics_set(c->m_mode[k], k == (int)m);
+	log_info("ceo: leading from mode %s", ceo_mode_name(m));
+}
+
+/* One evaluation; fills d when given. Returns 0, or -1 when this replica
+ * does not decide now (not leader, fenced, disabled, no policy yet). */
+static int evaluate(struct ceo *c, const char *trigger, struct ceo_decision *d_out)
+{
+	if (!c->leader || c->fenced || !c->enabled)
+		return -1;
+	if (!c->brain_ready) {
+		if (!policy_current(c->policy, NULL))
+			return -1;
+		brain_start(c);
+	}
+	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
+	uv_timer_stop(&c->debounce);
+	struct ceo_decision d;
+	enum ceo_mode before = c->brain.mode;
+	ceo_brain_decide(&c->brain, &c->cfg.brain, &c->in, now, &d);
+	if (d.changed)
+		record_switch(c, before, d.mode, d.rule, d.reason, NULL);
+	c->dirty = 1;
+	sync_policy(c);
+	bus_publish_new(c->bus, "ceo_decision", ceo_report_decision(&d, trigger, d.changed, now));
+	if (d.stale[0] && strcmp(d.stale, c->last_stale) != 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "inputs stale or missing: %s (counted as DEGRADED health)", d.stale);
+		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("warning", msg, d.mode, now));
+	}
+	snprintf(c->last_stale, sizeof(c->last_stale), "%s", d.stale);
+	const int64_t ages[3] = {c->in.risk_ms, c->in.strategy_ms, c->in.health_ms};
+	for (int i = 0; i < 3; i++)
+		metrics_set(c->m_age[i], ages[i] ? (double)(now - ages[i]) / 1000 : -1);
+	metrics_observe(c->m_cycle, (double)(clock_mono_ns() - t0) / 1e9);
+	if (d_out)
+		*d_out = d;
+	return 0;
+}
+
+static void cycle_cb(uv_timer_t *t)
+{
+	evaluate(t->data, "cycle", NULL);
+}
+
+static void debounce_cb(uv_timer_t *t)
+{
+	evaluate(t->data, "input", NULL);
+}
+
+/* ---- commands ---- */
+
+static void reply(struct ceo *c, const struct ceo_command *cmd, const char *status, const char *error,
+		  const struct ceo_decision *d)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s}", "request_id", cmd->request_id, "status", status, "action",
+			      cmd->action == CEO_CMD_FORCE_DECISION ? "force_decision"
+			      : cmd->action == CEO_CMD_SET_MODE	    ? "set_mode"
+								    : "leave_black_swan");
+	if (p && error)
+		json_object_set_new(p, "error", json_string(error));
+	if (p && d)
+		json_object_set_new(p, "decision", ceo_report_decision(d, "command", d->changed, clock_now_ms()));
+	bus_publish_new(c->bus, "ceo_command_reply", p);
+}
+
+static void on_command(struct ceo *c, const struct bus_event *ev, const struct ceo_command *cmd)
+{
+	int64_t now = clock_now_ms();
+	if (now - ev->time_us / 1000 > c->cfg.command_ttl_ms) {
+		log_warn("ceo: command %s older than %lld s ignored", cmd->request_id,
+			 (long long)(c->cfg.command_ttl_ms / 1000));
+		return;
+	}
+	struct ceo_decision d;
+	if (cmd->action == CEO_CMD_FORCE_DECISION) {
+		if (evaluate(c, "force_decision", &d) != 0)
+			reply(c, cmd, "error", c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo", NULL);
+		else
+			reply(c, cmd, "ok", NULL, &d);
+		return;
+	}
+	if (!c->brain_ready || c->fenced) {
+		reply(c, cmd, "error", "not ready to decide", NULL);
+		return;
+	}
+	if (cmd->action == CEO_CMD_LEAVE_BLACK_SWAN && c->brain.mode != CEO_BLACK_SWAN) {
+		reply(c, cmd, "error", "not in BLACK_SWAN", NULL);
+		return;
+	}
+	enum ceo_mode before = c->brain.mode;
+	ceo_brain_set_mode(&c->brain, cmd->mode, now);
+	char reason[256];
+	snprintf(reason, sizeof(reason), "operator %.63s: %.180s", cmd->operator_id, cmd->reason);
+	if (before != cmd->mode)
+		record_switch(c, before, cmd->mode, cmd->action == CEO_CMD_SET_MODE ? "operator_set_mode"
+										     : "operator_leave_black_swan",
+			      reason, cmd);
+	else
+		bus_publish_new(c->bus, "ceo_mode_history",
+				ceo_report_mode_switch(before, before, "operator_set_mode", reason, cmd->operator_id,
+						       cmd->request_id, c->token, now));
+	c->dirty = 1;
+	sync_policy(c);
+	memset(&d, 0, sizeof(d));
+	d.mode = d.recommended = cmd->mode;
+	d.previous = before;
+	d.changed = before != cmd->mode;
+	d.rule = "operator";
+	snprintf(d.reason, sizeof(d.reason), "%.255s", reason);
+	ceo_brain_limits(&c->cfg.brain, cmd->mode, &c->in, &d.limits);
+	d.confidence = 1;
+	reply(c, cmd, "ok", NULL, &d);
+}
+
+/* ---- inputs ---- */
+
+static int on_input(struct bus_delivery *dl, const struct bus_event *ev, void *data)
+{
+	struct ceo *c = data;
+	enum ceo_event kind = ceo_event_of(ev->event_type);
+	char why[256];
+	if (kind == CEO_EV_COMMAND) {
+		struct ceo_command cmd;
+		if (ceo_command_parse(ev->payload, &cmd, why, sizeof(why)) != 0) {
+			metrics_inc(c->m_malformed);
+			bus_delivery_reason(dl, "%s", why);
+			return ORCH_EMALFORMED;
+		}
+		if (c->leader)
+			on_command(c, ev, &cmd);
+		return 0;
+	}
+	int critical = 0;
+	if (ceo_inputs_apply(&c->in, kind, ev->payload, clock_now_ms(), &critical, why, sizeof(why)) != 0) {
+		metrics_inc(c->m_malformed);
+		bus_delivery_reason(dl, "%s", why);
+		return ORCH_EMALFORMED;
+	}
+	if (critical)
+		evaluate(c, "critical_risk_alert", NULL);
+	else if (c->leader && !uv_is_active((uv_handle_t *)&c->debounce))
+		uv_timer_start(&c->debounce, debounce_cb, (uint64_t)c->cfg.debounce_ms, 0);
+	return 0;
+}
+
+static void on_lease(int leader, uint64_t token, void *data)
+{
+	struct ceo *c = data;
+	c->leader = leader;
+	c->token = leader ? token : 0;
+	if (!leader) {
+		log_warn("ceo: standing by (lease lost)");
+		c->brain_ready = 0;
+		return;
+	}
+	c->fenced = 0;
+	c->brain_ready = 0;
+	c->cas_failures = 0;
+	evaluate(c, "leadership", NULL);
+}
+
+/* Enable flag and interval from the PolicyStore (hot reload). */
+static void on_policy(const json_t *doc, int64_t version, void *data)
+{
+	struct ceo *c = data;
+	int enabled = 1;
+	const json_t *active = json_object_get(json_object_get(doc, "modes"), json_util_get_str(doc, "active_mode"));
+	if (json_util_get_bool(doc, "enable_ai_ceo", &enabled) == ORCH_ENOENT)
+		json_util_get_bool(active, "enable_ai_ceo", &enabled);
+	if (enabled != c->enabled)
+		log_warn("ceo: %s by the policy (version %lld)", enabled ? "enabled" : "disabled", (long long)version);
+	c->enabled = enabled;
+	int64_t iv;
+	if (json_util_get_int64(doc, "ai_ceo_decision_interval", &iv) == 0 && iv >= 1 && iv <= 86400 &&
+	    iv * 1000 != c->cfg.interval_ms) {
+		c->cfg.interval_ms = iv * 1000;
+		uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
+	}
+	if (c->leader && !c->brain_ready)
+		evaluate(c, "policy", NULL);
+	sync_policy(c);
+}
+
+/* ---- lifecycle ---- */
+
+static void register_metrics(struct ceo *c)
+{
+	static const double lat[] = {1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 2e-2, 0.1};
+	static const char *inputs[] = {"risk_state", "strategy_state", "health"};
+	char labels[64];
+	c->m_cycle = metrics_histogram("orch_ceo_decision_seconds", NULL, "One decision cycle", lat, 8);
+	c->m_switches = metrics_counter("orch_ceo_mode_switches_total", NULL, "Operating mode changes");
+	c->m_switches_hour = metrics_gauge("orch_ceo_mode_switches_last_hour", NULL, "Mode changes in the last hour");
+	for (int m = 0; m < CEO_N_MODES; m++) {
+		snprintf(labels, sizeof(labels), "mode=\"%s\"", ceo_mode_name((enum ceo_mode)m));
+		c->m_mode[m] = metrics_gauge("orch_ceo_mode", labels, "1 for the current operating mode");
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(labels, sizeof(labels), "input=\"%s\"", inputs[i]);
+		c->m_age[i] = metrics_gauge("orch_ceo_input_age_seconds", labels, "Age of the newest input, -1 = none");
+	}
+	c->m_fenced = metrics_counter("orch_ceo_fenced_writes_total", NULL, "Policy writes refused by fencing");
+	c->m_writes = metrics_counter("orch_ceo_policy_writes_total", NULL, "Policy documents stored");
+	c->m_conflicts = metrics_counter("orch_ceo_policy_conflicts_total", NULL, "Policy writes that lost a CAS");
+	c->m_malformed = metrics_counter("orch_ceo_malformed_total", NULL, "Inputs dead-lettered as malformed");
+}
+
+static void bus_stopped(void *data)
+{
+	struct ceo *c = data;
+	bus_close(c->bus);
+	lease_close(c->lease);
+	policy_close(c->policy);
+	uv_close((uv_handle_t *)&c->cycle, NULL);
+	uv_close((uv_handle_t *)&c->debounce, NULL);
+	uv_close((uv_handle_t *)&c->retry, NULL);
+	service_stop_done(&c->svc);
+}
+
+static void on_shutdown(void *data)
+{
+	struct ceo *c = data;
+	uv_timer_stop(&c->cycle);
+	uv_timer_stop(&c->debounce);
+	uv_timer_stop(&c->retry);
+	bus_stop(c->bus, 5000, bus_stopped, c);
+}
+
+int main(void)
+{
+	static struct ceo c;
+	char err[512];
+	int rc = service_init(&c.svc, "ceo", DEFAULT_ADMIN_PORT);
+	if (rc != 0)
+		return 2;
+	if (load_config(&c.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ceo: configuration error: %s\n", err);
+		service_close(&c.svc);
+		return 2;
+	}
+	c.enabled = 1;
+	register_metrics(&c);
+	/* a consumer group per replica: every replica sees every input */
+	snprintf(c.bus_service, sizeof(c.bus_service), "ceo-%s", c.svc.cfg.instance_id);
+	struct bus_config bc;
+	service_bus_config(&c.svc, c.bus_service, &bc);
+	struct policy_config pc = {.prefix = c.svc.cfg.prefix, .writer = "ai_ceo",
+				   .snapshot_path = c.svc.cfg.policy_snapshot};
+	struct lease_config lc = {.prefix = c.svc.cfg.prefix, .role = "ceo", .holder = c.svc.cfg.instance_id,
+				  .ttl_ms = c.svc.cfg.lease_ttl_ms};
+	if ((rc = bus_new(&c.bus, c.svc.loop, &bc, &c.svc.cfg.redis)) != 0 ||
+	    (rc = policy_new(&c.policy, c.svc.loop, &pc, &c.svc.cfg.redis)) != 0 ||
+	    (rc = lease_new(&c.lease, c.svc.loop, &lc, &c.svc.cfg.redis, on_lease, &c)) != 0)
+		goto out;
+	for (int i = 0; i < ceo_n_input_types; i++)
+		if ((rc = bus_subscribe(c.bus, ceo_input_types[i], on_input, &c)) != 0)
+			goto out;
+	policy_on_change(c.policy, on_policy, &c);
+	service_add_check(&c.svc, "bus", bus_check_ready, c.bus);
+	service_add_check(&c.svc, "lease", lease_check_ready, c.lease);
+	service_add_check(&c.svc, "policy", policy_check_ready, c.policy);
+	service_on_shutdown(&c.svc, on_shutdown, &c);
+	uv_timer_init(c.svc.loop, &c.cycle);
+	uv_timer_init(c.svc.loop, &c.debounce);
+	uv_timer_init(c.svc.loop, &c.retry);
+	c.cycle.data = c.debounce.data = c.retry.data = &c;
+	uv_timer_start(&c.cycle, cycle_cb, (uint64_t)c.cfg.interval_ms, (uint64_t)c.cfg.interval_ms);
+	if ((rc = bus_start(c.bus)) != 0 || (rc = policy_start(c.policy)) != 0 || (rc = lease_start(c.lease)) != 0)
+		goto out;
+	log_info("ceo: consuming as %s, deciding every %lld s while leader", c.bus_service,
+		 (long long)(c.cfg.interval_ms / 1000));
+	rc = service_run(&c.svc);
+	c.bus = NULL;
+	c.policy = NULL;
+	c.lease = NULL;
+out:
+	if (rc != 0)
+		log_error("ceo: cannot start: %s", orch_strerror(rc));
+	if (c.bus)
+		bus_close(c.bus);
+	if (c.lease)
+		lease_close(c.lease);
+	if (c.policy)
+		policy_close(c.policy);
+	json_decref(c.sent_doc);
+	service_close(&c.svc);
+	return rc == 0 ? 0 : 1;
+}

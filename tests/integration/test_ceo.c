@@ -1,0 +1,361 @@
+/*
+ * test_ceo.c - the ceo binary against a real redis-server: a CRITICAL
+ * risk_alert switches the mode to BLACK_SWAN and writes it to the
+ * PolicyStore in the original schema (active_mode DEFENSIVE, emergency
+ * fields, limits under max_positions); of two replicas exactly one leads;
+ * a leader stopped with SIGSTOP past the lease ttl is replaced, the new
+ * leader's writes carry a higher fencing token, the old one resumes as a
+ * standby and a write with its token is refused; force_decision and an
+ * operator's set_mode are answered by request_id; a malformed input is
+ * dead-lettered.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "harness.h"
+#include "json_util.h"
+#include "orch.h"
+#include "policy.h"
+#include "run_suite.h"
+
+static struct harness_redis srv;
+static pid_t pids[2];
+static int ports[2];
+
+static pid_t spawn_ceo(int i, const char *name)
+{
+	char id[64], port[48];
+	ports[i] = harness_free_port();
+	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", name);
+	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
+	const char *env[] = {"ORCH_PREFIX=t", id, port, "ORCH_LOG_LEVEL=warn", "ORCH_LEASE_TTL_MS=1000",
+			     "ORCH_CEO_DEBOUNCE_MS=10", NULL};
+	pid_t pid = harness_spawn_program("ceo", &srv, env);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(harness_redis_start(&srv, 0), 0);
+	pids[0] = spawn_ceo(0, "ceo-a");
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (pids[i] > 0) {
+			kill(pids[i], SIGCONT);
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+			pids[i] = 0;
+		}
+	}
+	harness_redis_stop(&srv);
+}
+
+static void publish(redisContext *c, const char *type, const char *payload)
+{
+	char ts[40];
+	json_util_format_ts_us(clock_now_ms() * 1000, ts, sizeof(ts));
+	redisReply *r = redisCommand(c, "XADD t:stream:%s * event_type %s payload %s trace_id %s timestamp %s source test",
+				     type, type, payload, "", ts);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	freeReplyObject(r);
+}
+
+/* Newest payload of a stream whose predicate holds, waiting up to 10 s. */
+static json_t *wait_payload(redisContext *c, const char *type, int (*pred)(json_t *, const void *), const void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		redisReply *r = redisCommand(c, "XREVRANGE t:stream:%s + - COUNT 100", type);
+		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+			redisReply *f = r->element[e]->element[1];
+			for (size_t k = 0; k + 1 < f->elements; k += 2) {
+				if (strcmp(f->element[k]->str, "payload") != 0)
+					continue;
+				json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+				if (p && pred(p, arg)) {
+					freeReplyObject(r);
+					return p;
+				}
+				json_decref(p);
+			}
+		}
+		freeReplyObject(r);
+		usleep(50000);
+	}
+	return NULL;
+}
+
+static int field_is(json_t *p, const void *arg)
+{
+	const char *const *kv = arg;
+	const char *v = json_string_value(json_object_get(p, kv[0]));
+	return v && strcmp(v, kv[1]) == 0;
+}
+
+static json_t *policy_doc(redisContext *c)
+{
+	redisReply *r = redisCommand(c, "GET t:policy:current");
+	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
+	freeReplyObject(r);
+	return doc;
+}
+
+static void lease_holder(redisContext *c, char *buf, size_t len)
+{
+	redisReply *r = redisCommand(c, "GET t:lease:ceo");
+	snprintf(buf, len, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
+	freeReplyObject(r);
+}
+
+/* Waits until the lease is held by `who` ("name|"); returns its token. */
+static long wait_holder(redisContext *c, const char *who)
+{
+	char h[128] = "";
+	for (int i = 0; i < 200; i++) {
+		lease_holder(c, h, sizeof(h));
+		if (strncmp(h, who, strlen(who)) == 0)
+			return atol(h + strlen(who));
+		usleep(25000);
+	}
+	ck_abort_msg("lease held by '%s', want %s", h, who);
+	return -1;
+}
+
+static double metric_value(int port, const char *name)
+{
+	char *resp = harness_http(port, "GET", "/metrics");
+	double v = -1;
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\n%s ", name);
+	const char *at = resp ? strstr(resp, pat) : NULL;
+	if (at)
+		v = strtod(at + strlen(pat), NULL);
+	free(resp);
+	return v;
+}
+
+START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	wait_holder(c, "ceo-a|");
+	publish(c, "risk_state_update", "{\"risk_score\": 20, \"metrics\": {\"daily_drawdown\": 0.01}}");
+	publish(c, "strategy_state_update", "{\"win_rate\": 0.6}");
+	publish(c, "risk_alert", "{\"level\": \"CRITICAL\", \"risk_score\": 91.5, \"alerts\": [\"RISK_SCORE\"]}");
+	const char *want[] = {"new_mode", "BLACK_SWAN"};
+	json_t *sw = wait_payload(c, "ceo_mode_switch", field_is, want);
+	ck_assert_msg(sw != NULL, "no ceo_mode_switch to BLACK_SWAN");
+	ck_assert_str_eq(json_string_value(json_object_get(sw, "rule")), "black_swan_risk");
+	ck_assert_str_eq(json_string_value(json_object_get(sw, "active_mode")), "DEFENSIVE");
+	json_decref(sw);
+	/* the switch is published after the write: the document holds it */
+	json_t *doc = policy_doc(c);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "BLACK_SWAN");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "updated_by")), "ai_ceo");
+	ck_assert(json_is_true(json_object_get(doc, "emergency_mode")));
+	ck_assert(json_is_false(json_object_get(doc, "allow_new_trades")));
+	ck_assert(strstr(json_string_value(json_object_get(doc, "emergency_reason")), "risk score") != NULL);
+	json_t *m = json_object_get(json_object_get(doc, "modes"), "DEFENSIVE");
+	ck_assert_double_eq(json_number_value(json_object_get(m, "max_leverage")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "max_positions")), 1);
+	ck_assert(json_object_get(m, "max_open_positions") == NULL);
+	ck_assert(json_is_false(json_object_get(m, "enable_rl")));
+	char err[256];
+	ck_assert_int_eq(policy_validate(doc, err, sizeof(err)), 0);
+	json_decref(doc);
+	const char *dec[] = {"operating_mode", "BLACK_SWAN"};
+	json_t *d = wait_payload(c, "ceo_decision", field_is, dec);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "alert_level")), "critical");
+	json_decref(d);
+	const char *al[] = {"level", "critical"};
+	json_t *a = wait_payload(c, "ceo_alert", field_is, al);
+	ck_assert_ptr_nonnull(a);
+	json_decref(a);
+	ck_assert_double_eq(metric_value(ports[0], "orch_ceo_mode{mode=\"BLACK_SWAN\"}"), 1);
+
+	/* BLACK_SWAN is left only by an operator; the reply carries the decision */
+	publish(c, "ceo_command", "{\"request_id\": \"op-1\", \"action\": \"leave_black_swan\", \"mode\": \"DEFENSIVE\","
+				  " \"reason\": \"incident closed\", \"operator\": \"alice\"}");
+	const char *rq[] = {"request_id", "op-1"};
+	json_t *rep = wait_payload(c, "ceo_command_reply", field_is, rq);
+	ck_assert_msg(rep != NULL, "no reply to op-1");
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "operating_mode")),
+			 "DEFENSIVE");
+	json_decref(rep);
+	const char *hist[] = {"operator", "alice"};
+	json_t *h = wait_payload(c, "ceo_mode_history", field_is, hist);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "new_mode")), "DEFENSIVE");
+	json_decref(h);
+	for (int i = 0; i < 100; i++) {
+		doc = policy_doc(c);
+		if (doc && json_is_false(json_object_get(doc, "emergency_mode")))
+			break;
+		json_decref(doc);
+		doc = NULL;
+		usleep(50000);
+	}
+	ck_assert_ptr_nonnull(doc);
+	ck_assert(json_is_true(json_object_get(doc, "allow_new_trades")));
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "DEFENSIVE");
+	json_decref(doc);
+
+	/* force_decision round trip */
+	publish(c, "ceo_command", "{\"request_id\": \"fd-7\", \"action\": \"force_decision\"}");
+	const char *fd[] = {"request_id", "fd-7"};
+	rep = wait_payload(c, "ceo_command_reply", field_is, fd);
+	ck_assert_msg(rep != NULL, "no reply to force_decision");
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "trigger")), "command");
+	json_decref(rep);
+
+	/* a malformed input is dead-lettered with its reason */
+	publish(c, "risk_state_update", "{\"risk_score\": \"high\"}");
+	redisReply *r = NULL;
+	for (int i = 0; i < 100; i++) {
+		freeReplyObject(r);
+		r = redisCommand(c, "XRANGE t:dlq:risk_state_update - +");
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+			break;
+		usleep(50000);
+	}
+	ck_assert_int_eq(r->elements, 1);
+	ck_assert_str_eq(r->element[0]->element[1]->element[1]->str, "malformed: risk_score: not a number in [0, 100]");
+	freeReplyObject(r);
+	redisFree(c);
+}
+END_TEST
+
+/* Writes through the PolicyStore with a given fencing token (the path
+ * every CEO write takes); returns the status. */
+struct write_wait {
+	int done, status;
+};
+
+static void written(int status, int64_t nv, int64_t cv, void *data)
+{
+	struct write_wait *w = data;
+	(void)nv;
+	(void)cv;
+	w->status = status;
+	w->done = 1;
+}
+
+static int write_done(void *arg)
+{
+	return ((struct write_wait *)arg)->done;
+}
+
+static int loaded(void *arg)
+{
+	return policy_current(arg, NULL) != NULL;
+}
+
+static int write_with_token(uint64_t token)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct redis_target t;
+	harness_target(&srv, &t);
+	struct policy *p = NULL;
+	struct policy_config pc = {.prefix = "t", .writer = "test"};
+	ck_assert_int_eq(policy_new(&p, &loop, &pc, &t), 0);
+	ck_assert_int_eq(policy_start(p), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	int64_t v;
+	json_t *doc = json_deep_copy(policy_current(p, &v));
+	json_object_set_new(doc, "operating_mode", json_string("GROWTH"));
+	struct write_wait w = {0, 0};
+	ck_assert_int_eq(policy_cas(p, doc, v, token, "late", NULL, written, &w), 0);
+	json_decref(doc);
+	ck_assert_int_eq(harness_loop_until(&loop, write_done, &w, 5000), 0);
+	policy_close(p);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return w.status;
+}
+
+START_TEST(test_ceo_one_leader_failover_and_fencing)
+{
+	redisContext *c = harness_redis_sync(&srv);
+	long token_a = wait_holder(c, "ceo-a|");
+	pids[1] = spawn_ceo(1, "ceo-b");
+	usleep(500000);
+	ck_assert_double_eq(metric_value(ports[0], "orch_lease_leader{role=\"ceo\"}"), 1);
+	ck_assert_double_eq(metric_value(ports[1], "orch_lease_leader{role=\"ceo\"}"), 0);
+	/* the follower is warm: it consumes the inputs too */
+	publish(c, "risk_state_update", "{\"risk_score\": 40}");
+	for (int i = 0; i < 100 && metric_value(ports[1], "orch_ceo_input_age_seconds{input=\"risk_state\"}") < 0; i++)
+		usleep(20000);
+
+	/* freeze the leader past the ttl: b takes over with a higher token */
+	kill(pids[0], SIGSTOP);
+	long token_b = wait_holder(c, "ceo-b|");
+	ck_assert_int_gt(token_b, token_a);
+	/* b decides and writes: an operator sets DEFENSIVE through it (a
+	 * started in EXPANSION, the policy's NORMAL) */
+	publish(c, "ceo_command", "{\"request_id\": \"op-2\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\","
+				  " \"reason\": \"drill\", \"operator\": \"bob\"}");
+	const char *rq[] = {"request_id", "op-2"};
+	json_t *rep = wait_payload(c, "ceo_command_reply", field_is, rq);
+	ck_assert_msg(rep != NULL, "the new leader did not answer");
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
+	json_decref(rep);
+	json_t *doc = NULL;
+	for (int i = 0; i < 100; i++) {
+		doc = policy_doc(c);
+		const char *m = json_string_value(json_object_get(doc, "operating_mode"));
+		if (m && strcmp(m, "DEFENSIVE") == 0)
+			break;
+		json_decref(doc);
+		doc = NULL;
+		usleep(50000);
+	}
+	ck_assert_msg(doc != NULL, "the new leader's write did not land");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	json_int_t version = json_integer_value(json_object_get(doc, "version"));
+	json_decref(doc);
+
+	/* the old leader resumes: it must stand by, not write */
+	kill(pids[0], SIGCONT);
+	for (int i = 0; i < 100 && metric_value(ports[0], "orch_lease_leader{role=\"ceo\"}") != 0; i++)
+		usleep(20000);
+	ck_assert_double_eq(metric_value(ports[0], "orch_lease_leader{role=\"ceo\"}"), 0);
+	publish(c, "risk_alert", "{\"level\": \"WARNING\", \"risk_score\": 45}");
+	usleep(300000);
+	doc = policy_doc(c);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "DEFENSIVE");
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")), version);
+	json_decref(doc);
+	/* and a write carrying its token is refused by the store */
+	ck_assert_int_eq(write_with_token((uint64_t)token_a), ORCH_EFENCED);
+	ck_assert_int_eq(write_with_token((uint64_t)token_b), 0);
+	redisFree(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ceo");
+	TCase *tc = tcase_create("service");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_ceo_critical_alert_switches_and_writes_policy);
+	tcase_add_test(tc, test_ceo_one_leader_failover_and_fencing);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
