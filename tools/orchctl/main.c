@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "risk", "risk metrics (VaR, ES, drawdown, ...) of a CSV column of returns", orchctl_risk },
 	{ "strategies", "ranking, primary, fallback and disabled strategies of a CSV of trades",
 	  orchctl_strategies },
+	{ "decide", "the CEO's operating mode, rule and limits for a system state in JSON", orchctl_decide },
 };
 
 static void usage(FILE *f)

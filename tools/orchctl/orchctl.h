@@ -20,5 +20,8 @@ void orchctl_risk_usage(FILE *f);
 /* orchctl strategies: the Strategy Officer's ranking of a CSV of trades. */
 int orchctl_strategies(int argc, char **argv);
 void orchctl_strategies_usage(FILE *f);
+/* orchctl decide: the CEO's rules on one system state from a JSON file. */
+int orchctl_decide(int argc, char **argv);
+void orchctl_decide_usage(FILE *f);
 
 #endif
