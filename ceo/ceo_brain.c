@@ -104,6 +104,10 @@ static void build_state(const struct ceo_brain *b, const struct ceo_brain_config
 	} else {
 		add_stale(out->stale, sizeof(out->stale), "strategy_state");
 	}
+	s->var_ratio = in->var_ratio;
+	s->es_ratio = in->es_ratio;
+	s->strategies_eligible = in->strategies_eligible;
+	s->strategies_disabled = in->strategies_disabled;
 	s->regime = in->regime_ms ? in->regime : NULL;
 	s->regime_confidence = in->regime_confidence;
 	s->open_positions = in->open_positions;

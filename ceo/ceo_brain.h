@@ -45,7 +45,9 @@ void ceo_brain_config_defaults(struct ceo_brain_config *c);
 struct ceo_inputs {
 	int64_t risk_ms;
 	double risk_score, daily_drawdown, peak_drawdown;
+	double var_ratio, es_ratio;      /* VaR and ES over their ceilings, capped at 1 */
 	int64_t strategy_ms;
+	int strategies_eligible, strategies_disabled;
 	int win_rate_sufficient;
 	double win_rate, win_rate_lower;
 	int64_t health_ms;

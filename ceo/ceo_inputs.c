@@ -68,6 +68,10 @@ static int apply_risk_state(struct ceo_inputs *in, const json_t *p, int64_t now,
 		return ORCH_EMALFORMED;
 	if (pos >= 0)
 		n.open_positions = (int)pos;
+	/* our score components carry min(1, VaR / ceiling) and the same for ES */
+	const json_t *comp = json_object_get(p, "score_components");
+	json_util_get_double(json_object_get(comp, "var"), "value", &n.var_ratio);
+	json_util_get_double(json_object_get(comp, "es"), "value", &n.es_ratio);
 	n.risk_ms = now;
 	*in = n;
 	return 0;
@@ -132,6 +136,11 @@ static int apply_strategy(struct ceo_inputs *in, const json_t *p, int64_t now, c
 	n.win_rate_sufficient = json_object_get(p, "ranking") ? json_is_string(primary) : 1;
 	n.win_rate_lower = n.win_rate;
 	json_util_get_double(json_array_get(json_object_get(p, "ranking"), 0), "wilson_lower", &n.win_rate_lower);
+	int64_t k;
+	if (json_util_get_int64(p, "strategies_eligible", &k) == 0)
+		n.strategies_eligible = (int)k;
+	if (json_util_get_int64(p, "strategies_disabled", &k) == 0)
+		n.strategies_disabled = (int)k;
 	n.strategy_ms = now;
 	*in = n;
 	return 0;

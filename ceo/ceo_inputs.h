@@ -4,7 +4,9 @@
  *
  *   risk_state_update     risk_score (required, 0-100, higher = more risk);
  *                         metrics.daily_drawdown, metrics.current_drawdown
- *                         (drawdown from the peak), metrics.open_positions
+ *                         (drawdown from the peak), metrics.open_positions;
+ *                         score_components.var/es.value (VaR, ES over
+ *                         their ceilings)
  *   risk_alert            level; risk_score and the DRAWDOWN /
  *                         DAILY_DRAWDOWN values of alert_details, when
  *                         given, update the risk reading at once
@@ -12,7 +14,8 @@
  *   strategy_state_update win_rate (required); the win rate counts as
  *                         known when a primary strategy exists (enough
  *                         trades), or, from the original publisher, always;
- *                         ranking[0].wilson_lower
+ *                         ranking[0].wilson_lower, strategies_eligible,
+ *                         strategies_disabled
  *   system_health_update  overall_health | health: HEALTHY, DEGRADED,
  *                         CRITICAL or OFFLINE (required)
  *   system_degraded       health DEGRADED (or the payload's health)

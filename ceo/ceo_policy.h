@@ -86,6 +86,8 @@ struct ceo_state {
 	int win_rate_known;
 	double win_rate, win_rate_lower;        /* lower: Wilson bound, informational */
 	enum ceo_health health;
+	double var_ratio, es_ratio;             /* VaR, ES / their ceilings (informational) */
+	int strategies_eligible, strategies_disabled; /* strategy health (informational) */
 	const char *regime;                     /* may be NULL */
 	double regime_confidence;
 	int open_positions;

@@ -83,10 +83,12 @@ json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, i
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
 	const struct ceo_state *s = &d->state;
 	json_t *factors = json_pack(
-		"{s:o, s:f, s:f, s:o, s:o, s:s, s:o, s:f, s:i}", "risk_score",
+		"{s:o, s:f, s:f, s:f, s:f, s:o, s:o, s:i, s:i, s:s, s:o, s:f, s:i}", "risk_score",
 		s->risk_known ? json_real(s->risk_score) : json_null(), "daily_drawdown", s->daily_drawdown,
-		"peak_drawdown", s->peak_drawdown, "win_rate", s->win_rate_known ? json_real(s->win_rate) : json_null(),
-		"win_rate_lower", s->win_rate_known ? json_real(s->win_rate_lower) : json_null(), "health",
+		"peak_drawdown", s->peak_drawdown, "var_to_ceiling", s->var_ratio, "es_to_ceiling", s->es_ratio,
+		"win_rate", s->win_rate_known ? json_real(s->win_rate) : json_null(), "win_rate_lower",
+		s->win_rate_known ? json_real(s->win_rate_lower) : json_null(), "strategies_eligible",
+		s->strategies_eligible, "strategies_disabled", s->strategies_disabled, "health",
 		ceo_health_name(s->health), "regime", s->regime ? json_string(s->regime) : json_null(),
 		"regime_confidence", s->regime_confidence, "open_positions", s->open_positions);
 	json_t *updates = update_policy ? json_pack("{s:s, s:s, s:o}", "active_mode", ceo_risk_mode_of(d->mode),

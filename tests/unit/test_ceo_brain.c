@@ -5,12 +5,14 @@
  * DEFENSIVE); risk score meaning risk everywhere; staleness as DEGRADED
  * health; immediate escalation, de-escalation only after confirmations
  * and the cooldown (injected clock); the BLACK_SWAN exit policy; limits
- * as the stricter of the mode's and the Risk Officer's ceilings.
+ * as the stricter of the mode's and the Risk Officer's ceilings; the
+ * inputs read from the other services' payloads and operator commands.
  */
 #include <check.h>
 #include <string.h>
 
 #include "ceo_brain.h"
+#include "ceo_inputs.h"
 #include "orch.h"
 #include "run_suite.h"
 
@@ -356,6 +358,129 @@ START_TEST(test_limits_stricter_of_mode_and_ceiling)
 }
 END_TEST
 
+static int apply_json(struct ceo_inputs *in, const char *type, const char *text, int64_t now, int *critical)
+{
+	json_t *p = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(p);
+	char why[160];
+	int rc = ceo_inputs_apply(in, ceo_event_of(type), p, now, critical, why, sizeof(why));
+	json_decref(p);
+	return rc;
+}
+
+START_TEST(test_inputs_from_the_services_payloads)
+{
+	struct ceo_inputs in;
+	memset(&in, 0, sizeof(in));
+	int crit = -1;
+	ck_assert_int_eq(apply_json(&in, "risk_state_update",
+				    "{\"risk_score\": 42.5, \"metrics\": {\"daily_drawdown\": 0.012, \"current_drawdown\": 0.02,"
+				    " \"open_positions\": 4}, \"score_components\": {\"var\": {\"value\": 0.3, \"weight\": 0.1},"
+				    " \"es\": {\"value\": 0.6, \"weight\": 0.15}}}",
+				    1000, &crit),
+			 0);
+	ck_assert_int_eq(crit, 0);
+	ck_assert_double_eq(in.risk_score, 42.5);
+	ck_assert_double_eq(in.daily_drawdown, 0.012);
+	ck_assert_double_eq(in.peak_drawdown, 0.02);
+	ck_assert_int_eq(in.open_positions, 4);
+	ck_assert_double_eq(in.var_ratio, 0.3);
+	ck_assert_double_eq(in.es_ratio, 0.6);
+	ck_assert_int_eq(in.risk_ms, 1000);
+	/* a CRITICAL alert carries its own reading */
+	ck_assert_int_eq(apply_json(&in, "risk_alert",
+				    "{\"level\": \"CRITICAL\", \"risk_score\": 88, \"alert_details\": [{\"code\": "
+				    "\"DAILY_DRAWDOWN\", \"value\": 0.061}, {\"code\": \"VAR\", \"value\": 0.5}]}",
+				    2000, &crit),
+			 0);
+	ck_assert_int_eq(crit, 1);
+	ck_assert_double_eq(in.risk_score, 88);
+	ck_assert_double_eq(in.daily_drawdown, 0.061);
+	ck_assert_int_eq(in.risk_ms, 2000);
+	ck_assert_int_eq(apply_json(&in, "risk_alert", "{\"level\": \"WARNING\"}", 2500, &crit), 0);
+	ck_assert_int_eq(crit, 0);
+	ck_assert_double_eq(in.risk_score, 88);
+	ck_assert_int_eq(apply_json(&in, "risk_ceiling_update",
+				    "{\"max_leverage\": 3.5, \"max_risk_per_trade\": 0.01, \"max_positions\": 8}", 3000, &crit),
+			 0);
+	ck_assert_double_eq(in.ceiling_max_leverage, 3.5);
+	ck_assert_int_eq(in.ceiling_max_positions, 8);
+	/* ours: known only with a primary; the original's: always */
+	ck_assert_int_eq(apply_json(&in, "strategy_state_update",
+				    "{\"win_rate\": 0.57, \"primary_strategy\": null, \"ranking\": [],"
+				    " \"strategies_eligible\": 0, \"strategies_disabled\": 2}",
+				    4000, &crit),
+			 0);
+	ck_assert_int_eq(in.win_rate_sufficient, 0);
+	ck_assert_int_eq(in.strategies_disabled, 2);
+	ck_assert_int_eq(apply_json(&in, "strategy_state_update",
+				    "{\"win_rate\": 0.57, \"primary_strategy\": \"trend\", \"ranking\": [{\"wilson_lower\": 0.5}]}",
+				    4000, &crit),
+			 0);
+	ck_assert_int_eq(in.win_rate_sufficient, 1);
+	ck_assert_double_eq(in.win_rate_lower, 0.5);
+	ck_assert_int_eq(apply_json(&in, "strategy_state_update", "{\"win_rate\": 0.51, \"sharpe_ratio\": 1}", 4100, &crit), 0);
+	ck_assert_int_eq(in.win_rate_sufficient, 1);
+	ck_assert_int_eq(apply_json(&in, "system_health_update", "{\"overall_health\": \"CRITICAL\"}", 5000, &crit), 0);
+	ck_assert_int_eq(in.health, CEO_CRITICAL);
+	ck_assert_int_eq(apply_json(&in, "system_degraded", "{\"engine\": \"ai\"}", 5100, &crit), 0);
+	ck_assert_int_eq(in.health, CEO_DEGRADED);
+	ck_assert_int_eq(apply_json(&in, "meta.regime", "{\"regime\": \"VOLATILE\", \"confidence\": 0.8}", 6000, &crit), 0);
+	ck_assert_str_eq(in.regime, "VOLATILE");
+	/* refused, nothing changed */
+	ck_assert_int_eq(apply_json(&in, "risk_state_update", "{\"risk_score\": 101}", 7000, &crit), ORCH_EMALFORMED);
+	ck_assert_int_eq(apply_json(&in, "risk_state_update", "{\"metrics\": {}}", 7000, &crit), ORCH_EMALFORMED);
+	ck_assert_int_eq(apply_json(&in, "risk_alert", "{\"risk_score\": 50}", 7000, &crit), ORCH_EMALFORMED);
+	ck_assert_int_eq(apply_json(&in, "system_health_update", "{\"overall_health\": \"FINE\"}", 7000, &crit),
+			 ORCH_EMALFORMED);
+	ck_assert_int_eq(apply_json(&in, "system_health_update", "{}", 7000, &crit), ORCH_EMALFORMED);
+	ck_assert_int_eq(apply_json(&in, "risk_ceiling_update", "{\"max_positions\": 3}", 7000, &crit), ORCH_EMALFORMED);
+	ck_assert_double_eq(in.risk_score, 88);
+	ck_assert_int_eq(in.risk_ms, 2000);
+	ck_assert_int_eq(in.health, CEO_DEGRADED);
+	ck_assert_int_eq(in.health_ms, 5100);
+	ck_assert_int_eq(in.ceiling_ms, 3000);
+	ck_assert_int_eq(in.ceiling_max_positions, 8);
+}
+END_TEST
+
+static int cmd(const char *text, struct ceo_command *c)
+{
+	json_t *p = json_loads(text, 0, NULL);
+	char why[160];
+	int rc = ceo_command_parse(p, c, why, sizeof(why));
+	json_decref(p);
+	return rc;
+}
+
+START_TEST(test_commands)
+{
+	struct ceo_command c;
+	ck_assert_int_eq(cmd("{\"request_id\": \"r1\", \"action\": \"force_decision\"}", &c), 0);
+	ck_assert_int_eq(c.action, CEO_CMD_FORCE_DECISION);
+	ck_assert_str_eq(c.request_id, "r1");
+	ck_assert_int_eq(cmd("{\"request_id\": \"r2\", \"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"x\","
+			     " \"operator\": \"ann\"}",
+			     &c),
+			 0);
+	ck_assert_int_eq(c.mode, CEO_GROWTH);
+	ck_assert_str_eq(c.operator_id, "ann");
+	ck_assert_int_eq(cmd("{\"request_id\": \"r3\", \"action\": \"leave_black_swan\", \"reason\": \"ok\","
+			     " \"operator\": \"ann\"}",
+			     &c),
+			 0);
+	ck_assert_int_eq(c.mode, CEO_CAPITAL_PRESERVATION);
+	ck_assert_int_eq(cmd("{\"action\": \"force_decision\"}", &c), ORCH_EMALFORMED);
+	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"reboot\"}", &c), ORCH_EMALFORMED);
+	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"reason\": \"x\", \"operator\": \"a\"}", &c),
+			 ORCH_EMALFORMED);
+	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"mode\": \"NORMAL\"}", &c),
+			 ORCH_EMALFORMED);
+	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"mode\": \"GROWTH\"}", &c),
+			 ORCH_EMALFORMED);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ceo_brain");
@@ -367,6 +492,8 @@ int main(void)
 	tcase_add_test(tc, test_black_swan_auto_exit_and_cooldown_into_defensive);
 	tcase_add_test(tc, test_stale_inputs_count_as_degraded);
 	tcase_add_test(tc, test_limits_stricter_of_mode_and_ceiling);
+	tcase_add_test(tc, test_inputs_from_the_services_payloads);
+	tcase_add_test(tc, test_commands);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
