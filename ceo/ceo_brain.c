@@ -129,7 +129,7 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 	out->previous = b->mode;
 	out->recommended = rec.mode;
 	out->rule = rec.rule;
-	snprintf(out->reason, sizeof(out->reason), "%s%s%s", rec.reason, out->stale[0] ? "; stale: " : "",
+	snprintf(out->reason, sizeof(out->reason), "%.150s%s%.90s", rec.reason, out->stale[0] ? "; stale: " : "",
 		 out->stale);
 	if (rec.mode == b->mode) {
 		b->pending = b->mode;
