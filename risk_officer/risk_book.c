@@ -12,6 +12,7 @@
 
 #include "json_util.h"
 #include "orch.h"
+#include "trade.h"
 
 static const struct {
 	const char *type;
@@ -42,20 +43,10 @@ const char *risk_input_known_types(void)
 
 static int parse_trade(const json_t *p, struct risk_input *in, char *why, size_t whylen)
 {
-	static const char *const ret_keys[] = {"pnl_percent", "pnl_pct", "realized_pnl_pct", NULL};
 	static const char *const strat_keys[] = {"strategy", "strategy_id", "strategy_name",
 						 "model", "model_version", NULL};
-	double pct;
-	int rc = json_util_first_double(p, ret_keys, &pct, why, whylen);
-	if (rc == ORCH_ENOENT)
-		snprintf(why, whylen, "no pnl_percent, pnl_pct or realized_pnl_pct field");
-	if (rc != 0)
+	if (trade_parse_return(p, &in->ret, why, whylen) != 0)
 		return ORCH_EMALFORMED;
-	if (!(pct > -100)) {
-		snprintf(why, whylen, "return %g%% is a loss beyond 100%%", pct);
-		return ORCH_EMALFORMED;
-	}
-	in->ret = pct / 100;
 	const char *s = json_util_first_str(p, strat_keys);
 	snprintf(in->strategy, sizeof(in->strategy), "%s", s ? s : "unattributed");
 	return 0;

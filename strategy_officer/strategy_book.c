@@ -14,6 +14,7 @@
 
 #include "json_util.h"
 #include "orch.h"
+#include "trade.h"
 
 static const struct {
 	const char *type;
@@ -85,7 +86,6 @@ static void parse_confidence(const json_t *p, double *out)
 int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct strat_input *out,
 		      char *why, size_t whylen)
 {
-	static const char *const ret_keys[] = {"pnl_percent", "pnl_pct", "realized_pnl_pct", NULL};
 	static const char *const strat_keys[] = {"strategy", "strategy_name", "strategy_id", "meta_strategy", NULL};
 	static const char *const model_keys[] = {"model", "model_version", "model_name", NULL};
 	static const char *const regime_keys[] = {"regime", "market_regime", NULL};
@@ -123,18 +123,7 @@ int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_m
 		}
 		return 0;
 	}
-	double pct;
-	int rc = json_util_first_double(payload, ret_keys, &pct, why, whylen);
-	if (rc == ORCH_ENOENT)
-		snprintf(why, whylen, "no pnl_percent, pnl_pct or realized_pnl_pct field");
-	if (rc != 0)
-		return ORCH_EMALFORMED;
-	if (!(pct > -100)) {
-		snprintf(why, whylen, "return %g%% is a loss beyond 100%%", pct);
-		return ORCH_EMALFORMED;
-	}
-	out->ret = pct / 100;
-	return 0;
+	return trade_parse_return(payload, &out->ret, why, whylen);
 }
 
 /* ---- names ---- */

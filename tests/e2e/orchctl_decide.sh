@@ -5,21 +5,7 @@
 # the field. JSON checked with /usr/bin/python3. Exit 0 = pass.
 set -euo pipefail
 
-if [ -n "${ORCH_BIN_DIR:-}" ]; then
-	bin=$ORCH_BIN_DIR/orchctl
-else
-	bin=${ORCH_TEST_SRCDIR:-.}/build/bin/orchctl
-fi
-[ -x "$bin" ] || { echo "orchctl_decide: no executable $bin (run make first)" >&2; exit 1; }
-PY=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orchctl_decide.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
+. "$(dirname "$0")/lib/orchctl.sh" orchctl_decide
 
 # expect NAME JSON MODE RULE [LIMIT_KEY LIMIT_VALUE]
 expect() {

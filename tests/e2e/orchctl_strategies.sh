@@ -8,23 +8,7 @@
 # input exits 2 with a one-line message naming the line. Exit 0 = pass.
 set -euo pipefail
 
-if [ -n "${ORCH_BIN_DIR:-}" ]; then
-	bin=$ORCH_BIN_DIR/orchctl
-else
-	bin=${ORCH_TEST_SRCDIR:-.}/build/bin/orchctl
-fi
-[ -x "$bin" ] || { echo "orchctl_strategies: no executable $bin (run make first)" >&2; exit 1; }
-PY=/usr/bin/python3
-[ -x "$PY" ] || { echo "orchctl_strategies: needs $PY" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orchctl_strategies.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
+. "$(dirname "$0")/lib/orchctl.sh" orchctl_strategies
 
 run() {
 	rc=0

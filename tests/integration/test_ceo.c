@@ -24,6 +24,7 @@
 #include "orch.h"
 #include "policy.h"
 #include "run_suite.h"
+#include "stack.h"
 
 static struct harness_redis srv;
 static pid_t pids[2];
@@ -63,59 +64,13 @@ static void teardown(void)
 
 static void publish(redisContext *c, const char *type, const char *payload)
 {
-	char ts[40];
-	json_util_format_ts_us(clock_now_ms() * 1000, ts, sizeof(ts));
-	redisReply *r = redisCommand(c, "XADD t:stream:%s * event_type %s payload %s trace_id %s timestamp %s source test",
-				     type, type, payload, "", ts);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
-	freeReplyObject(r);
+	ck_assert_int_eq(stack_publish(c, "t", type, payload, NULL), 0);
 }
 
-/* Newest payload of a stream whose predicate holds, waiting up to 10 s. */
-static json_t *wait_payload(redisContext *c, const char *type, int (*pred)(json_t *, const void *), const void *arg)
+/* The newest `type` payload whose field kv[0] is kv[1], within 10 s. */
+static json_t *wait_for(redisContext *c, const char *type, const char *const *kv)
 {
-	for (int i = 0; i < 200; i++) {
-		redisReply *r = redisCommand(c, "XREVRANGE t:stream:%s + - COUNT 100", type);
-		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
-			redisReply *f = r->element[e]->element[1];
-			for (size_t k = 0; k + 1 < f->elements; k += 2) {
-				if (strcmp(f->element[k]->str, "payload") != 0)
-					continue;
-				json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
-				if (p && pred(p, arg)) {
-					freeReplyObject(r);
-					return p;
-				}
-				json_decref(p);
-			}
-		}
-		freeReplyObject(r);
-		usleep(50000);
-	}
-	return NULL;
-}
-
-static int field_is(json_t *p, const void *arg)
-{
-	const char *const *kv = arg;
-	const char *v = json_string_value(json_object_get(p, kv[0]));
-	return v && strcmp(v, kv[1]) == 0;
-}
-
-static json_t *policy_doc(redisContext *c)
-{
-	redisReply *r = redisCommand(c, "GET t:policy:current");
-	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
-	freeReplyObject(r);
-	return doc;
-}
-
-static void lease_holder(redisContext *c, char *buf, size_t len)
-{
-	redisReply *r = redisCommand(c, "GET t:lease:ceo");
-	snprintf(buf, len, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
-	freeReplyObject(r);
+	return stack_wait_payload(c, "t", type, stack_field_is, kv, 10000);
 }
 
 /* Waits until the lease is held by `who` ("name|"); returns its token. */
@@ -123,26 +78,15 @@ static long wait_holder(redisContext *c, const char *who)
 {
 	char h[128] = "";
 	for (int i = 0; i < 200; i++) {
-		lease_holder(c, h, sizeof(h));
+		char *v = stack_get(c, "t:lease:ceo");
+		snprintf(h, sizeof(h), "%s", v ? v : "");
+		free(v);
 		if (strncmp(h, who, strlen(who)) == 0)
 			return atol(h + strlen(who));
 		usleep(25000);
 	}
 	ck_abort_msg("lease held by '%s', want %s", h, who);
 	return -1;
-}
-
-static double metric_value(int port, const char *name)
-{
-	char *resp = harness_http(port, "GET", "/metrics");
-	double v = -1;
-	char pat[128];
-	snprintf(pat, sizeof(pat), "\n%s ", name);
-	const char *at = resp ? strstr(resp, pat) : NULL;
-	if (at)
-		v = strtod(at + strlen(pat), NULL);
-	free(resp);
-	return v;
 }
 
 START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
@@ -153,13 +97,13 @@ START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
 	publish(c, "strategy_state_update", "{\"win_rate\": 0.6}");
 	publish(c, "risk_alert", "{\"level\": \"CRITICAL\", \"risk_score\": 91.5, \"alerts\": [\"RISK_SCORE\"]}");
 	const char *want[] = {"new_mode", "BLACK_SWAN"};
-	json_t *sw = wait_payload(c, "ceo_mode_switch", field_is, want);
+	json_t *sw = wait_for(c, "ceo_mode_switch", want);
 	ck_assert_msg(sw != NULL, "no ceo_mode_switch to BLACK_SWAN");
 	ck_assert_str_eq(json_string_value(json_object_get(sw, "rule")), "black_swan_risk");
 	ck_assert_str_eq(json_string_value(json_object_get(sw, "active_mode")), "DEFENSIVE");
 	json_decref(sw);
 	/* the switch is published after the write: the document holds it */
-	json_t *doc = policy_doc(c);
+	json_t *doc = stack_get_json(c, "t:policy:current");
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "BLACK_SWAN");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
@@ -176,33 +120,33 @@ START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
 	ck_assert_int_eq(policy_validate(doc, err, sizeof(err)), 0);
 	json_decref(doc);
 	const char *dec[] = {"operating_mode", "BLACK_SWAN"};
-	json_t *d = wait_payload(c, "ceo_decision", field_is, dec);
+	json_t *d = wait_for(c, "ceo_decision", dec);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(json_string_value(json_object_get(d, "alert_level")), "critical");
 	json_decref(d);
 	const char *al[] = {"level", "critical"};
-	json_t *a = wait_payload(c, "ceo_alert", field_is, al);
+	json_t *a = wait_for(c, "ceo_alert", al);
 	ck_assert_ptr_nonnull(a);
 	json_decref(a);
-	ck_assert_double_eq(metric_value(ports[0], "orch_ceo_mode{mode=\"BLACK_SWAN\"}"), 1);
+	ck_assert_double_eq(stack_metric(ports[0], "orch_ceo_mode{mode=\"BLACK_SWAN\"}"), 1);
 
 	/* BLACK_SWAN is left only by an operator; the reply carries the decision */
 	publish(c, "ceo_command", "{\"request_id\": \"op-1\", \"action\": \"leave_black_swan\", \"mode\": \"DEFENSIVE\","
 				  " \"reason\": \"incident closed\", \"operator\": \"alice\"}");
 	const char *rq[] = {"request_id", "op-1"};
-	json_t *rep = wait_payload(c, "ceo_command_reply", field_is, rq);
+	json_t *rep = wait_for(c, "ceo_command_reply", rq);
 	ck_assert_msg(rep != NULL, "no reply to op-1");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "operating_mode")),
 			 "DEFENSIVE");
 	json_decref(rep);
 	const char *hist[] = {"operator", "alice"};
-	json_t *h = wait_payload(c, "ceo_mode_history", field_is, hist);
+	json_t *h = wait_for(c, "ceo_mode_history", hist);
 	ck_assert_ptr_nonnull(h);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "new_mode")), "DEFENSIVE");
 	json_decref(h);
 	for (int i = 0; i < 100; i++) {
-		doc = policy_doc(c);
+		doc = stack_get_json(c, "t:policy:current");
 		if (doc && json_is_false(json_object_get(doc, "emergency_mode")))
 			break;
 		json_decref(doc);
@@ -217,7 +161,7 @@ START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
 	/* force_decision round trip */
 	publish(c, "ceo_command", "{\"request_id\": \"fd-7\", \"action\": \"force_decision\"}");
 	const char *fd[] = {"request_id", "fd-7"};
-	rep = wait_payload(c, "ceo_command_reply", field_is, fd);
+	rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "trigger")), "command");
@@ -295,11 +239,11 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 	long token_a = wait_holder(c, "ceo-a|");
 	pids[1] = spawn_ceo(1, "ceo-b");
 	usleep(500000);
-	ck_assert_double_eq(metric_value(ports[0], "orch_lease_leader{role=\"ceo\"}"), 1);
-	ck_assert_double_eq(metric_value(ports[1], "orch_lease_leader{role=\"ceo\"}"), 0);
+	ck_assert_double_eq(stack_metric(ports[0], "orch_lease_leader{role=\"ceo\"}"), 1);
+	ck_assert_double_eq(stack_metric(ports[1], "orch_lease_leader{role=\"ceo\"}"), 0);
 	/* the follower is warm: it consumes the inputs too */
 	publish(c, "risk_state_update", "{\"risk_score\": 40}");
-	for (int i = 0; i < 100 && metric_value(ports[1], "orch_ceo_input_age_seconds{input=\"risk_state\"}") < 0; i++)
+	for (int i = 0; i < 100 && stack_metric(ports[1], "orch_ceo_input_age_seconds{input=\"risk_state\"}") < 0; i++)
 		usleep(20000);
 
 	/* freeze the leader past the ttl: b takes over with a higher token */
@@ -311,13 +255,13 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 	publish(c, "ceo_command", "{\"request_id\": \"op-2\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\","
 				  " \"reason\": \"drill\", \"operator\": \"bob\"}");
 	const char *rq[] = {"request_id", "op-2"};
-	json_t *rep = wait_payload(c, "ceo_command_reply", field_is, rq);
+	json_t *rep = wait_for(c, "ceo_command_reply", rq);
 	ck_assert_msg(rep != NULL, "the new leader did not answer");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	json_decref(rep);
 	json_t *doc = NULL;
 	for (int i = 0; i < 100; i++) {
-		doc = policy_doc(c);
+		doc = stack_get_json(c, "t:policy:current");
 		const char *m = json_string_value(json_object_get(doc, "operating_mode"));
 		if (m && strcmp(m, "DEFENSIVE") == 0)
 			break;
@@ -332,12 +276,12 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 
 	/* the old leader resumes: it must stand by, not write */
 	kill(pids[0], SIGCONT);
-	for (int i = 0; i < 100 && metric_value(ports[0], "orch_lease_leader{role=\"ceo\"}") != 0; i++)
+	for (int i = 0; i < 100 && stack_metric(ports[0], "orch_lease_leader{role=\"ceo\"}") != 0; i++)
 		usleep(20000);
-	ck_assert_double_eq(metric_value(ports[0], "orch_lease_leader{role=\"ceo\"}"), 0);
+	ck_assert_double_eq(stack_metric(ports[0], "orch_lease_leader{role=\"ceo\"}"), 0);
 	publish(c, "risk_alert", "{\"level\": \"WARNING\", \"risk_score\": 45}");
 	usleep(300000);
-	doc = policy_doc(c);
+	doc = stack_get_json(c, "t:policy:current");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "DEFENSIVE");
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")), version);
 	json_decref(doc);

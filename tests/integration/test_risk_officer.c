@@ -24,6 +24,7 @@
 #include "harness.h"
 #include "risk_models.h"
 #include "run_suite.h"
+#include "stack.h"
 
 static struct harness_redis srv;
 static pid_t ro_pid;
@@ -79,41 +80,16 @@ static void snapshot(redisContext *c, int second, long equity)
 	xadd(c, "portfolio.snapshot_updated", ts, "payload", payload, "trace_id", "");
 }
 
-/* Newest payload of a stream whose predicate holds, waiting up to 10 s;
- * NULL when none came. The caller decrefs. */
-static json_t *wait_payload(redisContext *c, const char *type, int (*pred)(json_t *, void *), void *arg)
-{
-	for (int i = 0; i < 200; i++) {
-		redisReply *r = redisCommand(c, "XREVRANGE t:stream:%s + - COUNT 50", type);
-		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
-			redisReply *f = r->element[e]->element[1];
-			for (size_t k = 0; k + 1 < f->elements; k += 2) {
-				if (strcmp(f->element[k]->str, "payload") != 0)
-					continue;
-				json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
-				if (p && pred(p, arg)) {
-					freeReplyObject(r);
-					return p;
-				}
-				json_decref(p);
-			}
-		}
-		freeReplyObject(r);
-		usleep(50000);
-	}
-	return NULL;
-}
-
-static int n_obs_is(json_t *p, void *arg)
+static int n_obs_is(json_t *p, const void *arg)
 {
 	json_t *m = json_object_get(p, "metrics");
-	return json_integer_value(json_object_get(m, "n_obs")) == *(long *)arg &&
+	return json_integer_value(json_object_get(m, "n_obs")) == *(const long *)arg &&
 	       json_object_get(json_object_get(p, "strategies"), "ensemble") != NULL;
 }
 
 /* A risk_alert raising `code` (arg) to CRITICAL; other alerts (e.g. the
  * volatility of one-second periods) may come before it. */
-static int raises_critical(json_t *p, void *arg)
+static int raises_critical(json_t *p, const void *arg)
 {
 	size_t i;
 	json_t *d;
@@ -143,7 +119,7 @@ START_TEST(test_risk_officer_publishes_exact_state_and_critical_alert_from_origi
 	xadd(c, "trade.closed", "2026-01-05T10:00:22.000000", "pnl_percent", "2.25", "model", "ensemble");
 
 	long want_n = 19;
-	json_t *st = wait_payload(c, "risk_state_update", n_obs_is, &want_n);
+	json_t *st = stack_wait_payload(c, "t", "risk_state_update", n_obs_is, &want_n, 10000);
 	ck_assert_msg(st != NULL, "no risk_state_update with 19 equity returns");
 	struct risk_metrics m;
 	const double conf[] = {0.95, 0.99};
@@ -171,7 +147,7 @@ START_TEST(test_risk_officer_publishes_exact_state_and_critical_alert_from_origi
 
 	/* a 7% fall within the day passes the NORMAL mode's 5% daily limit */
 	snapshot(c, 21, (long)(equity[20] * 0.93));
-	json_t *al = wait_payload(c, "risk_alert", raises_critical, "DAILY_DRAWDOWN");
+	json_t *al = stack_wait_payload(c, "t", "risk_alert", raises_critical, "DAILY_DRAWDOWN", 10000);
 	ck_assert_msg(al != NULL, "no risk_alert raising DAILY_DRAWDOWN to CRITICAL");
 	ck_assert_str_eq(json_string_value(json_object_get(al, "level")), "CRITICAL");
 	int found = 0;
@@ -225,25 +201,11 @@ START_TEST(test_risk_officer_dead_letters_malformed_trade_with_reason)
 }
 END_TEST
 
-/* The value of an unlabelled metric on /metrics of port, or -1. */
-static double metric_value(int port, const char *name)
-{
-	char *resp = harness_http(port, "GET", "/metrics");
-	double v = -1;
-	char pat[128];
-	snprintf(pat, sizeof(pat), "\n%s ", name);
-	const char *at = resp ? strstr(resp, pat) : NULL;
-	if (at)
-		v = strtod(at + strlen(pat), NULL);
-	free(resp);
-	return v;
-}
-
 static void lease_holder(redisContext *c, char *buf, size_t len)
 {
-	redisReply *r = redisCommand(c, "GET t:lease:risk_officer");
-	snprintf(buf, len, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
-	freeReplyObject(r);
+	char *v = stack_get(c, "t:lease:risk_officer");
+	snprintf(buf, len, "%s", v ? v : "");
+	free(v);
 }
 
 START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
@@ -269,13 +231,13 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 		snapshot(c, i, equity[i]);
 	xadd(c, "trade.closed", "2026-01-05T10:00:20.500000", "pnl_percent", "0.5", "model", "ensemble");
 	long want_n = 19;
-	json_t *st = wait_payload(c, "risk_state_update", n_obs_is, &want_n);
+	json_t *st = stack_wait_payload(c, "t", "risk_state_update", n_obs_is, &want_n, 10000);
 	ck_assert_msg(st != NULL, "the active replica published no state with 19 returns");
 	json_decref(st);
 	lease_holder(c, holder, sizeof(holder));
 	ck_assert_msg(strncmp(holder, "ro-test|", 8) == 0, "lease held by '%s'", holder);
 	/* the standby applies nothing while the active one runs */
-	ck_assert_double_eq(metric_value(port_b, "orch_risk_rebuilt_inputs_total"), 0);
+	ck_assert_double_eq(stack_metric(port_b, "orch_risk_rebuilt_inputs_total"), 0);
 
 	/* kill the active replica; five more snapshots arrive while nobody
 	 * is active: the standby's rebuild applies them, and their group
@@ -286,7 +248,7 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 	for (int i = 21; i < 26; i++)
 		snapshot(c, i, equity[i]);
 	want_n = 24;
-	st = wait_payload(c, "risk_state_update", n_obs_is, &want_n);
+	st = stack_wait_payload(c, "t", "risk_state_update", n_obs_is, &want_n, 10000);
 	ck_assert_msg(st != NULL, "the standby published no state with 24 returns after taking over");
 	lease_holder(c, holder, sizeof(holder));
 	ck_assert_msg(strncmp(holder, "ro-b|", 5) == 0, "lease held by '%s'", holder);
@@ -306,12 +268,12 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 	json_decref(st);
 	/* 26 snapshots and the trade rebuilt; the 5 late snapshots came
 	 * through the group too and were ACKed as already applied */
-	ck_assert_double_eq(metric_value(port_b, "orch_risk_rebuilt_inputs_total"), 27);
-	ck_assert_double_eq(metric_value(port_b, "orch_risk_covered_deliveries_total"), 5);
+	ck_assert_double_eq(stack_metric(port_b, "orch_risk_rebuilt_inputs_total"), 27);
+	ck_assert_double_eq(stack_metric(port_b, "orch_risk_covered_deliveries_total"), 5);
 	/* and /metrics carries every method's figures */
-	ck_assert_double_eq_tol(metric_value(port_b, "orch_risk_var{method=\"modified\",confidence=\"0.95\"}"),
+	ck_assert_double_eq_tol(stack_metric(port_b, "orch_risk_var{method=\"modified\",confidence=\"0.95\"}"),
 				m.modified[0].var, 1e-12);
-	ck_assert_double_eq_tol(metric_value(port_b, "orch_risk_es{method=\"gaussian\",confidence=\"0.99\"}"),
+	ck_assert_double_eq_tol(stack_metric(port_b, "orch_risk_es{method=\"gaussian\",confidence=\"0.99\"}"),
 				m.gaussian[1].es, 1e-12);
 	/* ACKs go out in batches just after the handlers ran */
 	long long pending = -1;

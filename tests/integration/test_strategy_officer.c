@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "run_suite.h"
+#include "stack.h"
 
 static struct harness_redis srv;
 static pid_t so_pid;
@@ -57,11 +58,7 @@ static void xadd_payload(redisContext *c, const char *type, int minute, const ch
 {
 	char ts[40];
 	ts_of(minute, ts, sizeof(ts));
-	redisReply *r = redisCommand(c, "XADD t:stream:%s * event_type %s payload %s trace_id %s timestamp %s source test",
-				     type, type, payload, "", ts);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
-	freeReplyObject(r);
+	ck_assert_int_eq(stack_publish(c, "t", type, payload, ts), 0);
 }
 
 static void direct_trade(redisContext *c, int minute, const char *symbol, const char *side, const char *pnl)
@@ -76,44 +73,25 @@ static void direct_trade(redisContext *c, int minute, const char *symbol, const 
 	freeReplyObject(r);
 }
 
-/* Newest payload of a stream whose predicate holds, waiting up to 10 s. */
-static json_t *wait_payload(redisContext *c, const char *type, int (*pred)(json_t *, void *), void *arg)
+static json_t *wait_for(redisContext *c, const char *type, int (*pred)(json_t *, const void *), const void *arg)
 {
-	for (int i = 0; i < 200; i++) {
-		redisReply *r = redisCommand(c, "XREVRANGE t:stream:%s + - COUNT 50", type);
-		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
-			redisReply *f = r->element[e]->element[1];
-			for (size_t k = 0; k + 1 < f->elements; k += 2) {
-				if (strcmp(f->element[k]->str, "payload") != 0)
-					continue;
-				json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
-				if (p && pred(p, arg)) {
-					freeReplyObject(r);
-					return p;
-				}
-				json_decref(p);
-			}
-		}
-		freeReplyObject(r);
-		usleep(50000);
-	}
-	return NULL;
+	return stack_wait_payload(c, "t", type, pred, arg, 10000);
 }
 
-static int any(json_t *p, void *arg)
+static int any(json_t *p, const void *arg)
 {
 	(void)p;
 	(void)arg;
 	return 1;
 }
 
-static int primary_is(json_t *p, void *arg)
+static int primary_is(json_t *p, const void *arg)
 {
 	const char *s = json_string_value(json_object_get(p, "primary_strategy"));
 	return s && strcmp(s, arg) == 0;
 }
 
-static int disables(json_t *p, void *arg)
+static int disables(json_t *p, const void *arg)
 {
 	size_t i;
 	json_t *a;
@@ -126,33 +104,12 @@ static int disables(json_t *p, void *arg)
 	return 0;
 }
 
-static json_t *policy_doc(redisContext *c)
-{
-	redisReply *r = redisCommand(c, "GET t:policy:current");
-	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
-	freeReplyObject(r);
-	return doc;
-}
-
-static double metric_value(const char *name)
-{
-	char *resp = harness_http(admin_port, "GET", "/metrics");
-	double v = -1;
-	char pat[128];
-	snprintf(pat, sizeof(pat), "\n%s ", name);
-	const char *at = resp ? strstr(resp, pat) : NULL;
-	if (at)
-		v = strtod(at + strlen(pat), NULL);
-	free(resp);
-	return v;
-}
-
 START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 {
 	redisContext *c = harness_redis_sync(&srv);
 	/* the officer is active once it published its first (empty) state */
 	xadd_payload(c, "meta.regime", 0, "{\"regime\": \"TRENDING\"}");
-	json_t *st = wait_payload(c, "strategy_state_update", any, NULL);
+	json_t *st = wait_for(c, "strategy_state_update", any, NULL);
 	ck_assert_msg(st != NULL, "no strategy_state_update from an active officer");
 	json_decref(st);
 
@@ -160,7 +117,7 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	 * its next compare-and-set must fail and be retried on this document */
 	json_t *doc = NULL;
 	for (int i = 0; i < 100 && !doc; i++) {
-		doc = policy_doc(c);
+		doc = stack_get_json(c, "t:policy:current");
 		if (!doc)
 			usleep(50000);
 	}
@@ -186,9 +143,9 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 			 i);
 		xadd_payload(c, "ai.decision.made", 1 + 3 * i, payload);
 	}
-	for (int i = 0; i < 100 && metric_value("orch_strategy_inputs_total{kind=\"decision\"}") < 40; i++)
+	for (int i = 0; i < 100 && stack_metric(admin_port, "orch_strategy_inputs_total{kind=\"decision\"}") < 40; i++)
 		usleep(50000);
-	ck_assert_double_eq(metric_value("orch_strategy_inputs_total{kind=\"decision\"}"), 40);
+	ck_assert_double_eq(stack_metric(admin_port, "orch_strategy_inputs_total{kind=\"decision\"}"), 40);
 	for (int i = 0; i < 40; i++) {
 		char symbol[24];
 		snprintf(symbol, sizeof(symbol), "C%dUSDT", i);
@@ -202,13 +159,13 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 			 i % 10 == 0 ? "1.0" : "-0.3");
 		xadd_payload(c, "position.closed", 1 + 4 * i, payload);
 	}
-	json_t *rec = wait_payload(c, "strategy_recommendation", primary_is, "trend");
+	json_t *rec = wait_for(c, "strategy_recommendation", primary_is, "trend");
 	ck_assert_msg(rec != NULL, "no strategy_recommendation with trend as primary");
 	ck_assert_str_eq(json_string_value(json_object_get(rec, "meta_strategy_mode")), "single");
 	ck_assert(json_real_value(json_object_get(rec, "confidence")) > 0.5);
 	json_decref(rec);
 
-	json_t *al = wait_payload(c, "strategy_alert", disables, "chop");
+	json_t *al = wait_for(c, "strategy_alert", disables, "chop");
 	ck_assert_msg(al != NULL, "no strategy_alert disabling chop");
 	size_t i;
 	json_t *a;
@@ -222,7 +179,7 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	json_decref(al);
 
 	/* the state carries the evidence of every strategy */
-	st = wait_payload(c, "strategy_state_update", primary_is, "trend");
+	st = wait_for(c, "strategy_state_update", primary_is, "trend");
 	ck_assert_ptr_nonnull(st);
 	json_t *rank = json_object_get(st, "ranking");
 	ck_assert_uint_eq(json_array_size(rank), 2);
@@ -242,7 +199,7 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	json_t *pd = NULL;
 	for (int k = 0; k < 200; k++) {
 		json_decref(pd);
-		pd = policy_doc(c);
+		pd = stack_get_json(c, "t:policy:current");
 		if (pd && json_array_size(json_object_get(pd, "disabled_strategies")) == 1)
 			break;
 		usleep(50000);
@@ -254,9 +211,9 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	ck_assert_int_eq(json_integer_value(json_object_get(pd, "version")), v0 + 2);
 	ck_assert_str_eq(json_string_value(json_object_get(pd, "updated_by")), "ai_so");
 	json_decref(pd);
-	ck_assert_double_eq(metric_value("orch_strategy_policy_conflicts_total"), 1);
-	ck_assert_double_eq(metric_value("orch_strategy_policy_writes_total"), 1);
-	ck_assert_double_eq(metric_value("orch_strategy_disabled"), 1);
+	ck_assert_double_eq(stack_metric(admin_port, "orch_strategy_policy_conflicts_total"), 1);
+	ck_assert_double_eq(stack_metric(admin_port, "orch_strategy_policy_writes_total"), 1);
+	ck_assert_double_eq(stack_metric(admin_port, "orch_strategy_disabled"), 1);
 	redisFree(c);
 }
 END_TEST

@@ -1,0 +1,26 @@
+/*
+ * trade.c - the original producers' closed-trade return (see trade.h).
+ */
+#include "trade.h"
+
+#include <stdio.h>
+
+#include "json_util.h"
+#include "orch.h"
+
+int trade_parse_return(const json_t *payload, double *ret, char *why, size_t whylen)
+{
+	static const char *const keys[] = {"pnl_percent", "pnl_pct", "realized_pnl_pct", NULL};
+	double pct;
+	int rc = json_util_first_double(payload, keys, &pct, why, whylen);
+	if (rc == ORCH_ENOENT)
+		snprintf(why, whylen, "no pnl_percent, pnl_pct or realized_pnl_pct field");
+	if (rc != 0)
+		return ORCH_EMALFORMED;
+	if (!(pct > -100)) {
+		snprintf(why, whylen, "return %g%% is a loss beyond 100%%", pct);
+		return ORCH_EMALFORMED;
+	}
+	*ret = pct / 100;
+	return 0;
+}
