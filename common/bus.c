@@ -293,8 +293,11 @@ static void cmd_state(struct redis_conn *c, int connected, void *data)
 {
 	struct bus *b = data;
 	(void)c;
-	for (struct sub *s = b->subs; s; s = s->next)
+	for (struct sub *s = b->subs; s; s = s->next) {
 		s->claiming = 0;
+		if (connected)
+			bus__flush_acks(s);
+	}
 	bus_pub_on_state(b, connected);
 	bus__check_stopped(b);
 }

@@ -106,7 +106,10 @@ static void ack_reply(struct redis_conn *c, redisReply *r, void *priv)
 
 void bus__flush_acks(struct sub *s)
 {
-	if (s->n_acks == 0)
+	/* While the command connection is down the ACKs stay queued and go
+	 * out when it is back (a reader can deliver before the command
+	 * connection of a just-started bus is up). */
+	if (s->n_acks == 0 || !redis_conn_is_connected(s->b->cmd))
 		return;
 	int argc = 3 + s->n_acks;
 	const char **argv = malloc(argc * sizeof(*argv));
@@ -117,9 +120,9 @@ void bus__flush_acks(struct sub *s)
 		const char *id = s->acks;
 		for (int i = 0; i < s->n_acks; i++, id += strlen(id) + 1)
 			argv[3 + i] = id;
-		/* Not sent when disconnected: the entries stay pending, come back
-		 * through the own-pending pass (reconnect) or the reclaim pass, and
-		 * are ACKed there as duplicates without running the handler. */
+		/* Lost with a connection that drops now: the entries stay
+		 * pending, come back through the own-pending or the reclaim pass,
+		 * and are ACKed there as duplicates without running the handler. */
 		if (redis_conn_command(s->b->cmd, ack_reply, s->b, argc, argv, NULL) == 0)
 			s->b->cmd_inflight++;
 		free(argv);
