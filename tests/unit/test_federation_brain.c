@@ -1,0 +1,184 @@
+/*
+ * test_federation_brain.c - the Federation's merge: the stricter limit
+ * wins field by field (and the state says which source set it), stale
+ * sources make the state degraded with a reason, alerts are one per
+ * (source, code) with the most severe kept, completeness and the
+ * disabled features follow the original's rules.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "federation_brain.h"
+#include "run_suite.h"
+
+static const int64_t T = 1767225600000;
+
+static void set_json(struct fed_state *s, enum fed_source src, const char *text, int64_t at)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	fed_state_set(s, src, j, at);
+	json_decref(j);
+}
+
+static void full_state(struct fed_state *s)
+{
+	fed_state_init(s);
+	set_json(s, FED_POLICY,
+		 "{\"active_mode\": \"NORMAL\", \"operating_mode\": \"EXPANSION\", \"disabled_strategies\": [\"chop\"],"
+		 " \"modes\": {\"NORMAL\": {\"max_leverage\": 10, \"max_risk_pct_per_trade\": 0.02, \"max_daily_drawdown\":"
+		 " 0.03, \"max_positions\": 10, \"global_min_confidence\": 0.6, \"scaling_factor\": 1.0, \"enable_rl\": true,"
+		 " \"enable_pal\": true}}}",
+		 T);
+	set_json(s, FED_CEO,
+		 "{\"operating_mode\": \"DEFENSIVE\", \"primary_reason\": \"risk score 72 >= 70\", \"decision_confidence\":"
+		 " 1.0, \"effective_limits\": {\"max_leverage\": 5, \"max_risk_pct_per_trade\": 0.01, \"max_daily_drawdown\":"
+		 " 0.015, \"max_positions\": 5, \"global_min_confidence\": 0.7, \"scaling_factor\": 0.7, \"enable_rl\": true,"
+		 " \"enable_pal\": false}}",
+		 T);
+	set_json(s, FED_CEILING, "{\"max_leverage\": 3.2, \"max_risk_per_trade\": 0.012, \"max_positions\": 8}", T);
+	set_json(s, FED_RISK,
+		 "{\"risk_score\": 72, \"risk_level\": \"high\", \"should_reduce_exposure\": true,"
+		 " \"should_pause_trading\": false}",
+		 T);
+	set_json(s, FED_STRATEGY,
+		 "{\"confidence\": 0.9, \"meta_strategy_mode\": \"single\", \"ranking\": [{\"strategy\": \"trend\", \"status\":"
+		 " \"active\"}, {\"strategy\": \"newbie\", \"status\": \"insufficient_data\"}, {\"strategy\": \"chop\","
+		 " \"status\": \"disabled\"}], \"disabled\": [{\"strategy\": \"chop\"}, {\"strategy\": \"grid\"}],"
+		 " \"models\": [{\"model\": \"ensemble\", \"status\": \"active\"}, {\"model\": \"lstm\", \"status\":"
+		 " \"disabled\"}]}",
+		 T);
+}
+
+START_TEST(test_stricter_limit_wins_per_field)
+{
+	struct fed_state s;
+	struct fed_config c;
+	full_state(&s);
+	fed_config_defaults(&c);
+	json_t *g = fed_global_state(&s, &c, T + 1000);
+	ck_assert_ptr_nonnull(g);
+	json_t *l = json_object_get(g, "effective_risk_limits"), *who = json_object_get(g, "limit_sources");
+	ck_assert_double_eq(json_number_value(json_object_get(l, "max_leverage")), 3.2);
+	ck_assert_str_eq(json_string_value(json_object_get(who, "max_leverage")), "risk_ceiling");
+	ck_assert_double_eq(json_number_value(json_object_get(l, "max_risk_pct_per_trade")), 0.01);
+	ck_assert_str_eq(json_string_value(json_object_get(who, "max_risk_pct_per_trade")), "ceo");
+	ck_assert_int_eq(json_integer_value(json_object_get(l, "max_positions")), 5);
+	ck_assert_double_eq(json_number_value(json_object_get(l, "global_min_confidence")), 0.7);
+	ck_assert(json_is_true(json_object_get(l, "enable_rl")));
+	ck_assert(json_is_false(json_object_get(l, "enable_pal")));
+	ck_assert_str_eq(json_string_value(json_object_get(who, "enable_pal")), "ceo");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "DEFENSIVE");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "ceo");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_reason")), "risk score 72 >= 70");
+	/* strategies: active from the ranking, disabled = union with the policy's */
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "active_strategies")), 1);
+	json_t *dis = json_object_get(g, "disabled_strategies");
+	ck_assert_uint_eq(json_array_size(dis), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(dis, 0)), "chop");
+	ck_assert_str_eq(json_string_value(json_array_get(dis, 1)), "grid");
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "recommended_models")), 1);
+	/* risk level high: leverage_increase only */
+	json_t *f = json_object_get(g, "disabled_features");
+	ck_assert_uint_eq(json_array_size(f), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(f, 0)), "leverage_increase");
+	ck_assert(json_is_true(json_object_get(g, "complete")));
+	ck_assert(json_is_false(json_object_get(g, "degraded")));
+	ck_assert(json_is_true(json_object_get(g, "all_agents_healthy")));
+	ck_assert_double_eq(json_number_value(json_object_get(g, "data_completeness")), 1.0);
+	json_decref(g);
+	fed_state_clear(&s);
+}
+END_TEST
+
+START_TEST(test_stale_and_missing_sources)
+{
+	struct fed_state s;
+	struct fed_config c;
+	full_state(&s);
+	fed_config_defaults(&c);
+	/* the risk state is 91 s old: degraded, with the reason */
+	json_t *g = fed_global_state(&s, &c, T + 91000);
+	ck_assert(json_is_true(json_object_get(g, "degraded")));
+	ck_assert(json_is_false(json_object_get(g, "all_agents_healthy")));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(g, "degraded_reasons"), 0)),
+			 "ceo state is 91 s old (limit 90 s)");
+	json_t *src = json_object_get(json_object_get(g, "sources"), "risk");
+	ck_assert(json_is_false(json_object_get(src, "fresh")));
+	ck_assert_double_eq(json_number_value(json_object_get(src, "age_s")), 91);
+	/* the policy never goes stale */
+	ck_assert(json_is_true(json_object_get(json_object_get(json_object_get(g, "sources"), "policy"), "fresh")));
+	json_decref(g);
+	fed_state_clear(&s);
+	/* only the policy so far: incomplete, the mode from the policy */
+	fed_state_init(&s);
+	set_json(&s, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T);
+	g = fed_global_state(&s, &c, T);
+	ck_assert(json_is_false(json_object_get(g, "complete")));
+	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "BLACK_SWAN");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "policy");
+	ck_assert_double_eq(json_number_value(json_object_get(g, "data_completeness")), 0.2);
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "degraded_reasons")), 3);
+	/* BLACK_SWAN disables four features */
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "disabled_features")), 4);
+	json_decref(g);
+	fed_state_clear(&s);
+	/* nothing at all */
+	fed_state_init(&s);
+	g = fed_global_state(&s, &c, T);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "UNKNOWN");
+	json_decref(g);
+}
+END_TEST
+
+START_TEST(test_alerts_deduplicated_by_source_and_code)
+{
+	struct fed_state s;
+	struct fed_config c;
+	fed_state_init(&s);
+	fed_config_defaults(&c);
+	json_t *a = json_loads("{\"level\": \"CRITICAL\", \"alert_details\": [{\"code\": \"DAILY_DRAWDOWN\", \"level\":"
+			       " \"CRITICAL\", \"value\": 0.07, \"threshold\": 0.05}, {\"code\": \"VAR\", \"level\": \"WARNING\","
+			       " \"value\": 0.025, \"threshold\": 0.024}]}",
+			       0, NULL);
+	ck_assert_int_eq(fed_state_alerts(&s, "risk", a, T), 2);
+	ck_assert_int_eq(fed_state_alerts(&s, "risk", a, T + 1000), 2);
+	json_decref(a);
+	ck_assert_int_eq(s.n_alerts, 2);
+	/* a milder level of the same code does not replace a recent severe one */
+	a = json_loads("{\"level\": \"INFO\", \"alert_details\": [{\"code\": \"DAILY_DRAWDOWN\", \"level\": \"INFO\","
+		       " \"value\": 0.02, \"threshold\": 0.03}]}",
+		       0, NULL);
+	fed_state_alerts(&s, "risk", a, T + 2000);
+	json_decref(a);
+	ck_assert_str_eq(s.alerts[0].level, "CRITICAL");
+	/* the same code from another source is another alert; the original's
+	 * plain-string alerts are accepted */
+	a = json_loads("{\"level\": \"warning\", \"alerts\": [\"DAILY_DRAWDOWN\"]}", 0, NULL);
+	ck_assert_int_eq(fed_state_alerts(&s, "strategy", a, T), 1);
+	json_decref(a);
+	a = json_loads("{\"level\": \"critical\", \"message\": \"BLACK_SWAN entered\"}", 0, NULL);
+	ck_assert_int_eq(fed_state_alerts(&s, "ceo", a, T), 1);
+	json_decref(a);
+	ck_assert_int_eq(s.n_alerts, 4);
+	json_t *g = fed_global_state(&s, &c, T);
+	json_t *al = json_object_get(g, "alerts");
+	ck_assert_uint_eq(json_array_size(al), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(al, 0), "message")),
+			 "DAILY_DRAWDOWN 0.07 (threshold 0.05)");
+	json_decref(g);
+	fed_state_clear(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("federation_brain");
+	TCase *tc = tcase_create("merge");
+	tcase_add_test(tc, test_stricter_limit_wins_per_field);
+	tcase_add_test(tc, test_stale_and_missing_sources);
+	tcase_add_test(tc, test_alerts_deduplicated_by_source_and_code);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
