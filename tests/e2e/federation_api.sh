@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# federation_api.sh - end-to-end test of the Federation's REST API with curl
+# against a real federation, a real ceo and a private redis-server on free
+# loopback ports: initializing before the agents report, the merged state
+# once they did (stricter limit wins), agents status, ETag -> 304, mode
+# history after an operator command, force-decision with no token (401),
+# a wrong token (401 + WWW-Authenticate), the right token (200 with the
+# CEO's decision) and with no CEO running (504), writes refused without a
+# configured token (403), 404, 405 with Allow, 413, bad query 400.
+# Everything it starts is stopped on exit. Exit 0 = pass.
+set -euo pipefail
+
+bindir=${ORCH_BIN_DIR:-${ORCH_TEST_SRCDIR:-.}/build/bin}
+for b in ceo federation; do
+	[ -x "$bindir/$b" ] || { echo "federation_api: no executable $bindir/$b (run make first)" >&2; exit 1; }
+done
+PY=/usr/bin/python3
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/federation_api.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+checks=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+rport=$(free_port)
+redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$tmp" \
+	--logfile "$tmp/redis.log" --daemonize no &
+pids+=($!)
+for _ in $(seq 1 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+export ORCH_REDIS_URL="redis://127.0.0.1:$rport/0" ORCH_PREFIX=t ORCH_LOG_LEVEL=error ORCH_ADMIN_PORT=0
+token=e2e-token-0123456789abcdef
+aport=$(free_port)
+ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport ORCH_API_TOKEN=$token ORCH_FEDERATION_FORCE_TIMEOUT_MS=1500 \
+	"$bindir/federation" 2>"$tmp/federation.log" &
+pids+=($!)
+api=http://127.0.0.1:$aport/api/orchestration
+for _ in $(seq 1 100); do curl -s -o /dev/null "$api/openapi.json" && break; sleep 0.05; done
+
+# curl_check NAME WANT_STATUS ARGS...: stores the body in $tmp/body
+curl_check() {
+	local name=$1 want=$2
+	shift 2
+	checks=$((checks + 1))
+	local got
+	got=$(curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' --max-time 10 "$@") || true
+	[ "$got" = "$want" ] || fail "$name: status $got, want $want: $(head -c 300 "$tmp/body")"
+}
+json_check() {
+	local name=$1 expr=$2
+	checks=$((checks + 1))
+	"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); assert $expr, d" "$tmp/body" 2>/dev/null ||
+		fail "$name: $expr does not hold for $(head -c 300 "$tmp/body")"
+}
+publish() {
+	redis-cli -p "$rport" XADD "t:stream:$1" '*' event_type "$1" payload "$2" trace_id '' \
+		timestamp "$(date -u +%Y-%m-%dT%H:%M:%S.000000)" source e2e >/dev/null
+}
+
+# no agent yet: initializing
+curl_check "initializing" 200 "$api/global-state"
+json_check "initializing" 'd["status"] == "initializing"'
+
+# no CEO running: force-decision times out
+curl_check "force, no ceo" 504 -X POST -H "Authorization: Bearer $token" "$api/agents/ceo/force-decision"
+json_check "force, no ceo" 'd["error"]["code"] == "ceo_timeout"'
+
+ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 "$bindir/ceo" 2>"$tmp/ceo.log" &
+pids+=($!)
+publish risk_state_update '{"risk_score": 20, "risk_level": "low", "metrics": {"daily_drawdown": 0.0}}'
+publish strategy_state_update '{"win_rate": 0.6, "primary_strategy": "trend", "ranking": [{"strategy": "trend", "status": "active"}]}'
+publish risk_ceiling_update '{"max_leverage": 2.5, "max_risk_per_trade": 0.01, "max_positions": 4}'
+for _ in $(seq 1 100); do
+	curl -s "$api/global-state" >"$tmp/body"
+	"$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "ok")' "$tmp/body" 2>/dev/null && break
+	sleep 0.1
+done
+curl_check "global state" 200 "$api/global-state"
+json_check "global state" 'd["status"] == "ok" and d["data"]["global_mode"] in ("EXPANSION", "GROWTH", "DEFENSIVE")'
+json_check "stricter limit" 'd["data"]["effective_risk_limits"]["max_leverage"] == 2.5 and d["data"]["limit_sources"]["max_leverage"] in ("policy", "ceo", "risk_ceiling")'
+json_check "active strategies" 'd["data"]["active_strategies"] == ["trend"]'
+etag=$(grep -i '^etag:' "$tmp/headers" | cut -d' ' -f2 | tr -d '\r')
+curl_check "if-none-match" 304 -H "If-None-Match: $etag" "$api/global-state"
+curl_check "agents" 200 "$api/agents/status"
+json_check "agents" 'd["data"]["has_global_state"] and set(d["data"]["agents"]) == {"ceo", "risk", "strategy"}'
+curl_check "ceo status" 200 "$api/agents/ceo/status"
+json_check "ceo status" 'd["data"]["agent"] == "ceo" and d["data"]["running"] and d["data"]["enabled"]'
+curl_check "openapi" 200 "$api/openapi.json"
+json_check "openapi" '"/api/orchestration/agents/ceo/force-decision" in d["paths"]'
+
+# force decision: no token, wrong token, right token
+curl_check "force, no token" 401 -X POST "$api/agents/ceo/force-decision"
+curl_check "force, wrong token" 401 -X POST -H "Authorization: Bearer nope" "$api/agents/ceo/force-decision"
+checks=$((checks + 1))
+grep -qi '^www-authenticate: bearer' "$tmp/headers" || fail "401 without WWW-Authenticate"
+curl_check "force" 200 -X POST -H "Authorization: Bearer $token" "$api/agents/ceo/force-decision"
+json_check "force" 'd["status"] == "ok" and d["decision"]["trigger"] == "command" and "operating_mode" in d["decision"]'
+
+# an operator's mode change shows in the history
+publish ceo_command "{\"request_id\": \"e2e-op\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"drill\", \"operator\": \"e2e\"}"
+for _ in $(seq 1 50); do
+	curl -s "$api/mode-history?limit=1" >"$tmp/body"
+	grep -q e2e-op "$tmp/body" && break
+	sleep 0.1
+done
+curl_check "mode history" 200 "$api/mode-history?limit=1"
+json_check "mode history" 'len(d["data"]) == 1 and d["data"][0]["request_id"] == "e2e-op" and d["data"][0]["new_mode"] == "DEFENSIVE"'
+
+# errors
+curl_check "unknown path" 404 "$api/nothing"
+json_check "unknown path" 'd["status"] == "error" and d["error"]["code"] == "not_found"'
+curl_check "wrong method" 405 -X DELETE "$api/global-state"
+checks=$((checks + 1))
+grep -qi '^allow: GET, HEAD' "$tmp/headers" || fail "405 without Allow"
+curl_check "get on a write" 405 "$api/agents/ceo/force-decision"
+head -c 70000 /dev/zero | tr '\0' 'x' >"$tmp/big"
+curl_check "too large" 413 -X POST -H "Authorization: Bearer $token" --data-binary "@$tmp/big" \
+	"$api/agents/ceo/force-decision"
+curl_check "bad limit" 400 "$api/mode-history?limit=0"
+
+# a second federation without a token refuses writes
+aport2=$(free_port)
+ORCH_INSTANCE_ID=fed-2 ORCH_API_PORT=$aport2 "$bindir/federation" 2>"$tmp/federation2.log" &
+pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$aport2/api/orchestration/openapi.json" && break; sleep 0.05; done
+curl_check "no token configured" 403 -X POST -H "Authorization: Bearer $token" \
+	"http://127.0.0.1:$aport2/api/orchestration/agents/ceo/force-decision"
+
+if [ "$failures" -ne 0 ]; then
+	echo "federation_api: $failures of $checks checks failed" >&2
+	exit 1
+fi
+echo "federation_api: $checks checks passed"
