@@ -94,6 +94,7 @@ asan: deps
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
 bench: deps
+	@deploy/install-deps.sh --check --bench >/dev/null 2>&1 || deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/bench/run.sh $(BUILD) $(BENCH)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs the Debian packages that building, testing and
-# the demo need. `--check` only reports: exit 0 when all are present.
+# the demo need (`--bench`: and the benchmarks). `--check` only reports:
+# exit 0 when all are present.
 # Uses sudo when not root; when neither works, prints the exact command.
 set -euo pipefail
 
@@ -11,6 +12,16 @@ PACKAGES=(
 	python3 python3-redis
 	curl procps
 )
+
+# `--bench` adds what `make bench` measures against (the HTTP ceiling).
+args=()
+for a in "$@"; do
+	case $a in
+	--bench) PACKAGES+=(wrk nginx-light) ;;
+	*) args+=("$a") ;;
+	esac
+done
+set -- "${args[@]+"${args[@]}"}"
 
 missing=()
 for p in "${PACKAGES[@]}"; do
