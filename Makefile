@@ -6,6 +6,7 @@
 #   make test         install missing Debian packages, build, run every test
 #   make asan         the same suite built with -fsanitize=address,undefined
 #   make bench        benchmarks (BENCH=bus runs one), each against its ceiling
+#   make fuzz         libFuzzer targets (clang), FUZZ_SECONDS each (default 20)
 #   make demo         deploy/run-local.sh (ARGS=--once for a run that exits)
 #   make install      PREFIX=/usr/local DESTDIR=
 
@@ -41,8 +42,10 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 INTEG := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/bench_*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 20
 
-.PHONY: all test asan bench demo install clean deps tests
+.PHONY: all test asan bench fuzz fuzzers demo install clean deps tests
 .SECONDEXPANSION:
 
 all: $(LIB) $(BRAINS) $(BINS)
@@ -80,7 +83,13 @@ $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(BRAINS) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BRAINS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
 tests: $(UNIT) $(INTEG)
+
+fuzzers: $(FUZZERS)
 
 deps:
 	@deploy/install-deps.sh --check >/dev/null 2>&1 || deploy/install-deps.sh
@@ -98,6 +107,20 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/bench/run.sh $(BUILD) $(BENCH)
 
+# Each target runs FUZZ_SECONDS from its seeds in tests/fuzz/corpus/<target>
+# (new inputs go to a temporary directory); a crash, leak or sanitizer
+# report fails the run.
+fuzz: deps
+	@command -v clang >/dev/null || deploy/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory fuzzers BUILD=$(BUILD)-fuzz CC=clang OPT=-O1 \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+	@for f in $(BUILD)-fuzz/tests/fuzz/fuzz_*; do \
+		d=$$(mktemp -d); echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$d \
+			tests/fuzz/corpus/$$(basename $$f) >$$d.log 2>&1; rc=$$?; \
+		if [ $$rc -eq 0 ]; then grep -E 'number_of_executed_units|new_units_added' $$d.log; \
+		else tail -40 $$d.log; fi; rm -rf $$d $$d.log; [ $$rc -eq 0 ] || exit $$rc; done
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/run-local.sh $(ARGS)
@@ -107,6 +130,6 @@ install: all
 	$(if $(BINS),install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

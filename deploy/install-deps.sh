@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs the Debian packages that building, testing and
-# the demo need (`--bench`: and the benchmarks). `--check` only reports:
+# the demo need (`--bench`, `--fuzz`: and the benchmarks, the fuzzers). `--check` only reports:
 # exit 0 when all are present.
 # Uses sudo when not root; when neither works, prints the exact command.
 set -euo pipefail
@@ -13,11 +13,13 @@ PACKAGES=(
 	curl procps
 )
 
-# `--bench` adds what `make bench` measures against (the HTTP ceiling).
+# `--bench` adds what `make bench` measures against (the HTTP ceiling),
+# `--fuzz` the compiler of `make fuzz`.
 args=()
 for a in "$@"; do
 	case $a in
 	--bench) PACKAGES+=(wrk nginx-light) ;;
+	--fuzz) PACKAGES+=(clang) ;;
 	*) args+=("$a") ;;
 	esac
 done
