@@ -37,6 +37,26 @@ struct route {
 	struct MHD_Response *ok, *not_modified;
 };
 
+#define SSE_RING 256
+#define SSE_BLOCK (64 * 1024)
+
+struct sse_event {
+	uint64_t seq;                /* 0 = empty slot */
+	char name[24];
+	char *data;
+	size_t len;
+};
+
+/* One /events stream: the next sequence number it sends, and whether its
+ * connection is suspended waiting for an event. */
+struct sse {
+	struct api *api;
+	struct MHD_Connection *conn;
+	uint64_t next;
+	int suspended, ping;
+	struct sse *next_stream;
+};
+
 struct api_request {
 	struct api *api;
 	struct MHD_Connection *conn;
@@ -59,6 +79,11 @@ struct api {
 	uv_async_t async;
 	api_command_fn on_force;
 	void *data;
+	/* server-sent events: a ring of the newest events, and the streams */
+	struct sse_event ring[SSE_RING];
+	uint64_t next_seq;           /* sequence number of the next event pushed */
+	struct sse *streams;
+	int stopping;
 };
 
 static const char OPENAPI[] =
@@ -80,6 +105,9 @@ static const char OPENAPI[] =
 	"\"/api/orchestration/mode-history\":{\"get\":{\"summary\":\"Recent mode changes, newest first\","
 	"\"parameters\":[{\"name\":\"limit\",\"in\":\"query\",\"schema\":{\"type\":\"integer\",\"minimum\":1,"
 	"\"maximum\":1000}}],\"responses\":{\"200\":{\"description\":\"ok\"}}}},"
+	"\"/api/orchestration/events\":{\"get\":{\"summary\":\"Server-sent events: state, alert and mode, each"
+	" with an id; Last-Event-ID resumes after it\",\"responses\":{\"200\":{\"description\":"
+	"\"text/event-stream\"}}}},"
 	"\"/api/orchestration/openapi.json\":{\"get\":{\"summary\":\"This document\",\"responses\":{\"200\":"
 	"{\"description\":\"ok\"}}}}},"
 	"\"components\":{\"securitySchemes\":{\"bearer\":{\"type\":\"http\",\"scheme\":\"bearer\"}}}}";
@@ -156,6 +184,131 @@ void api_set_body(struct api *a, const char *path, const char *body, size_t len)
 		MHD_destroy_response(ok);
 	if (nm)
 		MHD_destroy_response(nm);
+}
+
+/* ---- server-sent events ---- */
+
+/* Wakes every stream waiting for data; lock held. */
+static void sse_wake(struct api *a)
+{
+	for (struct sse *s = a->streams; s; s = s->next_stream)
+		if (s->suspended) {
+			s->suspended = 0;
+			MHD_resume_connection(s->conn);
+		}
+}
+
+void api_push_event(struct api *a, const char *name, const char *data, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return;
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&a->lock);
+	struct sse_event *e = &a->ring[a->next_seq % SSE_RING];
+	free(e->data);
+	e->seq = a->next_seq++;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->data = copy;
+	e->len = len;
+	sse_wake(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void api_heartbeat(struct api *a)
+{
+	pthread_mutex_lock(&a->lock);
+	for (struct sse *s = a->streams; s; s = s->next_stream)
+		s->ping = 1;
+	sse_wake(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* MHD asks for more of a stream: the next event, a heartbeat comment, or
+ * nothing yet (then the connection is suspended until an event comes). */
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sse *s = cls;
+	struct api *a = s->api;
+	(void)pos;
+	pthread_mutex_lock(&a->lock);
+	ssize_t n = 0;
+	if (a->stopping) {
+		pthread_mutex_unlock(&a->lock);
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	uint64_t oldest = a->next_seq > SSE_RING ? a->next_seq - SSE_RING : 1;
+	if (s->next < oldest)
+		s->next = oldest; /* fell behind the ring: continue from the oldest kept */
+	if (s->next < a->next_seq) {
+		const struct sse_event *e = &a->ring[s->next % SSE_RING];
+		int w = snprintf(buf, max, "id: %llu\nevent: %s\ndata: ", (unsigned long long)e->seq, e->name);
+		if (w > 0 && (size_t)w + e->len + 2 <= max) {
+			memcpy(buf + w, e->data, e->len);
+			memcpy(buf + w + e->len, "\n\n", 2);
+			n = (ssize_t)((size_t)w + e->len + 2);
+		} else {
+			n = snprintf(buf, max, ": event %llu too large for the stream\n\n", (unsigned long long)e->seq);
+		}
+		s->next++;
+	} else if (s->ping) {
+		s->ping = 0;
+		n = snprintf(buf, max, ": ping\n\n");
+	} else {
+		s->suspended = 1;
+		MHD_suspend_connection(s->conn);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+static void sse_free(void *cls)
+{
+	struct sse *s = cls;
+	struct api *a = s->api;
+	pthread_mutex_lock(&a->lock);
+	for (struct sse **pp = &a->streams; *pp; pp = &(*pp)->next_stream)
+		if (*pp == s) {
+			*pp = s->next_stream;
+			break;
+		}
+	pthread_mutex_unlock(&a->lock);
+	free(s);
+}
+
+static enum MHD_Result sse_start(struct api *a, struct MHD_Connection *c)
+{
+	struct sse *s = calloc(1, sizeof(*s));
+	if (!s)
+		return MHD_NO;
+	s->api = a;
+	s->conn = c;
+	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	pthread_mutex_lock(&a->lock);
+	char *end = NULL;
+	unsigned long long id = last ? strtoull(last, &end, 10) : 0;
+	/* resume after the given id; a new stream starts with the newest event */
+	if (last && end != last && *end == '\0' && id < a->next_seq)
+		s->next = id + 1;
+	else
+		s->next = a->next_seq > 1 ? a->next_seq - 1 : 1;
+	s->next_stream = a->streams;
+	a->streams = s;
+	pthread_mutex_unlock(&a->lock);
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
+	if (!r) {
+		sse_free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	if (a->cors[0])
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", a->cors);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result queue_body(struct api *a, struct MHD_Connection *c, unsigned status, const char *body,
@@ -252,6 +405,8 @@ static enum MHD_Result get_route(struct api *a, struct MHD_Connection *c, const 
 		return mode_history(a, c);
 	if (!strcmp(sub, "/openapi.json"))
 		return queue_body(a, c, MHD_HTTP_OK, OPENAPI, sizeof(OPENAPI) - 1, NULL);
+	if (!strcmp(sub, "/events"))
+		return sse_start(a, c);
 	return http_respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
 }
 
@@ -259,7 +414,7 @@ static int is_get_path(const char *sub)
 {
 	static const char *const paths[] = {"/global-state",	    "/agents/status",	"/agents/ceo/status",
 					    "/agents/risk/status", "/agents/strategy/status", "/mode-history",
-					    "/openapi.json"};
+					    "/openapi.json", "/events"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (!strcmp(sub, paths[i]))
 			return 1;
@@ -391,6 +546,7 @@ int api_start(struct api **out, uv_loop_t *loop, const struct api_config *cfg, a
 	snprintf(a->cors, sizeof(a->cors), "%s", cfg->cors_origin ? cfg->cors_origin : "");
 	a->on_force = on_force;
 	a->data = data;
+	a->next_seq = 1;
 	pthread_mutex_init(&a->lock, NULL);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	if (inet_pton(AF_INET, cfg->bind, &sa.sin_addr) != 1) {
@@ -431,6 +587,8 @@ int api_port(const struct api *a)
 static void async_closed(uv_handle_t *h)
 {
 	struct api *a = h->data;
+	for (int i = 0; i < SSE_RING; i++)
+		free(a->ring[i].data);
 	for (int i = 0; i < a->n_routes; i++) {
 		free(a->routes[i].body);
 		MHD_destroy_response(a->routes[i].ok);
@@ -455,6 +613,11 @@ void api_stop(struct api *a)
 			     "{\"status\":\"error\",\"error\":{\"code\":\"shutting_down\",\"message\":\"shutting down\"}}");
 		q = next;
 	}
+	/* streams end; no connection may stay suspended when MHD stops */
+	pthread_mutex_lock(&a->lock);
+	a->stopping = 1;
+	sse_wake(a);
+	pthread_mutex_unlock(&a->lock);
 	MHD_stop_daemon(a->d);
 	uv_close((uv_handle_t *)&a->async, async_closed);
 }

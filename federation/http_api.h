@@ -4,7 +4,11 @@
  * immutable bodies the loop swaps in (api_set_body), with an ETag so an
  * unchanged state answers 304; the one write, POST
  * /agents/ceo/force-decision, is suspended and handed to the loop
- * (api_command_fn), which completes it with api_complete().
+ * (api_command_fn), which completes it with api_complete(). GET /events
+ * is a Server-Sent Events stream of what the loop pushes (api_push_event):
+ * each event has an id, a new stream starts with the newest event and
+ * Last-Event-ID resumes after the given one; a stream with nothing to
+ * send is suspended until the next event or heartbeat.
  *
  * Writes need "Authorization: Bearer <token>" (constant-time compare):
  * missing or wrong -> 401 with WWW-Authenticate: Bearer; no token
@@ -39,6 +43,12 @@ int api_port(const struct api *a);
 /* Replaces the body served for a GET path under the prefix (e.g.
  * "/global-state"); body is copied. Loop thread. */
 void api_set_body(struct api *a, const char *path, const char *body, size_t len);
+/* Appends an event (name, JSON data, copied) to the /events streams; the
+ * newest 256 are kept for Last-Event-ID resumption. Loop thread. */
+void api_push_event(struct api *a, const char *name, const char *data, size_t len);
+/* Sends a ": ping" comment to every stream (keeps proxies from timing out
+ * and finds clients that left). Loop thread. */
+void api_heartbeat(struct api *a);
 /* Answers a suspended request (status and JSON body, copied); the
  * request must not be used afterwards. Loop thread. */
 void api_complete(struct api_request *req, unsigned status, const char *body);

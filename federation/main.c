@@ -10,7 +10,9 @@
  * published when its content changed, and every ORCH_FEDERATION_INTERVAL_S
  * regardless; the API's bodies are swapped in at the same moments. Lease
  * holders (which replica of each agent leads) are read from Redis on the
- * same cycle. POST force-decision publishes a ceo_command and answers with
+ * same cycle. GET /events streams "state" (every published state),
+ * "alert" and "mode" (each CEO mode switch) events, with a heartbeat on
+ * every cycle. POST force-decision publishes a ceo_command and answers with
  * the CEO's ceo_command_reply, or 504 after ORCH_FEDERATION_FORCE_TIMEOUT_MS.
  */
 #include <stdio.h>
@@ -142,6 +144,15 @@ static json_t *agent_json(const struct fed *f, int i, int64_t now)
 			 "enabled", enabled, "last_state", last);
 }
 
+/* One event on the API's /events streams. */
+static void push_event(struct fed *f, const char *name, const json_t *data)
+{
+	char *text = json_dumps(data, JSON_COMPACT);
+	if (text)
+		api_push_event(f->api, name, text, strlen(text));
+	free(text);
+}
+
 static void refresh(struct fed *f, int force_publish)
 {
 	int64_t now = clock_now_ms();
@@ -157,6 +168,7 @@ static void refresh(struct fed *f, int force_publish)
 	if (changed || force_publish) {
 		bus_publish_new(f->bus, "global_state_update", json_incref(gs));
 		metrics_inc(f->m_updates);
+		push_event(f, "state", gs);
 	}
 	json_decref(f->last_content);
 	f->last_content = content;
@@ -279,6 +291,8 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 		return 0;
 	}
 	if (!strcmp(t, "ceo_mode_history") || !strcmp(t, "ceo_mode_switch")) {
+		if (!strcmp(t, "ceo_mode_switch"))
+			push_event(f, "mode", p);
 		if (!strcmp(t, "ceo_mode_history")) {
 			json_array_insert(f->history, 0, p);
 			while (json_array_size(f->history) > HISTORY_MAX)
@@ -303,6 +317,10 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 	} else if (!strcmp(t, "risk_alert") || !strcmp(t, "strategy_alert") || !strcmp(t, "ceo_alert")) {
 		int i = t[0] == 'c' ? 0 : t[0] == 'r' ? 1 : 2;
 		fed_state_alerts(&f->st, AGENTS[i], p, now);
+		json_t *al = json_pack("{s:s, s:O}", "source", AGENTS[i], "alert", p);
+		if (al)
+			push_event(f, "alert", al);
+		json_decref(al);
 		note_agent(f, i, ev);
 	} else {
 		note_agent(f, 2, ev); /* strategy_recommendation */
@@ -345,6 +363,7 @@ static void cycle_cb(uv_timer_t *t)
 		redis_conn_command(f->cmd, holder_reply, &f->agents[i], 2, argv, NULL);
 	}
 	refresh(f, 1);
+	api_heartbeat(f->api);
 }
 
 /* ---- lifecycle ---- */

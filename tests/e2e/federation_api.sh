@@ -6,7 +6,9 @@
 # history after an operator command, force-decision with no token (401),
 # a wrong token (401 + WWW-Authenticate), the right token (200 with the
 # CEO's decision) and with no CEO running (504), writes refused without a
-# configured token (403), 404, 405 with Allow, 413, bad query 400.
+# configured token (403), 404, 405 with Allow, 413, bad query 400; the
+# /events stream receiving a state change, Last-Event-ID resuming, and a
+# clean SIGTERM with a stream open.
 # Everything it starts is stopped on exit. Exit 0 = pass.
 set -euo pipefail
 
@@ -43,7 +45,8 @@ token=e2e-token-0123456789abcdef
 aport=$(free_port)
 ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport ORCH_API_TOKEN=$token ORCH_FEDERATION_FORCE_TIMEOUT_MS=1500 \
 	"$bindir/federation" 2>"$tmp/federation.log" &
-pids+=($!)
+fed_pid=$!
+pids+=($fed_pid)
 api=http://127.0.0.1:$aport/api/orchestration
 for _ in $(seq 1 100); do curl -s -o /dev/null "$api/openapi.json" && break; sleep 0.05; done
 
@@ -116,6 +119,34 @@ done
 curl_check "mode history" 200 "$api/mode-history?limit=1"
 json_check "mode history" 'len(d["data"]) == 1 and d["data"][0]["request_id"] == "e2e-op" and d["data"][0]["new_mode"] == "DEFENSIVE"'
 
+# server-sent events: a state change arrives on an open stream
+curl -s -N --max-time 3 "$api/events" >"$tmp/sse" &
+sse_pid=$!
+sleep 0.5
+publish risk_state_update '{"risk_score": 33, "risk_level": "moderate", "metrics": {"daily_drawdown": 0.0}}'
+wait "$sse_pid" || true
+checks=$((checks + 1))
+"$PY" - "$tmp/sse" <<'PYEOF' || fail "events: $(head -c 400 "$tmp/sse")"
+import json, sys
+ids, states = [], []
+event = None
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("id: "):
+        ids.append(int(line[4:]))
+    elif line.startswith("event: "):
+        event = line[7:]
+    elif line.startswith("data: ") and event == "state":
+        states.append(json.loads(line[6:]))
+assert ids == sorted(ids) and len(ids) >= 2, ids
+assert any(s["risk_score"] == 33 for s in states), [s["risk_score"] for s in states]
+PYEOF
+last=$(grep '^id: ' "$tmp/sse" | tail -1 | cut -d' ' -f2)
+curl -s -N --max-time 1 -H "Last-Event-ID: $((last - 1))" "$api/events" >"$tmp/sse2" || true
+checks=$((checks + 1))
+[ "$(grep '^id: ' "$tmp/sse2" | head -1 | cut -d' ' -f2)" = "$last" ] ||
+	fail "Last-Event-ID $((last - 1)) did not resume at $last: $(head -c 200 "$tmp/sse2")"
+
 # errors
 curl_check "unknown path" 404 "$api/nothing"
 json_check "unknown path" 'd["status"] == "error" and d["error"]["code"] == "not_found"'
@@ -135,6 +166,15 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$aport2/api/orchestration/openapi.json" && break; sleep 0.05; done
 curl_check "no token configured" 403 -X POST -H "Authorization: Bearer $token" \
 	"http://127.0.0.1:$aport2/api/orchestration/agents/ceo/force-decision"
+
+# SIGTERM with a stream open: the federation ends its streams and exits 0
+curl -s -N --max-time 10 "$api/events" >/dev/null &
+sleep 0.3
+kill -TERM "$fed_pid"
+checks=$((checks + 1))
+rc=0
+wait "$fed_pid" || rc=$?
+[ "$rc" -eq 0 ] || fail "federation exited $rc after SIGTERM with an open stream"
 
 if [ "$failures" -ne 0 ]; then
 	echo "federation_api: $failures of $checks checks failed" >&2
