@@ -87,6 +87,18 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
+# The dashboard's files, built into the federation binary.
+WEB_FILES := $(sort $(wildcard federation/web/*.html federation/web/*.js federation/web/*.css federation/web/vendor/*))
+$(BUILD)/gen/web_assets.c: $(WEB_FILES) deploy/embed-web.sh
+	@mkdir -p $(dir $@)
+	deploy/embed-web.sh $@ $(WEB_FILES)
+
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/federation: $(BUILD)/obj/gen/web_assets.o
+
 tests: $(UNIT) $(INTEG)
 
 fuzzers: $(FUZZERS)

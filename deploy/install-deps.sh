@@ -11,6 +11,7 @@ PACKAGES=(
 	redis-server redis-tools redis-sentinel
 	python3 python3-redis
 	curl procps
+	chromium python3-websocket
 )
 
 # `--bench` adds what `make bench` measures against (the HTTP ceiling),

@@ -10,11 +10,11 @@
 
 #include "json_util.h"
 
-static const char *const SOURCE_NAMES[FED_N_SOURCES] = {"ceo", "risk", "strategy", "ceiling", "policy"};
+static const char *const SOURCE_NAMES[FED_N_DOCS] = {"ceo", "risk", "strategy", "ceiling", "policy", "mode_switch"};
 
 const char *fed_source_name(enum fed_source s)
 {
-	return s < FED_N_SOURCES ? SOURCE_NAMES[s] : "?";
+	return s < FED_N_DOCS ? SOURCE_NAMES[s] : "?";
 }
 
 void fed_config_defaults(struct fed_config *c)
@@ -32,7 +32,7 @@ void fed_state_init(struct fed_state *s)
 
 void fed_state_clear(struct fed_state *s)
 {
-	for (int i = 0; i < FED_N_SOURCES; i++)
+	for (int i = 0; i < FED_N_DOCS; i++)
 		json_decref(s->doc[i]);
 	memset(s, 0, sizeof(*s));
 }
@@ -239,6 +239,13 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 		}
 	const char *mode = json_util_get_str(ceo, "operating_mode");
 	const char *mode_src = "ceo";
+	const char *mode_reason = json_util_get_str(ceo, "primary_reason");
+	const json_t *sw = s->doc[FED_SWITCH];
+	if (sw && json_util_get_str(sw, "new_mode") && (!mode || s->at_ms[FED_SWITCH] >= s->at_ms[FED_CEO])) {
+		mode = json_util_get_str(sw, "new_mode");
+		mode_src = "mode_switch";
+		mode_reason = json_util_get_str(sw, "reason");
+	}
 	if (!mode) {
 		mode = json_util_get_str(pol, "operating_mode");
 		mode_src = "policy";
@@ -300,7 +307,7 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 		out,
 		json_pack("{s:s, s:f, s:s, s:o, s:o, s:f, s:s, s:b, s:b, s:o, s:o, s:s, s:o, s:f, s:o, s:o, s:s, s:f, s:b}",
 			  "global_mode", mode, "mode_decision_confidence", conf, "mode_reason",
-			  json_util_get_str(ceo, "primary_reason") ? json_util_get_str(ceo, "primary_reason") : "",
+			  mode_reason ? mode_reason : "",
 			  "effective_risk_limits", limits, "limit_sources", who, "risk_score", risk_score, "risk_level",
 			  risk_level ? risk_level : "unknown", "should_reduce_exposure",
 			  json_is_true(json_object_get(risk, "should_reduce_exposure")), "should_pause_trading",
@@ -313,6 +320,8 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 			  "data_completeness", (double)reported / FED_N_SOURCES, "all_agents_healthy",
 			  fresh_agents == 3));
 	json_object_set_new(out, "mode_source", json_string(mode_src));
+	const char *risk_mode = json_util_get_str(pol, "active_mode");
+	json_object_set_new(out, "active_mode", risk_mode ? json_string(risk_mode) : json_null());
 	json_object_set_new(out, "degraded", json_boolean(json_array_size(reasons) > 0));
 	json_object_set_new(out, "degraded_reasons", reasons);
 	json_object_set_new(out, "sources", sources);

@@ -5,8 +5,10 @@
  * object with the original's fields.
  *
  * Merge rules:
- *   global_mode            the CEO decision's operating_mode, else the
- *                          policy's operating_mode, else "UNKNOWN"
+ *   global_mode            the newer of the CEO decision's operating_mode
+ *                          and the last ceo_mode_switch's new_mode (an
+ *                          operator's switch comes without a decision), else
+ *                          the policy's operating_mode, else "UNKNOWN"
  *   effective_risk_limits  field by field the stricter of the policy's
  *                          modes[active_mode], the CEO's effective_limits
  *                          and the Risk Officer's ceiling: the lowest
@@ -39,7 +41,10 @@
 #include <jansson.h>
 #include <stdint.h>
 
-enum fed_source { FED_CEO, FED_RISK, FED_STRATEGY, FED_CEILING, FED_POLICY, FED_N_SOURCES };
+/* The sources of the state; FED_SWITCH (the newest ceo_mode_switch) is
+ * kept beside them but does not count towards completeness or freshness. */
+enum fed_source { FED_CEO, FED_RISK, FED_STRATEGY, FED_CEILING, FED_POLICY, FED_N_SOURCES, FED_SWITCH = FED_N_SOURCES,
+		  FED_N_DOCS };
 
 const char *fed_source_name(enum fed_source s);
 
@@ -64,8 +69,8 @@ struct fed_alert {
 /* What the federation holds: the newest payload of each source (owned
  * references, NULL = never) with its arrival time, and recent alerts. */
 struct fed_state {
-	json_t *doc[FED_N_SOURCES];
-	int64_t at_ms[FED_N_SOURCES];
+	json_t *doc[FED_N_DOCS];
+	int64_t at_ms[FED_N_DOCS];
 	struct fed_alert alerts[FED_MAX_ALERTS];
 	int n_alerts;
 };

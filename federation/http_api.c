@@ -84,6 +84,11 @@ struct api {
 	uint64_t next_seq;           /* sequence number of the next event pushed */
 	struct sse *streams;
 	int stopping;
+	/* the dashboard's files, as ready-made responses */
+	const struct api_asset *assets;
+	struct MHD_Response **asset_resp;
+	char (*asset_etag)[24];
+	size_t n_assets;
 };
 
 static const char OPENAPI[] =
@@ -421,6 +426,22 @@ static int is_get_path(const char *sub)
 	return 0;
 }
 
+/* The dashboard's files, outside the prefix. */
+static enum MHD_Result serve_asset(struct api *a, struct MHD_Connection *c, const char *url, const char *method)
+{
+	for (size_t i = 0; i < a->n_assets; i++) {
+		if (strcmp(url, a->assets[i].path) != 0)
+			continue;
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return http_respond_method_not_allowed(c, "GET, HEAD");
+		const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+		if (inm && !strcmp(inm, a->asset_etag[i]))
+			return queue_body(a, c, MHD_HTTP_NOT_MODIFIED, "", 0, a->asset_etag[i]);
+		return MHD_queue_response(c, MHD_HTTP_OK, a->asset_resp[i]);
+	}
+	return http_respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
+}
+
 static void async_cb(uv_async_t *h)
 {
 	struct api *a = h->data;
@@ -500,7 +521,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES; /* answering on the first call would close keep-alive */
 	}
 	if (strncmp(url, PREFIX, strlen(PREFIX)) != 0)
-		return http_respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
+		return serve_asset(a, c, url, method);
 	const char *sub = url + strlen(PREFIX);
 	if (!strcmp(sub, "/agents/ceo/force-decision")) {
 		if (strcmp(method, "POST") != 0)
@@ -542,12 +563,36 @@ int api_start(struct api **out, uv_loop_t *loop, const struct api_config *cfg, a
 	struct api *a = calloc(1, sizeof(*a));
 	if (!a)
 		return ORCH_ENOMEM;
+	pthread_mutex_init(&a->lock, NULL);
 	snprintf(a->token, sizeof(a->token), "%s", cfg->token ? cfg->token : "");
 	snprintf(a->cors, sizeof(a->cors), "%s", cfg->cors_origin ? cfg->cors_origin : "");
 	a->on_force = on_force;
 	a->data = data;
 	a->next_seq = 1;
-	pthread_mutex_init(&a->lock, NULL);
+	if (cfg->n_assets) {
+		a->asset_resp = calloc(cfg->n_assets, sizeof(*a->asset_resp));
+		a->asset_etag = calloc(cfg->n_assets, sizeof(*a->asset_etag));
+		if (!a->asset_resp || !a->asset_etag) {
+			snprintf(err, errlen, "ORCH_API_PORT: out of memory preparing the dashboard");
+			goto fail;
+		}
+		for (size_t i = 0; i < cfg->n_assets; i++) {
+			const struct api_asset *f = &cfg->assets[i];
+			struct MHD_Response *r =
+				MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+			if (!r) {
+				snprintf(err, errlen, "ORCH_API_PORT: out of memory preparing the dashboard");
+				goto fail;
+			}
+			make_etag((const char *)f->data, f->len, a->asset_etag[i], sizeof(a->asset_etag[i]));
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, f->type);
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+			MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, a->asset_etag[i]);
+			a->asset_resp[i] = r;
+			a->n_assets = i + 1;
+		}
+		a->assets = cfg->assets;
+	}
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	if (inet_pton(AF_INET, cfg->bind, &sa.sin_addr) != 1) {
 		snprintf(err, errlen, "ORCH_API_BIND: '%s' is not an IPv4 address", cfg->bind);
@@ -574,6 +619,10 @@ int api_start(struct api **out, uv_loop_t *loop, const struct api_config *cfg, a
 	*out = a;
 	return 0;
 fail:
+	for (size_t i = 0; i < a->n_assets; i++)
+		MHD_destroy_response(a->asset_resp[i]);
+	free(a->asset_resp);
+	free(a->asset_etag);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 	return ORCH_EINVAL;
@@ -589,6 +638,10 @@ static void async_closed(uv_handle_t *h)
 	struct api *a = h->data;
 	for (int i = 0; i < SSE_RING; i++)
 		free(a->ring[i].data);
+	for (size_t i = 0; i < a->n_assets; i++)
+		MHD_destroy_response(a->asset_resp[i]);
+	free(a->asset_resp);
+	free(a->asset_etag);
 	for (int i = 0; i < a->n_routes; i++) {
 		free(a->routes[i].body);
 		MHD_destroy_response(a->routes[i].ok);

@@ -24,11 +24,21 @@
 struct api;
 struct api_request;
 
+/* A static file served outside the prefix (the dashboard). */
+struct api_asset {
+	const char *path;         /* "/" or "/static/app.js" */
+	const char *type;         /* Content-Type */
+	const unsigned char *data;
+	size_t len;
+};
+
 struct api_config {
 	int port;                 /* 0 = any free port (tests) */
 	const char *bind;         /* IPv4 address */
 	const char *token;        /* "" = writes refused */
 	const char *cors_origin;  /* "" = no CORS header */
+	const struct api_asset *assets; /* static files, may be NULL */
+	size_t n_assets;
 };
 
 /* Called on the loop thread for each force-decision request; the loop

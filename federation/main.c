@@ -31,6 +31,7 @@
 #include "policy.h"
 #include "redis_conn.h"
 #include "service.h"
+#include "web_assets.h"
 
 #define DEFAULT_ADMIN_PORT 9104
 #define HISTORY_MAX 1000
@@ -291,8 +292,11 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 		return 0;
 	}
 	if (!strcmp(t, "ceo_mode_history") || !strcmp(t, "ceo_mode_switch")) {
-		if (!strcmp(t, "ceo_mode_switch"))
+		if (!strcmp(t, "ceo_mode_switch")) {
+			fed_state_set(&f->st, FED_SWITCH, p, now);
 			push_event(f, "mode", p);
+			refresh(f, 0);
+		}
 		if (!strcmp(t, "ceo_mode_history")) {
 			json_array_insert(f->history, 0, p);
 			while (json_array_size(f->history) > HISTORY_MAX)
@@ -423,7 +427,8 @@ int main(void)
 	struct policy_config pc = {.prefix = f.svc.cfg.prefix, .writer = "federation",
 				   .snapshot_path = f.svc.cfg.policy_snapshot};
 	struct redis_conn_opts ro = {.name = "federation-leases"};
-	struct api_config ac = {.port = f.api_port, .bind = f.api_bind, .token = f.token, .cors_origin = f.cors};
+	struct api_config ac = {.port = f.api_port, .bind = f.api_bind, .token = f.token, .cors_origin = f.cors,
+			       .assets = web_assets, .n_assets = web_assets_count};
 	if ((rc = bus_new(&f.bus, f.svc.loop, &bc, &f.svc.cfg.redis)) != 0 ||
 	    (rc = policy_new(&f.policy, f.svc.loop, &pc, &f.svc.cfg.redis)) != 0 ||
 	    (rc = redis_conn_new(&f.cmd, f.svc.loop, &f.svc.cfg.redis, &ro)) != 0)

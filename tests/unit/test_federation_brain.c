@@ -72,6 +72,7 @@ START_TEST(test_stricter_limit_wins_per_field)
 	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "DEFENSIVE");
 	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "ceo");
 	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_reason")), "risk score 72 >= 70");
+
 	/* strategies: active from the ranking, disabled = union with the policy's */
 	ck_assert_uint_eq(json_array_size(json_object_get(g, "active_strategies")), 1);
 	json_t *dis = json_object_get(g, "disabled_strategies");
@@ -87,6 +88,19 @@ START_TEST(test_stricter_limit_wins_per_field)
 	ck_assert(json_is_false(json_object_get(g, "degraded")));
 	ck_assert(json_is_true(json_object_get(g, "all_agents_healthy")));
 	ck_assert_double_eq(json_number_value(json_object_get(g, "data_completeness")), 1.0);
+	json_decref(g);
+	/* an operator's switch after the decision sets the mode until the next decision */
+	set_json(&s, FED_SWITCH, "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"BLACK_SWAN\", \"reason\": \"operator x: drill\"}",
+		 T + 500);
+	g = fed_global_state(&s, &c, T + 1000);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "BLACK_SWAN");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "mode_switch");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_reason")), "operator x: drill");
+	ck_assert_double_eq(json_number_value(json_object_get(g, "data_completeness")), 1.0);
+	json_decref(g);
+	set_json(&s, FED_CEO, "{\"operating_mode\": \"BLACK_SWAN\", \"primary_reason\": \"held\"}", T + 800);
+	g = fed_global_state(&s, &c, T + 1000);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "ceo");
 	json_decref(g);
 	fed_state_clear(&s);
 }

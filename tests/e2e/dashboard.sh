@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# dashboard.sh - drives the federation's dashboard in headless Chromium
+# against a running stack (private redis-server, ceo, federation on free
+# loopback ports): the page loads the mode, limits and strategies, then a
+# mode switch published on the bus (an operator's set_mode through the
+# CEO) must appear on the page, live, and in its mode history. Chromium is
+# driven over the DevTools protocol with Debian's python3-websocket. With
+# ORCH_SCREENSHOT=FILE it also saves a screenshot of the page. Exit 0 = pass.
+set -euo pipefail
+
+bindir=${ORCH_BIN_DIR:-${ORCH_TEST_SRCDIR:-.}/build/bin}
+for b in ceo federation; do
+	[ -x "$bindir/$b" ] || { echo "dashboard: no executable $bindir/$b (run make first)" >&2; exit 1; }
+done
+PY=/usr/bin/python3
+command -v chromium >/dev/null || { echo "dashboard: needs chromium" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dashboard.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	# Chromium's helper processes outlive its main one
+	pkill -9 -f -- "--user-data-dir=$tmp/chrome" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$tmp" 2>/dev/null || { sleep 0.5; rm -rf "$tmp"; }
+}
+trap cleanup EXIT
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+rport=$(free_port)
+redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$tmp" \
+	--logfile "$tmp/redis.log" --daemonize no &
+pids+=($!)
+for _ in $(seq 1 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+export ORCH_REDIS_URL="redis://127.0.0.1:$rport/0" ORCH_PREFIX=t ORCH_LOG_LEVEL=error ORCH_ADMIN_PORT=0
+aport=$(free_port)
+ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport "$bindir/federation" 2>"$tmp/federation.log" &
+pids+=($!)
+ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 "$bindir/ceo" 2>"$tmp/ceo.log" &
+pids+=($!)
+publish() {
+	redis-cli -p "$rport" XADD "t:stream:$1" '*' event_type "$1" payload "$2" trace_id '' \
+		timestamp "$(date -u +%Y-%m-%dT%H:%M:%S.000000)" source e2e >/dev/null
+}
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$aport/" && break; sleep 0.05; done
+publish risk_state_update '{"risk_score": 42, "risk_level": "moderate", "var_estimate": 0.012, "expected_shortfall": 0.019, "metrics": {"daily_drawdown": 0.004}}'
+publish strategy_state_update '{"win_rate": 0.5, "primary_strategy": "trend", "ranking": [{"rank": 1, "strategy": "trend", "status": "active", "score": 81.5}, {"rank": 2, "strategy": "chop", "status": "disabled", "score": 12.0}], "disabled": [{"strategy": "chop", "reason": "wilson_win_rate_below"}]}'
+publish risk_ceiling_update '{"max_leverage": 4, "max_risk_per_trade": 0.01, "max_positions": 6}'
+
+dport=$(free_port)
+chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$tmp/chrome" \
+	--remote-debugging-port="$dport" --window-size=1280,1400 "http://127.0.0.1:$aport/" >"$tmp/chrome.log" 2>&1 &
+pids+=($!)
+
+"$PY" - "$dport" "$rport" "${ORCH_SCREENSHOT:-}" <<'EOF'
+import base64, json, subprocess, sys, time, urllib.request
+import websocket
+
+dport, rport, shot = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def page_ws():
+    for _ in range(100):
+        try:
+            for t in json.load(urllib.request.urlopen(f"http://127.0.0.1:{dport}/json/list")):
+                if t.get("type") == "page":
+                    return t["webSocketDebuggerUrl"]
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit("dashboard: Chromium's DevTools never answered")
+
+ws = websocket.create_connection(page_ws(), timeout=10)
+seq = 0
+
+def call(method, **params):
+    global seq
+    seq += 1
+    ws.send(json.dumps({"id": seq, "method": method, "params": params}))
+    while True:
+        m = json.loads(ws.recv())
+        if m.get("id") == seq:
+            return m.get("result", {})
+
+def text(element_id):
+    r = call("Runtime.evaluate", expression=f"(document.getElementById('{element_id}') || {{}}).textContent || ''",
+             returnByValue=True)
+    return r.get("result", {}).get("value", "")
+
+def wait_for(what, pred, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.1)
+    sys.exit(f"dashboard: {what} did not show (mode '{text('mode')}', history '{text('history')[:200]}')")
+
+# the page loaded the state: a mode, the limits with the ceiling, the ranking, the live stream
+wait_for("the first state", lambda: text("mode") not in ("", "-"))
+wait_for("the live stream", lambda: text("conn") == "live")
+wait_for("the strategy ranking", lambda: "chop" in text("strategies") and "wilson_win_rate_below" in text("strategies"))
+wait_for("the limits", lambda: "max_leverage4" in text("limits").replace(" ", ""))
+before = text("mode")
+target = "CAPITAL_PRESERVATION" if before != "CAPITAL_PRESERVATION" else "DEFENSIVE"
+cmd = json.dumps({"request_id": "dash-1", "action": "set_mode", "mode": target, "reason": "dashboard drill",
+                  "operator": "e2e"})
+subprocess.run(["redis-cli", "-p", rport, "XADD", "t:stream:ceo_command", "*", "event_type", "ceo_command",
+                "payload", cmd, "trace_id", "", "timestamp", time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime()),
+                "source", "e2e"], check=True, capture_output=True)
+wait_for(f"the switch {before} -> {target}", lambda: text("mode") == target)
+wait_for("the switch in the mode history", lambda: f"-> {target}" in text("history") and "e2e" in text("history"))
+if shot:
+    # a few assessments, so the chart has a line to show
+    for i in range(12):
+        score = 42 + 20 * ((i % 6) / 5)
+        payload = json.dumps({"risk_score": score, "risk_level": "moderate", "var_estimate": 0.008 + 0.001 * (i % 5),
+                              "expected_shortfall": 0.013 + 0.0015 * (i % 5), "metrics": {"daily_drawdown": 0.004}})
+        subprocess.run(["redis-cli", "-p", rport, "XADD", "t:stream:risk_state_update", "*", "event_type",
+                        "risk_state_update", "payload", payload, "trace_id", "", "timestamp",
+                        time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime()), "source", "e2e"],
+                       check=True, capture_output=True)
+        time.sleep(0.25)
+    time.sleep(1.5)
+    data = call("Page.captureScreenshot", format="png")["data"]
+    with open(shot, "wb") as f:
+        f.write(base64.b64decode(data))
+print(f"dashboard: page showed {before}, then {target} live and in its history")
+EOF
