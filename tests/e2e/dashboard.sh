@@ -8,41 +8,13 @@
 # ORCH_SCREENSHOT=FILE it also saves a screenshot of the page. Exit 0 = pass.
 set -euo pipefail
 
-bindir=${ORCH_BIN_DIR:-${ORCH_TEST_SRCDIR:-.}/build/bin}
-for b in ceo federation; do
-	[ -x "$bindir/$b" ] || { echo "dashboard: no executable $bindir/$b (run make first)" >&2; exit 1; }
-done
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib/stack.sh" dashboard
 command -v chromium >/dev/null || { echo "dashboard: needs chromium" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dashboard.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	# Chromium's helper processes outlive its main one
-	pkill -9 -f -- "--user-data-dir=$tmp/chrome" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$tmp" 2>/dev/null || { sleep 0.5; rm -rf "$tmp"; }
-}
-trap cleanup EXIT
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-rport=$(free_port)
-redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$tmp" \
-	--logfile "$tmp/redis.log" --daemonize no &
-pids+=($!)
-for _ in $(seq 1 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
-export ORCH_REDIS_URL="redis://127.0.0.1:$rport/0" ORCH_PREFIX=t ORCH_LOG_LEVEL=error ORCH_ADMIN_PORT=0
 aport=$(free_port)
 ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport "$bindir/federation" 2>"$tmp/federation.log" &
 pids+=($!)
 ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 "$bindir/ceo" 2>"$tmp/ceo.log" &
 pids+=($!)
-publish() {
-	redis-cli -p "$rport" XADD "t:stream:$1" '*' event_type "$1" payload "$2" trace_id '' \
-		timestamp "$(date -u +%Y-%m-%dT%H:%M:%S.000000)" source e2e >/dev/null
-}
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$aport/" && break; sleep 0.05; done
 publish risk_state_update '{"risk_score": 42, "risk_level": "moderate", "var_estimate": 0.012, "expected_shortfall": 0.019, "metrics": {"daily_drawdown": 0.004}}'
 publish strategy_state_update '{"win_rate": 0.5, "primary_strategy": "trend", "ranking": [{"rank": 1, "strategy": "trend", "status": "active", "score": 81.5}, {"rank": 2, "strategy": "chop", "status": "disabled", "score": 12.0}], "disabled": [{"strategy": "chop", "reason": "wilson_win_rate_below"}]}'

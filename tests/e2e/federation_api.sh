@@ -12,35 +12,7 @@
 # Everything it starts is stopped on exit. Exit 0 = pass.
 set -euo pipefail
 
-bindir=${ORCH_BIN_DIR:-${ORCH_TEST_SRCDIR:-.}/build/bin}
-for b in ceo federation; do
-	[ -x "$bindir/$b" ] || { echo "federation_api: no executable $bindir/$b (run make first)" >&2; exit 1; }
-done
-PY=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/federation_api.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-rport=$(free_port)
-redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$tmp" \
-	--logfile "$tmp/redis.log" --daemonize no &
-pids+=($!)
-for _ in $(seq 1 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
-export ORCH_REDIS_URL="redis://127.0.0.1:$rport/0" ORCH_PREFIX=t ORCH_LOG_LEVEL=error ORCH_ADMIN_PORT=0
+. "$(dirname "$0")/lib/stack.sh" federation_api
 token=e2e-token-0123456789abcdef
 aport=$(free_port)
 ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport ORCH_API_TOKEN=$token ORCH_FEDERATION_FORCE_TIMEOUT_MS=1500 \
@@ -64,10 +36,6 @@ json_check() {
 	checks=$((checks + 1))
 	"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); assert $expr, d" "$tmp/body" 2>/dev/null ||
 		fail "$name: $expr does not hold for $(head -c 300 "$tmp/body")"
-}
-publish() {
-	redis-cli -p "$rport" XADD "t:stream:$1" '*' event_type "$1" payload "$2" trace_id '' \
-		timestamp "$(date -u +%Y-%m-%dT%H:%M:%S.000000)" source e2e >/dev/null
 }
 
 # no agent yet: initializing
