@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "metrics.h"
 #include "orch.h"
 
 #define PREFIX "/api/orchestration"
@@ -34,6 +35,7 @@ struct route {
 	char *body;
 	size_t len;
 	char etag[24];
+	unsigned status;          /* 200, or 503 for a /readyz that is not */
 	struct MHD_Response *ok, *not_modified;
 };
 
@@ -142,6 +144,11 @@ static struct MHD_Response *make_response(const struct api *a, const char *body,
 
 void api_set_body(struct api *a, const char *path, const char *body, size_t len)
 {
+	api_set_body_status(a, path, 200, body, len);
+}
+
+void api_set_body_status(struct api *a, const char *path, unsigned status, const char *body, size_t len)
+{
 	char *copy = malloc(len ? len : 1), etag[24];
 	if (!copy)
 		return;
@@ -170,6 +177,7 @@ void api_set_body(struct api *a, const char *path, const char *body, size_t len)
 		free(r->body);
 		r->body = copy;
 		r->len = len;
+		r->status = status;
 		memcpy(r->etag, etag, sizeof(etag));
 		old_ok = r->ok;
 		old_nm = r->not_modified;
@@ -341,10 +349,10 @@ static enum MHD_Result serve_route(struct api *a, struct MHD_Connection *c, cons
 		pthread_mutex_unlock(&a->lock);
 		return http_respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "no state yet");
 	}
-	if (inm && !strcmp(inm, r->etag))
+	if (inm && !strcmp(inm, r->etag) && r->status == MHD_HTTP_OK)
 		ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r->not_modified);
 	else
-		ret = MHD_queue_response(c, MHD_HTTP_OK, r->ok);
+		ret = MHD_queue_response(c, r->status, r->ok);
 	pthread_mutex_unlock(&a->lock);
 	return ret;
 }
@@ -398,6 +406,24 @@ static enum MHD_Result mode_history(struct api *a, struct MHD_Connection *c)
 				   : http_respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "no history yet");
 	free(body);
 	json_decref(all);
+	return ret;
+}
+
+/* Prometheus text of this process's metrics (lock-free to read). */
+static enum MHD_Result serve_metrics(struct MHD_Connection *c)
+{
+	size_t len = 0;
+	char *text = metrics_render(&len);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
 	return ret;
 }
 
@@ -521,7 +547,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES; /* answering on the first call would close keep-alive */
 	}
 	if (strncmp(url, PREFIX, strlen(PREFIX)) != 0)
+		{
+		/* the probes beside the API, as on the admin port */
+		if (!strcmp(url, "/healthz") || !strcmp(url, "/readyz") || !strcmp(url, "/metrics")) {
+			if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+				return http_respond_method_not_allowed(c, "GET, HEAD");
+			if (!strcmp(url, "/healthz"))
+				return queue_body(a, c, MHD_HTTP_OK, "{\"status\":\"ok\"}", 15, NULL);
+			if (!strcmp(url, "/metrics"))
+				return serve_metrics(c);
+			return serve_route(a, c, "/readyz");
+		}
 		return serve_asset(a, c, url, method);
+	}
 	const char *sub = url + strlen(PREFIX);
 	if (!strcmp(sub, "/agents/ceo/force-decision")) {
 		if (strcmp(method, "POST") != 0)

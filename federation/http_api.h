@@ -10,6 +10,9 @@
  * Last-Event-ID resumes after the given one; a stream with nothing to
  * send is suspended until the next event or heartbeat.
  *
+ * /healthz, /readyz (a body the loop sets) and /metrics are served beside
+ * the API, outside the prefix, as on the admin port.
+ *
  * Writes need "Authorization: Bearer <token>" (constant-time compare):
  * missing or wrong -> 401 with WWW-Authenticate: Bearer; no token
  * configured -> 403. Unknown path 404, wrong method 405 with Allow, body
@@ -53,6 +56,9 @@ int api_port(const struct api *a);
 /* Replaces the body served for a GET path under the prefix (e.g.
  * "/global-state"); body is copied. Loop thread. */
 void api_set_body(struct api *a, const char *path, const char *body, size_t len);
+/* The same with another status (e.g. 503 for "/readyz" while not ready;
+ * such a body gets no 304). */
+void api_set_body_status(struct api *a, const char *path, unsigned status, const char *body, size_t len);
 /* Appends an event (name, JSON data, copied) to the /events streams; the
  * newest 256 are kept for Last-Event-ID resumption. Loop thread. */
 void api_push_event(struct api *a, const char *name, const char *data, size_t len);

@@ -186,6 +186,16 @@ static void refresh(struct fed *f, int force_publish)
 		set_json_body(f, path, json_pack("{s:s, s:O}", "status", "ok", "data", a));
 		json_object_set_new(agents, AGENTS[i], a);
 	}
+	char bus_state[160], policy_state[160];
+	int ready = bus_check_ready(f->bus, bus_state, sizeof(bus_state)) &
+		    policy_check_ready(f->policy, policy_state, sizeof(policy_state));
+	json_t *rz = json_pack("{s:s, s:{s:s, s:s}}", "status", ready ? "ready" : "not_ready", "checks", "bus",
+			       bus_state, "policy", policy_state);
+	char *rtext = rz ? json_dumps(rz, JSON_COMPACT) : NULL;
+	if (rtext)
+		api_set_body_status(f->api, "/readyz", ready ? 200 : 503, rtext, strlen(rtext));
+	free(rtext);
+	json_decref(rz);
 	set_json_body(f, "/agents/status",
 		      json_pack("{s:s, s:{s:s, s:b, s:I, s:b, s:o}}", "status", "ok", "data", "instance_id",
 				f->svc.cfg.instance_id, "running", 1, "update_interval", (json_int_t)(f->interval_ms / 1000),

@@ -8,7 +8,7 @@
 # CEO's decision) and with no CEO running (504), writes refused without a
 # configured token (403), 404, 405 with Allow, 413, bad query 400; the
 # /events stream receiving a state change, Last-Event-ID resuming, and a
-# clean SIGTERM with a stream open.
+# clean SIGTERM with a stream open; /healthz, /readyz and /metrics.
 # Everything it starts is stopped on exit. Exit 0 = pass.
 set -euo pipefail
 
@@ -114,6 +114,15 @@ curl -s -N --max-time 1 -H "Last-Event-ID: $((last - 1))" "$api/events" >"$tmp/s
 checks=$((checks + 1))
 [ "$(grep '^id: ' "$tmp/sse2" | head -1 | cut -d' ' -f2)" = "$last" ] ||
 	fail "Last-Event-ID $((last - 1)) did not resume at $last: $(head -c 200 "$tmp/sse2")"
+
+# the probes beside the API
+base=http://127.0.0.1:$aport
+curl_check "healthz" 200 "$base/healthz"
+curl_check "readyz" 200 "$base/readyz"
+json_check "readyz" 'd["status"] == "ready" and "bus" in d["checks"]'
+curl_check "metrics" 200 "$base/metrics"
+checks=$((checks + 1))
+grep -q '^orch_federation_events_total [1-9]' "$tmp/body" || fail "metrics without orch_federation_events_total"
 
 # errors
 curl_check "unknown path" 404 "$api/nothing"
