@@ -11,7 +11,7 @@ shift
 	echo '#include "web_assets.h"'
 	i=0
 	for f in "$@"; do
-		echo "static const unsigned char asset_$i[] = {"
+		echo "static const unsigned char asset_${i}[] = {"
 		od -An -v -tx1 "$f" | sed -e 's/ *$//' -e 's/^ *//' -e 's/ \{1,\}/, 0x/g' -e 's/^/0x/' -e 's/$/,/' -e 's/^0x,$//'
 		echo "};"
 		i=$((i + 1))

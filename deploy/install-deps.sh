@@ -15,12 +15,18 @@ PACKAGES=(
 )
 
 # `--bench` adds what `make bench` measures against (the HTTP ceiling),
-# `--fuzz` the compiler of `make fuzz`.
+# `--fuzz` the compiler of `make fuzz`, `--deploy` the offline checkers of
+# deploy/validate.sh.
 args=()
 for a in "$@"; do
 	case $a in
 	--bench) PACKAGES+=(wrk nginx-light) ;;
 	--fuzz) PACKAGES+=(clang) ;;
+	--deploy)
+		PACKAGES+=(docker-compose kubectl shellcheck)
+		# a node and npm from elsewhere (e.g. nodesource) serve as well
+		command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+		;;
 	*) args+=("$a") ;;
 	esac
 done

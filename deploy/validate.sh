@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# validate.sh - checks the deployment descriptions offline (no docker engine,
+# no cluster; see ../shared/spec/deploy-validation.md): docker-compose.yml
+# with Debian's docker-compose; the Dockerfile's build stage by building
+# from exactly the paths it copies, and its runtime packages against apt;
+# every kustomize overlay rendered by kubectl and checked by
+# deploy/k8s/validate.js (Kubernetes schemas and the project's rules);
+# the deploy scripts with shellcheck. Installs what it needs
+# (install-deps.sh --deploy, npm ci). Exit 0 = all valid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh --check --deploy >/dev/null 2>&1 || deploy/install-deps.sh --deploy
+
+echo "== docker-compose config"
+docker-compose -f docker-compose.yml config -q
+
+echo "== Dockerfile build stage (the paths it copies, make all)"
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+sed -n 's/^COPY \([^-][^ ]*\) .*/\1/p' deploy/Dockerfile | while read -r p; do
+	mkdir -p "$ctx/$(dirname "$p")"
+	cp -r "$p" "$ctx/$p"
+done
+make -C "$ctx" -j2 all >/dev/null
+for b in ceo risk_officer strategy_officer federation orchctl; do
+	[ -x "$ctx/build/bin/$b" ] || { echo "validate: the build stage did not produce $b" >&2; exit 1; }
+done
+runtime=$(sed -n 's/.*apt-get install -y --no-install-recommends \(libhiredis.*\) \\$/\1/p' deploy/Dockerfile)
+# shellcheck disable=SC2086
+apt-cache show $runtime >/dev/null
+
+echo "== kustomize overlays"
+if [ ! -d deploy/k8s/node_modules ]; then
+	(cd deploy/k8s && npm ci --no-audit --no-fund --loglevel=error)
+fi
+for o in deploy/k8s/overlays/*/; do
+	printf '%s: ' "$o"
+	kubectl kustomize "$o" | node deploy/k8s/validate.js
+done
+
+echo "== shellcheck"
+shellcheck deploy/*.sh .ci/run
+echo "validate: docker-compose.yml, deploy/Dockerfile (build stage) and the Kubernetes overlays are valid"
