@@ -1,7 +1,7 @@
 /*
  * risk_officer/main.c - wiring of the Risk Officer: ORCH_RISK_* config,
  * EventBus subscriptions to the trading inputs, the PolicyStore for the
- * active mode's limits, the book (risk_book.c), the brain (risk_brain.c)
+ * operators' reference limits (`risk_limits`), the book (risk_book.c), the brain (risk_brain.c)
  * and the payloads (risk_report.c).
  *
  * Each input updates the book and is assessed at once: a level change to
@@ -67,7 +67,7 @@ struct ro {
 	struct bus *bus;
 	struct policy *policy;
 	struct risk_book *book;
-	struct risk_limits limits;    /* env ceilings + the policy's active mode */
+	struct risk_limits limits;    /* env ceilings + the policy's risk_limits */
 	struct risk_alert_state alerts;
 	struct risk_ceilings last_ceilings;
 	int have_ceilings;
@@ -135,11 +135,11 @@ static int load_config(struct ro_config *c, char *err, size_t errlen)
 			 RISK_MAX_CONF, confs);
 		return ORCH_EINVAL;
 	}
-	/* the original's NORMAL mode until the PolicyStore answers */
-	c->env.max_daily_drawdown = 0.05;
-	c->env.max_leverage = 5;
-	c->env.max_risk_per_trade = 0.015;
-	c->env.max_positions = 30;
+	/* reference limits, defaulting to the original's NORMAL mode */
+	GET_DBL("ORCH_RISK_MAX_DAILY_DRAWDOWN", 0.05, 1e-6, 1, c->env.max_daily_drawdown);
+	GET_DBL("ORCH_RISK_MAX_LEVERAGE", 5, 0.01, 125, c->env.max_leverage);
+	GET_DBL("ORCH_RISK_MAX_RISK_PER_TRADE", 0.015, 1e-6, 1, c->env.max_risk_per_trade);
+	GET_INT("ORCH_RISK_MAX_POSITIONS", 30, 1, 100, c->env.max_positions, 1);
 	return 0;
 #undef GET_INT
 #undef GET_DBL
@@ -286,12 +286,18 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	return 0;
 }
 
-/* The active mode's limits from the PolicyStore (hot reload). */
+/*
+ * Reference limits from the PolicyStore's operator-owned `risk_limits`
+ * object (hot reload), else ORCH_RISK_*. Not the active mode's limits: the
+ * CEO writes those from our own ceilings and its mode, so measuring against
+ * them would feed each ceiling back into the next and ratchet the book down
+ * (the original Risk Officer did), and a defensive mode would raise the
+ * score that put the layer there.
+ */
 static void on_policy(const json_t *doc, int64_t version, void *data)
 {
 	struct ro *r = data;
-	const char *mode = json_util_get_str(doc, "active_mode");
-	const json_t *cfg = mode ? json_object_get(json_object_get(doc, "modes"), mode) : NULL;
+	const json_t *cfg = json_object_get(doc, "risk_limits");
 	struct risk_limits l = r->cfg.env;
 	double v;
 	int64_t iv;
@@ -305,8 +311,8 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 		l.max_positions = (int)iv;
 	char err[128];
 	if (risk_limits_validate(&l, err, sizeof(err)) != 0) {
-		log_error("risk_officer: policy version %lld mode %s gives unusable limits (%s); keeping the previous",
-			  (long long)version, mode ? mode : "?", err);
+		log_error("risk_officer: policy version %lld: risk_limits unusable (%s); keeping the previous",
+			  (long long)version, err);
 		return;
 	}
 	r->limits = l;
@@ -317,8 +323,8 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 			uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms,
 				       (uint64_t)r->cfg.interval_ms);
 	}
-	log_info("risk_officer: limits from policy version %lld, mode %s: max leverage %g, max daily drawdown %g",
-		 (long long)version, mode ? mode : "?", l.max_leverage, l.max_daily_drawdown);
+	log_info("risk_officer: reference limits at policy version %lld (%s): max leverage %g, max daily drawdown %g",
+		 (long long)version, cfg ? "risk_limits" : "ORCH_RISK_*", l.max_leverage, l.max_daily_drawdown);
 }
 
 /* ---- replicas: lease, rebuild, then consume ---- */

@@ -30,14 +30,14 @@
 /* Ceilings the inputs are measured against (positive fractions unless noted). */
 struct risk_limits {
 	double max_drawdown;          /* drawdown from the window's peak */
-	double max_daily_drawdown;    /* from the day's peak equity (policy active mode) */
+	double max_daily_drawdown;    /* from the day's peak equity (reference) */
 	double var_ceiling;           /* per-period historical VaR */
 	double es_ceiling;            /* per-period historical ES */
 	double vol_ceiling;           /* annualised */
-	double max_leverage;          /* gross exposure / equity (policy active mode) */
+	double max_leverage;          /* gross exposure / equity (reference) */
 	double concentration_ceiling; /* Herfindahl index, (0, 1] */
-	double max_risk_per_trade;    /* policy active mode, base for the recommendation */
-	int max_positions;            /* policy active mode, base for the recommendation */
+	double max_risk_per_trade;    /* reference, base for the recommendation */
+	int max_positions;            /* reference, base for the recommendation */
 	double score_critical;        /* score at which RISK_SCORE is CRITICAL, e.g. 80 */
 	double hysteresis;            /* fraction of a limit, e.g. 0.1 */
 };
