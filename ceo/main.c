@@ -153,9 +153,9 @@ static int load_config(struct ceo_config *c, char *err, size_t errlen)
 	GET_INT("ORCH_CEO_CONFIRMATIONS", 3, 1, 1000, b->confirmations, 1);
 	GET_INT("ORCH_CEO_COOLDOWN_S", 300, 0, 86400, b->cooldown_ms, 1000);
 	GET_INT("ORCH_CEO_COOLDOWN_AGGRESSIVE_S", 600, 0, 86400, b->cooldown_aggressive_ms, 1000);
-	GET_INT("ORCH_CEO_RISK_FRESH_S", 90, 1, 86400, b->risk_fresh_ms, 1000);
-	GET_INT("ORCH_CEO_STRATEGY_FRESH_S", 180, 1, 86400, b->strategy_fresh_ms, 1000);
-	GET_INT("ORCH_CEO_HEALTH_FRESH_S", 120, 1, 86400, b->health_fresh_ms, 1000);
+	GET_INT("ORCH_CEO_RISK_FRESH_S", 90, 1, 30 * 86400, b->risk_fresh_ms, 1000);
+	GET_INT("ORCH_CEO_STRATEGY_FRESH_S", 180, 1, 30 * 86400, b->strategy_fresh_ms, 1000);
+	GET_INT("ORCH_CEO_HEALTH_FRESH_S", 120, 1, 30 * 86400, b->health_fresh_ms, 1000);
 	GET_DBL("ORCH_CEO_CRITICAL_DRAWDOWN", b->th.critical_drawdown, 0.0001, 1, b->th.critical_drawdown);
 	GET_DBL("ORCH_CEO_PRESERVATION_DRAWDOWN", b->th.preservation_drawdown, 0.0001, 1, b->th.preservation_drawdown);
 	GET_DBL("ORCH_CEO_DEFENSIVE_DRAWDOWN", b->th.defensive_drawdown, 0.0001, 1, b->th.defensive_drawdown);

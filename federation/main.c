@@ -92,9 +92,9 @@ static int load_config(struct fed *f, char *err, size_t errlen)
 	} while (0)
 	GET_INT("ORCH_FEDERATION_INTERVAL_S", 15, 1, 86400, f->interval_ms, 1000);
 	GET_INT("ORCH_FEDERATION_FORCE_TIMEOUT_MS", 5000, 100, 600000, f->force_timeout_ms, 1);
-	GET_INT("ORCH_FEDERATION_CEO_FRESH_S", 90, 1, 86400, f->fcfg.fresh_ms[FED_CEO], 1000);
-	GET_INT("ORCH_FEDERATION_RISK_FRESH_S", 90, 1, 86400, f->fcfg.fresh_ms[FED_RISK], 1000);
-	GET_INT("ORCH_FEDERATION_STRATEGY_FRESH_S", 180, 1, 86400, f->fcfg.fresh_ms[FED_STRATEGY], 1000);
+	GET_INT("ORCH_FEDERATION_CEO_FRESH_S", 90, 1, 30 * 86400, f->fcfg.fresh_ms[FED_CEO], 1000);
+	GET_INT("ORCH_FEDERATION_RISK_FRESH_S", 90, 1, 30 * 86400, f->fcfg.fresh_ms[FED_RISK], 1000);
+	GET_INT("ORCH_FEDERATION_STRATEGY_FRESH_S", 180, 1, 30 * 86400, f->fcfg.fresh_ms[FED_STRATEGY], 1000);
 	GET_INT("ORCH_API_PORT", 8000, 0, 65535, f->api_port, 1);
 #undef GET_INT
 	if ((rc = config_get_str("ORCH_API_BIND", "127.0.0.1", f->api_bind, sizeof(f->api_bind), err, errlen)) ||
