@@ -7,7 +7,10 @@
  * standby is always warm); only the holder of the lease "ceo" decides,
  * writes and answers commands. Evaluations run ORCH_CEO_DEBOUNCE_MS after
  * an input, at once on a CRITICAL risk_alert or a command, on taking the
- * lease, and every ORCH_CEO_INTERVAL_S. A decision that changes the mode
+ * lease, and every ORCH_CEO_INTERVAL_S; with ORCH_CEO_EVALUATE=command
+ * (replays) only commands and the lease do, so that a feeder decides when
+ * a time step's inputs are all in. A force_decision command is answered
+ * once the PolicyStore holds the decision. A decision that changes the mode
  * or the effective limits is written to the PolicyStore by compare-and-set
  * carrying the lease's fencing token (a conflict re-reads and retries; a
  * fenced write means another CEO leads: this one stops acting); the mode
@@ -41,6 +44,7 @@
 struct ceo_config {
 	struct ceo_brain_config brain;
 	int64_t interval_ms, debounce_ms, command_ttl_ms;
+	int on_command_only;          /* ORCH_CEO_EVALUATE=command */
 };
 
 /* A mode switch waiting for its PolicyStore write. */
@@ -63,6 +67,9 @@ struct ceo {
 	uint64_t token;
 	int writing, dirty, cas_failures;
 	json_t *sent_doc;               /* the write in flight */
+	int reply_waiting;              /* a force_decision awaits the write of its decision */
+	struct ceo_command reply_cmd;
+	struct ceo_decision reply_d;
 	struct pending_switch sw, sw_sent;
 	char last_stale[96];
 	uv_timer_t cycle, debounce, retry;
@@ -150,6 +157,14 @@ static int load_config(struct ceo_config *c, char *err, size_t errlen)
 	GET_INT("ORCH_CEO_INTERVAL_S", 30, 1, 86400, c->interval_ms, 1000);
 	GET_INT("ORCH_CEO_DEBOUNCE_MS", 50, 0, 60000, c->debounce_ms, 1);
 	GET_INT("ORCH_CEO_COMMAND_TTL_S", 60, 1, 86400, c->command_ttl_ms, 1000);
+	char ev[16];
+	if ((rc = config_get_str("ORCH_CEO_EVALUATE", "input", ev, sizeof(ev), err, errlen)) != 0)
+		return rc;
+	if (strcmp(ev, "input") != 0 && strcmp(ev, "command") != 0) {
+		snprintf(err, errlen, "ORCH_CEO_EVALUATE: expected input or command, got '%s'", ev);
+		return ORCH_EINVAL;
+	}
+	c->on_command_only = strcmp(ev, "command") == 0;
 	GET_INT("ORCH_CEO_CONFIRMATIONS", 3, 1, 1000, b->confirmations, 1);
 	GET_INT("ORCH_CEO_COOLDOWN_S", 300, 0, 86400, b->cooldown_ms, 1000);
 	GET_INT("ORCH_CEO_COOLDOWN_AGGRESSIVE_S", 600, 0, 86400, b->cooldown_aggressive_ms, 1000);
@@ -194,6 +209,18 @@ static int load_config(struct ceo_config *c, char *err, size_t errlen)
 
 static void sync_policy(struct ceo *c);
 static void publish_switch(struct ceo *c, const struct pending_switch *sw);
+static void reply(struct ceo *c, const struct ceo_command *cmd, const char *status, const char *error,
+		  const struct ceo_decision *d);
+
+/* Answers a waiting force_decision once nothing is left to write, or with
+ * error when this CEO can no longer write. */
+static void settle_reply(struct ceo *c, const char *error)
+{
+	if (!c->reply_waiting || (!error && (c->writing || c->dirty)))
+		return;
+	c->reply_waiting = 0;
+	reply(c, &c->reply_cmd, error ? "error" : "ok", error, error ? NULL : &c->reply_d);
+}
 
 static void retry_cb(uv_timer_t *t)
 {
@@ -215,6 +242,8 @@ static void policy_written(int status, int64_t new_version, int64_t current_vers
 			publish_switch(c, &c->sw_sent);
 		c->sw_sent.active = 0;
 		json_decref(sent);
+		sync_policy(c);
+		settle_reply(c, NULL);
 		return;
 	}
 	json_decref(sent);
@@ -225,6 +254,7 @@ static void policy_written(int status, int64_t new_version, int64_t current_vers
 			  (long long)current_version);
 		c->fenced = 1;
 		c->sw_sent.active = 0;
+		settle_reply(c, "fenced: another CEO leads");
 		return;
 	}
 	if (status == ORCH_ECONFLICT)
@@ -270,6 +300,7 @@ static void sync_policy(struct ceo *c)
 		if (c->sw.active)
 			publish_switch(c, &c->sw);
 		c->sw.active = 0;
+		settle_reply(c, NULL);
 		return;
 	}
 	int rc = policy_cas(c->policy, doc, version, c->token, "ai_ceo", NULL, policy_written, c);
@@ -423,10 +454,16 @@ static void on_command(struct ceo *c, const struct bus_event *ev, const struct c
 	}
 	struct ceo_decision d;
 	if (cmd->action == CEO_CMD_FORCE_DECISION) {
-		if (evaluate(c, "force_decision", &d) != 0)
+		if (evaluate(c, "force_decision", &d) != 0) {
 			reply(c, cmd, "error", c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo", NULL);
-		else
-			reply(c, cmd, "ok", NULL, &d);
+			return;
+		}
+		/* one answer waits at a time: an earlier one is answered now */
+		settle_reply(c, c->reply_waiting ? "superseded by a newer force_decision" : NULL);
+		c->reply_waiting = 1;
+		c->reply_cmd = *cmd;
+		c->reply_d = d;
+		settle_reply(c, NULL);
 		return;
 	}
 	if (!c->brain_ready || c->fenced) {
@@ -486,6 +523,8 @@ static int on_input(struct bus_delivery *dl, const struct bus_event *ev, void *d
 		bus_delivery_reason(dl, "%s", why);
 		return ORCH_EMALFORMED;
 	}
+	if (c->cfg.on_command_only)
+		return 0;
 	if (critical)
 		evaluate(c, "critical_risk_alert", NULL);
 	else if (c->leader && !uv_is_active((uv_handle_t *)&c->debounce))
@@ -501,6 +540,7 @@ static void on_lease(int leader, uint64_t token, void *data)
 	if (!leader) {
 		log_warn("ceo: standing by (lease lost)");
 		c->brain_ready = 0;
+		settle_reply(c, "lost the lease");
 		return;
 	}
 	c->fenced = 0;
@@ -524,7 +564,9 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	if (json_util_get_int64(doc, "ai_ceo_decision_interval", &iv) == 0 && iv >= 1 && iv <= 86400 &&
 	    iv * 1000 != c->cfg.interval_ms) {
 		c->cfg.interval_ms = iv * 1000;
-		uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
+		if (!c->cfg.on_command_only)
+			uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms,
+				       (uint64_t)c->cfg.interval_ms);
 	}
 	if (c->leader && !c->brain_ready)
 		evaluate(c, "policy", NULL);
@@ -614,7 +656,8 @@ int main(void)
 	uv_timer_init(c.svc.loop, &c.debounce);
 	uv_timer_init(c.svc.loop, &c.retry);
 	c.cycle.data = c.debounce.data = c.retry.data = &c;
-	uv_timer_start(&c.cycle, cycle_cb, (uint64_t)c.cfg.interval_ms, (uint64_t)c.cfg.interval_ms);
+	if (!c.cfg.on_command_only)
+		uv_timer_start(&c.cycle, cycle_cb, (uint64_t)c.cfg.interval_ms, (uint64_t)c.cfg.interval_ms);
 	if ((rc = bus_start(c.bus)) != 0 || (rc = policy_start(c.policy)) != 0 || (rc = lease_start(c.lease)) != 0)
 		goto out;
 	log_info("ceo: consuming as %s, deciding every %lld s while leader", c.bus_service,

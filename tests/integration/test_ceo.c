@@ -7,7 +7,8 @@
  * leader's writes carry a higher fencing token, the old one resumes as a
  * standby and a write with its token is refused; force_decision and an
  * operator's set_mode are answered by request_id; a malformed input is
- * dead-lettered.
+ * dead-lettered; with ORCH_CEO_EVALUATE=command only a command decides,
+ * and its answer comes after the write.
  */
 #include <check.h>
 #include <jansson.h>
@@ -30,17 +31,23 @@ static struct harness_redis srv;
 static pid_t pids[2];
 static int ports[2];
 
-static pid_t spawn_ceo(int i, const char *name)
+/* extra: one more VAR=value, or NULL */
+static pid_t spawn_ceo_with(int i, const char *name, const char *extra)
 {
 	char id[64], port[48];
 	ports[i] = harness_free_port();
 	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", name);
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
 	const char *env[] = {"ORCH_PREFIX=t", id, port, "ORCH_LOG_LEVEL=warn", "ORCH_LEASE_TTL_MS=1000",
-			     "ORCH_CEO_DEBOUNCE_MS=10", NULL};
+			     "ORCH_CEO_DEBOUNCE_MS=10", extra, NULL};
 	pid_t pid = harness_spawn_program("ceo", &srv, env);
 	ck_assert_int_gt(pid, 0);
 	return pid;
+}
+
+static pid_t spawn_ceo(int i, const char *name)
+{
+	return spawn_ceo_with(i, name, NULL);
 }
 
 static void setup(void)
@@ -292,6 +299,59 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 }
 END_TEST
 
+/* ORCH_CEO_EVALUATE=command (replays): a CRITICAL alert waits for the
+ * feeder's force_decision, whose answer comes once the policy holds it. */
+START_TEST(test_ceo_command_mode_decides_on_command_only)
+{
+	kill(pids[0], SIGKILL);
+	waitpid(pids[0], NULL, 0);
+	redisContext *c = harness_redis_sync(&srv);
+	redisReply *r = redisCommand(c, "DEL t:lease:ceo");
+	freeReplyObject(r);
+	pids[0] = spawn_ceo_with(0, "ceo-c", "ORCH_CEO_EVALUATE=command");
+	wait_holder(c, "ceo-c|");
+	json_t *doc = NULL;
+	for (int i = 0; i < 200 && !(doc = stack_get_json(c, "t:policy:current")); i++)
+		usleep(25000);
+	ck_assert_ptr_nonnull(doc);
+	char before[40];
+	snprintf(before, sizeof(before), "%s", json_string_value(json_object_get(doc, "operating_mode")));
+	ck_assert_str_ne(before, "BLACK_SWAN");
+	json_decref(doc);
+	publish(c, "risk_alert", "{\"level\": \"CRITICAL\", \"risk_score\": 91.5, \"alerts\": [\"RISK_SCORE\"]}");
+	/* consumed (the group has nothing pending or unread) and yet no decision */
+	for (int i = 0; i < 200; i++) {
+		r = redisCommand(c, "XINFO GROUPS t:stream:risk_alert");
+		int idle = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+		for (size_t g = 0; idle && g < r->elements; g++)
+			for (size_t k = 0; k + 1 < r->element[g]->elements; k += 2) {
+				const char *f = r->element[g]->element[k]->str;
+				if ((!strcmp(f, "pending") || !strcmp(f, "lag")) && r->element[g]->element[k + 1]->integer)
+					idle = 0;
+			}
+		freeReplyObject(r);
+		if (idle)
+			break;
+		usleep(25000);
+	}
+	doc = stack_get_json(c, "t:policy:current");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), before);
+	json_decref(doc);
+
+	publish(c, "ceo_command", "{\"request_id\": \"day-1\", \"action\": \"force_decision\"}");
+	const char *fd[] = {"request_id", "day-1"};
+	json_t *rep = wait_for(c, "ceo_command_reply", fd);
+	ck_assert_msg(rep != NULL, "no reply to force_decision");
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "operating_mode")), "BLACK_SWAN");
+	json_decref(rep);
+	doc = stack_get_json(c, "t:policy:current");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "BLACK_SWAN");
+	json_decref(doc);
+	redisFree(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ceo");
@@ -300,6 +360,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ceo_critical_alert_switches_and_writes_policy);
 	tcase_add_test(tc, test_ceo_one_leader_failover_and_fencing);
+	tcase_add_test(tc, test_ceo_command_mode_decides_on_command_only);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
