@@ -20,7 +20,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
-BRAINS_INC := $(addprefix -I,ceo risk_officer strategy_officer federation)
+BRAINS_INC := $(addprefix -I,ceo risk_officer strategy_officer federation tools/replay)
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon $(BRAINS_INC) -MMD -MP
 LDFLAGS := $(SAN)
 LDLIBS := $(PKG_LIBS) -lpthread -lm
@@ -28,9 +28,10 @@ LDLIBS := $(PKG_LIBS) -lpthread -lm
 LIB := $(BUILD)/lib/libcommon.a
 LIB_SRC := $(wildcard common/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-# The services' pure modules (models, brains), for orchctl and the tests.
+# The pure modules (models, brains, the demo's book), for orchctl and the tests.
 BRAINS := $(BUILD)/lib/libbrains.a
-BRAINS_SRC := $(filter-out %/main.c,$(wildcard ceo/*.c risk_officer/*.c strategy_officer/*.c federation/*.c))
+BRAINS_SRC := $(filter-out %/main.c,$(wildcard ceo/*.c risk_officer/*.c strategy_officer/*.c federation/*.c)) \
+	tools/replay/replay_book.c
 BRAINS_OBJ := $(BRAINS_SRC:%.c=$(BUILD)/obj/%.o)
 
 SERVICES := $(patsubst %/main.c,%,$(wildcard ceo/main.c risk_officer/main.c strategy_officer/main.c federation/main.c))

@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
 # run-local.sh - the local stack behind `make demo`: a private redis-server
-# on a free loopback port with a temporary directory, then every service
-# built in build/bin, each with its admin port. Stays up until Ctrl-C
-# (or exits after start-up with --once) and stops what it started by pid.
+# on a free loopback port with a temporary directory, the four services in
+# replay mode (ORCH_CLOCK=event: their clock is the prices' dates, with
+# windows, freshness and cooldowns set for daily data), then tools/replay
+# over the bundled prices (or --prices FILE), its summary, and where to find
+# the dashboard and the API. Stays up until Ctrl-C (--once: exits after the
+# summary) and stops what it started by pid.
+#
+#   run-local.sh [--once] [--prices FILE] [--summary-json OUT]
+#
+# Ports: ORCH_API_PORT (8000) for the REST API and dashboard, and four
+# admin ports from ORCH_DEMO_ADMIN_PORT (9101): ceo, risk_officer,
+# strategy_officer, federation. Programs from ORCH_BIN_DIR (build/bin).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
 once=0
-for arg in "$@"; do
-	case "$arg" in
+replay_args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--once) once=1 ;;
-	*) echo "run-local: unknown argument '$arg' (supported: --once)" >&2; exit 2 ;;
+	--prices | --summary-json)
+		[ $# -ge 2 ] || { echo "run-local: $1 needs a value" >&2; exit 2; }
+		replay_args+=("$1" "$(realpath -m -- "$2")") # paths as given, before the cd below
+		shift
+		;;
+	*) echo "run-local: unknown argument '$1' (supported: --once, --prices FILE, --summary-json OUT)" >&2; exit 2 ;;
 	esac
+	shift
+done
+[ -z "${ORCH_BIN_DIR:-}" ] || ORCH_BIN_DIR=$(realpath -m -- "$ORCH_BIN_DIR")
+cd "$(dirname "$0")/.."
+
+bindir=${ORCH_BIN_DIR:-build/bin}
+for b in risk_officer strategy_officer ceo federation replay; do
+	[ -x "$bindir/$b" ] || { echo "run-local: $bindir/$b is missing (run make)" >&2; exit 1; }
 done
 
 free_port() {
@@ -43,25 +65,48 @@ done
 redis-cli -p "$redis_port" ping >/dev/null
 printf '%-17s 127.0.0.1:%d (pid %d, data in %s)\n' redis-server "$redis_port" "${pids[0]}" "$workdir"
 
-export ORCH_REDIS_URL="redis://127.0.0.1:$redis_port/0"
-export ORCH_OUTBOX_DIR="$workdir"
-admin=9101
-started=0
-for svc in risk_officer strategy_officer ceo federation; do
-	if [ -x "build/bin/$svc" ]; then
-		ORCH_INSTANCE_ID="$svc-demo" ORCH_ADMIN_PORT=$admin "build/bin/$svc" 2>"$workdir/$svc.log" &
-		pids+=($!)
-		printf '%-17s admin http://127.0.0.1:%d/readyz (pid %d, log %s)\n' "$svc" "$admin" "$!" "$workdir/$svc.log"
-		started=$((started + 1))
-	else
-		printf '%-17s not built yet: this service does not exist in this version\n' "$svc"
-	fi
+api_port=${ORCH_API_PORT:-8000}
+export ORCH_REDIS_URL="redis://127.0.0.1:$redis_port/0" ORCH_OUTBOX_DIR="$workdir" ORCH_LOG_LEVEL=warn
+# replay mode for daily prices: the clock is the events' time; one return
+# per day over a year's window; states published per input; inputs count
+# as fresh for a few days (weekends, holidays); strategy changes at most
+# monthly
+export ORCH_CLOCK=event ORCH_RISK_PERIOD_S=86400 ORCH_RISK_WINDOW=260 ORCH_RISK_WINDOW_AGE_S=0 \
+	ORCH_RISK_PUBLISH_MIN_MS=0 ORCH_STRATEGY_WINDOW_AGE_S=31536000 \
+	ORCH_STRATEGY_PUBLISH_MIN_MS=0 ORCH_STRATEGY_QUIET_S=2592000 ORCH_STRATEGY_CORR_PERIOD_S=86400 \
+	ORCH_STRATEGY_STALE_S=2592000 ORCH_CEO_EVALUATE=command ORCH_CEO_RISK_FRESH_S=432000 \
+	ORCH_CEO_STRATEGY_FRESH_S=2592000 ORCH_FEDERATION_CEO_FRESH_S=432000 ORCH_FEDERATION_RISK_FRESH_S=432000 \
+	ORCH_FEDERATION_STRATEGY_FRESH_S=2592000
+admin_base=${ORCH_DEMO_ADMIN_PORT:-9101}
+admin=$admin_base
+for svc in ceo risk_officer strategy_officer federation; do
+	ORCH_INSTANCE_ID="$svc-demo" ORCH_ADMIN_PORT=$admin ORCH_API_PORT=$api_port "$bindir/$svc" \
+		2>"$workdir/$svc.log" &
+	pids+=($!)
+	printf '%-17s admin http://127.0.0.1:%d/readyz (pid %d, log %s)\n' "$svc" "$admin" "$!" "$workdir/$svc.log"
 	admin=$((admin + 1))
+done
+i=1
+for port in $(seq "$admin_base" $((admin_base + 3))); do
+	for _ in $(seq 1 200); do
+		curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break
+		sleep 0.05
+	done
+	if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+		echo "run-local: a service stopped at start-up:" >&2
+		cat "$workdir"/*.log >&2
+		exit 1
+	fi
+	i=$((i + 1))
 done
 
 echo
-echo "Redis is ready for the EventBus and PolicyStore; $started of 4 services running."
-echo "Inspect with: redis-cli -p $redis_port --scan --pattern 'quantum:*'"
+echo "Replaying prices through a simulated book that obeys the PolicyStore ..."
+"$bindir/replay" "${replay_args[@]+"${replay_args[@]}"}"
+echo
+echo "Dashboard:  http://127.0.0.1:$api_port/"
+echo "REST API:   http://127.0.0.1:$api_port/api/orchestration/global-state (see /api/orchestration/openapi.json)"
+echo "Redis:      redis-cli -p $redis_port --scan --pattern 'quantum:*'"
 if [ "$once" -eq 1 ]; then
 	exit 0
 fi

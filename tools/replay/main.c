@@ -1,0 +1,540 @@
+/*
+ * replay/main.c - the demo's feeder: replays a CSV of daily prices through
+ * the simulated book (replay_book.c), which obeys the PolicyStore, and
+ * publishes what real trading services would, in the original wire format:
+ * trade.closed (direct entries, pnl_percent in percent) and
+ * portfolio.snapshot_updated (total_equity, total_exposure, num_positions,
+ * positions). Event times are the prices' dates, so services running with
+ * ORCH_CLOCK=event live on the replay's clock. After each day it waits
+ * until every consumer group of the layer's streams has read and ACKed
+ * everything, then asks the CEO (running with ORCH_CEO_EVALUATE=command)
+ * to decide, and goes on once the decision is in the PolicyStore: the next
+ * day trades under the layer's reaction to the previous one, and a replay
+ * gives the same result every time.
+ *
+ * The same strategies also trade a second book that keeps the trading
+ * system's own NORMAL limits for the whole run ("without the layer"). At
+ * the end it prints both books' performance and the CEO's mode switches,
+ * and writes them as JSON with --summary-json.
+ *
+ * A tool, not a service: one synchronous hiredis connection.
+ */
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "json_util.h"
+#include "orch.h"
+#include "replay_book.h"
+
+#define MAX_DAYS 200000
+#define INITIAL_EQUITY 1000000.0
+
+struct prices {
+	int n_instr;
+	char names[RB_MAX_INSTR][32];
+	size_t n_days;
+	int64_t *t_ms;
+	double *close;           /* n_days x n_instr */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: replay [--prices FILE] [--summary-json FILE] [--delay-ms N] [--no-wait]\n"
+		   "\n"
+		   "Replays daily prices (a CSV: a date column, then one column of closes per\n"
+		   "instrument; dates as YYYY-MM-DD or as decimal years like 1991.496) through a\n"
+		   "simulated book that obeys the PolicyStore, publishing trade.closed and\n"
+		   "portfolio.snapshot_updated in the original wire format to ORCH_REDIS_URL\n"
+		   "(prefix ORCH_PREFIX), then prints the book with and without the layer.\n"
+		   "\n"
+		   "  --prices FILE        default data/eustockmarkets.csv\n"
+		   "  --summary-json FILE  also write the summary as JSON\n"
+		   "  --delay-ms N         pause between days (default 0)\n"
+		   "  --no-wait            do not wait for the layer between days nor ask the CEO\n"
+		   "                       to decide (a CEO that decides on its inputs)\n"
+		   "\n"
+		   "Exit status: 0 success, 2 usage or input error, 1 Redis error or no answer\n"
+		   "from the CEO.\n");
+}
+
+/* "1991.496154" (decimal year) or "1991-07-01" -> epoch ms of that day. */
+static int parse_date(const char *s, int64_t *out)
+{
+	int y, m, d;
+	char tail;
+	if (sscanf(s, "%d-%d-%d%c", &y, &m, &d, &tail) == 3) {
+		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
+		*out = (int64_t)timegm(&tm) * 1000;
+		return m >= 1 && m <= 12 && d >= 1 && d <= 31 ? 0 : -1;
+	}
+	char *end;
+	double yr = strtod(s, &end);
+	if (end == s || *end || !(yr > 1900 && yr < 3000))
+		return -1;
+	int year = (int)floor(yr);
+	struct tm a = {.tm_year = year - 1900, .tm_mday = 1}, b = {.tm_year = year + 1 - 1900, .tm_mday = 1};
+	double t0 = (double)timegm(&a), t1 = (double)timegm(&b);
+	*out = (int64_t)((t0 + (yr - year) * (t1 - t0)) * 1000) + 12 * 3600000;
+	return 0;
+}
+
+static int load_prices(const char *path, struct prices *p)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char line[4096];
+	int rc = -1;
+	size_t lineno = 0, cap = 0;
+	memset(p, 0, sizeof(*p));
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0])
+			continue;
+		char *save = NULL, *tok = strtok_r(line, ",", &save);
+		if (!p->n_instr) {
+			while ((tok = strtok_r(NULL, ",", &save)) && p->n_instr < RB_MAX_INSTR)
+				snprintf(p->names[p->n_instr++], sizeof(p->names[0]), "%s", tok);
+			if (!p->n_instr) {
+				fprintf(stderr, "replay: %s:1: the header needs a date column and at least one instrument\n", path);
+				goto out;
+			}
+			continue;
+		}
+		if (p->n_days == cap) {
+			cap = cap ? 2 * cap : 1024;
+			int64_t *t = realloc(p->t_ms, cap * sizeof(*t));
+			double *c = realloc(p->close, cap * (size_t)p->n_instr * sizeof(*c));
+			if (t)
+				p->t_ms = t;
+			if (c)
+				p->close = c;
+			if (!t || !c || cap > MAX_DAYS) {
+				fprintf(stderr, "replay: %s: too many rows\n", path);
+				goto out;
+			}
+		}
+		if (!tok || parse_date(tok, &p->t_ms[p->n_days]) != 0) {
+			fprintf(stderr, "replay: %s:%zu: '%s' is not a date (YYYY-MM-DD or a decimal year)\n", path, lineno,
+				tok ? tok : "");
+			goto out;
+		}
+		for (int i = 0; i < p->n_instr; i++) {
+			tok = strtok_r(NULL, ",", &save);
+			char *end = NULL;
+			double v = tok ? strtod(tok, &end) : 0;
+			if (!tok || end == tok || *end || !(v > 0) || !isfinite(v)) {
+				fprintf(stderr, "replay: %s:%zu: column %s: '%s' is not a positive price\n", path, lineno,
+					p->names[i], tok ? tok : "");
+				goto out;
+			}
+			p->close[p->n_days * (size_t)p->n_instr + (size_t)i] = v;
+		}
+		if (p->n_days && p->t_ms[p->n_days] <= p->t_ms[p->n_days - 1]) {
+			fprintf(stderr, "replay: %s:%zu: dates must increase\n", path, lineno);
+			goto out;
+		}
+		p->n_days++;
+	}
+	if (p->n_days < 2) {
+		fprintf(stderr, "replay: %s: fewer than two days of prices\n", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+/* ---- Redis ---- */
+
+static redisContext *connect_redis(const struct redis_target *t)
+{
+	struct timeval tv = {2, 0};
+	redisContext *c = redisConnectWithTimeout(t->addr.host, t->addr.port, tv);
+	if (!c || c->err) {
+		fprintf(stderr, "replay: cannot connect to %s:%d: %s\n", t->addr.host, t->addr.port, c ? c->errstr : "oom");
+		return NULL;
+	}
+	redisReply *r = NULL;
+	if (t->password[0])
+		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password) : redisCommand(c, "AUTH %s", t->password);
+	if (r && r->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "replay: AUTH failed: %s\n", r->str);
+		freeReplyObject(r);
+		redisFree(c);
+		return NULL;
+	}
+	freeReplyObject(r);
+	r = redisCommand(c, "SELECT %d", t->db);
+	freeReplyObject(r);
+	return c;
+}
+
+static void fmt_ts(int64_t ms, char *buf, size_t len)
+{
+	json_util_format_ts_us(ms * 1000, buf, len);
+}
+
+static int xadd_ok(redisReply *r)
+{
+	int ok = r && r->type == REDIS_REPLY_STRING;
+	freeReplyObject(r);
+	return ok;
+}
+
+static int publish_day(redisContext *c, const char *prefix, int64_t t_ms, const struct rb_day *d)
+{
+	char ts[40];
+	fmt_ts(t_ms, ts, sizeof(ts));
+	for (int k = 0; k < d->n_trades; k++) {
+		char pnl[32];
+		snprintf(pnl, sizeof(pnl), "%.6f", d->trades[k].pnl_pct);
+		if (!xadd_ok(redisCommand(c, "XADD %s:stream:trade.closed * event_type trade.closed symbol %s side BUY "
+					     "pnl_percent %s strategy %s model replay timestamp %s source replay",
+					  prefix, d->trades[k].symbol, pnl, d->trades[k].strategy, ts)))
+			return -1;
+	}
+	json_t *positions = json_array();
+	for (int k = 0; k < d->n_positions; k++)
+		json_array_append_new(positions, json_pack("{s:s, s:f}", "symbol", d->positions[k].symbol, "exposure",
+							   d->positions[k].exposure));
+	json_t *snap = json_pack("{s:f, s:f, s:i, s:o, s:s}", "total_equity", d->equity, "total_exposure", d->exposure,
+				 "num_positions", d->n_positions, "positions", positions, "timestamp", ts);
+	char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
+	json_decref(snap);
+	int ok = text && xadd_ok(redisCommand(c, "XADD %s:stream:portfolio.snapshot_updated * event_type "
+						 "portfolio.snapshot_updated payload %s trace_id %s timestamp %s source replay",
+					      prefix, text, "", ts));
+	free(text);
+	return ok ? 0 : -1;
+}
+
+/* 1 when every consumer group of the stream has read all and ACKed all. */
+static int stream_idle(redisContext *c, const char *key)
+{
+	redisReply *r = redisCommand(c, "XINFO GROUPS %s", key);
+	int idle = 1;
+	for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+		redisReply *f = r->element[g];
+		for (size_t k = 0; k + 1 < f->elements; k += 2) {
+			const char *name = f->element[k]->str;
+			redisReply *v = f->element[k + 1];
+			if ((!strcmp(name, "pending") && v->integer > 0) ||
+			    (!strcmp(name, "lag") && v->type == REDIS_REPLY_INTEGER && v->integer > 0))
+				idle = 0;
+		}
+	}
+	freeReplyObject(r);
+	return idle;
+}
+
+/* Waits (up to timeout_ms) until the layer has taken in everything. */
+static void wait_layer(redisContext *c, const char *prefix, int timeout_ms)
+{
+	static const char *const streams[] = {"trade.closed",		"portfolio.snapshot_updated", "risk_state_update",
+					      "risk_alert",		"risk_ceiling_update",	      "strategy_state_update",
+					      "strategy_alert",		"ceo_decision"};
+	int quiet = 0;
+	for (int waited = 0; waited < timeout_ms && quiet < 2; waited++) {
+		int idle = 1;
+		for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]) && idle; i++) {
+			char key[160];
+			snprintf(key, sizeof(key), "%s:stream:%s", prefix, streams[i]);
+			idle = stream_idle(c, key);
+		}
+		quiet = idle ? quiet + 1 : 0;
+		if (quiet < 2)
+			usleep(1000);
+	}
+}
+
+/* The newest entry id of a stream, "0-0" when it is empty. */
+static void last_id(redisContext *c, const char *key, char *id, size_t len)
+{
+	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+	snprintf(id, len, "%s", r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[0]->str : "0-0");
+	freeReplyObject(r);
+}
+
+/* The payload of a ceo_command_reply entry that answers request_id, or NULL. */
+static json_t *reply_for(const redisReply *entry, const char *request_id)
+{
+	const redisReply *f = entry->element[1];
+	for (size_t k = 0; k + 1 < f->elements; k += 2) {
+		if (strcmp(f->element[k]->str, "payload") != 0)
+			continue;
+		json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+		const char *rid = json_util_get_str(p, "request_id");
+		if (rid && !strcmp(rid, request_id))
+			return p;
+		json_decref(p);
+	}
+	return NULL;
+}
+
+/*
+ * Asks the CEO to decide on day t_ms's inputs (force_decision; the CEO runs
+ * with ORCH_CEO_EVALUATE=command in replays) and waits for its answer,
+ * which comes once the PolicyStore holds the decision. Returns 0, or -1
+ * with a message when the CEO refuses or does not answer in timeout_ms.
+ */
+static int decide(redisContext *c, const char *prefix, int64_t t_ms, int timeout_ms)
+{
+	char key[160], id[64], rid[64], ts[40];
+	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", prefix);
+	last_id(c, key, id, sizeof(id));
+	fmt_ts(t_ms, ts, sizeof(ts));
+	snprintf(rid, sizeof(rid), "replay-%lld", (long long)t_ms);
+	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "action", "force_decision", "reason",
+				"replay: the day's inputs are in", "operator", "replay");
+	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
+	json_decref(cmd);
+	int ok = text && xadd_ok(redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s "
+						 "trace_id %s timestamp %s source replay",
+					      prefix, text, rid, ts));
+	free(text);
+	if (!ok) {
+		fprintf(stderr, "replay: cannot publish ceo_command\n");
+		return -1;
+	}
+	for (int waited = 0; waited < timeout_ms; waited += 200) {
+		redisReply *r = redisCommand(c, "XREAD COUNT 100 BLOCK 200 STREAMS %s %s", key, id);
+		const redisReply *entries = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+		for (size_t e = 0; entries && e < entries->elements; e++) {
+			snprintf(id, sizeof(id), "%s", entries->element[e]->element[0]->str);
+			json_t *p = reply_for(entries->element[e], rid);
+			if (!p)
+				continue;
+			const char *status = json_util_get_str(p, "status"), *err = json_util_get_str(p, "error");
+			int good = status && !strcmp(status, "ok");
+			if (!good)
+				fprintf(stderr, "replay: the CEO refused to decide on %.10s: %s\n", ts, err ? err : "?");
+			json_decref(p);
+			freeReplyObject(r);
+			return good ? 0 : -1;
+		}
+		freeReplyObject(r);
+	}
+	fprintf(stderr, "replay: the CEO did not answer a force_decision for %.10s within %d ms "
+			"(is it running with ORCH_CEO_EVALUATE=command and the same ORCH_PREFIX?)\n",
+		ts, timeout_ms);
+	return -1;
+}
+
+/* The trading system's own NORMAL mode (original-system-wire.md): the
+ * limits a book keeps without the layer, and until a policy exists. */
+static const struct rb_limits ORIGINAL_NORMAL = {
+	.max_positions = 30, .risk_per_trade = 0.015, .max_leverage = 5, .scaling = 1.0, .allow_new = 1};
+
+struct policy_view {
+	struct rb_limits l;
+	char disabled_buf[64][64];
+	const char *disabled[64];
+};
+
+/* The limits the policy document gives the book now. */
+static void read_policy(redisContext *c, const char *prefix, struct policy_view *v)
+{
+	redisReply *r = redisCommand(c, "GET %s:policy:current", prefix);
+	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
+	freeReplyObject(r);
+	struct rb_limits l = ORIGINAL_NORMAL;
+	const json_t *mode = json_object_get(json_object_get(doc, "modes"), json_util_get_str(doc, "active_mode"));
+	double d;
+	int64_t n;
+	if (json_util_get_int64(mode, "max_positions", &n) == 0)
+		l.max_positions = (int)n;
+	if (json_util_get_double(mode, "max_risk_pct_per_trade", &d) == 0)
+		l.risk_per_trade = d;
+	if (json_util_get_double(mode, "max_leverage", &d) == 0)
+		l.max_leverage = d;
+	if (json_util_get_double(mode, "scaling_factor", &d) == 0)
+		l.scaling = d;
+	int b;
+	if (json_util_get_bool(doc, "allow_new_trades", &b) == 0)
+		l.allow_new = b;
+	if (json_util_get_bool(doc, "emergency_mode", &b) == 0 && b)
+		l.close_all = 1;
+	size_t i;
+	json_t *s;
+	int k = 0;
+	json_array_foreach(json_object_get(doc, "disabled_strategies"), i, s) {
+		if (k < 64 && json_is_string(s)) {
+			snprintf(v->disabled_buf[k], sizeof(v->disabled_buf[k]), "%s", json_string_value(s));
+			v->disabled[k] = v->disabled_buf[k];
+			k++;
+		}
+	}
+	l.disabled = v->disabled;
+	l.n_disabled = k;
+	v->l = l;
+	json_decref(doc);
+}
+
+/* ---- summary ---- */
+
+static json_t *perf_json(const struct rb_perf *p)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:s}", "total_return", p->total_return, "max_drawdown", p->max_drawdown,
+			 "sharpe", p->sharpe, "worst_month", p->worst_month, "worst_month_at", p->worst_month_label);
+}
+
+static json_t *mode_switches(redisContext *c, const char *prefix)
+{
+	json_t *out = json_array();
+	redisReply *r = redisCommand(c, "XRANGE %s:stream:ceo_mode_switch - +", prefix);
+	for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+		redisReply *f = r->element[e]->element[1];
+		for (size_t k = 0; k + 1 < f->elements; k += 2) {
+			if (strcmp(f->element[k]->str, "payload") != 0)
+				continue;
+			json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+			const char *ts = json_util_get_str(p, "timestamp");
+			json_array_append_new(out, json_pack("{s:s%, s:s, s:s, s:s}", "date", ts ? ts : "", (size_t)(ts ? 10 : 0),
+							     "from", json_util_get_str(p, "old_mode") ? json_util_get_str(p, "old_mode") : "",
+							     "to", json_util_get_str(p, "new_mode") ? json_util_get_str(p, "new_mode") : "",
+							     "reason", json_util_get_str(p, "reason") ? json_util_get_str(p, "reason") : ""));
+			json_decref(p);
+		}
+	}
+	freeReplyObject(r);
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	const char *prices_path = "data/eustockmarkets.csv", *summary_path = NULL;
+	int delay_ms = 0, wait = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--prices") && i + 1 < argc) {
+			prices_path = argv[++i];
+		} else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) {
+			summary_path = argv[++i];
+		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
+			delay_ms = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--no-wait")) {
+			wait = 0;
+		} else {
+			fprintf(stderr, "replay: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	struct prices p;
+	if (load_prices(prices_path, &p) != 0)
+		return 2;
+	struct redis_target target;
+	char err[256], prefix[64];
+	const char *url = getenv("ORCH_REDIS_URL");
+	memset(&target, 0, sizeof(target));
+	if (config_parse_redis_url(url && *url ? url : "redis://127.0.0.1:6379/0", &target, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: ORCH_REDIS_URL: %s\n", err);
+		return 2;
+	}
+	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");
+	redisContext *c = connect_redis(&target);
+	if (!c)
+		return 1;
+	const char *names[RB_MAX_INSTR];
+	for (int i = 0; i < p.n_instr; i++)
+		names[i] = p.names[i];
+	struct rb_book *with = rb_new(p.n_instr, names, INITIAL_EQUITY), *without = rb_new(p.n_instr, names, INITIAL_EQUITY);
+	double *eq_with = malloc(sizeof(double) * p.n_days), *eq_without = malloc(sizeof(double) * p.n_days);
+	int *month = malloc(sizeof(int) * p.n_days);
+	struct rb_day *day = malloc(sizeof(*day));
+	if (!with || !without || !eq_with || !eq_without || !month || !day)
+		return 1;
+	struct policy_view pv;
+	const struct rb_limits base = ORIGINAL_NORMAL;
+	long trades = 0;
+	for (size_t d = 0; d < p.n_days; d++) {
+		const double *closes = &p.close[d * (size_t)p.n_instr];
+		read_policy(c, prefix, &pv);
+		rb_step(with, closes, &pv.l, day);
+		trades += day->n_trades;
+		eq_with[d] = day->equity;
+		if (publish_day(c, prefix, p.t_ms[d], day) != 0) {
+			fprintf(stderr, "replay: publishing day %zu failed: %s\n", d, c->err ? c->errstr : "Redis refused");
+			return 1;
+		}
+		rb_step(without, closes, &base, day);
+		eq_without[d] = day->equity;
+		time_t secs = (time_t)(p.t_ms[d] / 1000);
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		month[d] = (tm.tm_year + 1900) * 12 + tm.tm_mon;
+		if (wait) {
+			wait_layer(c, prefix, 5000);
+			if (decide(c, prefix, p.t_ms[d], 10000) != 0)
+				return 1;
+		}
+		if (delay_ms > 0)
+			usleep((useconds_t)delay_ms * 1000);
+	}
+	double ppy = (double)(p.n_days - 1) / ((double)(p.t_ms[p.n_days - 1] - p.t_ms[0]) / (365.25 * 86400000.0));
+	struct rb_perf pw, po;
+	rb_perf(eq_with, month, p.n_days, ppy, &pw);
+	rb_perf(eq_without, month, p.n_days, ppy, &po);
+	json_t *switches = mode_switches(c, prefix);
+	char first[40], last[40];
+	fmt_ts(p.t_ms[0], first, sizeof(first));
+	fmt_ts(p.t_ms[p.n_days - 1], last, sizeof(last));
+	json_t *summary = json_pack(
+		"{s:s, s:s%, s:s%, s:I, s:I, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:f}}", "prices", prices_path, "from",
+		first, (size_t)10, "to", last, (size_t)10, "days", (json_int_t)p.n_days, "trades", (json_int_t)trades,
+		"with_layer", perf_json(&pw), "without_layer", perf_json(&po), "mode_switches", switches, "conventions",
+		"total_return", "last equity / first - 1", "max_drawdown", "positive fraction of the running peak, daily closes",
+		"sharpe", "mean / sample sd of daily returns * sqrt(periods per year), Rf 0", "worst_month",
+		"lowest calendar-month return (fraction)", "periods_per_year", ppy);
+	printf("\nReplayed %zu days of %s (%s to %s), %ld trades closed with the layer.\n", p.n_days, prices_path,
+	       json_string_value(json_object_get(summary, "from")), json_string_value(json_object_get(summary, "to")),
+	       trades);
+	printf("\nMode switches (%zu):\n", json_array_size(switches));
+	size_t i;
+	json_t *sw;
+	json_array_foreach(switches, i, sw) {
+		printf("  %s  %-20s -> %-20s %s\n", json_string_value(json_object_get(sw, "date")),
+		       json_string_value(json_object_get(sw, "from")), json_string_value(json_object_get(sw, "to")),
+		       json_string_value(json_object_get(sw, "reason")));
+	}
+	printf("\n%-16s %14s %14s %10s %18s\n", "book", "total return", "max drawdown", "Sharpe", "worst month");
+	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "with layer", 100 * pw.total_return, 100 * pw.max_drawdown,
+	       pw.sharpe, 100 * pw.worst_month, pw.worst_month_label);
+	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "without layer", 100 * po.total_return,
+	       100 * po.max_drawdown, po.sharpe, 100 * po.worst_month, po.worst_month_label);
+	printf("(drawdown: positive fraction from the running peak of daily equity; Sharpe: daily returns,"
+	       " annualised with %.0f days a year, Rf 0)\n", ppy);
+	int rc = 0;
+	if (summary_path) {
+		if (!summary || json_dump_file(summary, summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+			fprintf(stderr, "replay: cannot write %s\n", summary_path);
+			rc = 1;
+		}
+	}
+	json_decref(summary);
+	free(day);
+	free(month);
+	free(eq_with);
+	free(eq_without);
+	rb_free(with);
+	rb_free(without);
+	free(p.t_ms);
+	free(p.close);
+	redisFree(c);
+	return rc;
+}
