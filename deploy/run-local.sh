@@ -67,16 +67,11 @@ printf '%-17s 127.0.0.1:%d (pid %d, data in %s)\n' redis-server "$redis_port" "$
 
 api_port=${ORCH_API_PORT:-8000}
 export ORCH_REDIS_URL="redis://127.0.0.1:$redis_port/0" ORCH_OUTBOX_DIR="$workdir" ORCH_LOG_LEVEL=warn
-# replay mode for daily prices: the clock is the events' time; one return
-# per day over a year's window; states published per input; inputs count
-# as fresh for a few days (weekends, holidays); strategy changes at most
-# monthly
-export ORCH_CLOCK=event ORCH_RISK_PERIOD_S=86400 ORCH_RISK_WINDOW=260 ORCH_RISK_WINDOW_AGE_S=0 \
-	ORCH_RISK_PUBLISH_MIN_MS=0 ORCH_STRATEGY_WINDOW_AGE_S=31536000 \
-	ORCH_STRATEGY_PUBLISH_MIN_MS=0 ORCH_STRATEGY_QUIET_S=2592000 ORCH_STRATEGY_CORR_PERIOD_S=86400 \
-	ORCH_STRATEGY_STALE_S=2592000 ORCH_CEO_EVALUATE=command ORCH_CEO_RISK_FRESH_S=432000 \
-	ORCH_CEO_STRATEGY_FRESH_S=2592000 ORCH_FEDERATION_CEO_FRESH_S=432000 ORCH_FEDERATION_RISK_FRESH_S=432000 \
-	ORCH_FEDERATION_STRATEGY_FRESH_S=2592000
+# replay mode (deploy/env/replay.env, shared with docker-compose's demo)
+set -a
+# shellcheck disable=SC1091 # plain VAR=value lines
+. deploy/env/replay.env
+set +a
 admin_base=${ORCH_DEMO_ADMIN_PORT:-9101}
 admin=$admin_base
 for svc in ceo risk_officer strategy_officer federation; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # validate.sh - checks the deployment descriptions offline (no docker engine,
 # no cluster; see ../shared/spec/deploy-validation.md): docker-compose.yml
-# with Debian's docker-compose; the Dockerfile's build stage by building
+# with Debian's docker-compose (also its demo profile); the Dockerfile's build stage by building
 # from exactly the paths it copies, and its runtime packages against apt;
 # every kustomize overlay rendered by kubectl and checked by
 # deploy/k8s/validate.js (Kubernetes schemas and the project's rules);
@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --check --deploy >/dev/null 2>&1 || deploy/install-deps.sh --deploy
 
-echo "== docker-compose config"
+echo "== docker-compose config (live, and the demo profile in replay mode)"
 docker-compose -f docker-compose.yml config -q
+ORCH_ENV_FILE=deploy/env/replay.env docker-compose -f docker-compose.yml --profile demo config -q
 
 echo "== Dockerfile build stage (the paths it copies, make all)"
 ctx=$(mktemp -d)
