@@ -1,7 +1,8 @@
 /*
- * main.c - orchctl, the offline command-line tool of the orchestration
- * layer: dispatches `orchctl <command> ...` to the command (orchctl.h).
- * Exit status: 0 success, 2 any error (usage, input, output).
+ * main.c - orchctl, the command-line tool of the orchestration layer:
+ * dispatches `orchctl <command> ...` to the command (orchctl.h).
+ * Exit status: 0 success, 1 the running layer could not be reached,
+ * refused or did not answer, 2 usage or input error.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,13 @@ static const struct command commands[] = {
 	{ "strategies", "ranking, primary, fallback and disabled strategies of a CSV of trades",
 	  orchctl_strategies },
 	{ "decide", "the CEO's operating mode, rule and limits for a system state in JSON", orchctl_decide },
+	{ "status", "leases, policy, streams and dead letters of a running layer", orchctl_status },
+	{ "global-state", "the Federation's merged global state", orchctl_global_state },
+	{ "mode-history", "mode changes and operator commands, newest first", orchctl_mode_history },
+	{ "force-decision", "ask the CEO to decide now; prints its decision", orchctl_force_decision },
+	{ "set-mode", "an operator's mode change, with reason", orchctl_set_mode },
+	{ "tail", "follow the layer's events", orchctl_tail },
+	{ "dlq", "list, retry or drop dead letters", orchctl_dlq },
 };
 
 static void usage(FILE *f)
@@ -26,12 +34,17 @@ static void usage(FILE *f)
 	fprintf(f, "usage: orchctl <command> [options]\n"
 		   "       orchctl --help\n"
 		   "\n"
-		   "Offline tools of the orchestration layer.\n"
+		   "The orchestration layer's command-line tool: offline computations (risk,\n"
+		   "strategies, decide) and a running layer's state and commands, through Redis\n"
+		   "(ORCH_REDIS_URL, ORCH_PREFIX) or the Federation's REST API (--api URL).\n"
 		   "\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n`orchctl <command> --help` describes a command.\n");
+		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`orchctl <command> --help` describes a command.\n"
+		   "\n"
+		   "Exit status: 0 success, 1 the running layer could not be reached, refused or\n"
+		   "did not answer in time, 2 usage or input error.\n");
 }
 
 int main(int argc, char **argv)
@@ -46,8 +59,10 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? 0 : 2;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1) == 0 ? 0 : 2;
+		if (strcmp(cmd, commands[i].name) == 0) {
+			int rc = commands[i].run(argc - 1, argv + 1);
+			return rc == 0 ? 0 : rc > 0 ? rc : 2;
+		}
 	}
 	fprintf(stderr, "orchctl: unknown command '%s'\n", cmd);
 	usage(stderr);

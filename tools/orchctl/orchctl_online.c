@@ -1,0 +1,594 @@
+/*
+ * orchctl_online.c - orchctl's commands against a running layer: status,
+ * global-state, mode-history, force-decision, set-mode, tail and dlq.
+ * Each talks to Redis (streams, leases, the PolicyStore, dead letters) or,
+ * where the Federation serves the same thing, to its REST API with --api.
+ * Commands to the CEO go on its ceo_command stream and wait for the
+ * ceo_command_reply with their request_id.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "orch.h"
+#include "orchctl.h"
+#include "orchctl_io.h"
+#include "orchctl_net.h"
+
+static const char *const LEASES[] = {"ceo", "risk_officer", "strategy_officer"};
+static const char *const STREAMS[] = {
+	"trade.closed",	   "portfolio.snapshot_updated", "risk_state_update", "risk_alert",   "risk_ceiling_update",
+	"strategy_state_update", "strategy_alert",	 "ceo_decision",      "ceo_mode_switch", "ceo_alert",
+	"ceo_command",	   "ceo_command_reply",	 "global_state_update"};
+#define N_STREAMS (sizeof(STREAMS) / sizeof(STREAMS[0]))
+
+static int usage_error(const char *cmd, const char *what)
+{
+	fprintf(stderr, "orchctl %s: %s (see orchctl %s --help)\n", cmd, what, cmd);
+	return ORCH_EINVAL;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+static void exit_codes(FILE *f)
+{
+	fprintf(f, "\nExit status: 0 success, 1 the layer could not be reached, refused or did\n"
+		   "not answer in time, 2 usage error.\n");
+}
+
+/* An API answer other than 200: its error printed. */
+static int api_failed(const struct orchctl_target *t, int status, const json_t *body)
+{
+	const json_t *e = json_object_get(body, "error");
+	const char *msg = json_is_object(e) ? json_string_value(json_object_get(e, "message")) : json_string_value(e);
+	fprintf(stderr, "orchctl %s: the API answered %d: %s\n", t->cmd, status, msg ? msg : "(no message)");
+	return ORCHCTL_EXIT_FAILED;
+}
+
+/* GET path from the API, its "data" printed with columns; 0 or a failure. */
+static int api_show(const struct orchctl_target *t, const char *path, const char *const *columns)
+{
+	json_t *body = NULL;
+	int st = orchctl_http(t, "GET", path, NULL, &body);
+	int rc = st < 0 ? ORCHCTL_EXIT_FAILED : st != 200 ? api_failed(t, st, body) : 0;
+	if (rc == 0) {
+		const json_t *v = json_object_get(body, "data");
+		orchctl_print(t, v ? v : body, columns);
+	}
+	json_decref(body);
+	return rc;
+}
+
+/* The newest `count` payloads of a stream, newest first (array). */
+static json_t *newest(redisContext *c, const struct orchctl_target *t, const char *type, long count)
+{
+	json_t *out = json_array();
+	redisReply *r = redisCommand(c, "XREVRANGE %s:stream:%s + - COUNT %ld", t->prefix, type, count);
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		json_array_append_new(out, orchctl_entry(r->element[i]));
+	freeReplyObject(r);
+	return out;
+}
+
+static long long reply_int(redisReply *r)
+{
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return v;
+}
+
+/* ---- status ---- */
+
+static json_t *status_redis(redisContext *c, const struct orchctl_target *t)
+{
+	json_t *leases = json_object(), *streams = json_array(), *dlq = json_array(), *policy = json_object();
+	for (size_t i = 0; i < sizeof(LEASES) / sizeof(LEASES[0]); i++) {
+		redisReply *r = redisCommand(c, "GET %s:lease:%s", t->prefix, LEASES[i]);
+		json_object_set_new(leases, LEASES[i], r && r->type == REDIS_REPLY_STRING ? json_string(r->str) : json_null());
+		freeReplyObject(r);
+	}
+	redisReply *r = redisCommand(c, "GET %s:policy:current", t->prefix);
+	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
+	freeReplyObject(r);
+	static const char *const keys[] = {"version", "operating_mode", "active_mode", "emergency_mode",
+					   "allow_new_trades", "updated_by", "last_updated"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(doc, keys[i]);
+		json_object_set(policy, keys[i], v ? v : json_null());
+	}
+	json_decref(doc);
+	for (size_t s = 0; s < N_STREAMS; s++) {
+		char key[160];
+		snprintf(key, sizeof(key), "%s:stream:%s", t->prefix, STREAMS[s]);
+		long long len = reply_int(redisCommand(c, "XLEN %s", key));
+		long long pending = 0, lag = 0, groups = 0;
+		r = redisCommand(c, "XINFO GROUPS %s", key);
+		for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++, groups++)
+			for (size_t k = 0; k + 1 < r->element[g]->elements; k += 2) {
+				const char *f = r->element[g]->element[k]->str;
+				const redisReply *v = r->element[g]->element[k + 1];
+				if (!strcmp(f, "pending"))
+					pending += v->integer;
+				else if (!strcmp(f, "lag") && v->type == REDIS_REPLY_INTEGER)
+					lag += v->integer;
+			}
+		freeReplyObject(r);
+		if (len || groups)
+			json_array_append_new(streams, json_pack("{s:s, s:I, s:I, s:I, s:I}", "stream", STREAMS[s], "length",
+								 (json_int_t)len, "groups", (json_int_t)groups, "pending",
+								 (json_int_t)pending, "lag", (json_int_t)lag));
+	}
+	char cursor[32] = "0";
+	do {
+		r = redisCommand(c, "SCAN %s MATCH %s:dlq:* COUNT 1000", cursor, t->prefix);
+		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			break;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		for (size_t i = 0; i < r->element[1]->elements; i++) {
+			const char *key = r->element[1]->element[i]->str;
+			json_array_append_new(dlq, json_pack("{s:s, s:I}", "type", key + strlen(t->prefix) + 5, "length",
+							     (json_int_t)reply_int(redisCommand(c, "XLEN %s", key))));
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return json_pack("{s:o, s:o, s:o, s:o}", "leases", leases, "policy", policy, "streams", streams,
+			 "dead_letters", dlq);
+}
+
+int orchctl_status(int argc, char **argv)
+{
+	struct orchctl_target t;
+	if (wants_help(argc, argv)) {
+		printf("usage: orchctl status [options]\n\n"
+		       "Who leads (leases), the PolicyStore's mode and version, every stream's length,\n"
+		       "unacknowledged and unread entries, and the dead letters; with --api, every\n"
+		       "agent's status as the Federation sees it.\n\n");
+		orchctl_target_usage(stdout);
+		exit_codes(stdout);
+		return 0;
+	}
+	int rc = orchctl_target_parse(&t, "status", &argc, argv);
+	if (rc != 0)
+		return rc;
+	if (argc > 1)
+		return usage_error("status", "unexpected argument");
+	if (t.api)
+		return api_show(&t, "/api/orchestration/agents/status", NULL);
+	redisContext *c = orchctl_redis(&t);
+	if (!c)
+		return ORCHCTL_EXIT_FAILED;
+	json_t *s = status_redis(c, &t);
+	redisFree(c);
+	if (t.json) {
+		orchctl_print(&t, s, NULL);
+	} else {
+		printf("leases\n");
+		orchctl_print(&t, json_object_get(s, "leases"), NULL);
+		printf("\npolicy\n");
+		orchctl_print(&t, json_object_get(s, "policy"), NULL);
+		printf("\nstreams\n");
+		orchctl_print(&t, json_object_get(s, "streams"), NULL);
+		printf("\ndead letters\n");
+		if (json_array_size(json_object_get(s, "dead_letters")))
+			orchctl_print(&t, json_object_get(s, "dead_letters"), NULL);
+		else
+			printf("none\n");
+	}
+	json_decref(s);
+	return 0;
+}
+
+/* ---- global-state, mode-history ---- */
+
+int orchctl_global_state(int argc, char **argv)
+{
+	struct orchctl_target t;
+	if (wants_help(argc, argv)) {
+		printf("usage: orchctl global-state [options]\n\n"
+		       "The Federation's merged global state: mode, effective limits and their\n"
+		       "sources, risk, strategies, health, alerts (the newest global_state_update,\n"
+		       "or GET /api/orchestration/global-state with --api).\n\n");
+		orchctl_target_usage(stdout);
+		exit_codes(stdout);
+		return 0;
+	}
+	int rc = orchctl_target_parse(&t, "global-state", &argc, argv);
+	if (rc != 0)
+		return rc;
+	if (argc > 1)
+		return usage_error("global-state", "unexpected argument");
+	if (t.api)
+		return api_show(&t, "/api/orchestration/global-state", NULL);
+	redisContext *c = orchctl_redis(&t);
+	if (!c)
+		return ORCHCTL_EXIT_FAILED;
+	json_t *last = newest(c, &t, "global_state_update", 1);
+	redisFree(c);
+	json_t *gs = json_array_get(last, 0);
+	if (!gs) {
+		fprintf(stderr, "orchctl global-state: no global_state_update on %s:stream:global_state_update yet "
+				"(is the federation running?)\n", t.prefix);
+		json_decref(last);
+		return ORCHCTL_EXIT_FAILED;
+	}
+	json_object_del(gs, "_id");
+	json_object_del(gs, "_type");
+	orchctl_print(&t, gs, NULL);
+	json_decref(last);
+	return 0;
+}
+
+int orchctl_mode_history(int argc, char **argv)
+{
+	static const char *const cols[] = {"timestamp", "old_mode", "new_mode", "operator", "reason", NULL};
+	struct orchctl_target t;
+	if (wants_help(argc, argv)) {
+		printf("usage: orchctl mode-history [--limit N] [options]\n\n"
+		       "Mode changes and operator commands, newest first (the ceo_mode_history\n"
+		       "stream, or GET /api/orchestration/mode-history with --api).\n\n"
+		       "  --limit N         at most N entries, 1-1000 (default 20)\n");
+		orchctl_target_usage(stdout);
+		exit_codes(stdout);
+		return 0;
+	}
+	int rc = orchctl_target_parse(&t, "mode-history", &argc, argv);
+	if (rc != 0)
+		return rc;
+	long limit = 20;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		double d;
+		if ((rc = orchctl_take_value(argc, argv, &i, "--limit", "orchctl mode-history: ", "mode-history", &v)))
+			return rc;
+		if (!v)
+			return usage_error("mode-history", "unexpected argument");
+		if (orchctl_parse_double(v, &d) != 0 || d < 1 || d > 1000 || d != (long)d)
+			return usage_error("mode-history", "--limit: expected a whole number in [1, 1000]");
+		limit = (long)d;
+	}
+	if (t.api) {
+		char path[96];
+		snprintf(path, sizeof(path), "/api/orchestration/mode-history?limit=%ld", limit);
+		return api_show(&t, path, cols);
+	}
+	redisContext *c = orchctl_redis(&t);
+	if (!c)
+		return ORCHCTL_EXIT_FAILED;
+	json_t *items = newest(c, &t, "ceo_mode_history", limit);
+	redisFree(c);
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it) {
+		json_object_del(it, "_id");
+		json_object_del(it, "_type");
+	}
+	orchctl_print(&t, items, cols);
+	json_decref(items);
+	return 0;
+}
+
+/* ---- commands to the CEO ---- */
+
+/*
+ * Publishes ceo_command `cmd` (request_id added) and waits for its reply.
+ * Returns the reply (caller json_decref()s) or NULL (printed).
+ */
+static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json_t *cmd)
+{
+	char rid[64], key[160], id[64] = "0-0", ts[40];
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(rid, sizeof(rid), "orchctl-%lld-%d", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000, (int)getpid());
+	json_object_set_new(cmd, "request_id", json_string(rid));
+	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", t->prefix);
+	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements)
+		snprintf(id, sizeof(id), "%s", r->element[0]->element[0]->str);
+	freeReplyObject(r);
+	struct tm tm;
+	gmtime_r(&now.tv_sec, &tm);
+	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%06ld", now.tv_nsec / 1000);
+	char *text = json_dumps(cmd, JSON_COMPACT);
+	r = text ? redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s trace_id %s "
+				   "timestamp %s source orchctl",
+				t->prefix, text, rid, ts)
+		 : NULL;
+	free(text);
+	int sent = r && r->type == REDIS_REPLY_STRING;
+	freeReplyObject(r);
+	if (!sent) {
+		fprintf(stderr, "orchctl %s: cannot publish on %s:stream:ceo_command: %s\n", t->cmd, t->prefix,
+			c->err ? c->errstr : "Redis refused");
+		return NULL;
+	}
+	for (int waited = 0; waited < t->timeout_ms; waited += 100) {
+		r = redisCommand(c, "XREAD COUNT 100 BLOCK 100 STREAMS %s %s", key, id);
+		const redisReply *entries = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+		for (size_t e = 0; entries && e < entries->elements; e++) {
+			snprintf(id, sizeof(id), "%s", entries->element[e]->element[0]->str);
+			json_t *p = orchctl_entry(entries->element[e]);
+			const char *got = json_string_value(json_object_get(p, "request_id"));
+			if (got && !strcmp(got, rid)) {
+				freeReplyObject(r);
+				return p;
+			}
+			json_decref(p);
+		}
+		freeReplyObject(r);
+	}
+	fprintf(stderr, "orchctl %s: no answer from the CEO within %d ms (is a ceo running with prefix %s?)\n",
+		t->cmd, t->timeout_ms, t->prefix);
+	return NULL;
+}
+
+/* A reply: the decision printed on "ok", the error on anything else. */
+static int show_reply(const struct orchctl_target *t, json_t *reply)
+{
+	const char *status = json_string_value(json_object_get(reply, "status"));
+	int ok = status && !strcmp(status, "ok");
+	if (ok) {
+		const json_t *d = json_object_get(reply, "decision");
+		orchctl_print(t, d ? d : reply, NULL);
+	} else {
+		const char *err = json_string_value(json_object_get(reply, "error"));
+		fprintf(stderr, "orchctl %s: the CEO refused: %s\n", t->cmd, err ? err : "(no reason)");
+	}
+	json_decref(reply);
+	return ok ? 0 : ORCHCTL_EXIT_FAILED;
+}
+
+int orchctl_force_decision(int argc, char **argv)
+{
+	struct orchctl_target t;
+	if (wants_help(argc, argv)) {
+		printf("usage: orchctl force-decision [options]\n\n"
+		       "Asks the CEO to decide now and prints its decision once the PolicyStore\n"
+		       "holds it (a ceo_command on Redis, or POST .../agents/ceo/force-decision with\n"
+		       "--api, which needs --token or ORCH_API_TOKEN).\n\n");
+		orchctl_target_usage(stdout);
+		exit_codes(stdout);
+		return 0;
+	}
+	int rc = orchctl_target_parse(&t, "force-decision", &argc, argv);
+	if (rc != 0)
+		return rc;
+	if (argc > 1)
+		return usage_error("force-decision", "unexpected argument");
+	if (t.api) {
+		json_t *body = NULL;
+		int st = orchctl_http(&t, "POST", "/api/orchestration/agents/ceo/force-decision", "{}", &body);
+		rc = st < 0 ? ORCHCTL_EXIT_FAILED : st != 200 ? api_failed(&t, st, body) : 0;
+		if (rc == 0)
+			orchctl_print(&t, json_object_get(body, "decision") ? json_object_get(body, "decision") : body, NULL);
+		json_decref(body);
+		return rc;
+	}
+	redisContext *c = orchctl_redis(&t);
+	if (!c)
+		return ORCHCTL_EXIT_FAILED;
+	json_t *reply = ceo_command(c, &t, json_pack("{s:s, s:s}", "action", "force_decision", "operator", "orchctl"));
+	redisFree(c);
+	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
+}
+
+int orchctl_set_mode(int argc, char **argv)
+{
+	struct orchctl_target t;
+	if (wants_help(argc, argv)) {
+		printf("usage: orchctl set-mode MODE --reason TEXT --operator NAME [options]\n\n"
+		       "Puts the CEO in MODE (EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION,\n"
+		       "BLACK_SWAN) by an operator's command, recorded with the reason on the\n"
+		       "ceo_mode_history stream; from BLACK_SWAN this is the operator's exit. Through\n"
+		       "Redis only (the REST API has no endpoint for it).\n\n");
+		orchctl_target_usage(stdout);
+		exit_codes(stdout);
+		return 0;
+	}
+	int rc = orchctl_target_parse(&t, "set-mode", &argc, argv);
+	if (rc != 0)
+		return rc;
+	const char *mode = NULL, *reason = NULL, *op = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if ((rc = orchctl_take_value(argc, argv, &i, "--reason", "orchctl set-mode: ", "set-mode", &v)))
+			return rc;
+		if (v) {
+			reason = v;
+			continue;
+		}
+		if ((rc = orchctl_take_value(argc, argv, &i, "--operator", "orchctl set-mode: ", "set-mode", &v)))
+			return rc;
+		if (v) {
+			op = v;
+			continue;
+		}
+		if (mode || argv[i][0] == '-')
+			return usage_error("set-mode", "unexpected argument");
+		mode = argv[i];
+	}
+	if (!mode || !reason || !*reason || !op || !*op)
+		return usage_error("set-mode", "needs MODE, --reason and --operator");
+	static const char *const modes[] = {"EXPANSION", "GROWTH", "DEFENSIVE", "CAPITAL_PRESERVATION", "BLACK_SWAN"};
+	int known = 0;
+	for (size_t i = 0; i < 5; i++)
+		known |= !strcmp(mode, modes[i]);
+	if (!known)
+		return usage_error("set-mode", "MODE is one of EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN");
+	if (t.api)
+		return usage_error("set-mode", "the REST API has no set-mode endpoint; leave out --api to use Redis");
+	redisContext *c = orchctl_redis(&t);
+	if (!c)
+		return ORCHCTL_EXIT_FAILED;
+	json_t *reply = ceo_command(c, &t,
+				    json_pack("{s:s, s:s, s:s, s:s}", "action", "set_mode", "mode", mode, "reason", reason,
+					      "operator", op));
+	redisFree(c);
+	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
+}
+
+/* ---- tail ---- */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void print_event(const struct orchctl_target *t, json_t *ev)
+{
+	if (t->json) {
+		orchctl_print(t, ev, NULL);
+	} else {
+		char type[64] = "", id[64] = "";
+		if (json_is_string(json_object_get(ev, "_type")))
+			snprintf(type, sizeof(type), "%s", json_string_value(json_object_get(ev, "_type")));
+		if (json_is_string(json_object_get(ev, "_id")))
+			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(ev, "_id")));
+		json_object_del(ev, "_id");
+		json_object_del(ev, "_type");
+		char *s = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		printf("%-20s %-26s %.200s\n", id, type, s ? s : "");
+		free(s);
+	}
+	fflush(stdout);
+}
+
+static int tail_api(const struct orchctl_target *t, long count)
+{
+	int fd = orchctl_http_stream(t, "/api/orchestration/events");
+	if (fd < 0)
+		return ORCHCTL_EXIT_FAILED;
+	FILE *f = fdopen(fd, "r");
+	char *line = NULL, event[64] = "message";
+	size_t cap = 0;
+	long seen = 0;
+	while (!stop && (count == 0 || seen < count) && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "event:", 6)) {
+			snprintf(event, sizeof(event), "%s", line + 6 + (line[6] == ' '));
+		} else if (!strncmp(line, "data:", 5)) {
+			json_t *data = json_loads(line + 5 + (line[5] == ' '), 0, NULL);
+			json_t *ev = json_is_object(data) ? json_incref(data) : json_object();
+			json_object_set_new(ev, "_type", json_string(event));
+			print_event(t, ev);
+			json_decref(ev);
+			json_decref(data);
+			seen++;
+		} else if (!line[0]) {
+			snprintf(event, sizeof(event), "message");
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int orchctl_tail(int argc, char **argv)
+{
+	struct orchctl_target t;
+	if (wants_help(argc, argv)) {
+		printf("usage: orchctl tail [TYPE ...] [--count N] [options]\n\n"
+		       "Follows the layer's events as they are published (default: every stream of\n"
+		       "the layer; TYPE names one, e.g. risk_alert), one line each: entry id, type,\n"
+		       "payload; with --api, the Federation's /events stream. Runs until Ctrl-C.\n\n"
+		       "  --count N         stop after N events\n");
+		orchctl_target_usage(stdout);
+		exit_codes(stdout);
+		return 0;
+	}
+	int rc = orchctl_target_parse(&t, "tail", &argc, argv);
+	if (rc != 0)
+		return rc;
+	long count = 0;
+	const char *types[64];
+	size_t nt = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		double d;
+		if ((rc = orchctl_take_value(argc, argv, &i, "--count", "orchctl tail: ", "tail", &v)))
+			return rc;
+		if (v) {
+			if (orchctl_parse_double(v, &d) != 0 || d < 1 || d > 1e9 || d != (long)d)
+				return usage_error("tail", "--count: expected a whole number >= 1");
+			count = (long)d;
+		} else if (argv[i][0] == '-' || nt == 64) {
+			return usage_error("tail", "unexpected argument");
+		} else {
+			types[nt++] = argv[i];
+		}
+	}
+	if (!nt)
+		for (; nt < N_STREAMS; nt++)
+			types[nt] = STREAMS[nt];
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (t.api)
+		return tail_api(&t, count);
+	redisContext *c = orchctl_redis(&t);
+	if (!c)
+		return ORCHCTL_EXIT_FAILED;
+	char ids[64][64];
+	for (size_t i = 0; i < nt; i++) {
+		redisReply *r = redisCommand(c, "XREVRANGE %s:stream:%s + - COUNT 1", t.prefix, types[i]);
+		snprintf(ids[i], sizeof(ids[i]), "%s",
+			 r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[0]->str : "0-0");
+		freeReplyObject(r);
+	}
+	long seen = 0;
+	rc = 0;
+	while (!stop && (count == 0 || seen < count)) {
+		const char *av[3 + 2 * 64 + 3];
+		char keys[64][160];
+		int ac = 0;
+		av[ac++] = "XREAD";
+		av[ac++] = "BLOCK";
+		av[ac++] = "1000";
+		av[ac++] = "STREAMS";
+		for (size_t i = 0; i < nt; i++) {
+			snprintf(keys[i], sizeof(keys[i]), "%s:stream:%s", t.prefix, types[i]);
+			av[ac++] = keys[i];
+		}
+		for (size_t i = 0; i < nt; i++)
+			av[ac++] = ids[i];
+		redisReply *r = redisCommandArgv(c, ac, av, NULL);
+		if (!r) {
+			fprintf(stderr, "orchctl tail: Redis connection lost: %s\n", c->errstr);
+			rc = ORCHCTL_EXIT_FAILED;
+			break;
+		}
+		for (size_t s = 0; r->type == REDIS_REPLY_ARRAY && s < r->elements; s++) {
+			const redisReply *st = r->element[s];
+			size_t k = 0;
+			while (k < nt && strcmp(keys[k], st->element[0]->str) != 0)
+				k++;
+			for (size_t e = 0; e < st->element[1]->elements && (count == 0 || seen < count); e++) {
+				json_t *ev = orchctl_entry(st->element[1]->element[e]);
+				if (!json_is_string(json_object_get(ev, "_type")) && k < nt)
+					json_object_set_new(ev, "_type", json_string(types[k]));
+				if (k < nt)
+					snprintf(ids[k], sizeof(ids[k]), "%s", st->element[1]->element[e]->element[0]->str);
+				print_event(&t, ev);
+				json_decref(ev);
+				seen++;
+			}
+		}
+		freeReplyObject(r);
+	}
+	redisFree(c);
+	return rc;
+}
