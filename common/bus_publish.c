@@ -178,7 +178,7 @@ static void xadd_reply(struct redis_conn *c, redisReply *r, void *priv)
 	struct bus *b = priv;
 	struct bus_pub *p = &b->pub;
 	(void)c;
-	if (!r)
+	if (!r || redis_reply_is_unavailable(r))
 		return; /* connection dropped: the item stays queued and is resent */
 	p->inflight--;
 	struct pub_item *it = p->head;

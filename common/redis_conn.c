@@ -42,6 +42,7 @@ struct redis_conn {
 	redisAsyncContext *dying; /* detached, freed by drop_timer */
 	int attempt;              /* consecutive failures, for backoff */
 	int handshake_left;       /* handshake replies still expected */
+	long long client_id;      /* CLIENT ID of this connection, 0 = unknown */
 	int inflight;             /* user commands awaiting replies */
 	int64_t progress_ms;      /* last reply, or when inflight left 0 */
 	uint64_t rnd;
@@ -182,7 +183,10 @@ static void handshake_cb(redisAsyncContext *ac, void *r, void *priv)
 	const char *what = priv;
 	if (!c || c->state != ST_HANDSHAKE)
 		return;
-	if (!reply || reply->type == REDIS_REPLY_ERROR) {
+	if (strcmp(what, "CLIENT ID") == 0) {
+		/* optional (an ACL may refuse it): only a stop's CLIENT KILL uses it */
+		c->client_id = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
+	} else if (!reply || reply->type == REDIS_REPLY_ERROR) {
 		char why[300];
 		snprintf(why, sizeof(why), "%s failed: %s", what, reply ? reply->str : "no reply");
 		log_error("redis %s: %s", c->name, why);
@@ -250,6 +254,9 @@ static void on_connect(const redisAsyncContext *cac, int status)
 	handshake_send(c, "SELECT", 2, sel);
 	const char *setname[] = {"CLIENT", "SETNAME", c->name};
 	handshake_send(c, "CLIENT SETNAME", 3, setname);
+	const char *id[] = {"CLIENT", "ID"};
+	c->client_id = 0;
+	handshake_send(c, "CLIENT ID", 2, id);
 	if (c->target.n_sentinels > 0) {
 		const char *role[] = {"ROLE"};
 		handshake_send(c, "ROLE", 1, role);
@@ -415,7 +422,7 @@ static int cmd_send(struct cmd *k, int use_eval);
 /* Errors after which this server cannot serve us as a master: drop the
  * connection and resolve the master again. UNBLOCKED also answers a
  * blocked read whose stream was deleted; only the failover form counts. */
-static int reply_means_master_moved(const redisReply *r)
+int redis_reply_is_unavailable(const redisReply *r)
 {
 	return redis_reply_is_error(r, "READONLY") || redis_reply_is_error(r, "MASTERDOWN") ||
 	       redis_reply_is_error(r, "LOADING") ||
@@ -433,7 +440,7 @@ static void cmd_reply_cb(redisAsyncContext *ac, void *r, void *priv)
 	if (reply && k->script && redis_reply_is_error(reply, "NOSCRIPT") && c->state == ST_READY &&
 	    cmd_send(k, 1) == 0)
 		return;
-	if (reply && c->state == ST_READY && reply_means_master_moved(reply))
+	if (reply && c->state == ST_READY && redis_reply_is_unavailable(reply))
 		conn_drop(c, reply->str, 1);
 	k->cb(c, reply, k->privdata);
 	cmd_free(k);
@@ -545,6 +552,11 @@ void redis_conn_reset(struct redis_conn *c, const char *why)
 		return;
 	if (c->state == ST_READY || c->state == ST_CONNECTING || c->state == ST_HANDSHAKE)
 		conn_drop(c, why, 0);
+}
+
+long long redis_conn_client_id(const struct redis_conn *c)
+{
+	return c && c->state == ST_READY ? c->client_id : 0;
 }
 
 void redis_conn_close(struct redis_conn *c)

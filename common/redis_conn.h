@@ -81,7 +81,16 @@ int redis_conn_backoff_ms(int attempt, int min_ms, int max_ms, double rnd);
 int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out,
 			      char *err, size_t errlen);
 
+/* The server's CLIENT ID for this connection while it is ready, else 0
+ * (also when the server refused to tell). */
+long long redis_conn_client_id(const struct redis_conn *c);
+
 /* Reply helpers: 1 if reply is an error whose text starts with prefix. */
 int redis_reply_is_error(const redisReply *r, const char *prefix);
+/* 1 if reply says the server cannot serve as our master right now
+ * (READONLY, MASTERDOWN, LOADING, UNBLOCKED by a failover): the connection
+ * is dropped before the callback runs, and the command is worth sending
+ * again once it is back. */
+int redis_reply_is_unavailable(const redisReply *r);
 
 #endif
