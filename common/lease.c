@@ -2,7 +2,9 @@
  * lease.c - leader election with fencing tokens (contract in lease.h).
  *
  * One timer drives everything: every ttl/3 (with jitter) a follower tries
- * to acquire and a leader renews. Safety does not depend on Redis answering:
+ * to acquire and a leader renews; a follower told that the lease has less
+ * than that left tries again just after it runs out, so a dead leader is
+ * replaced within the ttl of its last renewal. Safety does not depend on Redis answering:
  * a leader keeps a local deadline of (send time of its last successful
  * acquire or renewal) + 0.9 x ttl and steps down when it passes. Redis
  * expires the key no earlier than send time + ttl, so the old leader has
@@ -19,11 +21,13 @@
 #include "redis_conn.h"
 
 /* KEYS: lease, fence counter. ARGV: holder, ttl ms. Returns the new token,
- * or 0 when another holder has the lease. A holder that restarted takes
- * its own lease over with a new token. */
+ * or minus the ms the lease has left when another holder has it. A holder
+ * that restarted takes its own lease over with a new token. */
 static const char LUA_ACQUIRE[] =
 	"local cur = redis.call('GET', KEYS[1])\n"
-	"if cur and string.match(cur, '^(.*)|%d+$') ~= ARGV[1] then return 0 end\n"
+	"if cur and string.match(cur, '^(.*)|%d+$') ~= ARGV[1] then\n"
+	"  return -math.max(redis.call('PTTL', KEYS[1]), 1)\n"
+	"end\n"
 	"local t = redis.call('INCR', KEYS[2])\n"
 	"redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])\n"
 	"return t\n";
@@ -57,6 +61,7 @@ struct lease {
 };
 
 static void lease_schedule(struct lease *l);
+static void tick_cb(uv_timer_t *t);
 
 static void lease_set(struct lease *l, int leader, uint64_t token, const char *why)
 {
@@ -103,6 +108,9 @@ static void acquire_reply(struct redis_conn *c, redisReply *r, void *priv)
 	if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && !l->leader) {
 		lease_set(l, 1, (uint64_t)r->integer, NULL);
 		lease_arm_deadline(l);
+	} else if (r && r->type == REDIS_REPLY_INTEGER && r->integer < 0 && -r->integer < l->ttl_ms / 3) {
+		/* try again as the holder's lease runs out, not a period later */
+		uv_timer_start(&l->tick, tick_cb, (uint64_t)(-r->integer + 2), 0);
 	} else if (r && r->type == REDIS_REPLY_ERROR) {
 		log_warn("lease %s: acquire failed: %s", l->key, r->str);
 	}
