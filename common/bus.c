@@ -277,6 +277,53 @@ static void claim_timer_cb(uv_timer_t *t)
 
 /* ---- lifecycle ---- */
 
+static void sub_drain(struct sub *s);
+
+static void kill_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	(void)c;
+	(void)priv;
+	if (r && r->type == REDIS_REPLY_ERROR)
+		log_warn("bus: CLIENT KILL of a reader at stop failed: %s", r->str);
+}
+
+static void drain_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct sub *s = priv;
+	(void)c;
+	s->draining = 0;
+	if (!claim_reply_ok(r)) {
+		log_warn("bus: %s: reading back own pending entries at stop failed: %s", s->stream,
+			 r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
+	} else {
+		sub_dispatch_claimed(s, r);
+		bus__flush_acks(s);
+		snprintf(s->drain_cursor, sizeof(s->drain_cursor), "%s", r->element[0]->str);
+		if (strcmp(s->drain_cursor, "0-0") != 0)
+			sub_drain(s);
+	}
+	bus__check_stopped(s->b);
+}
+
+/*
+ * At stop: entries a read delivered to us but whose reply never arrived
+ * (the reader is closed mid-read) sit in our pending list; read them back
+ * on the command connection and handle them, so that a stopped instance
+ * leaves nothing unacknowledged behind.
+ */
+static void sub_drain(struct sub *s)
+{
+	struct bus *b = s->b;
+	if (b->closing || !redis_conn_is_connected(b->cmd))
+		return;
+	char maxd[16], dml[24];
+	snprintf(maxd, sizeof(maxd), "%d", b->cfg.max_deliveries);
+	snprintf(dml, sizeof(dml), "%ld", b->cfg.dlq_maxlen);
+	const char *argv[] = {s->stream, s->dlq, s->group, b->consumer, "own", s->drain_cursor, dml, "100", "0", maxd};
+	if (redis_conn_eval(b->cmd, drain_reply, s, LUA_CLAIM, 2, 10, argv, NULL) == 0)
+		s->draining = 1;
+}
+
 static void reader_state(struct redis_conn *c, int connected, void *data)
 {
 	struct sub *s = data;
@@ -462,7 +509,7 @@ int bus_start(struct bus *b)
 static int bus_busy(const struct bus *b)
 {
 	for (const struct sub *s = b->subs; s; s = s->next)
-		if (s->inflight > 0 || s->n_acks > 0)
+		if (s->inflight > 0 || s->n_acks > 0 || s->draining)
 			return 1;
 	/* unpublished events keep the stop waiting, connected or not: the
 	 * deadline bounds the wait and bus_close() saves what is left */
@@ -503,16 +550,26 @@ void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *dat
 	b->stop_done = done;
 	b->stop_data = data;
 	for (struct sub *s = b->subs; s; s = s->next) {
-		/* Entries a pending read may still return stay in our PEL and come
-		 * back on the next start (or to another consumer after claim_idle). */
+		/* The server ends the reader's blocked read (CLIENT KILL on the
+		 * command connection) before the drain, on the same connection,
+		 * reads back what it may have delivered: nothing slips between. */
 		s->phase = PH_STOPPED;
 		uv_timer_stop(&s->claim_timer);
 		uv_timer_stop(&s->retry_timer);
+		long long id = redis_conn_client_id(s->reader);
+		if (id > 0 && redis_conn_is_connected(b->cmd)) {
+			char ids[24];
+			snprintf(ids, sizeof(ids), "%lld", id);
+			const char *argv[] = {"CLIENT", "KILL", "ID", ids};
+			redis_conn_command(b->cmd, kill_reply, NULL, 4, argv, NULL);
+		}
 		if (s->reader && !s->reader_closed) {
 			redis_conn_close(s->reader);
 			s->reader_closed = 1;
 		}
 		bus__flush_acks(s);
+		snprintf(s->drain_cursor, sizeof(s->drain_cursor), "-");
+		sub_drain(s);
 	}
 	uv_timer_start(&b->stop_timer, stop_timer_cb, timeout_ms > 0 ? timeout_ms : 1, 0);
 	bus__check_stopped(b);

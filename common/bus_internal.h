@@ -98,6 +98,8 @@ struct sub {
 	char own_cursor[64], idle_cursor[64];
 	int reading;     /* a read or claim is outstanding on the reader */
 	int claiming;    /* an idle reclaim is outstanding on the command conn */
+	int draining;    /* a stop's read of our own pending entries is outstanding */
+	char drain_cursor[64];
 	int inflight;    /* deliveries handed to the handler, not yet finished */
 	struct bus_delivery *live; /* those deliveries */
 	char *acks;          /* ids to ACK, each NUL-terminated, back to back */
