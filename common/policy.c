@@ -49,7 +49,7 @@ static const char LUA_CAS[] =
 	"local v = curv + 1\n"
 	"redis.call('SET', KEYS[1], ARGV[1])\n"
 	"redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'version', tostring(v),"
-	"  'updated_by', ARGV[8], 'timestamp', ARGV[6], 'document', ARGV[1])\n"
+	"  'updated_by', ARGV[8], 'fencing_token', ARGV[3], 'timestamp', ARGV[6], 'document', ARGV[1])\n"
 	"local payload = cjson.encode({event_type = 'policy.updated', previous_mode = prev,"
 	"  new_mode = ARGV[10], updated_by = ARGV[8], timestamp = ARGV[6], trace_id = ARGV[7], version = v})\n"
 	"redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10000', '*', 'event_type', 'policy.updated',"
