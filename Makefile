@@ -7,6 +7,8 @@
 #   make asan         the same suite built with -fsanitize=address,undefined
 #   make bench        benchmarks (BENCH=bus runs one), each against its ceiling
 #   make fuzz         libFuzzer targets (clang), FUZZ_SECONDS each (default 20)
+#   make soak         the services under load for SOAK_SECONDS (600) at
+#                     SOAK_RATE events/s (5000), RSS and backlog per second
 #   make demo         deploy/run-local.sh (ARGS=--once for a run that exits)
 #   make install      PREFIX=/usr/local DESTDIR=
 
@@ -45,8 +47,9 @@ INTEG := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcar
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 20
+SOAK := $(BUILD)/tests/soak/soak
 
-.PHONY: all test asan bench fuzz fuzzers demo install clean deps tests
+.PHONY: all test asan bench fuzz fuzzers soak demo install clean deps tests
 .SECONDEXPANSION:
 
 all: $(LIB) $(BRAINS) $(BINS)
@@ -81,6 +84,10 @@ $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) 
 	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(SOAK): $(BUILD)/obj/tests/soak/soak.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -133,6 +140,10 @@ fuzz: deps
 			tests/fuzz/corpus/$$(basename $$f) >$$d.log 2>&1; rc=$$?; \
 		if [ $$rc -eq 0 ]; then grep -E 'number_of_executed_units|new_units_added' $$d.log; \
 		else tail -40 $$d.log; fi; rm -rf $$d $$d.log; [ $$rc -eq 0 ] || exit $$rc; done
+
+soak: deps
+	@$(MAKE) --no-print-directory all $(SOAK)
+	@ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin $(SOAK)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
