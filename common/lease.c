@@ -4,11 +4,11 @@
  * One timer drives everything: every ttl/3 (with jitter) a follower tries
  * to acquire and a leader renews; a follower told that the lease has less
  * than that left tries again just after it runs out, so a dead leader is
- * replaced within the ttl of its last renewal. Safety does not depend on Redis answering:
- * a leader keeps a local deadline of (send time of its last successful
- * acquire or renewal) + 0.9 x ttl and steps down when it passes. Redis
- * expires the key no earlier than send time + ttl, so the old leader has
- * always stepped down before anyone else can acquire.
+ * replaced within the ttl of its last renewal. Safety does not depend on
+ * Redis answering: a leader keeps a local deadline of (send time of its
+ * last successful acquire or renewal) + 0.9 x ttl and steps down when it
+ * passes. Redis expires the key no earlier than send time + ttl, so the old
+ * leader has always stepped down before anyone else can acquire.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,9 @@
 static const char LUA_ACQUIRE[] =
 	"local cur = redis.call('GET', KEYS[1])\n"
 	"if cur and string.match(cur, '^(.*)|%d+$') ~= ARGV[1] then\n"
-	"  return -math.max(redis.call('PTTL', KEYS[1]), 1)\n"
+	"  local left = redis.call('PTTL', KEYS[1])\n"
+	"  if left < 0 then left = tonumber(ARGV[2]) end\n"
+	"  return -math.max(left, 1)\n"
 	"end\n"
 	"local t = redis.call('INCR', KEYS[2])\n"
 	"redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])\n"
