@@ -33,6 +33,7 @@
 #include "json_util.h"
 #include "orch.h"
 #include "replay_book.h"
+#include "replay_link.h"
 
 #define MAX_DAYS 200000
 #define INITIAL_EQUITY 1000000.0
@@ -159,29 +160,6 @@ out:
 
 /* ---- Redis ---- */
 
-static redisContext *connect_redis(const struct redis_target *t)
-{
-	struct timeval tv = {2, 0};
-	redisContext *c = redisConnectWithTimeout(t->addr.host, t->addr.port, tv);
-	if (!c || c->err) {
-		fprintf(stderr, "replay: cannot connect to %s:%d: %s\n", t->addr.host, t->addr.port, c ? c->errstr : "oom");
-		return NULL;
-	}
-	redisReply *r = NULL;
-	if (t->password[0])
-		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password) : redisCommand(c, "AUTH %s", t->password);
-	if (r && r->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "replay: AUTH failed: %s\n", r->str);
-		freeReplyObject(r);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
-	r = redisCommand(c, "SELECT %d", t->db);
-	freeReplyObject(r);
-	return c;
-}
-
 static void fmt_ts(int64_t ms, char *buf, size_t len)
 {
 	json_util_format_ts_us(ms * 1000, buf, len);
@@ -190,20 +168,23 @@ static void fmt_ts(int64_t ms, char *buf, size_t len)
 static int xadd_ok(redisReply *r)
 {
 	int ok = r && r->type == REDIS_REPLY_STRING;
+	if (r && r->type == REDIS_REPLY_ERROR)
+		fprintf(stderr, "replay: Redis refused XADD: %s\n", r->str);
 	freeReplyObject(r);
 	return ok;
 }
 
-static int publish_day(redisContext *c, const char *prefix, int64_t t_ms, const struct rb_day *d)
+static int publish_day(struct rlink *c, const char *prefix, int64_t t_ms, const struct rb_day *d)
 {
 	char ts[40];
 	fmt_ts(t_ms, ts, sizeof(ts));
 	for (int k = 0; k < d->n_trades; k++) {
 		char pnl[32];
 		snprintf(pnl, sizeof(pnl), "%.6f", d->trades[k].pnl_pct);
-		if (!xadd_ok(redisCommand(c, "XADD %s:stream:trade.closed * event_type trade.closed symbol %s side BUY "
-					     "pnl_percent %s strategy %s model replay timestamp %s source replay",
-					  prefix, d->trades[k].symbol, pnl, d->trades[k].strategy, ts)))
+		if (!xadd_ok(rlink_cmd(c, "XADD %s:stream:trade.closed * event_type trade.closed event_id replay-%lld-t%d "
+					     "symbol %s side BUY pnl_percent %s strategy %s model replay timestamp %s "
+					     "source replay",
+					  prefix, (long long)t_ms, k, d->trades[k].symbol, pnl, d->trades[k].strategy, ts)))
 			return -1;
 	}
 	json_t *positions = json_array();
@@ -214,17 +195,18 @@ static int publish_day(redisContext *c, const char *prefix, int64_t t_ms, const 
 				 "num_positions", d->n_positions, "positions", positions, "timestamp", ts);
 	char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
 	json_decref(snap);
-	int ok = text && xadd_ok(redisCommand(c, "XADD %s:stream:portfolio.snapshot_updated * event_type "
-						 "portfolio.snapshot_updated payload %s trace_id %s timestamp %s source replay",
-					      prefix, text, "", ts));
+	int ok = text && xadd_ok(rlink_cmd(c, "XADD %s:stream:portfolio.snapshot_updated * event_type "
+						 "portfolio.snapshot_updated event_id replay-%lld-s payload %s trace_id %s "
+						 "timestamp %s source replay",
+					      prefix, (long long)t_ms, text, "", ts));
 	free(text);
 	return ok ? 0 : -1;
 }
 
 /* 1 when every consumer group of the stream has read all and ACKed all. */
-static int stream_idle(redisContext *c, const char *key)
+static int stream_idle(struct rlink *c, const char *key)
 {
-	redisReply *r = redisCommand(c, "XINFO GROUPS %s", key);
+	redisReply *r = rlink_cmd(c, "XINFO GROUPS %s", key);
 	int idle = 1;
 	for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
 		redisReply *f = r->element[g];
@@ -241,7 +223,7 @@ static int stream_idle(redisContext *c, const char *key)
 }
 
 /* Waits (up to timeout_ms) until the layer has taken in everything. */
-static void wait_layer(redisContext *c, const char *prefix, int timeout_ms)
+static void wait_layer(struct rlink *c, const char *prefix, int timeout_ms)
 {
 	static const char *const streams[] = {"trade.closed",		"portfolio.snapshot_updated", "risk_state_update",
 					      "risk_alert",		"risk_ceiling_update",	      "strategy_state_update",
@@ -261,15 +243,16 @@ static void wait_layer(redisContext *c, const char *prefix, int timeout_ms)
 }
 
 /* The newest entry id of a stream, "0-0" when it is empty. */
-static void last_id(redisContext *c, const char *key, char *id, size_t len)
+static void last_id(struct rlink *c, const char *key, char *id, size_t len)
 {
-	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+	redisReply *r = rlink_cmd(c, "XREVRANGE %s + - COUNT 1", key);
 	snprintf(id, len, "%s", r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[0]->str : "0-0");
 	freeReplyObject(r);
 }
 
-/* The payload of a ceo_command_reply entry that answers request_id, or NULL. */
-static json_t *reply_for(const redisReply *entry, const char *request_id)
+/* The payload of a ceo_command_reply entry whose request_id starts with
+ * prefix, or NULL. */
+static json_t *reply_for(const redisReply *entry, const char *prefix)
 {
 	const redisReply *f = entry->element[1];
 	for (size_t k = 0; k + 1 < f->elements; k += 2) {
@@ -277,44 +260,58 @@ static json_t *reply_for(const redisReply *entry, const char *request_id)
 			continue;
 		json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
 		const char *rid = json_util_get_str(p, "request_id");
-		if (rid && !strcmp(rid, request_id))
+		if (rid && !strncmp(rid, prefix, strlen(prefix)))
 			return p;
 		json_decref(p);
 	}
 	return NULL;
 }
 
-/*
- * Asks the CEO to decide on day t_ms's inputs (force_decision; the CEO runs
- * with ORCH_CEO_EVALUATE=command in replays) and waits for its answer,
- * which comes once the PolicyStore holds the decision. Returns 0, or -1
- * with a message when the CEO refuses or does not answer in timeout_ms.
- */
-static int decide(redisContext *c, const char *prefix, int64_t t_ms, int timeout_ms)
+/* Publishes a force_decision with request_id rid, stamped with day ts. */
+static int send_decide(struct rlink *c, const char *prefix, const char *rid, const char *ts)
 {
-	char key[160], id[64], rid[64], ts[40];
-	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", prefix);
-	last_id(c, key, id, sizeof(id));
-	fmt_ts(t_ms, ts, sizeof(ts));
-	snprintf(rid, sizeof(rid), "replay-%lld", (long long)t_ms);
 	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "action", "force_decision", "reason",
 				"replay: the day's inputs are in", "operator", "replay");
 	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	json_decref(cmd);
-	int ok = text && xadd_ok(redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s "
-						 "trace_id %s timestamp %s source replay",
-					      prefix, text, rid, ts));
+	int ok = text && xadd_ok(rlink_cmd(c, "XADD %s:stream:ceo_command * event_type ceo_command event_id %s "
+						 "payload %s trace_id %s timestamp %s source replay",
+					      prefix, rid, text, rid, ts));
 	free(text);
-	if (!ok) {
+	if (!ok)
 		fprintf(stderr, "replay: cannot publish ceo_command\n");
-		return -1;
-	}
+	return ok ? 0 : -1;
+}
+
+/*
+ * Asks the CEO to decide on day t_ms's inputs (force_decision; the CEO runs
+ * with ORCH_CEO_EVALUATE=command in replays) and waits for its answer,
+ * which comes once the PolicyStore holds the decision. A command that
+ * stays unanswered for RESEND_MS (lost in a Redis restart, say) is sent
+ * again under a new request id; an answer to any of them counts. Returns
+ * 0, or -1 with a message when the CEO refuses or none is answered in
+ * timeout_ms.
+ */
+#define RESEND_MS 3000
+static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout_ms)
+{
+	char key[160], id[64], base[48], rid[64], ts[40];
+	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", prefix);
+	last_id(c, key, id, sizeof(id));
+	fmt_ts(t_ms, ts, sizeof(ts));
+	snprintf(base, sizeof(base), "replay-%lld-", (long long)t_ms);
+	int sent = 0;
 	for (int waited = 0; waited < timeout_ms; waited += 200) {
-		redisReply *r = redisCommand(c, "XREAD COUNT 100 BLOCK 200 STREAMS %s %s", key, id);
+		if (waited % RESEND_MS == 0) {
+			snprintf(rid, sizeof(rid), "%s%d", base, ++sent);
+			if (send_decide(c, prefix, rid, ts) != 0)
+				return -1;
+		}
+		redisReply *r = rlink_cmd(c, "XREAD COUNT 100 BLOCK 200 STREAMS %s %s", key, id);
 		const redisReply *entries = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
 		for (size_t e = 0; entries && e < entries->elements; e++) {
 			snprintf(id, sizeof(id), "%s", entries->element[e]->element[0]->str);
-			json_t *p = reply_for(entries->element[e], rid);
+			json_t *p = reply_for(entries->element[e], base);
 			if (!p)
 				continue;
 			const char *status = json_util_get_str(p, "status"), *err = json_util_get_str(p, "error");
@@ -345,9 +342,9 @@ struct policy_view {
 };
 
 /* The limits the policy document gives the book now. */
-static void read_policy(redisContext *c, const char *prefix, struct policy_view *v)
+static void read_policy(struct rlink *c, const char *prefix, struct policy_view *v)
 {
-	redisReply *r = redisCommand(c, "GET %s:policy:current", prefix);
+	redisReply *r = rlink_cmd(c, "GET %s:policy:current", prefix);
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
 	struct rb_limits l = ORIGINAL_NORMAL;
@@ -391,10 +388,10 @@ static json_t *perf_json(const struct rb_perf *p)
 			 "sharpe", p->sharpe, "worst_month", p->worst_month, "worst_month_at", p->worst_month_label);
 }
 
-static json_t *mode_switches(redisContext *c, const char *prefix)
+static json_t *mode_switches(struct rlink *c, const char *prefix)
 {
 	json_t *out = json_array();
-	redisReply *r = redisCommand(c, "XRANGE %s:stream:ceo_mode_switch - +", prefix);
+	redisReply *r = rlink_cmd(c, "XRANGE %s:stream:ceo_mode_switch - +", prefix);
 	for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
 		redisReply *f = r->element[e]->element[1];
 		for (size_t k = 0; k + 1 < f->elements; k += 2) {
@@ -447,9 +444,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");
-	redisContext *c = connect_redis(&target);
-	if (!c)
+	struct rlink link;
+	if (rlink_open(&link, &target) != 0)
 		return 1;
+	struct rlink *c = &link;
 	const char *names[RB_MAX_INSTR];
 	for (int i = 0; i < p.n_instr; i++)
 		names[i] = p.names[i];
@@ -469,7 +467,7 @@ int main(int argc, char **argv)
 		trades += day->n_trades;
 		eq_with[d] = day->equity;
 		if (publish_day(c, prefix, p.t_ms[d], day) != 0) {
-			fprintf(stderr, "replay: publishing day %zu failed: %s\n", d, c->err ? c->errstr : "Redis refused");
+			fprintf(stderr, "replay: publishing day %zu failed\n", d + 1);
 			return 1;
 		}
 		rb_step(without, closes, &base, day);
@@ -535,6 +533,9 @@ int main(int argc, char **argv)
 	rb_free(without);
 	free(p.t_ms);
 	free(p.close);
-	redisFree(c);
+	if (link.reconnects)
+		printf("(Redis went away %d time%s during the replay; every command was sent again until stored)\n",
+		       link.reconnects, link.reconnects == 1 ? "" : "s");
+	rlink_close(&link);
 	return rc;
 }

@@ -1,0 +1,97 @@
+/*
+ * replay_link.c - the replay feeder's reconnecting Redis connection (see
+ * replay_link.h).
+ */
+#include "replay_link.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One connection attempt; quiet unless loud. */
+static redisContext *dial(const struct redis_target *t, int loud)
+{
+	struct timeval tv = {2, 0};
+	redisContext *c = redisConnectWithTimeout(t->addr.host, t->addr.port, tv);
+	if (!c || c->err) {
+		if (loud)
+			fprintf(stderr, "replay: cannot connect to %s:%d: %s\n", t->addr.host, t->addr.port,
+				c ? c->errstr : "out of memory");
+		redisFree(c);
+		return NULL;
+	}
+	redisReply *r = NULL;
+	if (t->password[0])
+		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password) : redisCommand(c, "AUTH %s", t->password);
+	if (!r || r->type != REDIS_REPLY_ERROR) {
+		freeReplyObject(r);
+		r = redisCommand(c, "SELECT %d", t->db);
+	}
+	if (!r || r->type == REDIS_REPLY_ERROR) {
+		if (loud)
+			fprintf(stderr, "replay: Redis refused the connection: %s\n", r ? r->str : c->errstr);
+		freeReplyObject(r);
+		redisFree(c);
+		return NULL;
+	}
+	freeReplyObject(r);
+	return c;
+}
+
+int rlink_open(struct rlink *l, const struct redis_target *t)
+{
+	memset(l, 0, sizeof(*l));
+	l->target = *t;
+	l->c = dial(t, 1);
+	return l->c ? 0 : -1;
+}
+
+void rlink_close(struct rlink *l)
+{
+	if (l->c)
+		redisFree(l->c);
+	l->c = NULL;
+}
+
+redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
+{
+	int64_t deadline = now_ms() + RL_PATIENCE_MS;
+	int backoff = 50, said = 0;
+	for (;;) {
+		if (!l->c && (l->c = dial(&l->target, 0)) != NULL)
+			l->reconnects++;
+		if (l->c) {
+			va_list ap;
+			va_start(ap, fmt);
+			redisReply *r = redisvCommand(l->c, fmt, ap);
+			va_end(ap);
+			int loading = r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "LOADING", 7);
+			if (r && !loading)
+				return r;
+			if (!said++)
+				fprintf(stderr, "replay: Redis %s; retrying\n",
+					r ? "is loading its data" : "connection lost");
+			freeReplyObject(r);
+			if (!r) {
+				redisFree(l->c);
+				l->c = NULL;
+			}
+		}
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "replay: Redis at %s:%d did not come back within %d s\n", l->target.addr.host,
+				l->target.addr.port, RL_PATIENCE_MS / 1000);
+			return NULL;
+		}
+		usleep((useconds_t)backoff * 1000);
+		backoff = backoff < 1000 ? backoff * 2 : 1000;
+	}
+}
