@@ -247,6 +247,12 @@ void harness_bench_line(const char *name, double value, const char *unit, const 
 
 pid_t harness_spawn_program(const char *program, const struct harness_redis *r, const char *const *env)
 {
+	return harness_spawn_program_args(program, r, env, NULL);
+}
+
+pid_t harness_spawn_program_args(const char *program, const struct harness_redis *r, const char *const *env,
+				 const char *const *args)
+{
 	const char *bindir = getenv("ORCH_BIN_DIR");
 	char path[512], url[64];
 	snprintf(path, sizeof(path), "%s/%s", bindir ? bindir : "build/bin", program);
@@ -265,7 +271,10 @@ pid_t harness_spawn_program(const char *program, const struct harness_redis *r, 
 		name[eq - env[i]] = '\0';
 		setenv(name, eq + 1, 1);
 	}
-	execl(path, program, (char *)NULL);
+	const char *argv[32] = {program};
+	for (size_t i = 0; args && args[i] && i + 2 < sizeof(argv) / sizeof(argv[0]); i++)
+		argv[i + 1] = args[i];
+	execv(path, (char *const *)argv);
 	perror(path);
 	_exit(127);
 }

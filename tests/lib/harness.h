@@ -55,6 +55,9 @@ int harness_free_port(void);
  * "NAME=value" of the NULL-terminated env is set. The child dies with
  * the caller. Returns the pid (the caller kills and reaps it) or -1. */
 pid_t harness_spawn_program(const char *program, const struct harness_redis *r, const char *const *env);
+/* The same with arguments: args NULL-terminated (at most 30), or NULL. */
+pid_t harness_spawn_program_args(const char *program, const struct harness_redis *r, const char *const *env,
+				 const char *const *args);
 
 /* Prints one benchmark figure beside its ceiling measured in the same run:
  * BENCH {"name":..,"value":..,"unit":..,"ceiling":..,"ceiling_value":..,
