@@ -155,6 +155,12 @@ static int load_prices(const char *path, struct prices *p)
 	rc = 0;
 out:
 	fclose(f);
+	if (rc != 0) {
+		free(p->t_ms);
+		free(p->close);
+		p->t_ms = NULL;
+		p->close = NULL;
+	}
 	return rc;
 }
 
@@ -410,31 +416,140 @@ static json_t *mode_switches(struct rlink *c, const char *prefix)
 	return out;
 }
 
+/* Prints the summary table and mode switches. */
+static void print_summary(const json_t *summary, const struct rb_perf *pw, const struct rb_perf *po, double ppy)
+{
+	const json_t *switches = json_object_get(summary, "mode_switches");
+	printf("\nReplayed %lld days of %s (%s to %s), %lld trades closed with the layer.\n",
+	       (long long)json_integer_value(json_object_get(summary, "days")),
+	       json_string_value(json_object_get(summary, "prices")), json_string_value(json_object_get(summary, "from")),
+	       json_string_value(json_object_get(summary, "to")),
+	       (long long)json_integer_value(json_object_get(summary, "trades")));
+	printf("\nMode switches (%zu):\n", json_array_size(switches));
+	size_t i;
+	const json_t *sw;
+	json_array_foreach(switches, i, sw) {
+		printf("  %s  %-20s -> %-20s %s\n", json_string_value(json_object_get(sw, "date")),
+		       json_string_value(json_object_get(sw, "from")), json_string_value(json_object_get(sw, "to")),
+		       json_string_value(json_object_get(sw, "reason")));
+	}
+	printf("\n%-16s %14s %14s %10s %18s\n", "book", "total return", "max drawdown", "Sharpe", "worst month");
+	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "with layer", 100 * pw->total_return,
+	       100 * pw->max_drawdown, pw->sharpe, 100 * pw->worst_month, pw->worst_month_label);
+	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "without layer", 100 * po->total_return,
+	       100 * po->max_drawdown, po->sharpe, 100 * po->worst_month, po->worst_month_label);
+	printf("(drawdown: positive fraction from the running peak of daily equity; Sharpe: daily returns,"
+	       " annualised with %.0f days a year, Rf 0)\n", ppy);
+}
+
+struct options {
+	const char *prices_path, *summary_path;
+	int delay_ms, wait;
+};
+
+/* Replays p through both books against Redis; 0, or 1 on a Redis failure. */
+static int run(const struct prices *p, struct rlink *c, const char *prefix, const struct options *o)
+{
+	int rc = 1;
+	const char *names[RB_MAX_INSTR];
+	for (int i = 0; i < p->n_instr; i++)
+		names[i] = p->names[i];
+	struct rb_book *with = rb_new(p->n_instr, names, INITIAL_EQUITY), *without = rb_new(p->n_instr, names, INITIAL_EQUITY);
+	double *eq_with = malloc(sizeof(double) * p->n_days), *eq_without = malloc(sizeof(double) * p->n_days);
+	int *month = malloc(sizeof(int) * p->n_days);
+	struct rb_day *day = malloc(sizeof(*day));
+	json_t *summary = NULL;
+	if (!with || !without || !eq_with || !eq_without || !month || !day) {
+		fprintf(stderr, "replay: out of memory\n");
+		goto out;
+	}
+	struct policy_view pv;
+	const struct rb_limits base = ORIGINAL_NORMAL;
+	long trades = 0;
+	for (size_t d = 0; d < p->n_days; d++) {
+		const double *closes = &p->close[d * (size_t)p->n_instr];
+		read_policy(c, prefix, &pv);
+		rb_step(with, closes, &pv.l, day);
+		trades += day->n_trades;
+		eq_with[d] = day->equity;
+		if (publish_day(c, prefix, p->t_ms[d], day) != 0) {
+			fprintf(stderr, "replay: publishing day %zu failed\n", d + 1);
+			goto out;
+		}
+		rb_step(without, closes, &base, day);
+		eq_without[d] = day->equity;
+		time_t secs = (time_t)(p->t_ms[d] / 1000);
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		month[d] = (tm.tm_year + 1900) * 12 + tm.tm_mon;
+		if (o->wait) {
+			wait_layer(c, prefix, 5000);
+			if (decide(c, prefix, p->t_ms[d], 10000) != 0)
+				goto out;
+		}
+		if (o->delay_ms > 0)
+			usleep((useconds_t)o->delay_ms * 1000);
+	}
+	double ppy = (double)(p->n_days - 1) / ((double)(p->t_ms[p->n_days - 1] - p->t_ms[0]) / (365.25 * 86400000.0));
+	struct rb_perf pw, po;
+	rb_perf(eq_with, month, p->n_days, ppy, &pw);
+	rb_perf(eq_without, month, p->n_days, ppy, &po);
+	char first[40], last[40];
+	fmt_ts(p->t_ms[0], first, sizeof(first));
+	fmt_ts(p->t_ms[p->n_days - 1], last, sizeof(last));
+	summary = json_pack(
+		"{s:s, s:s%, s:s%, s:I, s:I, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:f}}", "prices", o->prices_path, "from",
+		first, (size_t)10, "to", last, (size_t)10, "days", (json_int_t)p->n_days, "trades", (json_int_t)trades,
+		"with_layer", perf_json(&pw), "without_layer", perf_json(&po), "mode_switches", mode_switches(c, prefix),
+		"conventions", "total_return", "last equity / first - 1", "max_drawdown",
+		"positive fraction of the running peak, daily closes", "sharpe",
+		"mean / sample sd of daily returns * sqrt(periods per year), Rf 0", "worst_month",
+		"lowest calendar-month return (fraction)", "periods_per_year", ppy);
+	if (!summary) {
+		fprintf(stderr, "replay: out of memory\n");
+		goto out;
+	}
+	print_summary(summary, &pw, &po, ppy);
+	if (o->summary_path && json_dump_file(summary, o->summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+		fprintf(stderr, "replay: cannot write %s\n", o->summary_path);
+		goto out;
+	}
+	if (c->reconnects)
+		printf("(Redis went away %d time%s during the replay; every command was sent again until stored)\n",
+		       c->reconnects, c->reconnects == 1 ? "" : "s");
+	rc = 0;
+out:
+	json_decref(summary);
+	free(day);
+	free(month);
+	free(eq_with);
+	free(eq_without);
+	rb_free(with);
+	rb_free(without);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	const char *prices_path = "data/eustockmarkets.csv", *summary_path = NULL;
-	int delay_ms = 0, wait = 1;
+	struct options o = {.prices_path = "data/eustockmarkets.csv", .wait = 1};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--prices") && i + 1 < argc) {
-			prices_path = argv[++i];
+			o.prices_path = argv[++i];
 		} else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) {
-			summary_path = argv[++i];
+			o.summary_path = argv[++i];
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
-			delay_ms = atoi(argv[++i]);
+			o.delay_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--no-wait")) {
-			wait = 0;
+			o.wait = 0;
 		} else {
 			fprintf(stderr, "replay: unknown argument '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
 	}
-	struct prices p;
-	if (load_prices(prices_path, &p) != 0)
-		return 2;
 	struct redis_target target;
 	char err[256], prefix[64];
 	const char *url = getenv("ORCH_REDIS_URL");
@@ -444,98 +559,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");
+	struct prices p;
+	if (load_prices(o.prices_path, &p) != 0)
+		return 2;
 	struct rlink link;
-	if (rlink_open(&link, &target) != 0)
-		return 1;
-	struct rlink *c = &link;
-	const char *names[RB_MAX_INSTR];
-	for (int i = 0; i < p.n_instr; i++)
-		names[i] = p.names[i];
-	struct rb_book *with = rb_new(p.n_instr, names, INITIAL_EQUITY), *without = rb_new(p.n_instr, names, INITIAL_EQUITY);
-	double *eq_with = malloc(sizeof(double) * p.n_days), *eq_without = malloc(sizeof(double) * p.n_days);
-	int *month = malloc(sizeof(int) * p.n_days);
-	struct rb_day *day = malloc(sizeof(*day));
-	if (!with || !without || !eq_with || !eq_without || !month || !day)
-		return 1;
-	struct policy_view pv;
-	const struct rb_limits base = ORIGINAL_NORMAL;
-	long trades = 0;
-	for (size_t d = 0; d < p.n_days; d++) {
-		const double *closes = &p.close[d * (size_t)p.n_instr];
-		read_policy(c, prefix, &pv);
-		rb_step(with, closes, &pv.l, day);
-		trades += day->n_trades;
-		eq_with[d] = day->equity;
-		if (publish_day(c, prefix, p.t_ms[d], day) != 0) {
-			fprintf(stderr, "replay: publishing day %zu failed\n", d + 1);
-			return 1;
-		}
-		rb_step(without, closes, &base, day);
-		eq_without[d] = day->equity;
-		time_t secs = (time_t)(p.t_ms[d] / 1000);
-		struct tm tm;
-		gmtime_r(&secs, &tm);
-		month[d] = (tm.tm_year + 1900) * 12 + tm.tm_mon;
-		if (wait) {
-			wait_layer(c, prefix, 5000);
-			if (decide(c, prefix, p.t_ms[d], 10000) != 0)
-				return 1;
-		}
-		if (delay_ms > 0)
-			usleep((useconds_t)delay_ms * 1000);
-	}
-	double ppy = (double)(p.n_days - 1) / ((double)(p.t_ms[p.n_days - 1] - p.t_ms[0]) / (365.25 * 86400000.0));
-	struct rb_perf pw, po;
-	rb_perf(eq_with, month, p.n_days, ppy, &pw);
-	rb_perf(eq_without, month, p.n_days, ppy, &po);
-	json_t *switches = mode_switches(c, prefix);
-	char first[40], last[40];
-	fmt_ts(p.t_ms[0], first, sizeof(first));
-	fmt_ts(p.t_ms[p.n_days - 1], last, sizeof(last));
-	json_t *summary = json_pack(
-		"{s:s, s:s%, s:s%, s:I, s:I, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:f}}", "prices", prices_path, "from",
-		first, (size_t)10, "to", last, (size_t)10, "days", (json_int_t)p.n_days, "trades", (json_int_t)trades,
-		"with_layer", perf_json(&pw), "without_layer", perf_json(&po), "mode_switches", switches, "conventions",
-		"total_return", "last equity / first - 1", "max_drawdown", "positive fraction of the running peak, daily closes",
-		"sharpe", "mean / sample sd of daily returns * sqrt(periods per year), Rf 0", "worst_month",
-		"lowest calendar-month return (fraction)", "periods_per_year", ppy);
-	printf("\nReplayed %zu days of %s (%s to %s), %ld trades closed with the layer.\n", p.n_days, prices_path,
-	       json_string_value(json_object_get(summary, "from")), json_string_value(json_object_get(summary, "to")),
-	       trades);
-	printf("\nMode switches (%zu):\n", json_array_size(switches));
-	size_t i;
-	json_t *sw;
-	json_array_foreach(switches, i, sw) {
-		printf("  %s  %-20s -> %-20s %s\n", json_string_value(json_object_get(sw, "date")),
-		       json_string_value(json_object_get(sw, "from")), json_string_value(json_object_get(sw, "to")),
-		       json_string_value(json_object_get(sw, "reason")));
-	}
-	printf("\n%-16s %14s %14s %10s %18s\n", "book", "total return", "max drawdown", "Sharpe", "worst month");
-	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "with layer", 100 * pw.total_return, 100 * pw.max_drawdown,
-	       pw.sharpe, 100 * pw.worst_month, pw.worst_month_label);
-	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "without layer", 100 * po.total_return,
-	       100 * po.max_drawdown, po.sharpe, 100 * po.worst_month, po.worst_month_label);
-	printf("(drawdown: positive fraction from the running peak of daily equity; Sharpe: daily returns,"
-	       " annualised with %.0f days a year, Rf 0)\n", ppy);
-	int rc = 0;
-	if (summary_path) {
-		if (!summary || json_dump_file(summary, summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-			fprintf(stderr, "replay: cannot write %s\n", summary_path);
-			rc = 1;
-		}
-	}
-	json_decref(summary);
-	free(day);
-	free(month);
-	free(eq_with);
-	free(eq_without);
-	rb_free(with);
-	rb_free(without);
+	int rc = rlink_open(&link, &target) == 0 ? run(&p, &link, prefix, &o) : 1;
+	rlink_close(&link);
 	free(p.t_ms);
 	free(p.close);
-	if (link.reconnects)
-		printf("(Redis went away %d time%s during the replay; every command was sent again until stored)\n",
-		       link.reconnects, link.reconnects == 1 ? "" : "s");
-	rlink_close(&link);
 	return rc;
 }
