@@ -281,11 +281,13 @@ int orchctl_mode_history(int argc, char **argv)
 /* ---- commands to the CEO ---- */
 
 /*
- * Publishes ceo_command `cmd` (request_id added) and waits for its reply.
- * Returns the reply (caller json_decref()s) or NULL (printed).
+ * Publishes ceo_command `cmd` (request_id added; the reference is taken)
+ * and waits for its reply. Returns the reply (caller json_decref()s) or
+ * NULL (printed).
  */
 static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json_t *cmd)
 {
+	json_t *reply = NULL;
 	char rid[64], key[160], id[64] = "0-0", ts[40];
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -300,7 +302,7 @@ static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json
 	gmtime_r(&now.tv_sec, &tm);
 	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - n, ".%06ld", now.tv_nsec / 1000);
-	char *text = json_dumps(cmd, JSON_COMPACT);
+	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	r = text ? redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s trace_id %s "
 				   "timestamp %s source orchctl",
 				t->prefix, text, rid, ts)
@@ -311,7 +313,7 @@ static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json
 	if (!sent) {
 		fprintf(stderr, "orchctl %s: cannot publish on %s:stream:ceo_command: %s\n", t->cmd, t->prefix,
 			c->err ? c->errstr : "Redis refused");
-		return NULL;
+		goto out;
 	}
 	for (int waited = 0; waited < t->timeout_ms; waited += 100) {
 		r = redisCommand(c, "XREAD COUNT 100 BLOCK 100 STREAMS %s %s", key, id);
@@ -322,7 +324,8 @@ static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json
 			const char *got = json_string_value(json_object_get(p, "request_id"));
 			if (got && !strcmp(got, rid)) {
 				freeReplyObject(r);
-				return p;
+				reply = p;
+				goto out;
 			}
 			json_decref(p);
 		}
@@ -330,7 +333,9 @@ static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json
 	}
 	fprintf(stderr, "orchctl %s: no answer from the CEO within %d ms (is a ceo running with prefix %s?)\n",
 		t->cmd, t->timeout_ms, t->prefix);
-	return NULL;
+out:
+	json_decref(cmd);
+	return reply;
 }
 
 /* A reply: the decision printed on "ok", the error on anything else. */
