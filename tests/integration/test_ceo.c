@@ -310,9 +310,15 @@ START_TEST(test_ceo_command_mode_decides_on_command_only)
 	freeReplyObject(r);
 	pids[0] = spawn_ceo_with(0, "ceo-c", "ORCH_CEO_EVALUATE=command");
 	wait_holder(c, "ceo-c|");
+	/* the CEO's first write carries its mode */
 	json_t *doc = NULL;
-	for (int i = 0; i < 200 && !(doc = stack_get_json(c, "t:policy:current")); i++)
-		usleep(25000);
+	for (int i = 0; i < 200; i++, usleep(25000)) {
+		doc = stack_get_json(c, "t:policy:current");
+		if (json_is_string(json_object_get(doc, "operating_mode")))
+			break;
+		json_decref(doc);
+		doc = NULL;
+	}
 	ck_assert_ptr_nonnull(doc);
 	char before[40];
 	snprintf(before, sizeof(before), "%s", json_string_value(json_object_get(doc, "operating_mode")));
