@@ -242,14 +242,16 @@ static int name_chars_ok(const char *s)
 	return 1;
 }
 
-int config_load(struct orch_config *cfg, const char *service, int default_admin_port, char *err, size_t errlen)
+int config_load_redis(struct redis_target *t, const char *url, char *err, size_t errlen)
 {
 	char buf[1024];
 	int64_t n;
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->service, sizeof(cfg->service), "%s", service);
-	struct redis_target *t = &cfg->redis;
-	int rc = config_get_str("ORCH_REDIS_URL", "redis://127.0.0.1:6379/0", buf, sizeof(buf), err, errlen);
+	memset(t, 0, sizeof(*t));
+	int rc = 0;
+	if (url)
+		snprintf(buf, sizeof(buf), "%s", url);
+	else
+		rc = config_get_str("ORCH_REDIS_URL", "redis://127.0.0.1:6379/0", buf, sizeof(buf), err, errlen);
 	if (rc == 0)
 		rc = config_parse_redis_url(buf, t, err, errlen);
 	if (rc == 0 && (rc = config_get_str("ORCH_REDIS_SENTINELS", "", buf, sizeof(buf), err, errlen)) == 0 && buf[0])
@@ -266,11 +268,27 @@ int config_load(struct orch_config *cfg, const char *service, int default_admin_
 		t->backoff_min_ms = (int)n;
 	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_BACKOFF_MAX_MS", 5000, 1, 600000, &n, err, errlen)) == 0)
 		t->backoff_max_ms = (int)n;
+	/* with Sentinel there are replicas to lose a write to: wait for one */
+	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_WAIT_REPLICAS", t->n_sentinels > 0 ? 1 : 0, 0, 16, &n, err,
+					    errlen)) == 0)
+		t->wait_replicas = (int)n;
+	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_WAIT_TIMEOUT_MS", 500, 1, 60000, &n, err, errlen)) == 0)
+		t->wait_timeout_ms = (int)n;
 	if (rc == 0 && t->backoff_max_ms < t->backoff_min_ms) {
 		snprintf(err, errlen, "ORCH_REDIS_BACKOFF_MAX_MS: must be at least ORCH_REDIS_BACKOFF_MIN_MS (%d)",
 			 t->backoff_min_ms);
 		return ORCH_EINVAL;
 	}
+	return rc;
+}
+
+int config_load(struct orch_config *cfg, const char *service, int default_admin_port, char *err, size_t errlen)
+{
+	char buf[1024];
+	int64_t n;
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->service, sizeof(cfg->service), "%s", service);
+	int rc = config_load_redis(&cfg->redis, NULL, err, errlen);
 	if (rc == 0)
 		rc = config_get_str("ORCH_PREFIX", "quantum", cfg->prefix, sizeof(cfg->prefix), err, errlen);
 	if (rc == 0 && !name_chars_ok(cfg->prefix)) {

@@ -34,6 +34,8 @@ struct redis_target {
 	int connect_timeout_ms;           /* connect watchdog, default 2000 */
 	int backoff_min_ms;               /* first reconnect delay, default 100 */
 	int backoff_max_ms;               /* cap, default 5000 */
+	int wait_replicas;                /* replicas a PolicyStore or lease write waits for (WAIT) */
+	int wait_timeout_ms;              /* how long it waits, default 500 */
 };
 
 /* Settings every service shares. */
@@ -54,6 +56,14 @@ struct orch_config {
 typedef const char *(*config_getenv_fn)(const char *name);
 /* Replaces the environment lookup (NULL restores getenv). */
 void config_set_getenv(config_getenv_fn fn);
+
+/*
+ * The Redis part of the configuration alone (for tools): ORCH_REDIS_URL
+ * (or `url` when not NULL), _SENTINELS, _MASTER_NAME, _CONNECT_TIMEOUT_MS,
+ * _BACKOFF_*, _WAIT_REPLICAS (default 1 with Sentinel, else 0) and
+ * _WAIT_TIMEOUT_MS (500). Errors as config_load.
+ */
+int config_load_redis(struct redis_target *t, const char *url, char *err, size_t errlen);
 
 /*
  * Loads struct orch_config for `service` with `default_admin_port`.

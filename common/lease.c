@@ -9,6 +9,12 @@
  * last successful acquire or renewal) + 0.9 x ttl and steps down when it
  * passes. Redis expires the key no earlier than send time + ttl, so the old
  * leader has always stepped down before anyone else can acquire.
+ *
+ * With replicas to wait for (ORCH_REDIS_WAIT_REPLICAS), an acquisition
+ * counts, and a renewal moves the deadline, only once WAIT says enough
+ * replicas have it: a master lost in a failover cannot take with it a lease
+ * its successor does not know, so a promoted replica never admits a second
+ * leader while the first still leads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +61,12 @@ struct lease {
 	uv_timer_t tick, deadline;
 	int leader, busy, closing, handles;
 	uint64_t token;
+	uint64_t pending_token; /* acquired, while its replication is awaited */
 	int64_t sent_ms; /* when the outstanding request was sent */
 	uint64_t rnd;
 	lease_cb cb;
 	void *data;
-	struct metric *m_leader, *m_transitions;
+	struct metric *m_leader, *m_transitions, *m_not_durable;
 };
 
 static void lease_schedule(struct lease *l);
@@ -100,14 +107,41 @@ static void lease_arm_deadline(struct lease *l)
 	uv_timer_start(&l->deadline, deadline_cb, left > 0 ? (uint64_t)left : 0, 0);
 }
 
+/* Replicas that acknowledged, from a WAIT reply; -1 without one. */
+static long long wait_acks(const redisReply *r)
+{
+	return r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+}
+
+static void acquire_wait_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct lease *l = priv;
+	l->busy = 0;
+	if (l->closing || l->leader)
+		return;
+	if (wait_acks(r) >= redis_conn_wait_replicas(c)) {
+		lease_set(l, 1, l->pending_token, NULL);
+		lease_arm_deadline(l);
+	} else {
+		metrics_inc(l->m_not_durable);
+		log_warn("lease %s: taken on the master but not replicated in time; not leading on it", l->key);
+	}
+}
+
 static void acquire_reply(struct redis_conn *c, redisReply *r, void *priv)
 {
 	struct lease *l = priv;
-	(void)c;
 	l->busy = 0;
 	if (l->closing)
 		return;
 	if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && !l->leader) {
+		/* with replicas, lead only on a lease a failover cannot lose */
+		if (redis_conn_wait_replicas(c) > 0) {
+			l->pending_token = (uint64_t)r->integer;
+			if (redis_conn_wait(c, acquire_wait_reply, l) == 0)
+				l->busy = 1;
+			return;
+		}
 		lease_set(l, 1, (uint64_t)r->integer, NULL);
 		lease_arm_deadline(l);
 	} else if (r && r->type == REDIS_REPLY_INTEGER && r->integer < 0 && -r->integer < l->ttl_ms / 3) {
@@ -118,17 +152,34 @@ static void acquire_reply(struct redis_conn *c, redisReply *r, void *priv)
 	}
 }
 
+static void renew_wait_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct lease *l = priv;
+	l->busy = 0;
+	if (l->closing || !l->leader)
+		return;
+	if (wait_acks(r) >= redis_conn_wait_replicas(c))
+		lease_arm_deadline(l);
+	else
+		metrics_inc(l->m_not_durable); /* not extended: the deadline decides */
+}
+
 static void renew_reply(struct redis_conn *c, redisReply *r, void *priv)
 {
 	struct lease *l = priv;
-	(void)c;
 	l->busy = 0;
 	if (l->closing || !l->leader || !r)
 		return; /* no reply: the deadline decides */
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+		if (redis_conn_wait_replicas(c) > 0) {
+			if (redis_conn_wait(c, renew_wait_reply, l) == 0)
+				l->busy = 1;
+			return;
+		}
 		lease_arm_deadline(l);
-	else if (r->type == REDIS_REPLY_INTEGER)
+	} else if (r->type == REDIS_REPLY_INTEGER) {
 		lease_set(l, 0, 0, "the lease is held by someone else");
+	}
 }
 
 static void tick_cb(uv_timer_t *t)
@@ -191,6 +242,8 @@ int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cf
 	snprintf(labels, sizeof(labels), "role=\"%.100s\"", cfg->role);
 	l->m_leader = metrics_gauge("orch_lease_leader", labels, "1 while this instance holds the lease");
 	l->m_transitions = metrics_counter("orch_lease_transitions_total", labels, "Lease acquisitions and losses");
+	l->m_not_durable = metrics_counter("orch_lease_not_durable_total", labels,
+					   "Lease acquisitions and renewals not replicated in time");
 	snprintf(name, sizeof(name), "lease-%.100s", cfg->role);
 	struct redis_conn_opts o = {.name = name, .on_state = conn_state, .data = l,
 				    .stall_timeout_ms = l->ttl_ms / 2};

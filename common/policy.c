@@ -71,13 +71,14 @@ struct policy {
 	char last_id[64]; /* change stream position; "" until the first load */
 	policy_change_cb on_change;
 	void *change_data;
-	struct metric *m_ok, *m_conflict, *m_fenced, *m_error, *m_version, *m_stale;
+	struct metric *m_ok, *m_conflict, *m_fenced, *m_error, *m_not_durable, *m_version, *m_stale;
 };
 
 struct write_ctx {
 	struct policy *p;
 	policy_write_cb cb;
 	void *data;
+	int64_t version;          /* written, while its replication is awaited */
 };
 
 static void policy_load(struct policy *p);
@@ -125,10 +126,44 @@ static void policy_accept(struct policy *p, json_t *doc, int from_redis)
 
 /* ---- writes ---- */
 
+/* Reports a write's outcome, counts it, and re-reads the document. */
+static void cas_finish(struct write_ctx *w, int status, int64_t v)
+{
+	struct policy *p = w->p;
+	metrics_inc(status == 0			  ? p->m_ok
+		    : status == ORCH_ECONFLICT	  ? p->m_conflict
+		    : status == ORCH_EFENCED	  ? p->m_fenced
+		    : status == ORCH_ENOTDURABLE ? p->m_not_durable
+						  : p->m_error);
+	if (w->cb)
+		w->cb(status, status == 0 ? v : 0,
+		      status == 0 || status == ORCH_ECONFLICT || status == ORCH_ENOTDURABLE ? v : p->version, w->data);
+	free(w);
+	/* after a write, and after losing one (the cache is behind), re-read */
+	if ((status == 0 || status == ORCH_ECONFLICT || status == ORCH_ENOTDURABLE) && !p->closed)
+		policy_load(p);
+}
+
+static void wait_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct write_ctx *w = priv;
+	(void)c;
+	int want = redis_conn_wait_replicas(w->p->cmd);
+	long long acks = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	if (acks >= want) {
+		cas_finish(w, 0, w->version);
+		return;
+	}
+	log_error("policy: version %lld is on the master but %s (%lld of %d replicas acknowledged): not durable, "
+		  "a failover now could lose it",
+		  (long long)w->version, r ? "not replicated in time" : "the connection was lost", acks < 0 ? 0 : acks,
+		  want);
+	cas_finish(w, ORCH_ENOTDURABLE, w->version);
+}
+
 static void cas_reply(struct redis_conn *c, redisReply *r, void *priv)
 {
 	struct write_ctx *w = priv;
-	struct policy *p = w->p;
 	(void)c;
 	int status = ORCH_EREDIS;
 	int64_t v = 0;
@@ -146,16 +181,15 @@ static void cas_reply(struct redis_conn *c, redisReply *r, void *priv)
 	} else {
 		log_error("policy: compare-and-set failed: %s", r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
 	}
-	metrics_inc(status == 0 ? p->m_ok : status == ORCH_ECONFLICT ? p->m_conflict
-					: status == ORCH_EFENCED     ? p->m_fenced
-								     : p->m_error);
-	if (w->cb)
-		w->cb(status, status == 0 ? v : 0, status == 0 || status == ORCH_ECONFLICT ? v : p->version,
-		      w->data);
-	free(w);
-	/* after a write, and after losing one (the cache is behind), re-read */
-	if ((status == 0 || status == ORCH_ECONFLICT) && !p->closed)
-		policy_load(p);
+	/* accepted by the master: success only once enough replicas have it */
+	if (status == 0 && redis_conn_wait_replicas(w->p->cmd) > 0) {
+		w->version = v;
+		if (redis_conn_wait(w->p->cmd, wait_reply, w) == 0)
+			return;
+		wait_reply(w->p->cmd, NULL, w);
+		return;
+	}
+	cas_finish(w, status, v);
 }
 
 int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
@@ -364,6 +398,8 @@ int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config 
 	p->m_conflict = metrics_counter("orch_policy_writes_total", "result=\"conflict\"", "PolicyStore writes by result");
 	p->m_fenced = metrics_counter("orch_policy_writes_total", "result=\"fenced\"", "PolicyStore writes by result");
 	p->m_error = metrics_counter("orch_policy_writes_total", "result=\"error\"", "PolicyStore writes by result");
+	p->m_not_durable = metrics_counter("orch_policy_writes_total", "result=\"not_durable\"",
+					   "PolicyStore writes by result");
 	p->m_version = metrics_gauge("orch_policy_version", NULL, "Version of the cached policy document");
 	p->m_stale = metrics_gauge("orch_policy_stale", NULL, "1 while serving the snapshot file without Redis");
 	struct redis_conn_opts oc = {.name = "policy", .on_state = cmd_state, .data = p};

@@ -47,10 +47,13 @@ struct policy_config {
  * until the next callback or policy_close(). */
 typedef void (*policy_change_cb)(const json_t *doc, int64_t version, void *data);
 
-/* Write result: 0 (new_version set), ORCH_ECONFLICT (version moved on;
- * current_version set; the cache re-reads the document and calls the
- * change callback when it is newer), ORCH_EFENCED (token lower than the highest seen),
- * ORCH_ENOTCONN, ORCH_EREDIS, ORCH_EINVAL (document fails validation). */
+/* Write result: 0 (new_version set; with ORCH_REDIS_WAIT_REPLICAS > 0 only
+ * once that many replicas acknowledged it), ORCH_ECONFLICT (version moved
+ * on; current_version set; the cache re-reads the document and calls the
+ * change callback when it is newer), ORCH_EFENCED (token lower than the
+ * highest seen), ORCH_ENOTDURABLE (on the master as current_version, but
+ * not replicated in time: a failover could lose it), ORCH_ENOTCONN,
+ * ORCH_EREDIS, ORCH_EINVAL (document fails validation). */
 typedef void (*policy_write_cb)(int status, int64_t new_version, int64_t current_version,
 				void *data);
 

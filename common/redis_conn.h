@@ -80,6 +80,20 @@ int redis_conn_backoff_ms(int attempt, int min_ms, int max_ms, double rnd);
  * address; `err` gets a reason on failure. Exposed for tools and tests. */
 int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out,
 			      char *err, size_t errlen);
+/* A blocking connection for tools: the master found through Sentinel when
+ * t has Sentinels (and checked with ROLE), else t's address; AUTH and
+ * SELECT done. NULL with a reason in err. Free with redisFree(). */
+redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t errlen);
+
+/*
+ * Durability of the writes just sent on c: `WAIT target.wait_replicas
+ * target.wait_timeout_ms` (at most half the stall timeout). cb gets the reply (an integer: how many
+ * replicas have every write of this connection so far). Returns 0, or
+ * like redis_conn_command. Only meaningful when wait_replicas > 0.
+ */
+int redis_conn_wait(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata);
+/* target.wait_replicas of c: 0 when writes need not wait. */
+int redis_conn_wait_replicas(const struct redis_conn *c);
 
 /* The server's CLIENT ID for this connection while it is ready, else 0
  * (also when the server refused to tell). */
