@@ -17,6 +17,7 @@
 #include "config.h"
 #include "orch.h"
 #include "orchctl_io.h"
+#include "redis_conn.h"
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -27,7 +28,8 @@ static const char *env_or(const char *name, const char *def)
 void orchctl_target_usage(FILE *f)
 {
 	fprintf(f, "  --redis URL       Redis to talk to (default ORCH_REDIS_URL, else\n"
-		   "                    redis://127.0.0.1:6379/0)\n"
+		   "                    redis://127.0.0.1:6379/0; with ORCH_REDIS_SENTINELS and\n"
+		   "                    ORCH_REDIS_MASTER_NAME, the master they name)\n"
 		   "  --prefix P        key prefix (default ORCH_PREFIX, else quantum)\n"
 		   "  --api URL         talk to the Federation's REST API instead (http://host:port)\n"
 		   "  --token T         API token for writes (default ORCH_API_TOKEN)\n"
@@ -41,7 +43,7 @@ int orchctl_target_parse(struct orchctl_target *t, const char *cmd, int *argc, c
 	snprintf(prefix, sizeof(prefix), "orchctl %s: ", cmd);
 	memset(t, 0, sizeof(*t));
 	t->cmd = cmd;
-	t->redis_url = env_or("ORCH_REDIS_URL", "redis://127.0.0.1:6379/0");
+	t->redis_url = NULL; /* ORCH_REDIS_URL and the rest of ORCH_REDIS_* */
 	snprintf(t->prefix, sizeof(t->prefix), "%s", env_or("ORCH_PREFIX", "quantum"));
 	t->token = env_or("ORCH_API_TOKEN", NULL);
 	t->timeout_ms = 5000;
@@ -103,36 +105,19 @@ redisContext *orchctl_redis(const struct orchctl_target *t)
 {
 	struct redis_target rt;
 	char err[256];
-	memset(&rt, 0, sizeof(rt));
-	if (config_parse_redis_url(t->redis_url, &rt, err, sizeof(err)) != 0) {
-		fprintf(stderr, "orchctl %s: --redis: %s\n", t->cmd, err);
+	if (config_load_redis(&rt, t->redis_url, err, sizeof(err)) != 0) {
+		fprintf(stderr, "orchctl %s: %s\n", t->cmd, err);
 		return NULL;
 	}
-	struct timeval tv = {t->timeout_ms / 1000, (t->timeout_ms % 1000) * 1000};
-	redisContext *c = redisConnectWithTimeout(rt.addr.host, rt.addr.port, tv);
-	if (!c || c->err) {
-		fprintf(stderr, "orchctl %s: cannot connect to Redis at %s:%d: %s\n", t->cmd, rt.addr.host, rt.addr.port,
-			c ? c->errstr : "out of memory");
-		redisFree(c);
+	rt.connect_timeout_ms = t->timeout_ms;
+	redisContext *c = redis_sync_connect(&rt, err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "orchctl %s: cannot connect to Redis: %s\n", t->cmd, err);
 		return NULL;
 	}
 	/* blocking reads (tail) wait in XREAD, not in the socket */
 	struct timeval rd = {t->timeout_ms / 1000 + 5, 0};
 	redisSetTimeout(c, rd);
-	redisReply *r = NULL;
-	if (rt.password[0])
-		r = rt.user[0] ? redisCommand(c, "AUTH %s %s", rt.user, rt.password) : redisCommand(c, "AUTH %s", rt.password);
-	if (!r || r->type != REDIS_REPLY_ERROR) {
-		freeReplyObject(r);
-		r = redisCommand(c, "SELECT %d", rt.db);
-	}
-	if (!r || r->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "orchctl %s: Redis refused the connection: %s\n", t->cmd, r ? r->str : c->errstr);
-		freeReplyObject(r);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
 	return c;
 }
 

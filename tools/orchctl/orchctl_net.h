@@ -18,7 +18,7 @@
 
 struct orchctl_target {
 	const char *cmd;              /* "status", for messages */
-	const char *redis_url;        /* --redis, else ORCH_REDIS_URL, else redis://127.0.0.1:6379/0 */
+	const char *redis_url;        /* --redis, else NULL: ORCH_REDIS_URL (ORCH_REDIS_SENTINELS...) */
 	char prefix[64];              /* --prefix, else ORCH_PREFIX, else quantum */
 	const char *api;              /* --api URL ("http://host:port"), NULL = Redis */
 	const char *token;            /* --token, else ORCH_API_TOKEN */

@@ -552,10 +552,8 @@ int main(int argc, char **argv)
 	}
 	struct redis_target target;
 	char err[256], prefix[64];
-	const char *url = getenv("ORCH_REDIS_URL");
-	memset(&target, 0, sizeof(target));
-	if (config_parse_redis_url(url && *url ? url : "redis://127.0.0.1:6379/0", &target, err, sizeof(err)) != 0) {
-		fprintf(stderr, "replay: ORCH_REDIS_URL: %s\n", err);
+	if (config_load_redis(&target, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");

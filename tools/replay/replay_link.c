@@ -4,6 +4,8 @@
  */
 #include "replay_link.h"
 
+#include "redis_conn.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,33 +19,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One connection attempt; quiet unless loud. */
+/* One connection attempt (through Sentinel when configured); quiet unless
+ * loud. */
 static redisContext *dial(const struct redis_target *t, int loud)
 {
-	struct timeval tv = {2, 0};
-	redisContext *c = redisConnectWithTimeout(t->addr.host, t->addr.port, tv);
-	if (!c || c->err) {
-		if (loud)
-			fprintf(stderr, "replay: cannot connect to %s:%d: %s\n", t->addr.host, t->addr.port,
-				c ? c->errstr : "out of memory");
-		redisFree(c);
-		return NULL;
-	}
-	redisReply *r = NULL;
-	if (t->password[0])
-		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password) : redisCommand(c, "AUTH %s", t->password);
-	if (!r || r->type != REDIS_REPLY_ERROR) {
-		freeReplyObject(r);
-		r = redisCommand(c, "SELECT %d", t->db);
-	}
-	if (!r || r->type == REDIS_REPLY_ERROR) {
-		if (loud)
-			fprintf(stderr, "replay: Redis refused the connection: %s\n", r ? r->str : c->errstr);
-		freeReplyObject(r);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
+	char err[256];
+	redisContext *c = redis_sync_connect(t, err, sizeof(err));
+	if (!c && loud)
+		fprintf(stderr, "replay: %s\n", err);
 	return c;
 }
 

@@ -1,6 +1,7 @@
 /*
  * replay_link.h - the replay feeder's Redis connection: blocking hiredis
- * that rides out a Redis restart. A command whose connection broke, or
+ * that rides out a Redis restart or a Sentinel failover (each connection
+ * goes to the master Sentinel names, when ORCH_REDIS_SENTINELS is set). A command whose connection broke, or
  * that Redis answered LOADING (restarting from its AOF), is sent again on
  * a new connection, with backoff, for up to RL_PATIENCE_MS. A command
  * sent again may have been applied once already; the feeder's entries
