@@ -31,6 +31,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "harness.h"
+#include "stack.h"
 #include "log.h"
 #include "risk_models.h"
 
@@ -119,30 +120,6 @@ static void preload(long n)
 }
 
 /* 1 when the group has read all n entries and has none pending. */
-static int group_done(redisContext *c, const char *group, long n)
-{
-	redisReply *r = redisCommand(c, "XINFO GROUPS b:stream:trade.closed");
-	int done = 0;
-	for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
-		redisReply *f = r->element[g];
-		const char *name = NULL;
-		long long pending = -1, read = -1;
-		for (size_t k = 0; k + 1 < f->elements; k += 2) {
-			const char *key = f->element[k]->str;
-			redisReply *v = f->element[k + 1];
-			if (strcmp(key, "name") == 0 && v->type == REDIS_REPLY_STRING)
-				name = v->str;
-			else if (strcmp(key, "pending") == 0)
-				pending = v->integer;
-			else if (strcmp(key, "entries-read") == 0 && v->type == REDIS_REPLY_INTEGER)
-				read = v->integer;
-		}
-		if (name && strcmp(name, group) == 0)
-			done = pending == 0 && read >= n;
-	}
-	freeReplyObject(r);
-	return done;
-}
 
 /* Seconds until `group` consumed the backlog of n; 0 on timeout. */
 static double wait_consumed(pid_t pid, const char *group, long n, int64_t t0)
@@ -150,7 +127,7 @@ static double wait_consumed(pid_t pid, const char *group, long n, int64_t t0)
 	redisContext *c = harness_redis_sync(&srv);
 	double secs = 0;
 	for (int i = 0; i < 60000; i++) {
-		if (group_done(c, group, n)) {
+		if (stack_group_done(c, "b:stream:trade.closed", group, n)) {
 			secs = (double)(clock_mono_ns() - t0) / 1e9;
 			break;
 		}

@@ -56,10 +56,7 @@ static pid_t spawn(int i)
 
 static int ready(int i)
 {
-	char *r = harness_http(ports[i], "GET", "/readyz");
-	int ok = r && harness_http_status(r) == 200;
-	free(r);
-	return ok;
+	return stack_ready(ports[i]);
 }
 
 static void setup(void)
@@ -103,14 +100,9 @@ static void holder(redisContext *c, const char *role, char *out, size_t len)
 	free(v);
 }
 
-/* Sends a ceo_command and returns its reply (caller decrefs) within 10 s. */
 static json_t *command(redisContext *c, const char *id, const char *body)
 {
-	char payload[512];
-	snprintf(payload, sizeof(payload), "{\"request_id\": \"%s\", %s}", id, body);
-	ck_assert_int_eq(stack_publish(c, "t", "ceo_command", payload, NULL), 0);
-	const char *want[] = {"request_id", id};
-	return stack_wait_payload(c, "t", "ceo_command_reply", stack_field_is, want, 10000);
+	return stack_command(c, "t", id, body);
 }
 
 START_TEST(test_ceo_leader_killed)

@@ -60,27 +60,15 @@ static void load_env(void)
 	env[n] = NULL;
 }
 
-/* The first DAYS rows of the bundled prices, to dir/prices.csv. */
-static void write_prices(void)
-{
-	const char *src = getenv("ORCH_TEST_SRCDIR");
-	char path[512], out[512], line[256];
-	snprintf(path, sizeof(path), "%s/data/eustockmarkets.csv", src ? src : ".");
-	snprintf(out, sizeof(out), "%s/prices.csv", dir);
-	FILE *in = fopen(path, "r"), *o = fopen(out, "w");
-	ck_assert_msg(in && o, "cannot copy %s", path);
-	for (int i = 0; i <= DAYS && fgets(line, sizeof(line), in); i++)
-		fputs(line, o);
-	fclose(in);
-	fclose(o);
-}
 
 static void setup(void)
 {
 	ck_assert_int_eq(harness_redis_start(&srv, 1), 0);
 	snprintf(dir, sizeof(dir), "%s", srv.dir);
 	load_env();
-	write_prices();
+	char prices[512];
+	snprintf(prices, sizeof(prices), "%s/prices.csv", dir);
+	ck_assert_int_eq(stack_write_prices(prices, DAYS), 0);
 	for (int i = 0; i < N_SVC; i++) {
 		pids[i] = harness_spawn_program(SVC[i], &srv, env);
 		ck_assert_int_gt(pids[i], 0);

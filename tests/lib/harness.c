@@ -63,8 +63,15 @@ static int spawn(struct harness_redis *r)
 		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, 0);
 		dup2(devnull, 1);
+		char master[16];
+		snprintf(master, sizeof(master), "%d", r->replica_of);
 		if (r->sentinel)
 			execlp("redis-server", "redis-server", conf, "--sentinel", (char *)NULL);
+		else if (r->replica_of)
+			execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
+			       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
+			       "--daemonize", "no", "--logfile", log, "--protected-mode", "no", "--replicaof",
+			       "127.0.0.1", master, (char *)NULL);
 		else
 			execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
 			       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
@@ -85,10 +92,12 @@ static int spawn(struct harness_redis *r)
 	return -1;
 }
 
-int harness_redis_start(struct harness_redis *r, int aof)
+/* A server (replica_of 0) or a replica on a free port in a new directory. */
+static int start(struct harness_redis *r, int aof, int replica_of)
 {
 	memset(r, 0, sizeof(*r));
 	r->aof = aof;
+	r->replica_of = replica_of;
 	snprintf(r->dir, sizeof(r->dir), "/tmp/orch-test-XXXXXX");
 	if (!mkdtemp(r->dir))
 		return -1;
@@ -98,6 +107,16 @@ int harness_redis_start(struct harness_redis *r, int aof)
 			return 0;
 	}
 	return -1;
+}
+
+int harness_redis_start(struct harness_redis *r, int aof)
+{
+	return start(r, aof, 0);
+}
+
+int harness_replica_start(struct harness_redis *r, int master_port, int aof)
+{
+	return start(r, aof, master_port);
 }
 
 int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name)

@@ -18,11 +18,15 @@ struct harness_redis {
 	char dir[256];
 	int aof;
 	int sentinel; /* started as a Sentinel */
+	int replica_of; /* master port when started as a replica, else 0 */
 };
 
 /* Starts redis-server (appendonly + appendfsync always when aof) on a free
  * 127.0.0.1 port and waits until it answers PING. Returns 0 or -1. */
 int harness_redis_start(struct harness_redis *r, int aof);
+/* Starts a replica of the server on 127.0.0.1:master_port, as
+ * harness_redis_start otherwise. */
+int harness_replica_start(struct harness_redis *r, int master_port, int aof);
 /* Starts a Sentinel (redis-server --sentinel) on a free port that monitors
  * 127.0.0.1:master_port as master_name, quorum 1. Stop it with
  * harness_redis_stop. */

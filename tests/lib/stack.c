@@ -85,3 +85,62 @@ double stack_metric(int port, const char *name)
 	free(resp);
 	return v;
 }
+
+int stack_ready(int port)
+{
+	char *r = harness_http(port, "GET", "/readyz");
+	int ok = r && harness_http_status(r) == 200;
+	free(r);
+	return ok;
+}
+
+json_t *stack_command(redisContext *c, const char *prefix, const char *id, const char *body)
+{
+	char payload[512];
+	snprintf(payload, sizeof(payload), "{\"request_id\": \"%s\", %s}", id, body);
+	if (stack_publish(c, prefix, "ceo_command", payload, NULL) != 0)
+		return NULL;
+	const char *want[] = {"request_id", id};
+	return stack_wait_payload(c, prefix, "ceo_command_reply", stack_field_is, want, 10000);
+}
+
+int stack_write_prices(const char *path, int days)
+{
+	const char *src = getenv("ORCH_TEST_SRCDIR");
+	char from[512], line[256];
+	snprintf(from, sizeof(from), "%s/data/eustockmarkets.csv", src ? src : ".");
+	FILE *in = fopen(from, "r"), *out = fopen(path, "w");
+	int rc = in && out ? 0 : -1;
+	for (int i = 0; rc == 0 && i <= days && fgets(line, sizeof(line), in); i++)
+		fputs(line, out);
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+int stack_group_done(redisContext *c, const char *stream, const char *group, long n)
+{
+	redisReply *r = redisCommand(c, "XINFO GROUPS %s", stream);
+	int done = 0;
+	for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+		redisReply *f = r->element[g];
+		const char *name = NULL;
+		long long pending = -1, read = -1;
+		for (size_t k = 0; k + 1 < f->elements; k += 2) {
+			const char *key = f->element[k]->str;
+			redisReply *v = f->element[k + 1];
+			if (strcmp(key, "name") == 0 && v->type == REDIS_REPLY_STRING)
+				name = v->str;
+			else if (strcmp(key, "pending") == 0)
+				pending = v->integer;
+			else if (strcmp(key, "entries-read") == 0 && v->type == REDIS_REPLY_INTEGER)
+				read = v->integer;
+		}
+		if (name && strcmp(name, group) == 0)
+			done = pending == 0 && read >= n;
+	}
+	freeReplyObject(r);
+	return done;
+}

@@ -29,6 +29,21 @@ int stack_field_is(json_t *payload, const void *arg);
 char *stack_get(redisContext *c, const char *key);
 json_t *stack_get_json(redisContext *c, const char *key);
 
+/* 1 when `group` of `stream` has read at least n entries and has none
+ * pending. */
+int stack_group_done(redisContext *c, const char *stream, const char *group, long n);
+
+/* 1 when 127.0.0.1:port answers /readyz with 200. */
+int stack_ready(int port);
+
+/* Publishes ceo_command {"request_id": id, <body>} under prefix and returns
+ * the CEO's ceo_command_reply to it within 10 s, or NULL (caller decrefs). */
+json_t *stack_command(redisContext *c, const char *prefix, const char *id, const char *body);
+
+/* Writes the header and the first `days` rows of the bundled prices
+ * (${ORCH_TEST_SRCDIR:-.}/data/eustockmarkets.csv) to path. 0 or -1. */
+int stack_write_prices(const char *path, int days);
+
 /* The value of the metric line `name` (with its labels, e.g.
  * orch_ceo_mode{mode="GROWTH"}) on /metrics of 127.0.0.1:port, or -1. */
 double stack_metric(int port, const char *name);

@@ -1,0 +1,309 @@
+/*
+ * test_sentinel.c - the layer on Redis with Sentinel: a master, one
+ * replica and three Sentinels on free loopback ports; ceo (two replicas),
+ * risk_officer, strategy_officer and federation pointed at the Sentinels
+ * (so PolicyStore and lease writes wait for one replica); the replay
+ * feeder publishing trades and snapshots, also through Sentinel.
+ *
+ * An operator's decision is made durable (force_decision answers after the
+ * write is replicated), then the master is killed with -9. The replica is
+ * promoted; the old master, restarted, rejoins as a replica and none of
+ * the services follows it back; every process carries on without a
+ * restart, one CEO leads, and at no sample did two lead. The decision's
+ * PolicyStore version survives on the new master. The test prints how
+ * many of the feeder's trades the asynchronous replication lost (bus
+ * publishes do not wait for replicas by default).
+ */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "json_util.h"
+#include "run_suite.h"
+#include "stack.h"
+
+#define MASTER_NAME "orch"
+#define DAYS 700
+
+enum { CEO_A, CEO_B, RO, SO, FED, N_PROC };
+static const char *const NAMES[N_PROC] = {"ceo-a", "ceo-b", "ro", "so", "fed"};
+static const char *const PROGRAMS[N_PROC] = {"ceo", "ceo", "risk_officer", "strategy_officer", "federation"};
+
+static struct harness_redis master, replica, sentinels[3];
+static pid_t pids[N_PROC], feeder;
+static int ports[N_PROC];
+static char sentinel_env[160], prices[300], summary[300];
+
+static redisContext *sync_to(int port)
+{
+	struct timeval tv = {2, 0};
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+	if (c && c->err) {
+		redisFree(c);
+		return NULL;
+	}
+	if (c)
+		redisSetTimeout(c, tv);
+	return c;
+}
+
+static long long reply_count(redisContext *c, const char *cmd)
+{
+	redisReply *r = c ? redisCommand(c, cmd) : NULL;
+	long long n = r && r->type == REDIS_REPLY_ARRAY ? (long long)r->elements : -1;
+	freeReplyObject(r);
+	return n;
+}
+
+/* Port of the master the Sentinels name, or 0. */
+static int sentinel_master(void)
+{
+	for (int i = 0; i < 3; i++) {
+		redisContext *c = sync_to(sentinels[i].port);
+		redisReply *r = c ? redisCommand(c, "SENTINEL get-master-addr-by-name " MASTER_NAME) : NULL;
+		int port = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? atoi(r->element[1]->str) : 0;
+		freeReplyObject(r);
+		if (c)
+			redisFree(c);
+		if (port)
+			return port;
+	}
+	return 0;
+}
+
+static int leader_metric(int i)
+{
+	return pids[i] > 0 && stack_metric(ports[i], "orch_lease_leader{role=\"ceo\"}") == 1;
+}
+
+static int ready(int i)
+{
+	return stack_ready(ports[i]);
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(harness_redis_start(&master, 1), 0);
+	ck_assert_int_eq(harness_replica_start(&replica, master.port, 1), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(harness_sentinel_start(&sentinels[i], master.port, MASTER_NAME), 0);
+	/* every Sentinel knows the replica and the two other Sentinels */
+	int known = 0;
+	for (int t = 0; t < 300 && !known; t++, usleep(50000)) {
+		known = 1;
+		for (int i = 0; i < 3 && known; i++) {
+			redisContext *c = sync_to(sentinels[i].port);
+			known = reply_count(c, "SENTINEL replicas " MASTER_NAME) == 1 &&
+				reply_count(c, "SENTINEL sentinels " MASTER_NAME) == 2;
+			if (c)
+				redisFree(c);
+		}
+	}
+	ck_assert_msg(known, "the Sentinels did not find the replica and each other");
+	snprintf(sentinel_env, sizeof(sentinel_env), "ORCH_REDIS_SENTINELS=127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d",
+		 sentinels[0].port, sentinels[1].port, sentinels[2].port);
+	for (int i = 0; i < N_PROC; i++) {
+		char id[64], port[48], api[48];
+		ports[i] = harness_free_port();
+		snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", NAMES[i]);
+		snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
+		snprintf(api, sizeof(api), "ORCH_API_PORT=%d", harness_free_port());
+		const char *env[] = {"ORCH_PREFIX=t",
+				     id,
+				     port,
+				     api,
+				     sentinel_env,
+				     "ORCH_REDIS_MASTER_NAME=" MASTER_NAME,
+				     "ORCH_LOG_LEVEL=error",
+				     "ORCH_LEASE_TTL_MS=10000",
+				     "ORCH_REDIS_BACKOFF_MAX_MS=500",
+				     NULL};
+		pids[i] = harness_spawn_program(PROGRAMS[i], &master, env);
+		ck_assert_int_gt(pids[i], 0);
+	}
+	for (int i = 0; i < N_PROC; i++) {
+		for (int k = 0; k < 400 && !ready(i); k++)
+			usleep(25000);
+		ck_assert_msg(ready(i), "%s is not ready", NAMES[i]);
+	}
+	/* the feeder's prices: the first DAYS rows of the bundled data */
+	snprintf(prices, sizeof(prices), "%s/prices.csv", master.dir);
+	snprintf(summary, sizeof(summary), "%s/summary.json", master.dir);
+	ck_assert_int_eq(stack_write_prices(prices, DAYS), 0);
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < N_PROC; i++)
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+			pids[i] = 0;
+		}
+	if (feeder > 0) {
+		kill(feeder, SIGKILL);
+		waitpid(feeder, NULL, 0);
+		feeder = 0;
+	}
+	for (int i = 0; i < 3; i++)
+		harness_redis_stop(&sentinels[i]);
+	harness_redis_stop(&replica);
+	harness_redis_stop(&master);
+}
+
+static json_t *command(redisContext *c, const char *id, const char *body)
+{
+	return stack_command(c, "t", id, body);
+}
+
+/* Samples both CEOs for up to ms; counts samples with two leaders and
+ * returns when pred holds. */
+static int watch(int ms, int *both, int (*pred)(void))
+{
+	for (int t = 0; t < ms; t += 50, usleep(50000)) {
+		*both += leader_metric(CEO_A) && leader_metric(CEO_B);
+		if (pred && pred())
+			return 1;
+	}
+	return 0;
+}
+
+static int promoted(void)
+{
+	return sentinel_master() == replica.port;
+}
+
+static int old_master_is_replica(void)
+{
+	redisContext *c = sync_to(master.port);
+	redisReply *r = c ? redisCommand(c, "ROLE") : NULL;
+	int slave = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 && !strcmp(r->element[0]->str, "slave");
+	freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return slave;
+}
+
+static int one_leader(void)
+{
+	return leader_metric(CEO_A) + leader_metric(CEO_B) == 1;
+}
+
+START_TEST(test_master_killed)
+{
+	redisContext *c = sync_to(master.port);
+	ck_assert_ptr_nonnull(c);
+	int both = 0;
+	ck_assert_msg(watch(20000, &both, one_leader), "no CEO leads");
+	const char *args[] = {"--prices", prices, "--summary-json", summary, "--no-wait", "--delay-ms", "15", NULL};
+	const char *fenv[] = {"ORCH_PREFIX=t", sentinel_env, "ORCH_REDIS_MASTER_NAME=" MASTER_NAME, NULL};
+	feeder = harness_spawn_program_args("replay", &master, fenv, args);
+	ck_assert_int_gt(feeder, 0);
+
+	/* an operator's decision, durable once force_decision answers */
+	json_t *rep = command(c, "op-1", "\"action\": \"set_mode\", \"mode\": \"CAPITAL_PRESERVATION\", \"reason\": "
+					 "\"drill\", \"operator\": \"alice\"");
+	ck_assert_msg(rep != NULL, "no reply to set_mode");
+	json_decref(rep);
+	rep = command(c, "fd-1", "\"action\": \"force_decision\"");
+	ck_assert_msg(rep != NULL, "no reply to force_decision");
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
+	json_decref(rep);
+	json_t *doc = stack_get_json(c, "t:policy:current");
+	ck_assert_ptr_nonnull(doc);
+	json_int_t accepted = json_integer_value(json_object_get(doc, "version"));
+	json_decref(doc);
+	redisFree(c);
+
+	harness_redis_kill(&master, SIGKILL);
+	ck_assert_msg(watch(30000, &both, promoted), "the replica was not promoted");
+	/* the old master comes back well within the lease ttl, as a replica:
+	 * lease renewals are durable again before any holder's deadline */
+	ck_assert_int_eq(harness_redis_restart(&master), 0);
+	ck_assert_msg(watch(30000, &both, old_master_is_replica), "the old master did not rejoin as a replica");
+	for (int i = 0; i < N_PROC; i++) {
+		ck_assert_msg(waitpid(pids[i], NULL, WNOHANG) == 0, "%s exited", NAMES[i]);
+		int ok = 0;
+		for (int k = 0; k < 400 && !(ok = ready(i)); k++)
+			usleep(25000);
+		ck_assert_msg(ok, "%s is not ready on the new master", NAMES[i]);
+	}
+	ck_assert_msg(watch(20000, &both, one_leader), "no CEO leads after the failover");
+	ck_assert_int_eq(both, 0);
+
+	/* the decision's version survived */
+	c = sync_to(replica.port);
+	ck_assert_ptr_nonnull(c);
+	doc = stack_get_json(c, "t:policy:current");
+	ck_assert_int_ge(json_integer_value(json_object_get(doc, "version")), accepted);
+	json_decref(doc);
+	redisReply *r = redisCommand(c, "XRANGE t:policy:history - +");
+	int found = 0;
+	for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+		const redisReply *f = r->element[e]->element[1];
+		for (size_t k = 0; k + 1 < f->elements; k += 2)
+			if (!strcmp(f->element[k]->str, "version") && atoll(f->element[k + 1]->str) == accepted)
+				found = 1;
+	}
+	freeReplyObject(r);
+	ck_assert_msg(found, "policy version %lld is not in the new master's history", (long long)accepted);
+
+	/* the services stay on the new master: only Sentinels talk to the old one */
+	redisContext *old = sync_to(master.port);
+	r = old ? redisCommand(old, "CLIENT LIST") : NULL;
+	ck_assert(r && r->type == REDIS_REPLY_STRING);
+	int strays = 0;
+	for (const char *p = r->str; (p = strstr(p, " name=")) != NULL; p++) {
+		const char *n = p + 6;
+		if (*n != ' ' && strncmp(n, "sentinel-", 9) != 0)
+			strays++;
+	}
+	freeReplyObject(r);
+	redisFree(old);
+	ck_assert_int_eq(strays, 0);
+
+	/* the feeder finished through the failover; what replication lost */
+	int st = -1;
+	for (int i = 0; i < 1200 && waitpid(feeder, &st, WNOHANG) == 0; i++)
+		usleep(50000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the feeder did not finish (status %d)", st);
+	feeder = 0;
+	json_t *sum = json_load_file(summary, 0, NULL);
+	ck_assert_ptr_nonnull(sum);
+	json_int_t trades = json_integer_value(json_object_get(sum, "trades"));
+	json_decref(sum);
+	r = redisCommand(c, "XRANGE t:stream:trade.closed - +");
+	json_t *ids = json_object();
+	for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+		const redisReply *f = r->element[e]->element[1];
+		for (size_t k = 0; k + 1 < f->elements; k += 2)
+			if (!strcmp(f->element[k]->str, "event_id"))
+				json_object_set_new(ids, f->element[k + 1]->str, json_true());
+	}
+	freeReplyObject(r);
+	json_int_t kept = (json_int_t)json_object_size(ids);
+	json_decref(ids);
+	printf("sentinel failover: %lld of %lld trades published by the feeder are on the new master; "
+	       "%lld lost in the replication window\n",
+	       (long long)kept, (long long)trades, (long long)(trades > kept ? trades - kept : 0));
+	ck_assert_int_le(kept, trades);
+	redisFree(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sentinel");
+	TCase *tc = tcase_create("failover");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_master_killed);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
