@@ -229,7 +229,7 @@ END_TEST
 START_TEST(test_redis_conn_finds_master_through_sentinel)
 {
 	struct harness_redis sentinel;
-	ck_assert_int_eq(harness_sentinel_start(&sentinel, srv.port, "orch-master"), 0);
+	ck_assert_int_eq(harness_sentinel_start(&sentinel, srv.port, "orch-master", 1), 0);
 	struct redis_target via = t;
 	via.addr.port = 1; /* never used: Sentinel names the master */
 	snprintf(via.sentinels[0].host, sizeof(via.sentinels[0].host), "127.0.0.1");

@@ -119,7 +119,7 @@ int harness_replica_start(struct harness_redis *r, int master_port, int aof)
 	return start(r, aof, master_port);
 }
 
-int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name)
+int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name, int quorum)
 {
 	memset(s, 0, sizeof(*s));
 	s->sentinel = 1;
@@ -134,8 +134,8 @@ int harness_sentinel_start(struct harness_redis *s, int master_port, const char 
 		if (!f)
 			return -1;
 		fprintf(f, "bind 127.0.0.1\nport %d\ndir %s\nlogfile %s/sentinel.log\nprotected-mode no\n"
-			   "sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s 1000\n",
-			s->port, s->dir, s->dir, master_name, master_port, master_name);
+			   "sentinel monitor %s 127.0.0.1 %d %d\nsentinel down-after-milliseconds %s 1000\n",
+			s->port, s->dir, s->dir, master_name, master_port, quorum, master_name);
 		fclose(f);
 		if (spawn(s) == 0)
 			return 0;

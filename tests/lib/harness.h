@@ -28,9 +28,9 @@ int harness_redis_start(struct harness_redis *r, int aof);
  * harness_redis_start otherwise. */
 int harness_replica_start(struct harness_redis *r, int master_port, int aof);
 /* Starts a Sentinel (redis-server --sentinel) on a free port that monitors
- * 127.0.0.1:master_port as master_name, quorum 1. Stop it with
- * harness_redis_stop. */
-int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name);
+ * 127.0.0.1:master_port as master_name with the given quorum (down after
+ * 1 s). Stop it with harness_redis_stop. */
+int harness_sentinel_start(struct harness_redis *s, int master_port, const char *master_name, int quorum);
 /* Starts it again on the same port and directory after a kill. */
 int harness_redis_restart(struct harness_redis *r);
 /* Sends sig and reaps the process. */
