@@ -50,6 +50,8 @@ struct bus_config {
 	int dedupe_window;            /* event ids remembered per subscription, default 65536 */
 	int outbox_max;               /* events held in memory while disconnected, default 100000 */
 	int publish_window;           /* XADDs in flight, default 1000 */
+	int wait_replicas;            /* a publish counts once this many replicas have it
+				       * (WAIT after each XADD), default 0: no waiting */
 	long dlq_maxlen;              /* DLQ MAXLEN ~, default 100000 */
 };
 /* Fills defaults (the values above; prefix "quantum"). */

@@ -22,6 +22,9 @@ struct pub_item {
 	struct bus_entry entry;
 	bus_publish_cb cb;
 	void *cb_data;
+	/* with wait_replicas: the XADD's answer, kept until the WAIT's */
+	char id[48];              /* stream id, "" until stored */
+	char err[160];            /* the refusal, "" when none */
 };
 
 /* Publishing side: an ordered FIFO; items leave it only when Redis stored
@@ -30,13 +33,14 @@ struct pub_item {
  * item after them, to keep order) wait in the file. */
 struct bus_pub {
 	struct pub_item *head, *tail, *unsent;
+	struct pub_item *replied; /* with wait_replicas: next item whose XADD answer is due */
 	size_t queued;   /* items in memory */
 	int inflight;    /* XADDs awaiting a reply on this connection */
 	char *path;      /* outbox file, NULL = memory only */
 	FILE *spill;     /* append handle while the file holds items */
 	long spill_read; /* bytes of the file already moved back to memory */
 	size_t spilled;  /* items in the file not yet moved back */
-	struct metric *m_published, *m_queued, *m_overflow, *m_errors, *m_spilled;
+	struct metric *m_published, *m_queued, *m_overflow, *m_errors, *m_spilled, *m_not_durable;
 };
 
 struct bus_maxlen {

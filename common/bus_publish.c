@@ -44,6 +44,8 @@ static void queue_append(struct bus_pub *p, struct pub_item *it)
 	p->tail = it;
 	if (!p->unsent)
 		p->unsent = it;
+	if (!p->replied)
+		p->replied = it; /* every earlier item has had its XADD answer */
 	p->queued++;
 }
 
@@ -173,6 +175,26 @@ static size_t spill_count(const char *path)
 
 /* ---- sending ---- */
 
+/* Removes the head item, reports status to its callback and frees it. */
+static void pub_pop(struct bus *b, int status, const char *id)
+{
+	struct bus_pub *p = &b->pub;
+	struct pub_item *it = p->head;
+	p->head = it->next;
+	if (!p->head)
+		p->tail = NULL;
+	if (p->unsent == it)
+		p->unsent = it->next;
+	if (p->replied == it)
+		p->replied = it->next;
+	p->queued--;
+	if (it->cb)
+		it->cb(status, id, it->cb_data);
+	item_free(it);
+	pub_pump(b);
+	bus__check_stopped(b);
+}
+
 static void xadd_reply(struct redis_conn *c, redisReply *r, void *priv)
 {
 	struct bus *b = priv;
@@ -180,33 +202,61 @@ static void xadd_reply(struct redis_conn *c, redisReply *r, void *priv)
 	(void)c;
 	if (!r || redis_reply_is_unavailable(r))
 		return; /* connection dropped: the item stays queued and is resent */
-	p->inflight--;
-	struct pub_item *it = p->head;
+	struct pub_item *it = b->cfg.wait_replicas > 0 ? p->replied : p->head;
 	if (!it)
 		return;
+	if (r->type == REDIS_REPLY_ERROR && (redis_reply_is_error(r, "OOM") || redis_reply_is_error(r, "BUSY"))) {
+		/* transient: resend everything from the head after backoff */
+		redis_conn_reset(b->cmd, r->str);
+		return;
+	}
+	if (b->cfg.wait_replicas > 0) {
+		/* the WAIT sent behind it settles the item */
+		p->replied = it->next;
+		snprintf(it->err, sizeof(it->err), "%s", r->type == REDIS_REPLY_ERROR ? r->str : "");
+		snprintf(it->id, sizeof(it->id), "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+		return;
+	}
+	p->inflight--;
 	if (r->type == REDIS_REPLY_ERROR) {
-		if (redis_reply_is_error(r, "OOM") || redis_reply_is_error(r, "BUSY")) {
-			/* transient: resend everything from the head after backoff */
-			redis_conn_reset(b->cmd, r->str);
-			return;
-		}
 		metrics_inc(p->m_errors);
 		log_error("bus: XADD %s refused for event %s: %s", it->stream, it->entry.event_id, r->str);
 	} else {
 		metrics_inc(p->m_published);
 	}
-	p->head = it->next;
-	if (!p->head)
-		p->tail = NULL;
-	if (p->unsent == it)
-		p->unsent = it->next;
-	p->queued--;
-	if (it->cb)
-		it->cb(r->type == REDIS_REPLY_ERROR ? ORCH_EREDIS : 0,
-		       r->type == REDIS_REPLY_STRING ? r->str : NULL, it->cb_data);
-	item_free(it);
-	pub_pump(b);
-	bus__check_stopped(b);
+	pub_pop(b, r->type == REDIS_REPLY_ERROR ? ORCH_EREDIS : 0, r->type == REDIS_REPLY_STRING ? r->str : NULL);
+}
+
+/* With wait_replicas: the WAIT behind an item's XADD answered. */
+static void wait_reply(struct redis_conn *c, redisReply *r, void *priv)
+{
+	struct bus *b = priv;
+	struct bus_pub *p = &b->pub;
+	(void)c;
+	if (!r || redis_reply_is_unavailable(r))
+		return;
+	p->inflight--;
+	struct pub_item *it = p->head;
+	if (!it)
+		return;
+	char id[48];
+	snprintf(id, sizeof(id), "%s", it->id);
+	if (it->err[0]) {
+		metrics_inc(p->m_errors);
+		log_error("bus: XADD %s refused for event %s: %s", it->stream, it->entry.event_id, it->err);
+		pub_pop(b, ORCH_EREDIS, NULL);
+		return;
+	}
+	long long acks = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	if (acks >= b->cfg.wait_replicas) {
+		metrics_inc(p->m_published);
+		pub_pop(b, 0, id);
+		return;
+	}
+	metrics_inc(p->m_not_durable);
+	log_error("bus: event %s stored on %s as %s but %lld of %d replicas have it: not durable", it->entry.event_id,
+		  it->stream, id, acks, b->cfg.wait_replicas);
+	pub_pop(b, ORCH_ENOTDURABLE, id);
 }
 
 static void pub_pump(struct bus *b)
@@ -230,6 +280,11 @@ static void pub_pump(struct bus *b)
 		memcpy(lens + 6, it->entry.lens, n * sizeof(*lens));
 		if (redis_conn_command(b->cmd, xadd_reply, b, 6 + n, argv, lens) != 0)
 			break;
+		if (b->cfg.wait_replicas > 0 && redis_conn_wait(b->cmd, b->cfg.wait_replicas, wait_reply, b) != 0) {
+			/* the XADD went without its WAIT: start over on a new connection */
+			redis_conn_reset(b->cmd, "could not queue WAIT");
+			break;
+		}
 		p->inflight++;
 		p->unsent = it->next;
 	}
@@ -240,6 +295,7 @@ void bus_pub_on_state(struct bus *b, int connected)
 {
 	b->pub.inflight = 0;
 	b->pub.unsent = b->pub.head;
+	b->pub.replied = b->pub.head;
 	if (connected)
 		pub_pump(b);
 }
@@ -310,6 +366,8 @@ int bus_pub_init(struct bus *b)
 	p->m_errors = metrics_counter("orch_bus_publish_errors_total", NULL,
 				      "Events Redis refused or the outbox file could not hold");
 	p->m_spilled = metrics_gauge("orch_bus_outbox_file_events", NULL, "Events waiting in the outbox file");
+	p->m_not_durable = metrics_counter("orch_bus_publish_not_durable_total", NULL,
+					   "Events stored on the master but not on ORCH_BUS_WAIT_REPLICAS replicas in time");
 	if (!b->cfg.outbox_dir || !b->cfg.outbox_dir[0])
 		return 0;
 	char path[1024];
@@ -369,7 +427,7 @@ void bus_pub_close(struct bus *b)
 			it->cb(ORCH_ECLOSED, NULL, it->cb_data);
 		item_free(it);
 	}
-	p->tail = p->unsent = NULL;
+	p->tail = p->unsent = p->replied = NULL;
 	p->queued = 0;
 	free(p->path);
 	p->path = NULL;

@@ -331,6 +331,8 @@ int config_load(struct orch_config *cfg, const char *service, int default_admin_
 				    err, errlen);
 	if (rc == 0 && (rc = config_get_int("ORCH_LEASE_TTL_MS", 10000, 300, 600000, &n, err, errlen)) == 0)
 		cfg->lease_ttl_ms = (int)n;
+	if (rc == 0 && (rc = config_get_int("ORCH_BUS_WAIT_REPLICAS", 0, 0, 16, &n, err, errlen)) == 0)
+		cfg->bus_wait_replicas = (int)n;
 	return rc;
 }
 

@@ -51,6 +51,7 @@ struct orch_config {
 	char outbox_dir[512];             /* ORCH_OUTBOX_DIR, "" = memory only */
 	char policy_snapshot[512];        /* ORCH_POLICY_SNAPSHOT, "" = none */
 	int lease_ttl_ms;                 /* ORCH_LEASE_TTL_MS, default 10000 */
+	int bus_wait_replicas;            /* ORCH_BUS_WAIT_REPLICAS, default 0 */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

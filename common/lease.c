@@ -138,7 +138,7 @@ static void acquire_reply(struct redis_conn *c, redisReply *r, void *priv)
 		/* with replicas, lead only on a lease a failover cannot lose */
 		if (redis_conn_wait_replicas(c) > 0) {
 			l->pending_token = (uint64_t)r->integer;
-			if (redis_conn_wait(c, acquire_wait_reply, l) == 0)
+			if (redis_conn_wait(c, redis_conn_wait_replicas(c), acquire_wait_reply, l) == 0)
 				l->busy = 1;
 			return;
 		}
@@ -172,7 +172,7 @@ static void renew_reply(struct redis_conn *c, redisReply *r, void *priv)
 		return; /* no reply: the deadline decides */
 	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
 		if (redis_conn_wait_replicas(c) > 0) {
-			if (redis_conn_wait(c, renew_wait_reply, l) == 0)
+			if (redis_conn_wait(c, redis_conn_wait_replicas(c), renew_wait_reply, l) == 0)
 				l->busy = 1;
 			return;
 		}

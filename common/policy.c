@@ -184,7 +184,7 @@ static void cas_reply(struct redis_conn *c, redisReply *r, void *priv)
 	/* accepted by the master: success only once enough replicas have it */
 	if (status == 0 && redis_conn_wait_replicas(w->p->cmd) > 0) {
 		w->version = v;
-		if (redis_conn_wait(w->p->cmd, wait_reply, w) == 0)
+		if (redis_conn_wait(w->p->cmd, redis_conn_wait_replicas(w->p->cmd), wait_reply, w) == 0)
 			return;
 		wait_reply(w->p->cmd, NULL, w);
 		return;

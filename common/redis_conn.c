@@ -554,13 +554,13 @@ void redis_conn_reset(struct redis_conn *c, const char *why)
 		conn_drop(c, why, 0);
 }
 
-int redis_conn_wait(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata)
+int redis_conn_wait(struct redis_conn *c, int replicas, redis_conn_reply_cb cb, void *privdata)
 {
 	char n[16], ms[16];
 	int timeout = c->target.wait_timeout_ms > 0 ? c->target.wait_timeout_ms : 500;
 	if (timeout > c->stall_timeout_ms / 2)
 		timeout = c->stall_timeout_ms / 2; /* an answer before the stall watchdog fires */
-	snprintf(n, sizeof(n), "%d", c->target.wait_replicas);
+	snprintf(n, sizeof(n), "%d", replicas);
 	snprintf(ms, sizeof(ms), "%d", timeout > 0 ? timeout : 1);
 	const char *argv[] = {"WAIT", n, ms};
 	return redis_conn_command(c, cb, privdata, 3, argv, NULL);

@@ -86,12 +86,12 @@ int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoin
 redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t errlen);
 
 /*
- * Durability of the writes just sent on c: `WAIT target.wait_replicas
- * target.wait_timeout_ms` (at most half the stall timeout). cb gets the reply (an integer: how many
- * replicas have every write of this connection so far). Returns 0, or
- * like redis_conn_command. Only meaningful when wait_replicas > 0.
+ * Durability of the writes just sent on c: `WAIT replicas
+ * target.wait_timeout_ms` (at most half the stall timeout). cb gets the
+ * reply (an integer: how many replicas have every write of this
+ * connection so far). Returns 0, or like redis_conn_command.
  */
-int redis_conn_wait(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata);
+int redis_conn_wait(struct redis_conn *c, int replicas, redis_conn_reply_cb cb, void *privdata);
 /* target.wait_replicas of c: 0 when writes need not wait. */
 int redis_conn_wait_replicas(const struct redis_conn *c);
 

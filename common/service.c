@@ -134,4 +134,5 @@ void service_bus_config(const struct service *s, const char *service_name, struc
 	bc->service = service_name;
 	bc->instance = s->cfg.instance_id;
 	bc->outbox_dir = s->cfg.outbox_dir;
+	bc->wait_replicas = s->cfg.bus_wait_replicas;
 }

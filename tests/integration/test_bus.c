@@ -449,6 +449,63 @@ START_TEST(test_bus_outbox_spills_to_file_and_sends_in_order_after_restart)
 }
 END_TEST
 
+struct wait_ctx {
+	int ok, not_durable, other;
+};
+
+static void wait_cb(int status, const char *id, void *data)
+{
+	struct wait_ctx *w = data;
+	if (status == 0 && id && id[0])
+		w->ok++;
+	else if (status == ORCH_ENOTDURABLE && id && id[0])
+		w->not_durable++;
+	else
+		w->other++;
+}
+
+static int wait_settled(void *arg)
+{
+	struct wait_ctx *w = arg;
+	return w->ok + w->not_durable + w->other >= 10;
+}
+
+/* wait_replicas: a publish counts once a replica has it; with the replica
+ * gone it is reported not durable (stored on the master, id given). */
+START_TEST(test_bus_wait_replicas)
+{
+	struct harness_redis replica;
+	ck_assert_int_eq(harness_replica_start(&replica, srv.port, 0), 0);
+	for (int i = 0; i < 200 && redis_int("WAIT 1 50") < 1; i++)
+		usleep(25000);
+	struct bus_config cfg;
+	cfg_for(&cfg, "producer", "w1");
+	cfg.wait_replicas = 1;
+	struct bus_peer p;
+	ck_assert_int_eq(bus_peer_init(&p, &cfg, &target, srv.port, NULL, "unused", srv.dir), 0);
+	struct wait_ctx w = {0};
+	for (int i = 0; i < 10; i++) {
+		json_t *pl = json_pack("{s:i}", "seq", i);
+		ck_assert_int_eq(bus_publish(p.bus, "orders", pl, NULL, wait_cb, &w, NULL), 0);
+		json_decref(pl);
+	}
+	bus_peer_run(&p, 10000, wait_settled, &w);
+	ck_assert_int_eq(w.ok, 10);
+	harness_redis_stop(&replica);
+	struct wait_ctx lost = {0};
+	for (int i = 0; i < 10; i++) {
+		json_t *pl = json_pack("{s:i}", "seq", 10 + i);
+		ck_assert_int_eq(bus_publish(p.bus, "orders", pl, NULL, wait_cb, &lost, NULL), 0);
+		json_decref(pl);
+	}
+	bus_peer_run(&p, 30000, wait_settled, &lost);
+	ck_assert_int_eq(lost.not_durable, 10);
+	ck_assert_int_eq(lost.other, 0);
+	bus_peer_close(&p);
+	ck_assert_int_eq(redis_int("XLEN t:stream:orders"), 20);
+}
+END_TEST
+
 static Suite *bus_suite(void)
 {
 	Suite *s = suite_create("bus");
@@ -464,6 +521,7 @@ static Suite *bus_suite(void)
 	tcase_add_test(tc, test_bus_recreates_group_after_stream_deleted);
 	tcase_add_test(tc, test_bus_redis_restart_under_publisher_loses_nothing);
 	tcase_add_test(tc, test_bus_outbox_spills_to_file_and_sends_in_order_after_restart);
+	tcase_add_test(tc, test_bus_wait_replicas);
 	suite_add_tcase(s, tc);
 	return s;
 }
