@@ -44,6 +44,8 @@ TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 INTEG := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
+# whole-layer tests in C (every binary, Redis restarts, Sentinel failover)
+E2E := $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e/%,$(wildcard tests/e2e/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 20
@@ -83,6 +85,10 @@ $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
+$(BUILD)/tests/e2e/%: $(BUILD)/obj/tests/e2e/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -107,7 +113,7 @@ $(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 
 $(BUILD)/bin/federation: $(BUILD)/obj/gen/web_assets.o
 
-tests: $(UNIT) $(INTEG)
+tests: $(UNIT) $(INTEG) $(E2E)
 
 fuzzers: $(FUZZERS)
 
@@ -116,7 +122,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
-	@ORCH_TEST_SRCDIR=$(CURDIR) ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/run.sh $(UNIT) $(INTEG) $(wildcard tests/e2e/*.sh)
+	@ORCH_TEST_SRCDIR=$(CURDIR) ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/run.sh $(UNIT) $(INTEG) $(E2E) $(wildcard tests/e2e/*.sh)
 
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=$(BUILD)-asan OPT=-O1 \
