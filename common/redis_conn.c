@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "orch.h"
 #include "redis_uv.h"
+#include "sentinel_watch.h"
 #include "sha1.h"
 
 enum conn_state { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_HANDSHAKE, ST_READY, ST_WAITING, ST_CLOSED };
@@ -55,7 +56,7 @@ struct redis_conn {
 	char resolve_err[256];
 	int handles_open;
 
-	struct metric *m_connects, *m_drops, *m_up;
+	struct metric *m_connects, *m_drops, *m_up, *m_switches;
 };
 
 /* A command in flight; freed after its callback ran. For EVALSHA it keeps
@@ -395,8 +396,20 @@ int redis_conn_new(struct redis_conn **out, uv_loop_t *loop, const struct redis_
 	c->m_connects = metrics_counter("orch_redis_connects_total", labels, "Successful Redis connections");
 	c->m_drops = metrics_counter("orch_redis_disconnects_total", labels, "Redis connections lost or refused");
 	c->m_up = metrics_gauge("orch_redis_connected", labels, "1 while the Redis connection is ready");
+	c->m_switches = metrics_counter("orch_redis_master_switches_total", labels,
+					"Connections moved by a Sentinel +switch-master announcement");
+	if (c->target.n_sentinels > 0 && sentinel_watch_add(loop, c, &c->target) != 0)
+		log_warn("redis %s: no +switch-master subscription (out of memory); READONLY still moves it", c->name);
 	*out = c;
 	return 0;
+}
+
+void redis_conn_master_switched(struct redis_conn *c, const char *host, int port)
+{
+	if (c->state != ST_READY || (strcmp(c->resolved.host, host) == 0 && c->resolved.port == port))
+		return;
+	metrics_inc(c->m_switches);
+	conn_drop(c, "Sentinel announced +switch-master", 0);
 }
 
 int redis_conn_start(struct redis_conn *c)
@@ -580,6 +593,8 @@ void redis_conn_close(struct redis_conn *c)
 {
 	if (!c || c->state == ST_CLOSED)
 		return;
+	if (c->target.n_sentinels > 0)
+		sentinel_watch_remove(c);
 	int was_ready = c->state == ST_READY;
 	c->state = ST_CLOSED;
 	conn_detach(c);

@@ -206,6 +206,44 @@ static int old_master_is_replica(void)
 	return slave;
 }
 
+/* Named clients of the server on port that are not Sentinels: the
+ * services' connections. */
+static int service_clients(int port)
+{
+	redisContext *c = sync_to(port);
+	redisReply *r = c ? redisCommand(c, "CLIENT LIST") : NULL;
+	int n = 0;
+	for (const char *p = r && r->type == REDIS_REPLY_STRING ? r->str : ""; (p = strstr(p, " name=")) != NULL; p++) {
+		const char *name = p + 6;
+		if (*name != ' ' && strncmp(name, "sentinel-", 9) != 0)
+			n++;
+	}
+	freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return r ? n : -1;
+}
+
+/* Connections the services moved on Sentinel's +switch-master, over all. */
+static double switches(void)
+{
+	double total = 0;
+	for (int i = 0; i < N_PROC; i++) {
+		char *m = harness_http(ports[i], "GET", "/metrics");
+		for (const char *p = m; p && (p = strstr(p, "\norch_redis_master_switches_total{")) != NULL; p++) {
+			const char *sp = strchr(p + 1, ' ');
+			total += sp ? atof(sp + 1) : 0;
+		}
+		free(m);
+	}
+	return total;
+}
+
+static int off_old_master(void)
+{
+	return service_clients(replica.port) == 0;
+}
+
 static int one_leader(void)
 {
 	return leader_metric(CEO_A) + leader_metric(CEO_B) == 1;
@@ -276,18 +314,7 @@ START_TEST(test_master_killed)
 	ck_assert_msg(found, "policy version %lld is not in the new master's history", (long long)accepted);
 
 	/* the services stay on the new master: only Sentinels talk to the old one */
-	redisContext *old = sync_to(master.port);
-	r = old ? redisCommand(old, "CLIENT LIST") : NULL;
-	ck_assert(r && r->type == REDIS_REPLY_STRING);
-	int strays = 0;
-	for (const char *p = r->str; (p = strstr(p, " name=")) != NULL; p++) {
-		const char *n = p + 6;
-		if (*n != ' ' && strncmp(n, "sentinel-", 9) != 0)
-			strays++;
-	}
-	freeReplyObject(r);
-	redisFree(old);
-	ck_assert_int_eq(strays, 0);
+	ck_assert_int_eq(service_clients(master.port), 0);
 
 	/* the feeder finished through the failover; what replication lost */
 	int st = -1;
@@ -315,6 +342,18 @@ START_TEST(test_master_killed)
 	       (long long)kept, (long long)trades, (long long)(trades > kept ? trades - kept : 0));
 	ck_assert_int_le(kept, trades);
 	redisFree(c);
+
+	/* a planned failover to the old master: the live, demoted node answers
+	 * nothing wrong, so the services leave it on Sentinel's +switch-master */
+	c = sync_to(sentinels[0].port);
+	r = c ? redisCommand(c, "SENTINEL FAILOVER " MASTER_NAME) : NULL;
+	ck_assert_msg(r && r->type == REDIS_REPLY_STATUS, "SENTINEL FAILOVER refused: %s", r ? r->str : "no reply");
+	freeReplyObject(r);
+	redisFree(c);
+	ck_assert_msg(watch(30000, &both, off_old_master, "the services left the demoted master"),
+		      "services still on the demoted master");
+	ck_assert_msg(switches() > 0, "no connection moved on +switch-master");
+	ck_assert_int_eq(both, 0);
 }
 END_TEST
 
