@@ -647,6 +647,9 @@ int main(void)
 	for (int i = 0; i < ceo_n_input_types; i++)
 		if ((rc = bus_subscribe(c.bus, ceo_input_types[i], on_input, &c)) != 0)
 			goto out;
+	/* in replays an operator's command must not jump the clock to today */
+	if ((rc = bus_set_untimed(c.bus, "ceo_command")) != 0)
+		goto out;
 	policy_on_change(c.policy, on_policy, &c);
 	service_add_check(&c.svc, "bus", bus_check_ready, c.bus);
 	service_add_check(&c.svc, "lease", lease_check_ready, c.lease);

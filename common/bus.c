@@ -444,6 +444,16 @@ int bus_set_maxlen(struct bus *b, const char *event_type, long maxlen)
 	return 0;
 }
 
+int bus_set_untimed(struct bus *b, const char *event_type)
+{
+	for (struct sub *s = b->subs; s; s = s->next)
+		if (!strcmp(s->type, event_type)) {
+			s->untimed = 1;
+			return 0;
+		}
+	return ORCH_ENOENT;
+}
+
 int bus_subscribe(struct bus *b, const char *event_type, bus_handler_fn fn, void *data)
 {
 	if (b->started || !fn)

@@ -87,6 +87,10 @@ int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
 	    const struct redis_target *target);
 /* Registers a handler for event_type (before bus_start). */
 int bus_subscribe(struct bus *b, const char *event_type, bus_handler_fn fn, void *data);
+/* Events of this (subscribed) type do not move the event clock
+ * (ORCH_CLOCK=event): an operator's command carries the operator's time,
+ * not the data's. ORCH_ENOENT when not subscribed. */
+int bus_set_untimed(struct bus *b, const char *event_type);
 /* Per-type MAXLEN override for publishing. */
 int bus_set_maxlen(struct bus *b, const char *event_type, long maxlen);
 int bus_start(struct bus *b);

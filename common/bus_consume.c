@@ -333,7 +333,8 @@ void bus__dispatch(struct sub *s, const redisReply *idr, const redisReply *fr, u
 		delivery_free(d);
 		return;
 	}
-	clock_observe_ms(d->ev.time_us / 1000);
+	if (!s->untimed)
+		clock_observe_ms(d->ev.time_us / 1000);
 	d->next = s->live;
 	if (s->live)
 		s->live->prev = d;

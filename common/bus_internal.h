@@ -103,6 +103,7 @@ struct sub {
 	int reading;     /* a read or claim is outstanding on the reader */
 	int claiming;    /* an idle reclaim is outstanding on the command conn */
 	int draining;    /* a stop's read of our own pending entries is outstanding */
+	int untimed;     /* its events do not move the event clock */
 	char drain_cursor[64];
 	int inflight;    /* deliveries handed to the handler, not yet finished */
 	struct bus_delivery *live; /* those deliveries */

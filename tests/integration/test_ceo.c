@@ -8,7 +8,8 @@
  * standby and a write with its token is refused; force_decision and an
  * operator's set_mode are answered by request_id; a malformed input is
  * dead-lettered; with ORCH_CEO_EVALUATE=command only a command decides,
- * and its answer comes after the write.
+ * and its answer comes after the write; on the event clock a command
+ * stamped today does not move the clock.
  */
 #include <check.h>
 #include <jansson.h>
@@ -358,6 +359,34 @@ START_TEST(test_ceo_command_mode_decides_on_command_only)
 }
 END_TEST
 
+/* ORCH_CLOCK=event: the inputs' time is the clock; an operator's command,
+ * stamped with today, does not move it (the decision is dated 1998). */
+START_TEST(test_ceo_event_clock_ignores_command_time)
+{
+	kill(pids[0], SIGKILL);
+	waitpid(pids[0], NULL, 0);
+	redisContext *c = harness_redis_sync(&srv);
+	redisReply *r = redisCommand(c, "DEL t:lease:ceo");
+	freeReplyObject(r);
+	pids[0] = spawn_ceo_with(0, "ceo-e", "ORCH_CLOCK=event");
+	wait_holder(c, "ceo-e|");
+	ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20}", "1998-08-25T12:00:00.000000"),
+			 0);
+	/* the input is in once the CEO's state says so */
+	for (int i = 0; i < 200 && stack_metric(ports[0], "orch_ceo_input_age_seconds{input=\"risk_state\"}") < 0; i++)
+		usleep(25000);
+	publish(c, "ceo_command", "{\"request_id\": \"now-1\", \"action\": \"force_decision\"}");
+	const char *fd[] = {"request_id", "now-1"};
+	json_t *rep = wait_for(c, "ceo_command_reply", fd);
+	ck_assert_msg(rep != NULL, "no reply to force_decision");
+	const char *ts = json_string_value(json_object_get(json_object_get(rep, "decision"), "decision_timestamp"));
+	ck_assert_ptr_nonnull(ts);
+	ck_assert_msg(strncmp(ts, "1998-08-25", 10) == 0, "decision dated %s, not on the inputs' clock", ts);
+	json_decref(rep);
+	redisFree(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ceo");
@@ -367,6 +396,7 @@ int main(void)
 	tcase_add_test(tc, test_ceo_critical_alert_switches_and_writes_policy);
 	tcase_add_test(tc, test_ceo_one_leader_failover_and_fencing);
 	tcase_add_test(tc, test_ceo_command_mode_decides_on_command_only);
+	tcase_add_test(tc, test_ceo_event_clock_ignores_command_time);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
