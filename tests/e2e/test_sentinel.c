@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "json_util.h"
 #include "run_suite.h"
@@ -41,13 +41,6 @@ static struct harness_redis master, replica, sentinels[3];
 static pid_t pids[N_PROC], feeder;
 static int ports[N_PROC];
 static char sentinel_env[160], prices[300], summary[300];
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static redisContext *sync_to(int port)
 {
@@ -174,11 +167,11 @@ static json_t *command(redisContext *c, const char *id, const char *body)
  * returns when pred holds, printing how long `what` took. */
 static int watch(int ms, int *both, int (*pred)(void), const char *what)
 {
-	double t0 = now_s();
+	double t0 = clock_mono_ns() / 1e9;
 	for (int t = 0; t < ms; t += 50, usleep(50000)) {
 		*both += leader_metric(CEO_A) && leader_metric(CEO_B);
 		if (pred && pred()) {
-			printf("sentinel: %s after %.1f s\n", what, now_s() - t0);
+			printf("sentinel: %s after %.1f s\n", what, clock_mono_ns() / 1e9 - t0);
 			fflush(stdout);
 			return 1;
 		}

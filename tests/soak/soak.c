@@ -21,18 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 
 #define N_SVC 4
 
 static const char *const SVC[N_SVC] = {"risk_officer", "strategy_officer", "ceo", "federation"};
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Resident set size of pid in MiB, or -1. */
 static double rss_mib(pid_t pid)
@@ -108,7 +102,7 @@ int main(void)
 	double rss_min2[N_SVC] = {0}, rss_last[N_SVC] = {0}, back2 = 0, back_last = 0;
 	int n2 = 0, nlast = 0;
 	long long sent = 0;
-	double t0 = mono_s(), equity = 1e6;
+	double t0 = clock_mono_ns() / 1e9, equity = 1e6;
 	char ts[40];
 	for (long s = 0; s < seconds; s++) {
 		/* this second's events, in batches of 100 pipelined XADDs, paced */
@@ -145,7 +139,7 @@ int main(void)
 				freeReplyObject(r);
 			}
 			sent += batch;
-			double due = t0 + s + (double)(k + batch) / (double)rate, wait = due - mono_s();
+			double due = t0 + s + (double)(k + batch) / (double)rate, wait = due - clock_mono_ns() / 1e9;
 			if (wait > 0)
 				usleep((useconds_t)(wait * 1e6));
 		}

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bus_envelope.h"
+#include "clock.h"
+#include "json_util.h"
 #include "orch.h"
 #include "orchctl.h"
 #include "orchctl_io.h"
@@ -289,19 +291,15 @@ static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json
 {
 	json_t *reply = NULL;
 	char rid[64], key[160], id[64] = "0-0", ts[40];
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(rid, sizeof(rid), "orchctl-%lld-%d", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000, (int)getpid());
+	int64_t now_ms = clock_now_ms();
+	bus_uuid7(now_ms, rid);
+	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
 	json_object_set_new(cmd, "request_id", json_string(rid));
 	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", t->prefix);
 	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
 	if (r && r->type == REDIS_REPLY_ARRAY && r->elements)
 		snprintf(id, sizeof(id), "%s", r->element[0]->element[0]->str);
 	freeReplyObject(r);
-	struct tm tm;
-	gmtime_r(&now.tv_sec, &tm);
-	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%06ld", now.tv_nsec / 1000);
 	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	r = text ? redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s trace_id %s "
 				   "timestamp %s source orchctl",

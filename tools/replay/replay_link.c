@@ -4,20 +4,13 @@
  */
 #include "replay_link.h"
 
-#include "redis_conn.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
+#include "redis_conn.h"
 
 /* One connection attempt (through Sentinel when configured); quiet unless
  * loud. */
@@ -47,7 +40,7 @@ void rlink_close(struct rlink *l)
 
 redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
 {
-	int64_t deadline = now_ms() + RL_PATIENCE_MS;
+	int64_t deadline = clock_mono_ms() + RL_PATIENCE_MS;
 	int backoff = 50, said = 0;
 	for (;;) {
 		if (!l->c && (l->c = dial(&l->target, 0)) != NULL)
@@ -69,7 +62,7 @@ redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
 				l->c = NULL;
 			}
 		}
-		if (now_ms() >= deadline) {
+		if (clock_mono_ms() >= deadline) {
 			fprintf(stderr, "replay: Redis at %s:%d did not come back within %d s\n", l->target.addr.host,
 				l->target.addr.port, RL_PATIENCE_MS / 1000);
 			return NULL;
