@@ -80,10 +80,6 @@ int redis_conn_backoff_ms(int attempt, int min_ms, int max_ms, double rnd);
  * address; `err` gets a reason on failure. Exposed for tools and tests. */
 int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out,
 			      char *err, size_t errlen);
-/* A blocking connection for tools: the master found through Sentinel when
- * t has Sentinels (and checked with ROLE), else t's address; AUTH and
- * SELECT done. NULL with a reason in err. Free with redisFree(). */
-redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t errlen);
 
 /*
  * Durability of the writes just sent on c: `WAIT replicas

@@ -2,14 +2,12 @@
  * redis_resolve.c - turns a redis_target into a numeric address: DNS, or
  * Sentinel discovery (SENTINEL get-master-addr-by-name, first Sentinel
  * that knows the name wins). Blocking by design: redis_conn runs it on the
- * libuv thread pool, tools may call it directly, and tools get a whole
- * blocking connection from redis_sync_connect.
+ * libuv thread pool, tools may call it directly.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "orch.h"
@@ -69,45 +67,4 @@ int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoin
 		snprintf(err, errlen, reached ? "no sentinel knows master '%s'" : "no sentinel reachable",
 			 t->master_name);
 	return ORCH_ENOTCONN;
-}
-
-redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t errlen)
-{
-	struct redis_endpoint ep = t->addr;
-	if (t->n_sentinels > 0 && redis_conn_resolve_master(t, &ep, err, errlen) != 0)
-		return NULL;
-	int ms = t->connect_timeout_ms > 0 ? t->connect_timeout_ms : 2000;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	redisContext *c = redisConnectWithTimeout(ep.host, ep.port, tv);
-	if (!c || c->err) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", ep.host, ep.port, c ? c->errstr : "out of memory");
-		redisFree(c);
-		return NULL;
-	}
-	redisReply *r = NULL;
-	if (t->password[0])
-		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password) : redisCommand(c, "AUTH %s", t->password);
-	if (!r || r->type != REDIS_REPLY_ERROR) {
-		freeReplyObject(r);
-		r = redisCommand(c, "SELECT %d", t->db);
-	}
-	if (r && r->type != REDIS_REPLY_ERROR && t->n_sentinels > 0) {
-		freeReplyObject(r);
-		r = redisCommand(c, "ROLE");
-		if (r && !(r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING &&
-			   strcmp(r->element[0]->str, "master") == 0)) {
-			snprintf(err, errlen, "%s:%d is not the master (Sentinel has not switched yet)", ep.host, ep.port);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-	}
-	if (!r || r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "%s:%d refused the connection: %s", ep.host, ep.port, r ? r->str : c->errstr);
-		freeReplyObject(r);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
-	return c;
 }

@@ -25,6 +25,7 @@
 #include "json_util.h"
 #include "orch.h"
 #include "policy.h"
+#include "redis_sync.h"
 #include "run_suite.h"
 #include "stack.h"
 
@@ -328,16 +329,11 @@ START_TEST(test_ceo_command_mode_decides_on_command_only)
 	publish(c, "risk_alert", "{\"level\": \"CRITICAL\", \"risk_score\": 91.5, \"alerts\": [\"RISK_SCORE\"]}");
 	/* consumed (the group has nothing pending or unread) and yet no decision */
 	for (int i = 0; i < 200; i++) {
+		struct redis_backlog b;
 		r = redisCommand(c, "XINFO GROUPS t:stream:risk_alert");
-		int idle = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
-		for (size_t g = 0; idle && g < r->elements; g++)
-			for (size_t k = 0; k + 1 < r->element[g]->elements; k += 2) {
-				const char *f = r->element[g]->element[k]->str;
-				if ((!strcmp(f, "pending") || !strcmp(f, "lag")) && r->element[g]->element[k + 1]->integer)
-					idle = 0;
-			}
+		redis_backlog_of(r, &b);
 		freeReplyObject(r);
-		if (idle)
+		if (b.groups > 0 && b.pending == 0 && b.lag == 0)
 			break;
 		usleep(25000);
 	}

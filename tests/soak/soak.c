@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "harness.h"
+#include "redis_sync.h"
 
 #define N_SVC 4
 
@@ -48,16 +49,11 @@ static void backlog(redisContext *c, long long *pending, long long *lag)
 	redisReply *keys = redisCommand(c, "KEYS t:stream:*");
 	for (size_t k = 0; keys && keys->type == REDIS_REPLY_ARRAY && k < keys->elements; k++) {
 		redisReply *g = redisCommand(c, "XINFO GROUPS %s", keys->element[k]->str);
-		for (size_t i = 0; g && g->type == REDIS_REPLY_ARRAY && i < g->elements; i++)
-			for (size_t f = 0; f + 1 < g->element[i]->elements; f += 2) {
-				const char *name = g->element[i]->element[f]->str;
-				const redisReply *v = g->element[i]->element[f + 1];
-				if (!strcmp(name, "pending"))
-					*pending += v->integer;
-				else if (!strcmp(name, "lag") && v->type == REDIS_REPLY_INTEGER)
-					*lag += v->integer;
-			}
+		struct redis_backlog b;
+		redis_backlog_of(g, &b);
 		freeReplyObject(g);
+		*pending += b.pending;
+		*lag += b.lag;
 	}
 	freeReplyObject(keys);
 }

@@ -17,7 +17,7 @@
 #include "config.h"
 #include "orch.h"
 #include "orchctl_io.h"
-#include "redis_conn.h"
+#include "redis_sync.h"
 
 static const char *env_or(const char *name, const char *def)
 {

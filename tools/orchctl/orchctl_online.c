@@ -19,6 +19,7 @@
 #include "orchctl.h"
 #include "orchctl_io.h"
 #include "orchctl_net.h"
+#include "redis_sync.h"
 
 static const char *const LEASES[] = {"ceo", "risk_officer", "strategy_officer"};
 static const char *const STREAMS[] = {
@@ -112,22 +113,14 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t)
 		char key[160];
 		snprintf(key, sizeof(key), "%s:stream:%s", t->prefix, STREAMS[s]);
 		long long len = reply_int(redisCommand(c, "XLEN %s", key));
-		long long pending = 0, lag = 0, groups = 0;
+		struct redis_backlog b;
 		r = redisCommand(c, "XINFO GROUPS %s", key);
-		for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++, groups++)
-			for (size_t k = 0; k + 1 < r->element[g]->elements; k += 2) {
-				const char *f = r->element[g]->element[k]->str;
-				const redisReply *v = r->element[g]->element[k + 1];
-				if (!strcmp(f, "pending"))
-					pending += v->integer;
-				else if (!strcmp(f, "lag") && v->type == REDIS_REPLY_INTEGER)
-					lag += v->integer;
-			}
+		redis_backlog_of(r, &b);
 		freeReplyObject(r);
-		if (len || groups)
+		if (len || b.groups)
 			json_array_append_new(streams, json_pack("{s:s, s:I, s:I, s:I, s:I}", "stream", STREAMS[s], "length",
-								 (json_int_t)len, "groups", (json_int_t)groups, "pending",
-								 (json_int_t)pending, "lag", (json_int_t)lag));
+								 (json_int_t)len, "groups", (json_int_t)b.groups, "pending",
+								 (json_int_t)b.pending, "lag", (json_int_t)b.lag));
 	}
 	char cursor[32] = "0";
 	do {

@@ -33,6 +33,7 @@
 #include "json_util.h"
 #include "orch.h"
 #include "replay_book.h"
+#include "redis_sync.h"
 #include "replay_link.h"
 
 #define MAX_DAYS 200000
@@ -213,19 +214,10 @@ static int publish_day(struct rlink *c, const char *prefix, int64_t t_ms, const 
 static int stream_idle(struct rlink *c, const char *key)
 {
 	redisReply *r = rlink_cmd(c, "XINFO GROUPS %s", key);
-	int idle = 1;
-	for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
-		redisReply *f = r->element[g];
-		for (size_t k = 0; k + 1 < f->elements; k += 2) {
-			const char *name = f->element[k]->str;
-			redisReply *v = f->element[k + 1];
-			if ((!strcmp(name, "pending") && v->integer > 0) ||
-			    (!strcmp(name, "lag") && v->type == REDIS_REPLY_INTEGER && v->integer > 0))
-				idle = 0;
-		}
-	}
+	struct redis_backlog b;
+	redis_backlog_of(r, &b);
 	freeReplyObject(r);
-	return idle;
+	return b.pending == 0 && b.lag == 0;
 }
 
 /* Waits (up to timeout_ms) until the layer has taken in everything. */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "redis_conn.h"
+#include "redis_sync.h"
 
 /* One connection attempt (through Sentinel when configured); quiet unless
  * loud. */
