@@ -89,20 +89,17 @@ static int dlq_list(redisContext *c, const struct orchctl_target *t, const char 
 	if (type) {
 		rc = list_type(c, t, type, limit, out);
 	} else {
-		char cursor[32] = "0";
-		do {
-			redisReply *r = redisCommand(c, "SCAN %s MATCH %s:dlq:* COUNT 1000", cursor, t->prefix);
-			if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-				fprintf(stderr, PFX "SCAN failed: %s\n", r && r->str ? r->str : c->errstr);
-				freeReplyObject(r);
-				rc = ORCHCTL_EXIT_FAILED;
+		json_t *types = orchctl_dlq_types(c, t), *type;
+		size_t i;
+		if (!types) {
+			fprintf(stderr, PFX "SCAN failed: %s\n", c->err ? c->errstr : "Redis refused");
+			rc = ORCHCTL_EXIT_FAILED;
+		}
+		json_array_foreach(types, i, type) {
+			if ((rc = list_type(c, t, json_string_value(type), limit, out)) != 0)
 				break;
-			}
-			snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-			for (size_t i = 0; i < r->element[1]->elements && rc == 0; i++)
-				rc = list_type(c, t, r->element[1]->element[i]->str + strlen(t->prefix) + 5, limit, out);
-			freeReplyObject(r);
-		} while (rc == 0 && strcmp(cursor, "0") != 0);
+		}
+		json_decref(types);
 	}
 	if (rc == 0) {
 		static const char *const cols[] = {"type", "id", "group", "deliveries", "reason", NULL};

@@ -276,6 +276,25 @@ int orchctl_http_stream(const struct orchctl_target *t, const char *path)
 
 /* ---- entries and output ---- */
 
+json_t *orchctl_dlq_types(redisContext *c, const struct orchctl_target *t)
+{
+	json_t *types = json_array();
+	char cursor[32] = "0";
+	do {
+		redisReply *r = redisCommand(c, "SCAN %s MATCH %s:dlq:* COUNT 1000", cursor, t->prefix);
+		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			json_decref(types);
+			return NULL;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		for (size_t i = 0; i < r->element[1]->elements; i++)
+			json_array_append_new(types, json_string(r->element[1]->element[i]->str + strlen(t->prefix) + 5));
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return types;
+}
+
 json_t *orchctl_entry(const redisReply *entry)
 {
 	const redisReply *f = entry->element[1];

@@ -59,6 +59,11 @@ int orchctl_http_stream(const struct orchctl_target *t, const char *path);
  * Caller json_decref()s. */
 json_t *orchctl_entry(const redisReply *entry);
 
+/* The event types that have dead letters ({prefix}:dlq:{type}, by SCAN),
+ * as a JSON array of strings; NULL when Redis did not answer (caller
+ * json_decref()s). */
+json_t *orchctl_dlq_types(redisContext *c, const struct orchctl_target *t);
+
 /* Prints v: JSON (one line) with t->json, else an object as "key  value"
  * lines (nested objects flattened with dots), an array of objects as a
  * table with the given columns (NULL-terminated; NULL = every key of the

@@ -122,21 +122,14 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t)
 								 (json_int_t)len, "groups", (json_int_t)b.groups, "pending",
 								 (json_int_t)b.pending, "lag", (json_int_t)b.lag));
 	}
-	char cursor[32] = "0";
-	do {
-		r = redisCommand(c, "SCAN %s MATCH %s:dlq:* COUNT 1000", cursor, t->prefix);
-		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-			freeReplyObject(r);
-			break;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		for (size_t i = 0; i < r->element[1]->elements; i++) {
-			const char *key = r->element[1]->element[i]->str;
-			json_array_append_new(dlq, json_pack("{s:s, s:I}", "type", key + strlen(t->prefix) + 5, "length",
-							     (json_int_t)reply_int(redisCommand(c, "XLEN %s", key))));
-		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
+	json_t *types = orchctl_dlq_types(c, t), *type;
+	size_t i;
+	json_array_foreach(types, i, type) {
+		const char *name = json_string_value(type);
+		json_array_append_new(dlq, json_pack("{s:s, s:I}", "type", name, "length",
+						     (json_int_t)reply_int(redisCommand(c, "XLEN %s:dlq:%s", t->prefix, name))));
+	}
+	json_decref(types);
 	return json_pack("{s:o, s:o, s:o, s:o}", "leases", leases, "policy", policy, "streams", streams,
 			 "dead_letters", dlq);
 }
