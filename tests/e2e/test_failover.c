@@ -54,20 +54,13 @@ static pid_t spawn(int i)
 	return pid;
 }
 
-static int ready(int i)
-{
-	return stack_ready(ports[i]);
-}
-
 static void setup(void)
 {
 	ck_assert_int_eq(harness_redis_start(&srv, 1), 0);
 	for (int i = 0; i < N_PROC; i++)
 		pids[i] = spawn(i);
 	for (int i = 0; i < N_PROC; i++) {
-		for (int k = 0; k < 400 && !ready(i); k++)
-			usleep(25000);
-		ck_assert_msg(ready(i), "%s is not ready", NAMES[i]);
+		ck_assert_msg(stack_wait_ready(ports[i], 10000), "%s is not ready", NAMES[i]);
 	}
 }
 
@@ -132,8 +125,7 @@ START_TEST(test_ceo_leader_killed)
 	ck_assert_msg(took >= 0, "%s did not take over", NAMES[s]);
 	printf("failover: %s leads %.3f s after %s was killed (lease ttl 1.000 s)\n", NAMES[s], took, NAMES[l]);
 	pids[l] = spawn(l);
-	for (int k = 0; k < 400 && !ready(l); k++)
-		usleep(25000);
+	stack_wait_ready(ports[l], 10000);
 	/* the restarted one stands by: never two leaders in a sample */
 	for (int i = 0; i < 20; i++, usleep(50000))
 		both += stack_metric(ports[CEO_A], "orch_lease_leader{role=\"ceo\"}") == 1 &&
@@ -257,10 +249,7 @@ START_TEST(test_redis_restart_mid_stream)
 	/* nobody restarted: every process is the one started, and ready */
 	for (int i = 0; i < N_PROC; i++) {
 		ck_assert_int_eq(waitpid(pids[i], NULL, WNOHANG), 0);
-		int ok = 0;
-		for (int k = 0; k < 200 && !(ok = ready(i)); k++)
-			usleep(25000);
-		ck_assert_msg(ok, "%s is not ready after the restart", NAMES[i]);
+		ck_assert_msg(stack_wait_ready(ports[i], 5000), "%s is not ready after the restart", NAMES[i]);
 	}
 	redisFree(c);
 }

@@ -80,11 +80,6 @@ static int leader_metric(int i)
 	return pids[i] > 0 && stack_metric(ports[i], "orch_lease_leader{role=\"ceo\"}") == 1;
 }
 
-static int ready(int i)
-{
-	return stack_ready(ports[i]);
-}
-
 static void setup(void)
 {
 	ck_assert_int_eq(harness_redis_start(&master, 1), 0);
@@ -129,9 +124,7 @@ static void setup(void)
 		ck_assert_int_gt(pids[i], 0);
 	}
 	for (int i = 0; i < N_PROC; i++) {
-		for (int k = 0; k < 400 && !ready(i); k++)
-			usleep(25000);
-		ck_assert_msg(ready(i), "%s is not ready", NAMES[i]);
+		ck_assert_msg(stack_wait_ready(ports[i], 10000), "%s is not ready", NAMES[i]);
 	}
 	/* the feeder's prices: the first DAYS rows of the bundled data */
 	snprintf(prices, sizeof(prices), "%s/prices.csv", master.dir);
@@ -280,10 +273,7 @@ START_TEST(test_master_killed)
 		      "the old master did not rejoin as a replica");
 	for (int i = 0; i < N_PROC; i++) {
 		ck_assert_msg(waitpid(pids[i], NULL, WNOHANG) == 0, "%s exited", NAMES[i]);
-		int ok = 0;
-		for (int k = 0; k < 400 && !(ok = ready(i)); k++)
-			usleep(25000);
-		ck_assert_msg(ok, "%s is not ready on the new master", NAMES[i]);
+		ck_assert_msg(stack_wait_ready(ports[i], 10000), "%s is not ready on the new master", NAMES[i]);
 	}
 	ck_assert_msg(watch(20000, &both, one_leader, "one CEO leads"), "no CEO leads after the failover");
 	ck_assert_int_eq(both, 0);

@@ -301,17 +301,27 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 }
 END_TEST
 
+/* Replaces the fixture's CEO by one named `name` with one more setting,
+ * and waits until it holds the lease. */
+static void restart_ceo_with(redisContext *c, const char *name, const char *extra)
+{
+	char holder[80];
+	kill(pids[0], SIGKILL);
+	waitpid(pids[0], NULL, 0);
+	redisReply *r = redisCommand(c, "DEL t:lease:ceo");
+	freeReplyObject(r);
+	pids[0] = spawn_ceo_with(0, name, extra);
+	snprintf(holder, sizeof(holder), "%s|", name);
+	wait_holder(c, holder);
+}
+
 /* ORCH_CEO_EVALUATE=command (replays): a CRITICAL alert waits for the
  * feeder's force_decision, whose answer comes once the policy holds it. */
 START_TEST(test_ceo_command_mode_decides_on_command_only)
 {
-	kill(pids[0], SIGKILL);
-	waitpid(pids[0], NULL, 0);
 	redisContext *c = harness_redis_sync(&srv);
-	redisReply *r = redisCommand(c, "DEL t:lease:ceo");
-	freeReplyObject(r);
-	pids[0] = spawn_ceo_with(0, "ceo-c", "ORCH_CEO_EVALUATE=command");
-	wait_holder(c, "ceo-c|");
+	restart_ceo_with(c, "ceo-c", "ORCH_CEO_EVALUATE=command");
+	redisReply *r;
 	/* the CEO's first write carries its mode */
 	json_t *doc = NULL;
 	for (int i = 0; i < 200; i++, usleep(25000)) {
@@ -359,13 +369,8 @@ END_TEST
  * stamped with today, does not move it (the decision is dated 1998). */
 START_TEST(test_ceo_event_clock_ignores_command_time)
 {
-	kill(pids[0], SIGKILL);
-	waitpid(pids[0], NULL, 0);
 	redisContext *c = harness_redis_sync(&srv);
-	redisReply *r = redisCommand(c, "DEL t:lease:ceo");
-	freeReplyObject(r);
-	pids[0] = spawn_ceo_with(0, "ceo-e", "ORCH_CLOCK=event");
-	wait_holder(c, "ceo-e|");
+	restart_ceo_with(c, "ceo-e", "ORCH_CLOCK=event");
 	ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20}", "1998-08-25T12:00:00.000000"),
 			 0);
 	/* the input is in once the CEO's state says so */

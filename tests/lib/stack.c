@@ -86,12 +86,16 @@ double stack_metric(int port, const char *name)
 	return v;
 }
 
-int stack_ready(int port)
+int stack_wait_ready(int port, int timeout_ms)
 {
-	char *r = harness_http(port, "GET", "/readyz");
-	int ok = r && harness_http_status(r) == 200;
-	free(r);
-	return ok;
+	for (int waited = 0;; waited += 25) {
+		char *r = harness_http(port, "GET", "/readyz");
+		int ok = r && harness_http_status(r) == 200;
+		free(r);
+		if (ok || waited >= timeout_ms)
+			return ok;
+		usleep(25000);
+	}
 }
 
 json_t *stack_command(redisContext *c, const char *prefix, const char *id, const char *body)

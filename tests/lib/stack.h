@@ -33,8 +33,9 @@ json_t *stack_get_json(redisContext *c, const char *key);
  * pending. */
 int stack_group_done(redisContext *c, const char *stream, const char *group, long n);
 
-/* 1 when 127.0.0.1:port answers /readyz with 200. */
-int stack_ready(int port);
+/* 1 once 127.0.0.1:port answers /readyz with 200, polling every 25 ms for
+ * up to timeout_ms; else 0. */
+int stack_wait_ready(int port, int timeout_ms);
 
 /* Publishes ceo_command {"request_id": id, <body>} under prefix and returns
  * the CEO's ceo_command_reply to it within 10 s, or NULL (caller decrefs). */
