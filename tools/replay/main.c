@@ -32,8 +32,9 @@
 #include "config.h"
 #include "json_util.h"
 #include "orch.h"
-#include "replay_book.h"
+#include "policy.h"
 #include "redis_sync.h"
+#include "replay_book.h"
 #include "replay_link.h"
 
 #define MAX_DAYS 200000
@@ -328,40 +329,33 @@ static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout
 	return -1;
 }
 
-/* The trading system's own NORMAL mode (original-system-wire.md): the
- * limits a book keeps without the layer, and until a policy exists. */
-static const struct rb_limits ORIGINAL_NORMAL = {
-	.max_positions = 30, .risk_per_trade = 0.015, .max_leverage = 5, .scaling = 1.0, .allow_new = 1};
-
 struct policy_view {
 	struct rb_limits l;
 	char disabled_buf[64][64];
 	const char *disabled[64];
 };
 
-/* The limits the policy document gives the book now. */
-static void read_policy(struct rlink *c, const char *prefix, struct policy_view *v)
+/* Overlays what the policy document doc says on v->l (fields it lacks keep
+ * their value). */
+static void apply_policy(const json_t *doc, struct policy_view *v)
 {
-	redisReply *r = rlink_cmd(c, "GET %s:policy:current", prefix);
-	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
-	freeReplyObject(r);
-	struct rb_limits l = ORIGINAL_NORMAL;
+	struct rb_limits *l = &v->l;
 	const json_t *mode = json_object_get(json_object_get(doc, "modes"), json_util_get_str(doc, "active_mode"));
 	double d;
 	int64_t n;
 	if (json_util_get_int64(mode, "max_positions", &n) == 0)
-		l.max_positions = (int)n;
+		l->max_positions = (int)n;
 	if (json_util_get_double(mode, "max_risk_pct_per_trade", &d) == 0)
-		l.risk_per_trade = d;
+		l->risk_per_trade = d;
 	if (json_util_get_double(mode, "max_leverage", &d) == 0)
-		l.max_leverage = d;
+		l->max_leverage = d;
 	if (json_util_get_double(mode, "scaling_factor", &d) == 0)
-		l.scaling = d;
+		l->scaling = d;
 	int b;
 	if (json_util_get_bool(doc, "allow_new_trades", &b) == 0)
-		l.allow_new = b;
+		l->allow_new = b;
 	if (json_util_get_bool(doc, "emergency_mode", &b) == 0 && b)
-		l.close_all = 1;
+		l->close_all = 1;
 	size_t i;
 	json_t *s;
 	int k = 0;
@@ -372,9 +366,29 @@ static void read_policy(struct rlink *c, const char *prefix, struct policy_view 
 			k++;
 		}
 	}
-	l.disabled = v->disabled;
-	l.n_disabled = k;
-	v->l = l;
+	l->disabled = v->disabled;
+	l->n_disabled = k;
+}
+
+/* The trading system's own defaults (its NORMAL mode, policy_default_doc):
+ * the limits a book keeps without the layer, and until a policy exists. */
+static void original_normal(struct policy_view *v)
+{
+	json_t *doc = policy_default_doc(0);
+	memset(v, 0, sizeof(*v));
+	v->l.allow_new = 1;
+	apply_policy(doc, v);
+	json_decref(doc);
+}
+
+/* The limits the policy document gives the book now, over `base`. */
+static void read_policy(struct rlink *c, const char *prefix, const struct policy_view *base, struct policy_view *v)
+{
+	redisReply *r = rlink_cmd(c, "GET %s:policy:current", prefix);
+	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
+	freeReplyObject(r);
+	v->l = base->l;
+	apply_policy(doc, v);
 	json_decref(doc);
 }
 
@@ -455,12 +469,12 @@ static int run(const struct prices *p, struct rlink *c, const char *prefix, cons
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
-	struct policy_view pv;
-	const struct rb_limits base = ORIGINAL_NORMAL;
+	struct policy_view pv, base;
+	original_normal(&base);
 	long trades = 0;
 	for (size_t d = 0; d < p->n_days; d++) {
 		const double *closes = &p->close[d * (size_t)p->n_instr];
-		read_policy(c, prefix, &pv);
+		read_policy(c, prefix, &base, &pv);
 		rb_step(with, closes, &pv.l, day);
 		trades += day->n_trades;
 		eq_with[d] = day->equity;
@@ -468,7 +482,7 @@ static int run(const struct prices *p, struct rlink *c, const char *prefix, cons
 			fprintf(stderr, "replay: publishing day %zu failed\n", d + 1);
 			goto out;
 		}
-		rb_step(without, closes, &base, day);
+		rb_step(without, closes, &base.l, day);
 		eq_without[d] = day->equity;
 		time_t secs = (time_t)(p->t_ms[d] / 1000);
 		struct tm tm;
