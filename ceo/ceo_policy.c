@@ -26,7 +26,7 @@ int ceo_mode_parse(const char *s, enum ceo_mode *out)
 			*out = (enum ceo_mode)i;
 			return 0;
 		}
-	return -1;
+	return ORCH_EINVAL;
 }
 
 const char *ceo_health_name(enum ceo_health h)
@@ -41,7 +41,7 @@ int ceo_health_parse(const char *s, enum ceo_health *out)
 			*out = (enum ceo_health)i;
 			return 0;
 		}
-	return -1;
+	return ORCH_EINVAL;
 }
 
 void ceo_thresholds_defaults(struct ceo_thresholds *t)
