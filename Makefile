@@ -18,25 +18,43 @@ BUILD ?= build
 PKGS := hiredis libuv jansson libmicrohttpd
 OPT ?= -O2
 SAN ?=
+# The user's CFLAGS and LDFLAGS are appended to ours, never replace them.
+CFLAGS ?=
+LDFLAGS ?=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
-BRAINS_INC := $(addprefix -I,ceo risk_officer strategy_officer federation tools/replay)
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon $(BRAINS_INC) -MMD -MP
-LDFLAGS := $(SAN)
+SVC_DIRS := ceo risk_officer strategy_officer federation
+BRAINS_INC := $(addprefix -I,$(SVC_DIRS) tools/replay)
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wwrite-strings -Wshadow
+ORCH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon $(BRAINS_INC) -MMD -MP
+ALL_CFLAGS = $(ORCH_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread -lm
+
+# Quiet by default ("CC common/bus.o"); V=1 prints every command.
+V ?=
+Q := $(if $(V),,@)
+say = $(if $(V),,@printf '  %-5s %s\n' $(1) $(2))
 
 LIB := $(BUILD)/lib/libcommon.a
 LIB_SRC := $(wildcard common/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-# The pure modules (models, brains, the demo's book), for orchctl and the tests.
+# The services' glue (settings tables, the loop-side code, the REST API):
+# everything of a service directory that is neither main.c nor pure.
+GLUE := $(BUILD)/lib/libglue.a
+GLUE_SRC := $(wildcard $(SVC_DIRS:%=%/*_service.c) $(SVC_DIRS:%=%/*_config.c) federation/http_*.c)
+GLUE_OBJ := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
+# The pure core: models, brains, inputs and payloads, the demo's book. They
+# take structs and the time and return structs; tests/check-pure.sh holds
+# them to it (make test).
 BRAINS := $(BUILD)/lib/libbrains.a
-BRAINS_SRC := $(filter-out %/main.c,$(wildcard ceo/*.c risk_officer/*.c strategy_officer/*.c federation/*.c)) \
-	tools/replay/replay_book.c
+BRAINS_SRC := $(filter-out %/main.c $(GLUE_SRC),$(wildcard $(SVC_DIRS:%=%/*.c))) tools/replay/replay_book.c
 BRAINS_OBJ := $(BRAINS_SRC:%.c=$(BUILD)/obj/%.o)
+LIBS := $(GLUE) $(BRAINS) $(LIB)
 
-SERVICES := $(patsubst %/main.c,%,$(wildcard ceo/main.c risk_officer/main.c strategy_officer/main.c federation/main.c))
+SERVICES := $(SVC_DIRS)
 TOOLS := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
 BINS := $(strip $(SERVICES:%=$(BUILD)/bin/%) $(TOOLS:%=$(BUILD)/bin/%))
 
@@ -51,65 +69,67 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz
 FUZZ_SECONDS ?= 20
 SOAK := $(BUILD)/tests/soak/soak
 
-.PHONY: all test asan bench fuzz fuzzers soak demo install clean deps tests
+.PHONY: all test asan bench fuzz fuzzers soak demo install clean deps tests FORCE
 .SECONDEXPANSION:
 
-all: $(LIB) $(BRAINS) $(BINS)
+all: $(LIBS) $(BINS)
 
-$(BUILD)/obj/%.o: %.c
+# Objects and programs are kept (no intermediates deleted), so a second
+# make does nothing.
+.SECONDARY:
+
+# Every object depends on the flags it was built with: changing OPT, SAN or
+# CFLAGS rebuilds everything.
+FLAGS_FILE := $(BUILD)/.flags
+$(FLAGS_FILE): FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/lib -c $< -o $@
+	@echo '$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS)' >$@
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/lib -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-
+$(GLUE): $(GLUE_OBJ)
 $(BRAINS): $(BRAINS_OBJ)
+$(LIBS):
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# A program is every .c of its directory (main.c is only the wiring) plus
-# the pure modules it uses from libbrains.
-# (patsubst goes through a function: a literal % in a pattern rule's
-# prerequisites would be replaced by the stem.)
+link = $(Q)mkdir -p $(dir $@) && $(CC) $(ALL_LDFLAGS) $(1) -o $@
+# A service is its main.c (the wiring) over the libraries; a tool is every
+# .c of its directory over them.
+$(BUILD)/bin/%: $(BUILD)/obj/%/main.o $(LIBS)
+	$(call say,LD,$@)
+	$(call link,$^ $(LDLIBS))
+
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-$(BUILD)/bin/%: $$(call objs_of,$$(wildcard $$*/*.c tools/$$*/*.c)) $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(TOOLS:%=$(BUILD)/bin/%): $(BUILD)/bin/%: $$(call objs_of,$$(wildcard tools/$$*/*.c)) $(LIBS)
+	$(call say,LD,$@)
+	$(call link,$^ $(LDLIBS))
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(LIBS)
+	$(call say,LD,$@)
+	$(call link,$^ $(CHECK_LIBS) $(LDLIBS))
 
-$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
-
-$(BUILD)/tests/e2e/%: $(BUILD)/obj/tests/e2e/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
-
-$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(SOAK): $(BUILD)/obj/tests/soak/soak.o $(TESTLIB_OBJ) $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BRAINS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBS)
+	$(call say,LD,$@)
+	$(call link,-fsanitize=fuzzer $^ $(LDLIBS))
 
 # The dashboard's files, built into the federation binary.
 WEB_FILES := $(sort $(wildcard federation/web/*.html federation/web/*.js federation/web/*.css federation/web/vendor/*))
 $(BUILD)/gen/web_assets.c: $(WEB_FILES) deploy/embed-web.sh
 	@mkdir -p $(dir $@)
-	deploy/embed-web.sh $@ $(WEB_FILES)
+	$(call say,GEN,$@)
+	$(Q)deploy/embed-web.sh $@ $(WEB_FILES)
 
-$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/bin/federation: $(BUILD)/obj/gen/web_assets.o
 
@@ -122,6 +142,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
+	@tests/check-pure.sh $(BRAINS_SRC)
 	@ORCH_TEST_SRCDIR=$(CURDIR) ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/run.sh $(UNIT) $(INTEG) $(E2E) $(wildcard tests/e2e/*.sh)
 
 asan: deps

@@ -89,14 +89,14 @@ static int dlq_list(redisContext *c, const struct orchctl_target *t, const char 
 	if (type) {
 		rc = list_type(c, t, type, limit, out);
 	} else {
-		json_t *types = orchctl_dlq_types(c, t), *type;
+		json_t *types = orchctl_dlq_types(c, t), *name;
 		size_t i;
 		if (!types) {
 			fprintf(stderr, PFX "SCAN failed: %s\n", c->err ? c->errstr : "Redis refused");
 			rc = ORCHCTL_EXIT_FAILED;
 		}
-		json_array_foreach(types, i, type) {
-			if ((rc = list_type(c, t, json_string_value(type), limit, out)) != 0)
+		json_array_foreach(types, i, name) {
+			if ((rc = list_type(c, t, json_string_value(name), limit, out)) != 0)
 				break;
 		}
 		json_decref(types);
