@@ -1,7 +1,7 @@
 /*
  * config.c - ORCH_* environment configuration, validated at start (see
- * config.h). Every error names the variable and what was expected; a
- * password is never echoed back.
+ * config.h): the typed readers and the one loader and printer of the
+ * settings tables. Every error names the variable and what was expected.
  */
 #include "config.h"
 
@@ -21,6 +21,12 @@ static config_getenv_fn env_fn;
 void config_set_getenv(config_getenv_fn fn)
 {
 	env_fn = fn;
+}
+
+static const char *no_env(const char *name)
+{
+	(void)name;
+	return NULL;
 }
 
 static const char *env(const char *name)
@@ -99,243 +105,6 @@ int config_get_str(const char *name, const char *def, char *out, size_t outlen, 
 	return 0;
 }
 
-/* Decodes %XX escapes of src[0..n) into out. */
-static int pct_decode(const char *src, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (o + 1 >= outlen)
-			return ORCH_EINVAL;
-		if (src[i] == '%') {
-			if (i + 2 >= n || !isxdigit((unsigned char)src[i + 1]) || !isxdigit((unsigned char)src[i + 2]))
-				return ORCH_EINVAL;
-			char hex[3] = {src[i + 1], src[i + 2], 0};
-			out[o++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-		} else {
-			out[o++] = src[i];
-		}
-	}
-	out[o] = 0;
-	return 0;
-}
-
-/* "host:port" (or "[v6]:port") into ep; port required when need_port. */
-static int parse_hostport(const char *s, size_t n, struct redis_endpoint *ep, int def_port)
-{
-	const char *colon = NULL, *host = s;
-	size_t hlen;
-	if (n > 0 && s[0] == '[') {
-		const char *close = memchr(s, ']', n);
-		if (!close)
-			return ORCH_EINVAL;
-		host = s + 1;
-		hlen = (size_t)(close - host);
-		if (close + 1 < s + n) {
-			if (close[1] != ':')
-				return ORCH_EINVAL;
-			colon = close + 1;
-		}
-	} else {
-		colon = memchr(s, ':', n);
-		hlen = colon ? (size_t)(colon - s) : n;
-	}
-	if (hlen == 0 || hlen >= sizeof(ep->host))
-		return ORCH_EINVAL;
-	memcpy(ep->host, host, hlen);
-	ep->host[hlen] = 0;
-	ep->port = def_port;
-	if (colon) {
-		char buf[8];
-		size_t plen = (size_t)(s + n - colon - 1);
-		if (plen == 0 || plen >= sizeof(buf))
-			return ORCH_EINVAL;
-		memcpy(buf, colon + 1, plen);
-		buf[plen] = 0;
-		char *end;
-		long p = strtol(buf, &end, 10);
-		if (*end || p < 1 || p > 65535)
-			return ORCH_EINVAL;
-		ep->port = (int)p;
-	}
-	return ep->port > 0 ? 0 : ORCH_EINVAL;
-}
-
-int config_parse_redis_url(const char *url, struct redis_target *out, char *err, size_t errlen)
-{
-	static const char scheme[] = "redis://";
-	const char *key = "ORCH_REDIS_URL";
-	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0) {
-		snprintf(err, errlen, "%s: expected redis://[user:password@]host:port/db", key);
-		return ORCH_EINVAL;
-	}
-	const char *p = url + sizeof(scheme) - 1;
-	const char *at = strrchr(p, '@');
-	out->user[0] = out->password[0] = 0;
-	if (at) {
-		const char *colon = memchr(p, ':', (size_t)(at - p));
-		size_t ulen = colon ? (size_t)(colon - p) : (size_t)(at - p);
-		if (pct_decode(p, ulen, out->user, sizeof(out->user)) != 0 ||
-		    (colon && pct_decode(colon + 1, (size_t)(at - colon - 1), out->password, sizeof(out->password)) != 0)) {
-			snprintf(err, errlen, "%s: bad user or password escape in redis://***@...", key);
-			return ORCH_EINVAL;
-		}
-		if (!colon) {
-			/* redis://password@host: the original's URLs put the password alone */
-			snprintf(out->password, sizeof(out->password), "%s", out->user);
-			out->user[0] = 0;
-		}
-		p = at + 1;
-	}
-	const char *slash = strchr(p, '/');
-	size_t hlen = slash ? (size_t)(slash - p) : strlen(p);
-	if (parse_hostport(p, hlen, &out->addr, 6379) != 0) {
-		snprintf(err, errlen, "%s: expected host:port with port 1-65535 after redis://, got '%.*s'", key,
-			 (int)hlen, p);
-		return ORCH_EINVAL;
-	}
-	out->db = 0;
-	if (slash && slash[1]) {
-		char *end;
-		long db = strtol(slash + 1, &end, 10);
-		if (*end || db < 0 || db > 15) {
-			snprintf(err, errlen, "%s: database must be 0-15, got '%s'", key, slash + 1);
-			return ORCH_EINVAL;
-		}
-		out->db = (int)db;
-	}
-	return 0;
-}
-
-int config_parse_endpoints(const char *list, struct redis_target *out, char *err, size_t errlen)
-{
-	out->n_sentinels = 0;
-	const char *p = list;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		while (n > 0 && isspace((unsigned char)*p)) {
-			p++;
-			n--;
-		}
-		while (n > 0 && isspace((unsigned char)p[n - 1]))
-			n--;
-		if (out->n_sentinels == CONFIG_MAX_SENTINELS ||
-		    parse_hostport(p, n, &out->sentinels[out->n_sentinels], 26379) != 0) {
-			snprintf(err, errlen, "ORCH_REDIS_SENTINELS: expected up to %d host:port entries separated by commas, got '%s'",
-				 CONFIG_MAX_SENTINELS, list);
-			return ORCH_EINVAL;
-		}
-		out->n_sentinels++;
-		p = comma ? comma + 1 : p + n;
-	}
-	return 0;
-}
-
-static int name_chars_ok(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '.' || *s == '-'))
-			return 0;
-	return 1;
-}
-
-int config_load_redis(struct redis_target *t, const char *url, char *err, size_t errlen)
-{
-	char buf[1024];
-	int64_t n;
-	memset(t, 0, sizeof(*t));
-	int rc = 0;
-	if (url)
-		snprintf(buf, sizeof(buf), "%s", url);
-	else
-		rc = config_get_str("ORCH_REDIS_URL", "redis://127.0.0.1:6379/0", buf, sizeof(buf), err, errlen);
-	if (rc == 0)
-		rc = config_parse_redis_url(buf, t, err, errlen);
-	if (rc == 0 && (rc = config_get_str("ORCH_REDIS_SENTINELS", "", buf, sizeof(buf), err, errlen)) == 0 && buf[0])
-		rc = config_parse_endpoints(buf, t, err, errlen);
-	if (rc == 0)
-		rc = config_get_str("ORCH_REDIS_MASTER_NAME", "", t->master_name, sizeof(t->master_name), err, errlen);
-	if (rc == 0 && t->n_sentinels > 0 && !t->master_name[0]) {
-		snprintf(err, errlen, "ORCH_REDIS_MASTER_NAME: required when ORCH_REDIS_SENTINELS is set");
-		return ORCH_EINVAL;
-	}
-	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_CONNECT_TIMEOUT_MS", 2000, 50, 60000, &n, err, errlen)) == 0)
-		t->connect_timeout_ms = (int)n;
-	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_BACKOFF_MIN_MS", 100, 1, 60000, &n, err, errlen)) == 0)
-		t->backoff_min_ms = (int)n;
-	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_BACKOFF_MAX_MS", 5000, 1, 600000, &n, err, errlen)) == 0)
-		t->backoff_max_ms = (int)n;
-	/* with Sentinel there are replicas to lose a write to: wait for one */
-	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_WAIT_REPLICAS", t->n_sentinels > 0 ? 1 : 0, 0, 16, &n, err,
-					    errlen)) == 0)
-		t->wait_replicas = (int)n;
-	if (rc == 0 && (rc = config_get_int("ORCH_REDIS_WAIT_TIMEOUT_MS", 500, 1, 60000, &n, err, errlen)) == 0)
-		t->wait_timeout_ms = (int)n;
-	if (rc == 0 && t->backoff_max_ms < t->backoff_min_ms) {
-		snprintf(err, errlen, "ORCH_REDIS_BACKOFF_MAX_MS: must be at least ORCH_REDIS_BACKOFF_MIN_MS (%d)",
-			 t->backoff_min_ms);
-		return ORCH_EINVAL;
-	}
-	return rc;
-}
-
-int config_load(struct orch_config *cfg, const char *service, int default_admin_port, char *err, size_t errlen)
-{
-	char buf[1024];
-	int64_t n;
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->service, sizeof(cfg->service), "%s", service);
-	int rc = config_load_redis(&cfg->redis, NULL, err, errlen);
-	if (rc == 0)
-		rc = config_get_str("ORCH_PREFIX", "quantum", cfg->prefix, sizeof(cfg->prefix), err, errlen);
-	if (rc == 0 && !name_chars_ok(cfg->prefix)) {
-		snprintf(err, errlen, "ORCH_PREFIX: expected letters, digits, '_', '.' or '-', got '%s'", cfg->prefix);
-		return ORCH_EINVAL;
-	}
-	if (rc == 0) {
-		char host[128] = "";
-		if (gethostname(host, sizeof(host) - 1) != 0 || !name_chars_ok(host))
-			snprintf(host, sizeof(host), "%s-%d", service, (int)getpid());
-		rc = config_get_str("ORCH_INSTANCE_ID", host, cfg->instance_id, sizeof(cfg->instance_id), err, errlen);
-	}
-	if (rc == 0 && !name_chars_ok(cfg->instance_id)) {
-		snprintf(err, errlen, "ORCH_INSTANCE_ID: expected letters, digits, '_', '.' or '-', got '%s'",
-			 cfg->instance_id);
-		return ORCH_EINVAL;
-	}
-	if (rc == 0 && (rc = config_get_int("ORCH_ADMIN_PORT", default_admin_port, 0, 65535, &n, err, errlen)) == 0)
-		cfg->admin_port = (int)n;
-	if (rc == 0)
-		rc = config_get_str("ORCH_ADMIN_BIND", "127.0.0.1", cfg->admin_bind, sizeof(cfg->admin_bind), err, errlen);
-	if (rc == 0 && (rc = config_get_str("ORCH_LOG_LEVEL", "info", buf, sizeof(buf), err, errlen)) == 0 &&
-	    log_parse_level(buf, &cfg->log_level) != 0) {
-		snprintf(err, errlen, "ORCH_LOG_LEVEL: expected debug, info, warn or error, got '%s'", buf);
-		return ORCH_EINVAL;
-	}
-	if (rc == 0 && (rc = config_get_str("ORCH_CLOCK", "wall", buf, sizeof(buf), err, errlen)) == 0 &&
-	    clock_parse_mode(buf, &cfg->clock_mode) != 0) {
-		snprintf(err, errlen, "ORCH_CLOCK: expected wall or event, got '%s'", buf);
-		return ORCH_EINVAL;
-	}
-	if (rc == 0)
-		rc = config_get_str("ORCH_OUTBOX_DIR", "", cfg->outbox_dir, sizeof(cfg->outbox_dir), err, errlen);
-	if (rc == 0 && cfg->outbox_dir[0] && access(cfg->outbox_dir, W_OK) != 0) {
-		snprintf(err, errlen, "ORCH_OUTBOX_DIR: '%s' is not a writable directory", cfg->outbox_dir);
-		return ORCH_EINVAL;
-	}
-	if (rc == 0)
-		rc = config_get_str("ORCH_POLICY_SNAPSHOT", "", cfg->policy_snapshot, sizeof(cfg->policy_snapshot),
-				    err, errlen);
-	if (rc == 0 && (rc = config_get_int("ORCH_LEASE_TTL_MS", 10000, 300, 600000, &n, err, errlen)) == 0)
-		cfg->lease_ttl_ms = (int)n;
-	if (rc == 0 && (rc = config_get_int("ORCH_BUS_WAIT_REPLICAS", 0, 0, 16, &n, err, errlen)) == 0)
-		cfg->bus_wait_replicas = (int)n;
-	return rc;
-}
-
 int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
 		    int (*known)(const char *item), char *err, size_t errlen)
 {
@@ -365,4 +134,224 @@ int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_IT
 		return ORCH_EINVAL;
 	}
 	return 0;
+}
+
+/* ---- settings tables ---- */
+
+static int is_integer_type(enum config_type t)
+{
+	return t == CONFIG_INT || t == CONFIG_LONG || t == CONFIG_I64 || t == CONFIG_SIZE;
+}
+
+static double scale_of(const struct config_setting *s)
+{
+	return s->scale > 0 ? s->scale : 1;
+}
+
+static void store_integer(const struct config_setting *s, void *field, int64_t v)
+{
+	switch (s->type) {
+	case CONFIG_INT:
+		*(int *)field = (int)v;
+		break;
+	case CONFIG_LONG:
+		*(long *)field = (long)v;
+		break;
+	case CONFIG_I64:
+		*(int64_t *)field = v;
+		break;
+	default:
+		*(size_t *)field = (size_t)v;
+		break;
+	}
+}
+
+static int64_t read_integer(const struct config_setting *s, const void *field)
+{
+	switch (s->type) {
+	case CONFIG_INT:
+		return *(const int *)field;
+	case CONFIG_LONG:
+		return *(const long *)field;
+	case CONFIG_I64:
+		return *(const int64_t *)field;
+	default:
+		return (int64_t) * (const size_t *)field;
+	}
+}
+
+/* The index of v in "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *v)
+{
+	size_t vl = strlen(v);
+	int i = 0;
+	for (const char *p = choices; *p; i++) {
+		size_t len = strcspn(p, "|");
+		if (len == vl && strncmp(p, v, len) == 0)
+			return i;
+		p += len + (p[len] == '|');
+	}
+	return -1;
+}
+
+/* Copies the i-th of "a|b|c" into out. */
+static void choice_name(const char *choices, int i, char *out, size_t outlen)
+{
+	const char *p = choices;
+	for (; i > 0 && *p; i--)
+		p += strcspn(p, "|") + (p[strcspn(p, "|")] == '|');
+	snprintf(out, outlen, "%.*s", (int)strcspn(p, "|"), p);
+}
+
+static int load_one(const struct config_setting *s, const char *v, void *base, char *err, size_t errlen)
+{
+	void *field = (char *)base + s->offset;
+	char *end;
+	errno = 0;
+	if (is_integer_type(s->type)) {
+		long long n = strtoll(v, &end, 10);
+		if (end == v || *end || errno == ERANGE || n < s->min || n > s->max) {
+			snprintf(err, errlen, "%s: expected an integer in [%lld, %lld], got '%s'", s->name,
+				 (long long)s->min, (long long)s->max, v);
+			return ORCH_EINVAL;
+		}
+		store_integer(s, field, (int64_t)(n * scale_of(s)));
+		return 0;
+	}
+	switch (s->type) {
+	case CONFIG_DOUBLE: {
+		double d = strtod(v, &end);
+		if (end == v || *end || errno == ERANGE || !isfinite(d) || d < s->min || d > s->max) {
+			snprintf(err, errlen, "%s: expected a number in [%g, %g], got '%s'", s->name, s->min, s->max, v);
+			return ORCH_EINVAL;
+		}
+		*(double *)field = d * scale_of(s);
+		return 0;
+	}
+	case CONFIG_BOOL: {
+		char lower[8] = "";
+		for (size_t k = 0; v[k] && k + 1 < sizeof(lower); k++)
+			lower[k] = (char)tolower((unsigned char)v[k]);
+		int i = strlen(v) < sizeof(lower) ? choice_index("1|true|yes|on|0|false|no|off", lower) : -1;
+		if (i < 0) {
+			snprintf(err, errlen, "%s: expected true or false, got '%s'", s->name, v);
+			return ORCH_EINVAL;
+		}
+		*(int *)field = i < 4;
+		return 0;
+	}
+	case CONFIG_STR:
+		if (strlen(v) >= s->size) {
+			snprintf(err, errlen, "%s: longer than %zu characters", s->name, s->size - 1);
+			return ORCH_EINVAL;
+		}
+		snprintf(field, s->size, "%s", v);
+		return 0;
+	case CONFIG_ENUM: {
+		int i = choice_index(s->choices, v);
+		if (i < 0) {
+			char list[256];
+			snprintf(list, sizeof(list), "%s", s->choices);
+			for (char *p = list; (p = strchr(p, '|'));)
+				*p = ',';
+			snprintf(err, errlen, "%s: expected one of %s, got '%s'", s->name, list, v);
+			return ORCH_EINVAL;
+		}
+		*(int *)field = i;
+		return 0;
+	}
+	default:
+		return s->parse(s->name, v, base, err, errlen);
+	}
+}
+
+int config_table_load(const struct config_table *t, void *base, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct config_setting *s = &t->settings[i];
+		const char *v = env(s->name);
+		if (!v && !s->def)
+			continue; /* the module's default stays */
+		int rc = load_one(s, v ? v : s->def, base, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The default as a person reads it, from base (set up as t sets it up). */
+static void format_default(const struct config_setting *s, const void *base, char *out, size_t outlen)
+{
+	const void *field = (const char *)base + s->offset;
+	if (s->doc_def) {
+		snprintf(out, outlen, "%s", s->doc_def);
+	} else if (is_integer_type(s->type)) {
+		snprintf(out, outlen, "%lld", (long long)((double)read_integer(s, field) / scale_of(s)));
+	} else if (s->type == CONFIG_DOUBLE) {
+		snprintf(out, outlen, "%g", *(const double *)field / scale_of(s));
+	} else if (s->type == CONFIG_BOOL) {
+		snprintf(out, outlen, "%s", *(const int *)field ? "true" : "false");
+	} else if (s->type == CONFIG_ENUM) {
+		choice_name(s->choices, *(const int *)field, out, outlen);
+	} else if (s->type == CONFIG_STR) {
+		snprintf(out, outlen, "%s", (const char *)field);
+	} else {
+		snprintf(out, outlen, "%s", s->def ? s->def : "");
+	}
+	if (!out[0])
+		snprintf(out, outlen, "(none)");
+}
+
+static void format_range(const struct config_setting *s, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (is_integer_type(s->type))
+		snprintf(out, outlen, "%lld-%lld", (long long)s->min, (long long)s->max);
+	else if (s->type == CONFIG_DOUBLE)
+		snprintf(out, outlen, "%g-%g", s->min, s->max);
+	else if (s->type == CONFIG_BOOL)
+		snprintf(out, outlen, "true, false");
+	else if (s->type == CONFIG_ENUM)
+		for (size_t o = 0, i = 0; s->choices[i] && o + 3 < outlen; i++) {
+			if (s->choices[i] == '|') {
+				out[o++] = ',';
+				out[o++] = ' ';
+			} else {
+				out[o++] = s->choices[i];
+			}
+			out[o] = '\0';
+		}
+}
+
+int config_table_print(FILE *f, const struct config_table *t, int markdown)
+{
+	void *base = calloc(1, t->size ? t->size : 1);
+	if (!base)
+		return ORCH_ENOMEM;
+	if (t->init)
+		t->init(base);
+	/* the table's own defaults, as the loader applies them (no environment) */
+	config_getenv_fn saved = env_fn;
+	env_fn = no_env;
+	char err[256];
+	int rc = config_table_load(t, base, err, sizeof(err));
+	env_fn = saved;
+	if (markdown)
+		fprintf(f, "## %s\n\n| variable | default | range | meaning |\n|---|---|---|---|\n", t->title);
+	else
+		fprintf(f, "%s:\n", t->title);
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
+		const struct config_setting *s = &t->settings[i];
+		char def[128], range[256];
+		format_default(s, base, def, sizeof(def));
+		format_range(s, range, sizeof(range));
+		if (markdown)
+			fprintf(f, "| `%s` | `%s` | %s | %s |\n", s->name, def, range, s->help);
+		else
+			fprintf(f, "  %s = %s%s%s%s\n      %s\n", s->name, def, range[0] ? "  (" : "", range,
+				range[0] ? ")" : "", s->help);
+	}
+	fprintf(f, "\n");
+	free(base);
+	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "clock.h"
 #include "log.h"
@@ -90,6 +91,70 @@ int config_get_bool(const char *name, int def, int *out, char *err, size_t errle
 /* Copies into out (size outlen); too long -> ORCH_EINVAL. */
 int config_get_str(const char *name, const char *def, char *out, size_t outlen,
 		   char *err, size_t errlen);
+
+/* ---- settings tables ----
+ *
+ * Each service describes its settings in one table: name, type, where the
+ * value goes, default, range and help. One loader reads every table (and
+ * names the key in each error); the same table prints --help-config and
+ * the reference in docs/configuration.md, so they cannot drift apart.
+ */
+enum config_type {
+	CONFIG_INT,    /* int */
+	CONFIG_LONG,   /* long */
+	CONFIG_I64,    /* int64_t */
+	CONFIG_SIZE,   /* size_t */
+	CONFIG_DOUBLE, /* double */
+	CONFIG_BOOL,   /* int, 0 or 1: true/false/1/0/yes/no/on/off */
+	CONFIG_STR,    /* char[size] */
+	CONFIG_ENUM,   /* int: the index of the value in choices ("input|command") */
+	CONFIG_CUSTOM, /* parse() */
+};
+
+struct config_setting {
+	const char *name;     /* ORCH_CEO_INTERVAL_S */
+	enum config_type type;
+	size_t offset;        /* of the field in the settings struct (CONFIG_FIELD) */
+	size_t size;          /* CONFIG_STR: the buffer's size */
+	const char *def;      /* applied when unset; NULL keeps the value the struct holds (a module's defaults) */
+	double min, max;      /* numbers: the accepted range, inclusive, in the unit given */
+	double scale;         /* numbers: stored = given x scale (seconds into ms); 0 means 1 */
+	const char *choices;  /* CONFIG_ENUM: "a|b|c" */
+	/* CONFIG_CUSTOM: parses value (never NULL: the default when unset) into
+	 * base, the whole settings struct; 0 or ORCH_EINVAL naming name in err */
+	int (*parse)(const char *name, const char *value, void *base, char *err, size_t errlen);
+	const char *doc_def;  /* the default as documented, when it is not one value ("host name") */
+	const char *help;     /* one line */
+};
+
+/* The offset of field f (of type T) in struct S; does not compile when the
+ * field is not a T, so a table cannot write an int into a double. */
+#define CONFIG_FIELD(S, f, T) (offsetof(S, f) + 0 * sizeof(char[sizeof(((S *)0)->f) == sizeof(T) ? 1 : -1]))
+
+struct config_table {
+	const char *title;                    /* "ceo", "common" */
+	const struct config_setting *settings;
+	size_t n;
+	size_t size;                          /* of the settings struct */
+	void (*init)(void *base);             /* the module's defaults, before the table; may be NULL */
+};
+
+/*
+ * Loads every setting of t into base (t->init is NOT called: the caller
+ * has set base's defaults). Stops at the first error: ORCH_EINVAL with
+ * "NAME: expected ..., got '...'" in err.
+ */
+int config_table_load(const struct config_table *t, void *base, char *err, size_t errlen);
+/*
+ * Prints t: one line per setting (name, default, range, help), or with
+ * markdown a section with a table. Defaults come from a struct set up by
+ * t->init then the defaults of the table. Returns 0 or ORCH_ENOMEM.
+ */
+int config_table_print(FILE *f, const struct config_table *t, int markdown);
+
+/* The settings every service shares: Redis (struct redis_target) and the
+ * runtime (struct orch_config). */
+extern const struct config_table config_redis_table, config_common_table;
 
 #define CONFIG_LIST_ITEM 96
 /* A comma-separated list of 1..max non-empty items (each shorter than

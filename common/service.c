@@ -51,6 +51,29 @@ static void on_signal(uv_signal_t *h, int signum)
 		service_stop_done(s);
 }
 
+int service_args_handled(int argc, char **argv, const char *name, const struct config_table *const *tables,
+			 int *status)
+{
+	*status = 0;
+	if (argc < 2)
+		return 0;
+	if (argc == 2 && strcmp(argv[1], "--help-config") == 0) {
+		config_table_print(stdout, &config_redis_table, 0);
+		config_table_print(stdout, &config_common_table, 0);
+		for (; tables && *tables; tables++)
+			config_table_print(stdout, *tables, 0);
+		return 1;
+	}
+	FILE *out = argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr;
+	fprintf(out,
+		"usage: %s [--help-config]\n"
+		"Runs the %s service; every setting comes from ORCH_* environment variables\n"
+		"(--help-config lists them with defaults, ranges and meaning; docs/configuration.md).\n",
+		name, name);
+	*status = out == stdout ? 0 : 2;
+	return 1;
+}
+
 int service_init(struct service *s, const char *name, int default_admin_port)
 {
 	char err[512];

@@ -40,6 +40,15 @@ struct service {
 	int stopping;
 };
 
+/*
+ * The command line every service takes: --help-config prints the settings
+ * (the common ones, then tables, a NULL-terminated list), --help the usage.
+ * Returns 1 when the program has nothing more to do (*status is its exit
+ * status: 0, or 2 for an unknown argument), 0 when it should run.
+ */
+int service_args_handled(int argc, char **argv, const char *name, const struct config_table *const *tables,
+			 int *status);
+
 /* Loads config, sets up logs, clock, loop, signals and the admin port.
  * Prints the config error to stderr and returns ORCH_EINVAL when invalid. */
 int service_init(struct service *s, const char *name, int default_admin_port);
