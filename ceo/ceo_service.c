@@ -1,0 +1,543 @@
+/*
+ * ceo_service.c - the CEO's glue (see ceo_service.h): the inputs
+ * (ceo_inputs.c), the brain (ceo_brain.c), the payloads and the policy
+ * document (ceo_report.c), the lease and the PolicyStore.
+ *
+ * Every replica consumes every input (a consumer group of its own, so a
+ * standby is always warm); only the holder of the lease "ceo" decides,
+ * writes and answers commands. Evaluations run ORCH_CEO_DEBOUNCE_MS after
+ * an input, at once on a CRITICAL risk_alert or a command, on taking the
+ * lease, and every ORCH_CEO_INTERVAL_S; with ORCH_CEO_EVALUATE=command
+ * (replays) only commands and the lease do, so that a feeder decides when
+ * a time step's inputs are all in. A force_decision command is answered
+ * once the PolicyStore holds the decision. A decision that changes the mode
+ * or the effective limits is written to the PolicyStore by the policy
+ * writer, carrying the lease's fencing token (a conflict re-reads and
+ * retries; a fenced write means another CEO leads: this one stops acting);
+ * the mode switch is published once the write is stored. Each cycle
+ * publishes ceo_decision; ceo_alert goes out for BLACK_SWAN, stale inputs
+ * and repeated write failures; mode changes and operator commands are
+ * recorded on the ceo_mode_history stream.
+ */
+#include "ceo_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "ceo_inputs.h"
+#include "ceo_report.h"
+#include "clock.h"
+#include "json_util.h"
+#include "lease.h"
+#include "log.h"
+#include "metrics.h"
+#include "orch.h"
+#include "policy.h"
+#include "policy_writer.h"
+
+#define CAS_ALERT_AFTER 3
+
+/* A mode switch waiting for its PolicyStore write. */
+struct pending_switch {
+	int active;
+	enum ceo_mode old_mode, new_mode;
+	char rule[40], reason[256], operator_id[64], request_id[80];
+};
+
+struct ceo_service {
+	struct service *svc;
+	struct ceo_config cfg;
+	char bus_service[160];
+	struct bus *bus;
+	struct policy *policy;
+	struct policy_writer *writer;
+	struct lease *lease;
+	struct ceo_inputs in;
+	struct ceo_brain brain;
+	int leader, brain_ready, fenced, enabled, torn_down;
+	uint64_t token;
+	char written_mode[32];          /* the mode of the write in flight, for the log */
+	int reply_waiting;              /* a force_decision awaits the write of its decision */
+	struct ceo_command reply_cmd;
+	struct ceo_decision reply_d;
+	struct pending_switch sw, sw_sent;
+	char last_stale[96];
+	uv_timer_t cycle, debounce;
+	int64_t switch_times[64];       /* ring of recent switch times, for the hourly rate */
+	int n_switch_times;
+	struct metric *m_cycle, *m_switches, *m_switches_hour, *m_mode[CEO_N_MODES], *m_age[3], *m_fenced,
+		*m_writes, *m_conflicts, *m_malformed;
+};
+
+static void publish_switch(struct ceo_service *c, const struct pending_switch *sw);
+static void reply(struct ceo_service *c, const struct ceo_command *cmd, const char *status, const char *error,
+		  const struct ceo_decision *d);
+
+/* ---- PolicyStore ---- */
+
+/* Answers a waiting force_decision once nothing is left to write, or with
+ * error when this CEO can no longer write. */
+static void settle_reply(struct ceo_service *c, const char *error)
+{
+	if (!c->reply_waiting || (!error && policy_writer_busy(c->writer)))
+		return;
+	c->reply_waiting = 0;
+	reply(c, &c->reply_cmd, error ? "error" : "ok", error, error ? NULL : &c->reply_d);
+}
+
+/* The policy writer's build: the brain's mode and effective limits over
+ * the current document, or NULL when it holds them already. */
+static int build_doc(const json_t *cur, json_t **doc, void *data)
+{
+	struct ceo_service *c = data;
+	if (!c->leader || c->fenced || !c->brain_ready)
+		return ORCH_EAGAIN;
+	struct ceo_limits l;
+	ceo_brain_limits(&c->cfg.brain, c->brain.mode, &c->in, &l);
+	int changed = 0;
+	const char *reason = c->sw.active ? c->sw.reason : "effective limits";
+	json_t *d = ceo_report_policy_doc(cur, c->brain.mode, &l, reason, clock_now_ms(), &changed);
+	if (!d)
+		return ORCH_ENOMEM;
+	if (!changed) {
+		json_decref(d);
+		*doc = NULL;
+		return 0;
+	}
+	snprintf(c->written_mode, sizeof(c->written_mode), "%s", ceo_mode_name(c->brain.mode));
+	c->sw_sent = c->sw;
+	c->sw.active = 0;
+	*doc = d;
+	return 0;
+}
+
+static void policy_done(int status, int written, int64_t version, void *data)
+{
+	struct ceo_service *c = data;
+	if (status == 0) {
+		if (written) {
+			metrics_inc(c->m_writes);
+			log_info("ceo: policy version %lld: %s", (long long)version, c->written_mode);
+			if (c->sw_sent.active)
+				publish_switch(c, &c->sw_sent);
+			c->sw_sent.active = 0;
+		} else {
+			if (c->sw.active)
+				publish_switch(c, &c->sw);
+			c->sw.active = 0;
+		}
+		settle_reply(c, NULL);
+		return;
+	}
+	if (status == ORCH_EFENCED) {
+		/* a CEO with a newer token wrote: this one no longer leads */
+		metrics_inc(c->m_fenced);
+		log_error("ceo: policy write fenced (a newer leader wrote version %lld); stopping", (long long)version);
+		c->fenced = 1;
+		c->sw_sent.active = 0;
+		settle_reply(c, "fenced: another CEO leads");
+		return;
+	}
+	if (status == ORCH_ECONFLICT)
+		metrics_inc(c->m_conflicts);
+	if (c->sw_sent.active && !c->sw.active)
+		c->sw = c->sw_sent;
+	c->sw_sent.active = 0;
+	int failures = policy_writer_failures(c->writer);
+	if (failures == CAS_ALERT_AFTER) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%d policy writes in a row failed (last: %s)", failures,
+			 orch_strerror(status));
+		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("warning", msg, c->brain.mode, clock_now_ms()));
+	}
+	log_warn("ceo: policy write failed (%s, store at version %lld); retrying", orch_strerror(status),
+		 (long long)version);
+}
+
+static void sync_policy(struct ceo_service *c)
+{
+	policy_writer_request(c->writer, c->token);
+}
+
+/* ---- decisions ---- */
+
+
+static void count_switch(struct ceo_service *c, int64_t now)
+{
+	metrics_inc(c->m_switches);
+	c->switch_times[c->n_switch_times++ % 64] = now;
+	int n = 0;
+	for (int i = 0; i < 64 && i < c->n_switch_times; i++)
+		n += now - c->switch_times[i] <= 3600000;
+	metrics_set(c->m_switches_hour, n);
+	for (int m = 0; m < CEO_N_MODES; m++)
+		metrics_set(c->m_mode[m], m == (int)c->brain.mode);
+}
+
+static void publish_switch(struct ceo_service *c, const struct pending_switch *sw)
+{
+	int64_t now = clock_now_ms();
+	const char *op = sw->operator_id[0] ? sw->operator_id : NULL, *req = sw->request_id[0] ? sw->request_id : NULL;
+	bus_publish_new(c->bus, "ceo_mode_switch", ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule,
+									  sw->reason, op, req, c->token, now));
+	bus_publish_new(c->bus, "ceo_mode_history", ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule,
+									   sw->reason, op, req, c->token, now));
+	if (sw->new_mode == CEO_BLACK_SWAN) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "BLACK_SWAN entered: %s; left only by an operator command%s", sw->reason,
+			 c->cfg.brain.black_swan_exit_auto ? " or when the rules allow (auto exit)" : "");
+		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("critical", msg, sw->new_mode, now));
+	}
+}
+
+static void record_switch(struct ceo_service *c, enum ceo_mode old_mode, enum ceo_mode new_mode, const char *rule,
+			  const char *reason, const struct ceo_command *cmd)
+{
+	struct pending_switch *sw = &c->sw;
+	if (!sw->active)
+		sw->old_mode = old_mode;
+	sw->active = 1;
+	sw->new_mode = new_mode;
+	snprintf(sw->rule, sizeof(sw->rule), "%s", rule);
+	snprintf(sw->reason, sizeof(sw->reason), "%s", reason);
+	snprintf(sw->operator_id, sizeof(sw->operator_id), "%s", cmd ? cmd->operator_id : "");
+	snprintf(sw->request_id, sizeof(sw->request_id), "%s", cmd ? cmd->request_id : "");
+	log_warn("ceo: mode %s -> %s (%s: %s)", ceo_mode_name(old_mode), ceo_mode_name(new_mode), rule, reason);
+	count_switch(c, clock_now_ms());
+}
+
+/* Takes the brain's starting mode from the stored document. */
+static void brain_start(struct ceo_service *c)
+{
+	const json_t *doc = policy_current(c->policy, NULL);
+	enum ceo_mode m = CEO_DEFENSIVE;
+	if (ceo_mode_parse(json_util_get_str(doc, "operating_mode"), &m) != 0) {
+		const char *risk = json_util_get_str(doc, "active_mode");
+		m = risk && !strcmp(risk, "AGGRESSIVE_SMALL_ACCOUNT") ? CEO_GROWTH
+		    : risk && !strcmp(risk, "NORMAL")		 ? CEO_EXPANSION
+								 : CEO_DEFENSIVE;
+		if (json_is_true(json_object_get(doc, "emergency_mode")))
+			m = CEO_BLACK_SWAN;
+	}
+	ceo_brain_init(&c->brain, m, clock_now_ms());
+	c->brain_ready = 1;
+	for (int k = 0; k < CEO_N_MODES; k++)
+		metrics_set(c->m_mode[k], k == (int)m);
+	log_info("ceo: leading from mode %s", ceo_mode_name(m));
+}
+
+/* One evaluation; fills d when given. Returns 0, or ORCH_EAGAIN when this
+ * replica does not decide now (not leader, fenced, disabled, no policy yet). */
+static int evaluate(struct ceo_service *c, const char *trigger, struct ceo_decision *d_out)
+{
+	if (!c->leader || c->fenced || !c->enabled)
+		return ORCH_EAGAIN;
+	if (!c->brain_ready) {
+		if (!policy_current(c->policy, NULL))
+			return ORCH_EAGAIN;
+		brain_start(c);
+	}
+	int64_t t0 = clock_mono_ns(), now = clock_now_ms();
+	uv_timer_stop(&c->debounce);
+	struct ceo_decision d;
+	enum ceo_mode before = c->brain.mode;
+	ceo_brain_decide(&c->brain, &c->cfg.brain, &c->in, now, &d);
+	if (d.changed)
+		record_switch(c, before, d.mode, d.rule, d.reason, NULL);
+	sync_policy(c);
+	bus_publish_new(c->bus, "ceo_decision", ceo_report_decision(&d, trigger, d.changed, now));
+	if (d.stale[0] && strcmp(d.stale, c->last_stale) != 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "inputs stale or missing: %s (counted as DEGRADED health)", d.stale);
+		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("warning", msg, d.mode, now));
+	}
+	snprintf(c->last_stale, sizeof(c->last_stale), "%s", d.stale);
+	const int64_t ages[3] = {c->in.risk_ms, c->in.strategy_ms, c->in.health_ms};
+	for (int i = 0; i < 3; i++)
+		metrics_set(c->m_age[i], ages[i] ? (double)(now - ages[i]) / 1000 : -1);
+	metrics_observe(c->m_cycle, (double)(clock_mono_ns() - t0) / 1e9);
+	if (d_out)
+		*d_out = d;
+	return 0;
+}
+
+static void cycle_cb(uv_timer_t *t)
+{
+	evaluate(t->data, "cycle", NULL);
+}
+
+static void debounce_cb(uv_timer_t *t)
+{
+	evaluate(t->data, "input", NULL);
+}
+
+/* ---- commands ---- */
+
+static void reply(struct ceo_service *c, const struct ceo_command *cmd, const char *status, const char *error,
+		  const struct ceo_decision *d)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s}", "request_id", cmd->request_id, "status", status, "action",
+			      cmd->action == CEO_CMD_FORCE_DECISION ? "force_decision"
+			      : cmd->action == CEO_CMD_SET_MODE	    ? "set_mode"
+								    : "leave_black_swan");
+	if (p && error)
+		json_object_set_new(p, "error", json_string(error));
+	if (p && d)
+		json_object_set_new(p, "decision", ceo_report_decision(d, "command", d->changed, clock_now_ms()));
+	bus_publish_new(c->bus, "ceo_command_reply", p);
+}
+
+static void on_command(struct ceo_service *c, const struct bus_event *ev, const struct ceo_command *cmd)
+{
+	int64_t now = clock_now_ms();
+	if (now - ev->time_us / 1000 > c->cfg.command_ttl_ms) {
+		log_warn("ceo: command %s older than %lld s ignored", cmd->request_id,
+			 (long long)(c->cfg.command_ttl_ms / 1000));
+		return;
+	}
+	struct ceo_decision d;
+	if (cmd->action == CEO_CMD_FORCE_DECISION) {
+		if (evaluate(c, "force_decision", &d) != 0) {
+			reply(c, cmd, "error", c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo", NULL);
+			return;
+		}
+		/* one answer waits at a time: an earlier one is answered now */
+		settle_reply(c, c->reply_waiting ? "superseded by a newer force_decision" : NULL);
+		c->reply_waiting = 1;
+		c->reply_cmd = *cmd;
+		c->reply_d = d;
+		settle_reply(c, NULL);
+		return;
+	}
+	if (!c->brain_ready || c->fenced) {
+		reply(c, cmd, "error", "not ready to decide", NULL);
+		return;
+	}
+	if (cmd->action == CEO_CMD_LEAVE_BLACK_SWAN && c->brain.mode != CEO_BLACK_SWAN) {
+		reply(c, cmd, "error", "not in BLACK_SWAN", NULL);
+		return;
+	}
+	enum ceo_mode before = c->brain.mode;
+	ceo_brain_set_mode(&c->brain, cmd->mode, now);
+	char reason[256];
+	snprintf(reason, sizeof(reason), "operator %.63s: %.180s", cmd->operator_id, cmd->reason);
+	if (before != cmd->mode)
+		record_switch(c, before, cmd->mode, cmd->action == CEO_CMD_SET_MODE ? "operator_set_mode"
+										     : "operator_leave_black_swan",
+			      reason, cmd);
+	else
+		bus_publish_new(c->bus, "ceo_mode_history",
+				ceo_report_mode_switch(before, before, "operator_set_mode", reason, cmd->operator_id,
+						       cmd->request_id, c->token, now));
+	sync_policy(c);
+	memset(&d, 0, sizeof(d));
+	d.mode = d.recommended = cmd->mode;
+	d.previous = before;
+	d.changed = before != cmd->mode;
+	d.rule = "operator";
+	snprintf(d.reason, sizeof(d.reason), "%.255s", reason);
+	ceo_brain_limits(&c->cfg.brain, cmd->mode, &c->in, &d.limits);
+	d.confidence = 1;
+	reply(c, cmd, "ok", NULL, &d);
+}
+
+/* ---- inputs ---- */
+
+static int on_input(struct bus_delivery *dl, const struct bus_event *ev, void *data)
+{
+	struct ceo_service *c = data;
+	enum ceo_event kind = ceo_event_of(ev->event_type);
+	char why[256];
+	if (kind == CEO_EV_COMMAND) {
+		struct ceo_command cmd;
+		if (ceo_command_parse(ev->payload, &cmd, why, sizeof(why)) != 0) {
+			metrics_inc(c->m_malformed);
+			bus_delivery_reason(dl, "%s", why);
+			return ORCH_EMALFORMED;
+		}
+		if (c->leader)
+			on_command(c, ev, &cmd);
+		return 0;
+	}
+	int critical = 0;
+	if (ceo_inputs_apply(&c->in, kind, ev->payload, clock_now_ms(), &critical, why, sizeof(why)) != 0) {
+		metrics_inc(c->m_malformed);
+		bus_delivery_reason(dl, "%s", why);
+		return ORCH_EMALFORMED;
+	}
+	if (c->cfg.on_command_only)
+		return 0;
+	if (critical)
+		evaluate(c, "critical_risk_alert", NULL);
+	else if (c->leader && !uv_is_active((uv_handle_t *)&c->debounce))
+		uv_timer_start(&c->debounce, debounce_cb, (uint64_t)c->cfg.debounce_ms, 0);
+	return 0;
+}
+
+static void on_lease(int leader, uint64_t token, void *data)
+{
+	struct ceo_service *c = data;
+	c->leader = leader;
+	c->token = leader ? token : 0;
+	if (!leader) {
+		log_warn("ceo: standing by (lease lost)");
+		c->brain_ready = 0;
+		settle_reply(c, "lost the lease");
+		return;
+	}
+	c->fenced = 0;
+	c->brain_ready = 0;
+	evaluate(c, "leadership", NULL);
+}
+
+/* Enable flag and interval from the PolicyStore (hot reload). */
+static void on_policy(const json_t *doc, int64_t version, void *data)
+{
+	struct ceo_service *c = data;
+	int enabled = 1;
+	const json_t *active = json_object_get(json_object_get(doc, "modes"), json_util_get_str(doc, "active_mode"));
+	if (json_util_get_bool(doc, "enable_ai_ceo", &enabled) == ORCH_ENOENT)
+		json_util_get_bool(active, "enable_ai_ceo", &enabled);
+	if (enabled != c->enabled)
+		log_warn("ceo: %s by the policy (version %lld)", enabled ? "enabled" : "disabled", (long long)version);
+	c->enabled = enabled;
+	int64_t iv;
+	if (json_util_get_int64(doc, "ai_ceo_decision_interval", &iv) == 0 && iv >= 1 && iv <= 86400 &&
+	    iv * 1000 != c->cfg.interval_ms) {
+		c->cfg.interval_ms = iv * 1000;
+		if (!c->cfg.on_command_only)
+			uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms,
+				       (uint64_t)c->cfg.interval_ms);
+	}
+	if (c->leader && !c->brain_ready)
+		evaluate(c, "policy", NULL);
+	sync_policy(c);
+}
+
+/* ---- lifecycle ---- */
+
+static void register_metrics(struct ceo_service *c)
+{
+	static const double lat[] = {1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 2e-2, 0.1};
+	static const char *inputs[] = {"risk_state", "strategy_state", "health"};
+	char labels[64];
+	c->m_cycle = metrics_histogram("orch_ceo_decision_seconds", NULL, "One decision cycle", lat, 8);
+	c->m_switches = metrics_counter("orch_ceo_mode_switches_total", NULL, "Operating mode changes");
+	c->m_switches_hour = metrics_gauge("orch_ceo_mode_switches_last_hour", NULL, "Mode changes in the last hour");
+	for (int m = 0; m < CEO_N_MODES; m++) {
+		snprintf(labels, sizeof(labels), "mode=\"%s\"", ceo_mode_name((enum ceo_mode)m));
+		c->m_mode[m] = metrics_gauge("orch_ceo_mode", labels, "1 for the current operating mode");
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(labels, sizeof(labels), "input=\"%s\"", inputs[i]);
+		c->m_age[i] = metrics_gauge("orch_ceo_input_age_seconds", labels, "Age of the newest input, -1 = none");
+	}
+	c->m_fenced = metrics_counter("orch_ceo_fenced_writes_total", NULL, "Policy writes refused by fencing");
+	c->m_writes = metrics_counter("orch_ceo_policy_writes_total", NULL, "Policy documents stored");
+	c->m_conflicts = metrics_counter("orch_ceo_policy_conflicts_total", NULL, "Policy writes that lost a CAS");
+	c->m_malformed = metrics_counter("orch_ceo_malformed_total", NULL, "Inputs dead-lettered as malformed");
+}
+
+/* Closes what the service holds; the loop finishes the closing. */
+static void teardown(struct ceo_service *c)
+{
+	if (c->torn_down)
+		return;
+	c->torn_down = 1;
+	uv_timer_stop(&c->cycle);
+	uv_timer_stop(&c->debounce);
+	policy_writer_free(c->writer);
+	bus_close(c->bus);
+	lease_close(c->lease);
+	policy_close(c->policy);
+	uv_close((uv_handle_t *)&c->cycle, NULL);
+	uv_close((uv_handle_t *)&c->debounce, NULL);
+}
+
+static void bus_stopped(void *data)
+{
+	struct ceo_service *c = data;
+	teardown(c);
+	service_stop_done(c->svc);
+}
+
+static void on_shutdown(void *data)
+{
+	struct ceo_service *c = data;
+	uv_timer_stop(&c->cycle);
+	uv_timer_stop(&c->debounce);
+	bus_stop(c->bus, 5000, bus_stopped, c);
+}
+
+int ceo_service_new(struct ceo_service **out, struct service *svc, const struct ceo_config *cfg)
+{
+	struct ceo_service *c = calloc(1, sizeof(*c));
+	if (!c)
+		return ORCH_ENOMEM;
+	c->svc = svc;
+	c->cfg = *cfg;
+	c->enabled = 1;
+	uv_timer_init(svc->loop, &c->cycle);
+	uv_timer_init(svc->loop, &c->debounce);
+	c->cycle.data = c->debounce.data = c;
+	register_metrics(c);
+	/* a consumer group per replica: every replica sees every input */
+	snprintf(c->bus_service, sizeof(c->bus_service), "ceo-%s", svc->cfg.instance_id);
+	struct bus_config bc;
+	service_bus_config(svc, c->bus_service, &bc);
+	struct policy_config pc = {.prefix = svc->cfg.prefix, .writer = "ai_ceo",
+				   .snapshot_path = svc->cfg.policy_snapshot};
+	struct policy_writer_config wc = {.updated_by = "ai_ceo", .conflict_min_ms = 20, .conflict_max_ms = 2000,
+					  .retry_ms = 1000};
+	struct lease_config lc = {.prefix = svc->cfg.prefix, .role = "ceo", .holder = svc->cfg.instance_id,
+				  .ttl_ms = svc->cfg.lease_ttl_ms};
+	int rc;
+	if ((rc = bus_new(&c->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
+	    (rc = policy_new(&c->policy, svc->loop, &pc, &svc->cfg.redis)) != 0 ||
+	    (rc = policy_writer_new(&c->writer, svc->loop, c->policy, &wc, build_doc, policy_done, c)) != 0 ||
+	    (rc = lease_new(&c->lease, svc->loop, &lc, &svc->cfg.redis, on_lease, c)) != 0)
+		goto fail;
+	for (int i = 0; i < ceo_n_input_types; i++)
+		if ((rc = bus_subscribe(c->bus, ceo_input_types[i], on_input, c)) != 0)
+			goto fail;
+	/* in replays an operator's command must not jump the clock to today */
+	if ((rc = bus_set_untimed(c->bus, "ceo_command")) != 0)
+		goto fail;
+	policy_on_change(c->policy, on_policy, c);
+	service_add_check(svc, "bus", bus_check_ready, c->bus);
+	service_add_check(svc, "lease", lease_check_ready, c->lease);
+	service_add_check(svc, "policy", policy_check_ready, c->policy);
+	service_on_shutdown(svc, on_shutdown, c);
+	*out = c;
+	return 0;
+fail:
+	ceo_service_free(c);
+	return rc;
+}
+
+int ceo_service_start(struct ceo_service *c)
+{
+	int rc;
+	if (!c->cfg.on_command_only)
+		uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
+	if ((rc = bus_start(c->bus)) != 0 || (rc = policy_start(c->policy)) != 0 || (rc = lease_start(c->lease)) != 0)
+		return rc;
+	log_info("ceo: consuming as %s, deciding every %lld s while leader", c->bus_service,
+		 (long long)(c->cfg.interval_ms / 1000));
+	return 0;
+}
+
+void ceo_service_free(struct ceo_service *c)
+{
+	if (!c)
+		return;
+	if (!c->torn_down) {
+		/* never started, or failed to: close here and let the loop finish */
+		service_on_shutdown(c->svc, NULL, NULL);
+		teardown(c);
+		uv_run(c->svc->loop, UV_RUN_NOWAIT);
+	}
+	free(c);
+}
