@@ -105,13 +105,9 @@ int config_get_str(const char *name, const char *def, char *out, size_t outlen, 
 	return 0;
 }
 
-int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
-		    int (*known)(const char *item), char *err, size_t errlen)
+int config_parse_list(const char *name, const char *list, char out[][CONFIG_LIST_ITEM], int max, int *n,
+		      int (*known)(const char *item), const char *choices, char *err, size_t errlen)
 {
-	char list[2048];
-	int rc = config_get_str(name, def, list, sizeof(list), err, errlen);
-	if (rc != 0)
-		return rc;
 	*n = 0;
 	const char *p = list;
 	while (*p) {
@@ -123,7 +119,7 @@ int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_IT
 		memcpy(out[*n], p, len);
 		out[*n][len] = '\0';
 		if (known && !known(out[*n])) {
-			snprintf(err, errlen, "%s: '%s' is not one of: %s", name, out[*n], def);
+			snprintf(err, errlen, "%s: '%s' is not one of: %s", name, out[*n], choices);
 			return ORCH_EINVAL;
 		}
 		(*n)++;
@@ -134,6 +130,14 @@ int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_IT
 		return ORCH_EINVAL;
 	}
 	return 0;
+}
+
+int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
+		    int (*known)(const char *item), char *err, size_t errlen)
+{
+	char list[2048];
+	int rc = config_get_str(name, def, list, sizeof(list), err, errlen);
+	return rc != 0 ? rc : config_parse_list(name, list, out, max, n, known, def, err, errlen);
 }
 
 /* ---- settings tables ---- */

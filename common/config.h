@@ -162,5 +162,9 @@ extern const struct config_table config_redis_table, config_common_table;
  * every item must satisfy it. Errors name the key and the offending item. */
 int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
 		    int (*known)(const char *item), char *err, size_t errlen);
+/* The same for a value in hand (settings tables); choices is what the
+ * error lists as known items. */
+int config_parse_list(const char *name, const char *list, char out[][CONFIG_LIST_ITEM], int max, int *n,
+		      int (*known)(const char *item), const char *choices, char *err, size_t errlen);
 
 #endif
