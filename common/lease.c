@@ -16,6 +16,7 @@
  * its successor does not know, so a promoted replica never admits a second
  * leader while the first still leads.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,28 @@ static void conn_state(struct redis_conn *c, int connected, void *data)
 		tick_cb(&l->tick);
 }
 
+int lease_key(char *buf, size_t len, const char *prefix, const char *role)
+{
+	int n = snprintf(buf, len, "%s:lease:%s", prefix, role);
+	return n > 0 && (size_t)n < len ? 0 : ORCH_EINVAL;
+}
+
+int lease_parse(const char *value, char *holder, size_t holderlen, uint64_t *token)
+{
+	const char *bar = value ? strrchr(value, '|') : NULL;
+	char *end;
+	if (!bar || bar == value || (size_t)(bar - value) >= holderlen)
+		return ORCH_EMALFORMED;
+	errno = 0;
+	unsigned long long t = strtoull(bar + 1, &end, 10);
+	if (end == bar + 1 || *end || errno == ERANGE)
+		return ORCH_EMALFORMED;
+	snprintf(holder, holderlen, "%.*s", (int)(bar - value), value);
+	if (token)
+		*token = t;
+	return 0;
+}
+
 int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cfg,
 	      const struct redis_target *target, lease_cb cb, void *data)
 {
@@ -232,7 +255,10 @@ int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cf
 	l->loop = loop;
 	l->ttl_ms = cfg->ttl_ms > 0 ? cfg->ttl_ms : 10000;
 	const char *prefix = cfg->prefix && cfg->prefix[0] ? cfg->prefix : "quantum";
-	snprintf(l->key, sizeof(l->key), "%s:lease:%s", prefix, cfg->role);
+	if (lease_key(l->key, sizeof(l->key), prefix, cfg->role) != 0) {
+		free(l);
+		return ORCH_EINVAL;
+	}
 	snprintf(l->fence_key, sizeof(l->fence_key), "%s:fence", l->key);
 	snprintf(l->holder, sizeof(l->holder), "%s", cfg->holder);
 	l->cb = cb;

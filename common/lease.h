@@ -29,6 +29,13 @@ struct lease_config {
 	int ttl_ms;         /* default 10000 */
 };
 
+/* The key of role's lease, "{prefix}:lease:{role}", into buf. Returns 0
+ * or ORCH_EINVAL when it does not fit. */
+int lease_key(char *buf, size_t len, const char *prefix, const char *role);
+/* Splits a lease's value "holder|token" (token may be NULL). Returns 0 or
+ * ORCH_EMALFORMED. */
+int lease_parse(const char *value, char *holder, size_t holderlen, uint64_t *token);
+
 /* leader = 1 with the fencing token when acquired, 0 when lost. */
 typedef void (*lease_cb)(int leader, uint64_t token, void *data);
 

@@ -15,6 +15,7 @@
 #include "bus_envelope.h"
 #include "clock.h"
 #include "json_util.h"
+#include "lease.h"
 #include "orch.h"
 #include "orchctl.h"
 #include "orchctl_io.h"
@@ -95,7 +96,9 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t)
 {
 	json_t *leases = json_object(), *streams = json_array(), *dlq = json_array(), *policy = json_object();
 	for (size_t i = 0; i < sizeof(LEASES) / sizeof(LEASES[0]); i++) {
-		redisReply *r = redisCommand(c, "GET %s:lease:%s", t->prefix, LEASES[i]);
+		char key[160];
+		lease_key(key, sizeof(key), t->prefix, LEASES[i]);
+		redisReply *r = redisCommand(c, "GET %s", key);
 		json_object_set_new(leases, LEASES[i], r && r->type == REDIS_REPLY_STRING ? json_string(r->str) : json_null());
 		freeReplyObject(r);
 	}
