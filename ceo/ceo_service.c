@@ -56,7 +56,7 @@ struct ceo_service {
 	struct lease *lease;
 	struct ceo_inputs in;
 	struct ceo_brain brain;
-	int leader, brain_ready, fenced, enabled, torn_down;
+	int leader, brain_ready, fenced, enabled;
 	uint64_t token;
 	char written_mode[32];          /* the mode of the write in flight, for the log */
 	int reply_waiting;              /* a force_decision awaits the write of its decision */
@@ -441,11 +441,9 @@ static void register_metrics(struct ceo_service *c)
 }
 
 /* Closes what the service holds; the loop finishes the closing. */
-static void teardown(struct ceo_service *c)
+static void teardown(void *data)
 {
-	if (c->torn_down)
-		return;
-	c->torn_down = 1;
+	struct ceo_service *c = data;
 	uv_timer_stop(&c->cycle);
 	uv_timer_stop(&c->debounce);
 	policy_writer_free(c->writer);
@@ -456,19 +454,11 @@ static void teardown(struct ceo_service *c)
 	uv_close((uv_handle_t *)&c->debounce, NULL);
 }
 
-static void bus_stopped(void *data)
-{
-	struct ceo_service *c = data;
-	teardown(c);
-	service_stop_done(c->svc);
-}
-
-static void on_shutdown(void *data)
+static void quiesce(void *data)
 {
 	struct ceo_service *c = data;
 	uv_timer_stop(&c->cycle);
 	uv_timer_stop(&c->debounce);
-	bus_stop(c->bus, 5000, bus_stopped, c);
 }
 
 int ceo_service_new(struct ceo_service **out, struct service *svc, const struct ceo_config *cfg)
@@ -482,6 +472,7 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 	uv_timer_init(svc->loop, &c->cycle);
 	uv_timer_init(svc->loop, &c->debounce);
 	c->cycle.data = c->debounce.data = c;
+	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &c->bus, .data = c});
 	register_metrics(c);
 	/* a consumer group per replica: every replica sees every input */
 	snprintf(c->bus_service, sizeof(c->bus_service), "ceo-%s", svc->cfg.instance_id);
@@ -509,7 +500,6 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 	service_add_check(svc, "bus", bus_check_ready, c->bus);
 	service_add_check(svc, "lease", lease_check_ready, c->lease);
 	service_add_check(svc, "policy", policy_check_ready, c->policy);
-	service_on_shutdown(svc, on_shutdown, c);
 	*out = c;
 	return 0;
 fail:
@@ -533,11 +523,6 @@ void ceo_service_free(struct ceo_service *c)
 {
 	if (!c)
 		return;
-	if (!c->torn_down) {
-		/* never started, or failed to: close here and let the loop finish */
-		service_on_shutdown(c->svc, NULL, NULL);
-		teardown(c);
-		uv_run(c->svc->loop, UV_RUN_NOWAIT);
-	}
+	service_detach(c->svc);
 	free(c);
 }

@@ -30,9 +30,29 @@ static void ready_tick(uv_timer_t *t)
 				 "service", s->cfg.service, "instance", s->cfg.instance_id, "checks", checks);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (text && s->admin)
-		http_admin_set_ready(s->admin, all && !s->stopping, text);
+		http_probes_set_ready(http_admin_probes(s->admin), all && !s->stopping, text);
 	free(text);
 	json_decref(body);
+}
+
+/* Ends the run: closes the runtime's own handles so the loop can exit. */
+static void service_stop_done(struct service *s)
+{
+	if (!uv_is_closing((uv_handle_t *)&s->ready_timer)) {
+		uv_close((uv_handle_t *)&s->sig_term, NULL);
+		uv_close((uv_handle_t *)&s->sig_int, NULL);
+		uv_close((uv_handle_t *)&s->ready_timer, NULL);
+	}
+}
+
+static void part_drained(void *data)
+{
+	struct service *s = data;
+	if (!s->torn_down) {
+		s->torn_down = 1;
+		s->part.teardown(s->part.data);
+	}
+	service_stop_done(s);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -45,10 +65,17 @@ static void on_signal(uv_signal_t *h, int signum)
 	s->stopping = 1;
 	log_info("%s received: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
 	ready_tick(&s->ready_timer);
-	if (s->on_shutdown)
-		s->on_shutdown(s->shutdown_data);
-	else
+	if (!s->attached) {
 		service_stop_done(s);
+		return;
+	}
+	if (s->part.quiesce)
+		s->part.quiesce(s->part.data);
+	struct bus *bus = s->part.bus ? *s->part.bus : NULL;
+	if (bus)
+		bus_stop(bus, 5000, part_drained, s);
+	else
+		part_drained(s);
 }
 
 int service_args_handled(int argc, char **argv, const char *name, const struct config_table *const *tables,
@@ -94,7 +121,7 @@ int service_init(struct service *s, const char *name, int default_admin_port)
 	uv_timer_init(s->loop, &s->ready_timer);
 	s->ready_timer.data = s;
 	if (s->cfg.admin_port > 0) {
-		int rc = http_admin_start(&s->admin, s->cfg.admin_bind, s->cfg.admin_port, err, sizeof(err));
+		int rc = http_admin_new(&s->admin, s->cfg.admin_bind, s->cfg.admin_port, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "%s: configuration error: %s\n", name, err);
 			service_stop_done(s);
@@ -121,10 +148,23 @@ int service_add_check(struct service *s, const char *name, service_check_fn fn, 
 	return 0;
 }
 
-void service_on_shutdown(struct service *s, service_shutdown_fn fn, void *data)
+void service_attach(struct service *s, const struct service_part *p)
 {
-	s->on_shutdown = fn;
-	s->shutdown_data = data;
+	s->part = *p;
+	s->attached = 1;
+	s->torn_down = 0;
+}
+
+void service_detach(struct service *s)
+{
+	if (!s->attached)
+		return;
+	s->attached = 0;
+	if (!s->torn_down) {
+		s->torn_down = 1;
+		s->part.teardown(s->part.data);
+		uv_run(s->loop, UV_RUN_NOWAIT);
+	}
 }
 
 int service_run(struct service *s)
@@ -133,18 +173,9 @@ int service_run(struct service *s)
 	return 0;
 }
 
-void service_stop_done(struct service *s)
-{
-	if (!uv_is_closing((uv_handle_t *)&s->ready_timer)) {
-		uv_close((uv_handle_t *)&s->sig_term, NULL);
-		uv_close((uv_handle_t *)&s->sig_int, NULL);
-		uv_close((uv_handle_t *)&s->ready_timer, NULL);
-	}
-}
-
 void service_close(struct service *s)
 {
-	http_admin_stop(s->admin);
+	http_admin_free(s->admin);
 	s->admin = NULL;
 	uv_run(s->loop, UV_RUN_NOWAIT);
 	uv_loop_close(s->loop);

@@ -18,8 +18,19 @@ struct http_admin;
 /* Readiness check: returns 1 when ready; writes a short state into buf
  * (e.g. "connected", "leader", "follower", "snapshot only"). */
 typedef int (*service_check_fn)(void *data, char *buf, size_t len);
-/* Called once on SIGTERM/SIGINT; must eventually call service_stop_done(). */
-typedef void (*service_shutdown_fn)(void *data);
+
+/*
+ * What a service built on the runtime hands it, so that SIGTERM stops it
+ * in order: quiesce (stop timers and new work), drain the bus (up to 5 s:
+ * handlers finish, ACKs go out, its own pending entries are given back),
+ * then teardown (close everything; the loop then ends).
+ */
+struct service_part {
+	void (*quiesce)(void *data);  /* may be NULL */
+	void (*teardown)(void *data); /* called exactly once, by the runtime */
+	struct bus *const *bus;       /* where the part keeps its bus (read at SIGTERM); NULL: none */
+	void *data;
+};
 
 #define SERVICE_MAX_CHECKS 8
 
@@ -35,8 +46,8 @@ struct service {
 		void *data;
 	} checks[SERVICE_MAX_CHECKS];
 	int n_checks;
-	service_shutdown_fn on_shutdown;
-	void *shutdown_data;
+	struct service_part part;
+	int attached, torn_down;
 	int stopping;
 };
 
@@ -56,11 +67,14 @@ int service_init(struct service *s, const char *name, int default_admin_port);
  * instance and outbox directory from its config (strings borrowed from s). */
 void service_bus_config(const struct service *s, const char *service_name, struct bus_config *bc);
 int service_add_check(struct service *s, const char *name, service_check_fn fn, void *data);
-void service_on_shutdown(struct service *s, service_shutdown_fn fn, void *data);
+/* Hands the runtime the part to stop on SIGTERM (one per service; attach
+ * it before creating what its teardown closes). */
+void service_attach(struct service *s, const struct service_part *p);
+/* Tears the part down now unless SIGTERM did, and lets the loop finish
+ * the closing: for a part that never ran or failed to start. */
+void service_detach(struct service *s);
 /* Runs the loop until shutdown finished. Returns 0. */
 int service_run(struct service *s);
-/* Ends the run: closes the service's own handles so the loop can exit. */
-void service_stop_done(struct service *s);
 void service_close(struct service *s);
 
 #endif

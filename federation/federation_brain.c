@@ -12,11 +12,6 @@
 
 static const char *const SOURCE_NAMES[FED_N_DOCS] = {"ceo", "risk", "strategy", "ceiling", "policy", "mode_switch"};
 
-const char *fed_source_name(enum fed_source s)
-{
-	return s < FED_N_DOCS ? SOURCE_NAMES[s] : "?";
-}
-
 void fed_config_defaults(struct fed_config *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -46,8 +46,6 @@
 enum fed_source { FED_CEO, FED_RISK, FED_STRATEGY, FED_CEILING, FED_POLICY, FED_N_SOURCES, FED_SWITCH = FED_N_SOURCES,
 		  FED_N_DOCS };
 
-const char *fed_source_name(enum fed_source s);
-
 struct fed_config {
 	int64_t fresh_ms[FED_N_SOURCES]; /* 0 = never stale */
 };

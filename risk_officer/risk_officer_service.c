@@ -50,7 +50,6 @@ struct risk_officer_service {
 	struct service *svc;
 	struct replica *replica;
 	int lost;                     /* the lease was lost: exit status 3 */
-	int torn_down;
 	struct ro_input in[RISK_OFFICER_MAX_INPUTS];
 	struct risk_officer_config cfg;
 	struct bus *bus;
@@ -305,35 +304,25 @@ static void register_metrics(struct risk_officer_service *r)
 }
 
 /* Closes what the service holds; the loop finishes the closing. */
-static void teardown(struct risk_officer_service *r)
+static void teardown(void *data)
 {
-	if (r->torn_down)
-		return;
-	r->torn_down = 1;
+	struct risk_officer_service *r = data;
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
 	bus_close(r->bus);
-	r->lost = replica_lost(r->replica);
+	r->lost = r->replica && replica_lost(r->replica);
 	replica_close(r->replica);
 	policy_close(r->policy);
 	uv_close((uv_handle_t *)&r->cycle, NULL);
 	uv_close((uv_handle_t *)&r->soon, NULL);
 }
 
-static void bus_stopped(void *data)
-{
-	struct risk_officer_service *r = data;
-	teardown(r);
-	service_stop_done(r->svc);
-}
-
-static void on_shutdown(void *data)
+static void quiesce(void *data)
 {
 	struct risk_officer_service *r = data;
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
 	replica_stop(r->replica);
-	bus_stop(r->bus, 5000, bus_stopped, r);
 }
 
 int risk_officer_service_new(struct risk_officer_service **out, struct service *svc,
@@ -348,6 +337,7 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 	uv_timer_init(svc->loop, &r->cycle);
 	uv_timer_init(svc->loop, &r->soon);
 	r->cycle.data = r->soon.data = r;
+	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &r->bus, .data = r});
 	register_metrics(r);
 	struct bus_config bc;
 	service_bus_config(svc, "risk_officer", &bc);
@@ -372,7 +362,6 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 	policy_on_change(r->policy, on_policy, r);
 	service_add_check(svc, "replica", replica_check_ready, r->replica);
 	service_add_check(svc, "policy", policy_check_ready, r->policy);
-	service_on_shutdown(svc, on_shutdown, r);
 	*out = r;
 	return 0;
 fail:
@@ -399,12 +388,7 @@ void risk_officer_service_free(struct risk_officer_service *r)
 {
 	if (!r)
 		return;
-	if (!r->torn_down) {
-		/* never started, or failed to: close here and let the loop finish */
-		service_on_shutdown(r->svc, NULL, NULL);
-		teardown(r);
-		uv_run(r->svc->loop, UV_RUN_NOWAIT);
-	}
+	service_detach(r->svc);
 	risk_book_free(r->book);
 	free(r);
 }

@@ -50,7 +50,6 @@ struct strategy_officer_service {
 	struct policy_writer *writer;
 	struct replica *replica;
 	int lost;                     /* the lease was lost: exit status 3 */
-	int torn_down;
 	struct so_input in[STRATEGY_OFFICER_MAX_INPUTS];
 	struct strat_book *book;
 	struct strat_thresholds th;
@@ -302,36 +301,26 @@ static void register_metrics(struct strategy_officer_service *s)
 }
 
 /* Closes what the service holds; the loop finishes the closing. */
-static void teardown(struct strategy_officer_service *s)
+static void teardown(void *data)
 {
-	if (s->torn_down)
-		return;
-	s->torn_down = 1;
+	struct strategy_officer_service *s = data;
 	uv_timer_stop(&s->cycle);
 	uv_timer_stop(&s->soon);
 	policy_writer_free(s->writer);
 	bus_close(s->bus);
-	s->lost = replica_lost(s->replica);
+	s->lost = s->replica && replica_lost(s->replica);
 	replica_close(s->replica);
 	policy_close(s->policy);
 	uv_close((uv_handle_t *)&s->cycle, NULL);
 	uv_close((uv_handle_t *)&s->soon, NULL);
 }
 
-static void bus_stopped(void *data)
-{
-	struct strategy_officer_service *s = data;
-	teardown(s);
-	service_stop_done(s->svc);
-}
-
-static void on_shutdown(void *data)
+static void quiesce(void *data)
 {
 	struct strategy_officer_service *s = data;
 	uv_timer_stop(&s->cycle);
 	uv_timer_stop(&s->soon);
 	replica_stop(s->replica);
-	bus_stop(s->bus, 5000, bus_stopped, s);
 }
 
 int strategy_officer_service_new(struct strategy_officer_service **out, struct service *svc,
@@ -347,6 +336,7 @@ int strategy_officer_service_new(struct strategy_officer_service **out, struct s
 	uv_timer_init(svc->loop, &s->cycle);
 	uv_timer_init(svc->loop, &s->soon);
 	s->cycle.data = s->soon.data = s;
+	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &s->bus, .data = s});
 	register_metrics(s);
 	struct bus_config bc;
 	service_bus_config(svc, "strategy_officer", &bc);
@@ -377,7 +367,6 @@ int strategy_officer_service_new(struct strategy_officer_service **out, struct s
 	policy_on_change(s->policy, on_policy, s);
 	service_add_check(svc, "replica", replica_check_ready, s->replica);
 	service_add_check(svc, "policy", policy_check_ready, s->policy);
-	service_on_shutdown(svc, on_shutdown, s);
 	*out = s;
 	return 0;
 fail:
@@ -404,12 +393,7 @@ void strategy_officer_service_free(struct strategy_officer_service *s)
 {
 	if (!s)
 		return;
-	if (!s->torn_down) {
-		/* never started, or failed to: close here and let the loop finish */
-		service_on_shutdown(s->svc, NULL, NULL);
-		teardown(s);
-		uv_run(s->svc->loop, UV_RUN_NOWAIT);
-	}
+	service_detach(s->svc);
 	strat_book_free(s->book);
 	json_decref(s->last_key);
 	json_decref(s->want_disabled);

@@ -34,14 +34,14 @@ static void start(void)
 	uv_loop_init(&loop);
 	struct api_config cfg = {.port = 0, .bind = "127.0.0.1", .token = "fuzz-token-0123456789", .cors_origin = ""};
 	char err[256];
-	if (api_start(&api, &loop, &cfg, on_force, NULL, err, sizeof(err)) != 0) {
+	if (api_new(&api, &loop, &cfg, on_force, NULL, err, sizeof(err)) != 0 || api_start(api, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fuzz_http: %s\n", err);
 		abort();
 	}
 	port = api_port(api);
 	static const char state[] = "{\"status\":\"ok\",\"data\":{\"global_mode\":\"GROWTH\"}}";
-	api_set_body(api, "/global-state", state, sizeof(state) - 1);
-	api_set_body(api, "/mode-history", "{\"status\":\"ok\",\"data\":[]}", 25);
+	api_set_body(api, API_PREFIX "/global-state", state, sizeof(state) - 1);
+	api_push_history(api, "{\"new_mode\":\"GROWTH\"}", 21);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -60,7 +60,7 @@ static int on_alert(struct bus_delivery *d, const struct bus_event *ev, void *da
 	return 0;
 }
 
-static void bus_stopped(void *data)
+static void app_teardown(void *data)
 {
 	struct app *a = data;
 	a->stopped = 1;
@@ -68,13 +68,6 @@ static void bus_stopped(void *data)
 	policy_close(a->policy);
 	lease_close(a->lease);
 	uv_close((uv_handle_t *)&a->probe, NULL);
-	service_stop_done(&a->svc);
-}
-
-static void on_shutdown(void *data)
-{
-	struct app *a = data;
-	bus_stop(a->bus, 5000, bus_stopped, a);
 }
 
 /* Once everything is up and the event handled, read /readyz, then stop. */
@@ -122,7 +115,7 @@ START_TEST(test_service_readyz_reports_checks_and_sigterm_stops_gracefully)
 	service_add_check(&a.svc, "bus", bus_check_ready, a.bus);
 	service_add_check(&a.svc, "policy", policy_check_ready, a.policy);
 	service_add_check(&a.svc, "lease", lease_check_ready, a.lease);
-	service_on_shutdown(&a.svc, on_shutdown, &a);
+	service_attach(&a.svc, &(struct service_part){.teardown = app_teardown, .bus = &a.bus, .data = &a});
 	ck_assert_int_eq(bus_start(a.bus), 0);
 	ck_assert_int_eq(policy_start(a.policy), 0);
 	ck_assert_int_eq(lease_start(a.lease), 0);

@@ -18,13 +18,13 @@ static struct http_admin *h;
 static void setup(void)
 {
 	char err[256];
-	ck_assert_int_eq(http_admin_start(&h, "127.0.0.1", 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(http_admin_new(&h, "127.0.0.1", 0, err, sizeof(err)), 0);
 	ck_assert_int_gt(http_admin_port(h), 0);
 }
 
 static void teardown(void)
 {
-	http_admin_stop(h);
+	http_admin_free(h);
 }
 
 static char *request(const char *method, const char *path)
@@ -49,12 +49,12 @@ START_TEST(test_http_admin_readyz_follows_snapshot)
 	char *r = request("GET", "/readyz");
 	ck_assert_int_eq(harness_http_status(r), 503);
 	free(r);
-	http_admin_set_ready(h, 1, "{\"status\":\"ready\",\"checks\":{\"redis\":{\"ok\":true}}}");
+	http_probes_set_ready(http_admin_probes(h), 1, "{\"status\":\"ready\",\"checks\":{\"redis\":{\"ok\":true}}}");
 	r = request("GET", "/readyz");
 	ck_assert_int_eq(harness_http_status(r), 200);
 	ck_assert_str_eq(harness_http_body(r), "{\"status\":\"ready\",\"checks\":{\"redis\":{\"ok\":true}}}");
 	free(r);
-	http_admin_set_ready(h, 0, "{\"status\":\"not_ready\"}");
+	http_probes_set_ready(http_admin_probes(h), 0, "{\"status\":\"not_ready\"}");
 	r = request("GET", "/readyz");
 	ck_assert_int_eq(harness_http_status(r), 503);
 	ck_assert_str_eq(harness_http_body(r), "{\"status\":\"not_ready\"}");
@@ -99,9 +99,9 @@ START_TEST(test_http_admin_refuses_bad_bind_address)
 {
 	struct http_admin *other;
 	char err[256];
-	ck_assert_int_ne(http_admin_start(&other, "localhost:80", 0, err, sizeof(err)), 0);
+	ck_assert_int_ne(http_admin_new(&other, "localhost:80", 0, err, sizeof(err)), 0);
 	ck_assert(strstr(err, "ORCH_ADMIN_BIND") != NULL);
-	ck_assert_int_ne(http_admin_start(&other, "127.0.0.1", http_admin_port(h), err, sizeof(err)), 0);
+	ck_assert_int_ne(http_admin_new(&other, "127.0.0.1", http_admin_port(h), err, sizeof(err)), 0);
 	ck_assert(strstr(err, "ORCH_ADMIN_PORT") != NULL);
 }
 END_TEST
