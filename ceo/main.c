@@ -20,13 +20,12 @@ int main(int argc, char **argv)
 	int rc;
 	if (service_args_handled(argc, argv, "ceo", tables, &rc))
 		return rc;
-	if (service_init(&svc, "ceo", CEO_ADMIN_PORT) != 0)
-		return 2;
 	if (ceo_config_load(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ceo: configuration error: %s\n", err);
-		service_close(&svc);
 		return 2;
 	}
+	if (service_init(&svc, "ceo", CEO_ADMIN_PORT) != 0)
+		return 2;
 	if ((rc = ceo_service_new(&ceo, &svc, &cfg)) == 0 && (rc = ceo_service_start(ceo)) == 0)
 		rc = service_run(&svc);
 	if (rc != 0)
