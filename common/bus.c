@@ -345,7 +345,7 @@ static void cmd_state(struct redis_conn *c, int connected, void *data)
 		if (connected)
 			bus__flush_acks(s);
 	}
-	bus_pub_on_state(b, connected);
+	bus__pub_on_state(b, connected);
 	bus__check_stopped(b);
 }
 
@@ -414,7 +414,7 @@ int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
 	struct redis_conn_opts o = {.name = name, .on_state = cmd_state, .data = b};
 	int rc = redis_conn_new(&b->cmd, loop, target, &o);
 	if (rc == 0)
-		rc = bus_pub_init(b);
+		rc = bus__pub_init(b);
 	if (rc != 0) {
 		if (b->cmd)
 			redis_conn_close(b->cmd);
@@ -602,7 +602,7 @@ void bus_close(struct bus *b)
 			bus_delivery_done(s->live, ORCH_ECLOSED);
 		s->n_acks = 0;
 	}
-	bus_pub_close(b);
+	bus__pub_release(b);
 	redis_conn_close(b->cmd);
 	while (b->maxlens) {
 		struct bus_maxlen *m = b->maxlens;

@@ -131,7 +131,7 @@ void bus__flush_acks(struct sub *s)
 	s->n_acks = 0;
 }
 
-void bus__ack_timer_cb(uv_timer_t *t)
+static void ack_timer_cb(uv_timer_t *t)
 {
 	struct bus *b = t->data;
 	for (struct sub *s = b->subs; s; s = s->next)
@@ -156,7 +156,7 @@ static void sub_queue_ack(struct sub *s, const char *id)
 	s->acks_len += l;
 	s->n_acks++;
 	if (!uv_is_active((uv_handle_t *)&s->b->ack_timer))
-		uv_timer_start(&s->b->ack_timer, bus__ack_timer_cb, 0, 0);
+		uv_timer_start(&s->b->ack_timer, ack_timer_cb, 0, 0);
 }
 
 static void dlq_reply(struct redis_conn *c, redisReply *r, void *priv)

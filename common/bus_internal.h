@@ -1,7 +1,9 @@
 /*
- * bus_internal.h - state shared by the EventBus's two halves: bus.c
- * (lifecycle, consuming) and bus_publish.c (publishing, outbox). Not a
- * public header: nothing outside common/bus*.c includes it.
+ * bus_internal.h - state shared by the EventBus's three files: bus.c
+ * (lifecycle, reading), bus_consume.c (dispatch, ACKs, dead letters,
+ * de-duplication) and bus_publish.c (publishing, outbox). Not a public
+ * header: nothing outside common/bus*.c includes it; its functions are
+ * named bus__*.
  */
 #ifndef ORCH_BUS_INTERNAL_H
 #define ORCH_BUS_INTERNAL_H
@@ -135,7 +137,6 @@ void bus__dedupe_free(struct dedupe *d);
 /* Hands one read or claimed entry (id, flat field array) to the handler. */
 void bus__dispatch(struct sub *s, const redisReply *id, const redisReply *fields, unsigned deliveries);
 void bus__flush_acks(struct sub *s);
-void bus__ack_timer_cb(uv_timer_t *t);
 
 /* bus.c */
 /* Issues the subscription's next read if it has free handler slots. */
@@ -144,10 +145,11 @@ void bus__read(struct sub *s);
 void bus__check_stopped(struct bus *b);
 
 /* bus_publish.c */
-int bus_pub_init(struct bus *b);
+/* Sets up the publishing side (queue, outbox file). 0 or a negative code. */
+int bus__pub_init(struct bus *b);
 /* Called when the command connection comes up or goes down. */
-void bus_pub_on_state(struct bus *b, int connected);
+void bus__pub_on_state(struct bus *b, int connected);
 /* Spills unsent items to the outbox file (if any), then frees the queue. */
-void bus_pub_close(struct bus *b);
+void bus__pub_release(struct bus *b);
 
 #endif

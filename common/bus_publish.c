@@ -291,7 +291,7 @@ static void pub_pump(struct bus *b)
 	metrics_set(p->m_queued, (double)(p->queued + p->spilled));
 }
 
-void bus_pub_on_state(struct bus *b, int connected)
+void bus__pub_on_state(struct bus *b, int connected)
 {
 	b->pub.inflight = 0;
 	b->pub.unsent = b->pub.head;
@@ -356,7 +356,7 @@ size_t bus_pending_publishes(const struct bus *b)
 	return b->pub.queued + b->pub.spilled;
 }
 
-int bus_pub_init(struct bus *b)
+int bus__pub_init(struct bus *b)
 {
 	struct bus_pub *p = &b->pub;
 	p->m_published = metrics_counter("orch_bus_published_total", NULL, "Events stored in Redis by XADD");
@@ -385,7 +385,7 @@ int bus_pub_init(struct bus *b)
 	return 0;
 }
 
-void bus_pub_close(struct bus *b)
+void bus__pub_release(struct bus *b)
 {
 	struct bus_pub *p = &b->pub;
 	size_t n = p->queued;

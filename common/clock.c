@@ -18,22 +18,6 @@ void clock_set_mode(enum clock_mode m)
 	atomic_store(&mode, (int)m);
 }
 
-enum clock_mode clock_get_mode(void)
-{
-	return (enum clock_mode)atomic_load(&mode);
-}
-
-int clock_parse_mode(const char *s, enum clock_mode *out)
-{
-	if (strcmp(s, "wall") == 0)
-		*out = CLOCK_MODE_WALL;
-	else if (strcmp(s, "event") == 0)
-		*out = CLOCK_MODE_EVENT;
-	else
-		return ORCH_EINVAL;
-	return 0;
-}
-
 int64_t clock_now_ms(void)
 {
 	if (atomic_load(&mode) == CLOCK_MODE_EVENT)

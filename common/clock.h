@@ -17,9 +17,6 @@
 enum clock_mode { CLOCK_MODE_WALL = 0, CLOCK_MODE_EVENT };
 
 void clock_set_mode(enum clock_mode mode);
-enum clock_mode clock_get_mode(void);
-/* Parses "wall" | "event"; returns 0 or ORCH_EINVAL. */
-int clock_parse_mode(const char *s, enum clock_mode *out);
 /* Decision time in milliseconds since the Unix epoch (UTC). */
 int64_t clock_now_ms(void);
 /* Feeds an event's own time (ms since epoch); no effect in wall mode. */

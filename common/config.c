@@ -35,76 +35,6 @@ static const char *env(const char *name)
 	return v && v[0] ? v : NULL;
 }
 
-int config_get_int(const char *name, int64_t def, int64_t min, int64_t max, int64_t *out, char *err,
-		   size_t errlen)
-{
-	const char *v = env(name);
-	if (!v) {
-		*out = def;
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (end == v || *end || errno == ERANGE || n < min || n > max) {
-		snprintf(err, errlen, "%s: expected an integer in [%lld, %lld], got '%s'", name, (long long)min,
-			 (long long)max, v);
-		return ORCH_EINVAL;
-	}
-	*out = n;
-	return 0;
-}
-
-int config_get_double(const char *name, double def, double min, double max, double *out, char *err,
-		      size_t errlen)
-{
-	const char *v = env(name);
-	if (!v) {
-		*out = def;
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (end == v || *end || errno == ERANGE || !isfinite(d) || d < min || d > max) {
-		snprintf(err, errlen, "%s: expected a number in [%g, %g], got '%s'", name, min, max, v);
-		return ORCH_EINVAL;
-	}
-	*out = d;
-	return 0;
-}
-
-int config_get_bool(const char *name, int def, int *out, char *err, size_t errlen)
-{
-	static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
-	const char *v = env(name);
-	if (!v) {
-		*out = def;
-		return 0;
-	}
-	for (int i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
-			*out = !strcasecmp(v, yes[i]);
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "%s: expected true or false, got '%s'", name, v);
-	return ORCH_EINVAL;
-}
-
-int config_get_str(const char *name, const char *def, char *out, size_t outlen, char *err, size_t errlen)
-{
-	const char *v = env(name);
-	if (!v)
-		v = def ? def : "";
-	if (strlen(v) >= outlen) {
-		snprintf(err, errlen, "%s: longer than %zu characters", name, outlen - 1);
-		return ORCH_EINVAL;
-	}
-	snprintf(out, outlen, "%s", v);
-	return 0;
-}
-
 int config_parse_list(const char *name, const char *list, char out[][CONFIG_LIST_ITEM], int max, int *n,
 		      int (*known)(const char *item), const char *choices, char *err, size_t errlen)
 {
@@ -130,14 +60,6 @@ int config_parse_list(const char *name, const char *list, char out[][CONFIG_LIST
 		return ORCH_EINVAL;
 	}
 	return 0;
-}
-
-int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
-		    int (*known)(const char *item), char *err, size_t errlen)
-{
-	char list[2048];
-	int rc = config_get_str(name, def, list, sizeof(list), err, errlen);
-	return rc != 0 ? rc : config_parse_list(name, list, out, max, n, known, def, err, errlen);
 }
 
 /* ---- settings tables ---- */

@@ -74,23 +74,6 @@ int config_load_redis(struct redis_target *t, const char *url, char *err, size_t
 int config_load(struct orch_config *cfg, const char *service, int default_admin_port,
 		char *err, size_t errlen);
 
-/* redis://[user:password@]host:port/db  (user may be empty: redis://:pw@h:1/0).
- * Percent-escapes in user and password are decoded. */
-int config_parse_redis_url(const char *url, struct redis_target *out, char *err, size_t errlen);
-/* "host:port,host:port" into out->sentinels. */
-int config_parse_endpoints(const char *list, struct redis_target *out, char *err, size_t errlen);
-
-/* Typed readers: absent or empty variable -> default. Out of [min, max] or
- * unparsable -> ORCH_EINVAL with "NAME: expected ... got '...'" in err. */
-int config_get_int(const char *name, int64_t def, int64_t min, int64_t max, int64_t *out,
-		   char *err, size_t errlen);
-int config_get_double(const char *name, double def, double min, double max, double *out,
-		      char *err, size_t errlen);
-/* true/false/1/0/yes/no/on/off, case-insensitive. */
-int config_get_bool(const char *name, int def, int *out, char *err, size_t errlen);
-/* Copies into out (size outlen); too long -> ORCH_EINVAL. */
-int config_get_str(const char *name, const char *def, char *out, size_t outlen,
-		   char *err, size_t errlen);
 
 /* ---- settings tables ----
  *
@@ -158,12 +141,9 @@ extern const struct config_table config_redis_table, config_common_table;
 
 #define CONFIG_LIST_ITEM 96
 /* A comma-separated list of 1..max non-empty items (each shorter than
- * CONFIG_LIST_ITEM) into out; *n gets the count. When known is given,
- * every item must satisfy it. Errors name the key and the offending item. */
-int config_get_list(const char *name, const char *def, char out[][CONFIG_LIST_ITEM], int max, int *n,
-		    int (*known)(const char *item), char *err, size_t errlen);
-/* The same for a value in hand (settings tables); choices is what the
- * error lists as known items. */
+ * CONFIG_LIST_ITEM) into out (for a table's CONFIG_CUSTOM parser); *n gets
+ * the count. When known is given, every item must satisfy it. Errors name
+ * the key and the offending item; choices is what they list as known. */
 int config_parse_list(const char *name, const char *list, char out[][CONFIG_LIST_ITEM], int max, int *n,
 		      int (*known)(const char *item), const char *choices, char *err, size_t errlen);
 

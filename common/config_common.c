@@ -75,7 +75,9 @@ static int parse_hostport(const char *s, size_t n, struct redis_endpoint *ep, in
 	return ep->port > 0 ? 0 : ORCH_EINVAL;
 }
 
-int config_parse_redis_url(const char *url, struct redis_target *out, char *err, size_t errlen)
+/* redis://[user:password@]host:port/db  (user may be empty: redis://:pw@h:1/0).
+ * Percent-escapes in user and password are decoded. */
+static int parse_redis_url(const char *url, struct redis_target *out, char *err, size_t errlen)
 {
 	static const char scheme[] = "redis://";
 	const char *key = "ORCH_REDIS_URL";
@@ -121,7 +123,8 @@ int config_parse_redis_url(const char *url, struct redis_target *out, char *err,
 	return 0;
 }
 
-int config_parse_endpoints(const char *list, struct redis_target *out, char *err, size_t errlen)
+/* "host:port,host:port" into out->sentinels. */
+static int parse_endpoints(const char *list, struct redis_target *out, char *err, size_t errlen)
 {
 	out->n_sentinels = 0;
 	const char *p = list;
@@ -162,13 +165,13 @@ static int name_chars_ok(const char *s)
 static int parse_url(const char *name, const char *v, void *base, char *err, size_t errlen)
 {
 	(void)name;
-	return config_parse_redis_url(v, base, err, errlen);
+	return parse_redis_url(v, base, err, errlen);
 }
 
 static int parse_sentinels(const char *name, const char *v, void *base, char *err, size_t errlen)
 {
 	(void)name;
-	return config_parse_endpoints(v, base, err, errlen);
+	return parse_endpoints(v, base, err, errlen);
 }
 
 #define RT(f, T) CONFIG_FIELD(struct redis_target, f, T)
@@ -216,7 +219,7 @@ int config_load_redis(struct redis_target *t, const char *url, char *err, size_t
 		/* the caller's URL instead of ORCH_REDIS_URL */
 		rest.settings++;
 		rest.n--;
-		rc = config_parse_redis_url(url, t, err, errlen);
+		rc = parse_redis_url(url, t, err, errlen);
 	}
 	if (rc == 0)
 		rc = config_table_load(&rest, t, err, errlen);

@@ -46,7 +46,7 @@ int log_parse_level(const char *s, enum log_level *out)
 	return ORCH_EINVAL;
 }
 
-int log_enabled(enum log_level level)
+static int log_enabled(enum log_level level)
 {
 	return level >= log_min;
 }

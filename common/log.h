@@ -14,7 +14,6 @@ enum log_level { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_
 void log_init(const char *service, const char *instance, enum log_level level);
 /* Parses "debug" | "info" | "warn" | "error"; returns 0 or ORCH_EINVAL. */
 int log_parse_level(const char *s, enum log_level *out);
-int log_enabled(enum log_level level);
 /* trace_id may be NULL. msg is printf-style; the result is JSON-escaped. */
 void log_write(enum log_level level, const char *trace_id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

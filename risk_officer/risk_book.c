@@ -186,7 +186,6 @@ struct risk_book {
 	double largest_share, herfindahl;
 	int open_positions;
 	int64_t trades_ms;          /* newest trade time; later trades never go back */
-	uint64_t counts[4];
 };
 
 static int window_for(const struct risk_book *b, double ppy, struct risk_window **out)
@@ -231,11 +230,6 @@ void risk_book_free(struct risk_book *b)
 		risk_window_free(b->strats[i].w);
 	free(b->strats);
 	free(b);
-}
-
-uint64_t risk_book_count(const struct risk_book *b, enum risk_input_kind kind)
-{
-	return kind >= 1 && kind <= 3 ? b->counts[kind] : 0;
 }
 
 static int push_checked(struct risk_window *w, double r, int64_t t, char *why, size_t whylen)
@@ -361,8 +355,6 @@ int risk_book_apply(struct risk_book *b, const struct risk_input *in, char *why,
 		snprintf(why, whylen, "unknown input kind");
 		return ORCH_EMALFORMED;
 	}
-	if (rc == 0)
-		b->counts[in->kind]++;
 	return rc;
 }
 

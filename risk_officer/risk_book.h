@@ -96,7 +96,5 @@ void risk_book_view(const struct risk_book *b, struct risk_view *out, const char
 /* {"<strategy>": {n_obs, var_historical_95, es_historical_95, ...}} of
  * per-trade metrics; new reference, caller owns it. */
 json_t *risk_book_strategies_json(const struct risk_book *b);
-/* Inputs applied since creation, by kind. */
-uint64_t risk_book_count(const struct risk_book *b, enum risk_input_kind kind);
 
 #endif

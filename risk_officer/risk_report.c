@@ -11,12 +11,12 @@
 
 #include "json_util.h"
 
-int risk_report_should_pause(const struct risk_assessment *a)
+static int risk_report_should_pause(const struct risk_assessment *a)
 {
 	return a->score.score >= 75 || risk_alerts_highest(&a->alerts) == RISK_ALERT_CRITICAL;
 }
 
-int risk_report_should_reduce(const struct risk_assessment *a)
+static int risk_report_should_reduce(const struct risk_assessment *a)
 {
 	return a->score.score >= 50 || risk_alerts_highest(&a->alerts) >= RISK_ALERT_WARNING;
 }

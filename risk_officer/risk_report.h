@@ -35,8 +35,4 @@ json_t *risk_report_alert(const struct risk_assessment *a, const struct risk_ale
 json_t *risk_report_ceiling(const struct risk_assessment *a, const char *reason);
 /* One line per alert, e.g. "CRITICAL DRAWDOWN: current_drawdown 0.162 >= 0.15". */
 void risk_report_alert_text(const struct risk_alert *al, char *buf, size_t len);
-/* The original's booleans. */
-int risk_report_should_pause(const struct risk_assessment *a);
-int risk_report_should_reduce(const struct risk_assessment *a);
-
 #endif

@@ -12,6 +12,8 @@
 
 #include "json_util.h"
 
+static json_t *disabled_names(const struct strat_report_ctx *c);
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -208,7 +210,7 @@ json_t *strat_report_key(const struct strat_report_ctx *c)
 			active[n++] = r->models[i].unit->name;
 	json_t *models = sorted_names(active, n);
 	free(active);
-	json_t *names = strat_report_disabled_names(c);
+	json_t *names = disabled_names(c);
 	return json_pack("{s:o, s:o, s:o, s:o}", "primary", name_or_null(c->res->primary), "fallback",
 			 name_or_null(c->res->fallback), "disabled", names, "recommended_models", models);
 }
@@ -238,7 +240,7 @@ json_t *strat_report_recommendation(const struct strat_report_ctx *c)
 		json_array_append_new(alerts, json_string(line));
 	}
 	json_t *models = recommended_models(r, &weights);
-	json_t *names = strat_report_disabled_names(c);
+	json_t *names = disabled_names(c);
 	json_t *disabled = json_incref(json_object_get(names, "strategies"));
 	json_decref(names);
 	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:f, s:f, s:f, s:o, s:o, s:o, s:s,"
@@ -286,7 +288,7 @@ json_t *strat_report_alert(const struct strat_report_ctx *c)
 							ch->reason, "value", ch->evidence, "threshold", ch->threshold,
 							"message", msg));
 	}
-	json_t *names = strat_report_disabled_names(c);
+	json_t *names = disabled_names(c);
 	json_t *disabled = json_incref(json_object_get(names, "strategies"));
 	json_decref(names);
 	char ts[40];
@@ -295,7 +297,9 @@ json_t *strat_report_alert(const struct strat_report_ctx *c)
 			 "disabled_strategies", disabled, "timestamp", ts);
 }
 
-json_t *strat_report_disabled_names(const struct strat_report_ctx *c)
+/* The names of the disabled strategies and models, sorted, for the
+ * PolicyStore: {"strategies": [...], "models": [...]}. New reference. */
+static json_t *disabled_names(const struct strat_report_ctx *c)
 {
 	const struct strat_result *r = c->res;
 	const char **names = malloc(sizeof(char *) * (r->n + r->n_models + 1));

@@ -37,8 +37,5 @@ json_t *strat_report_recommendation(const struct strat_report_ctx *c);
 json_t *strat_report_key(const struct strat_report_ctx *c);
 /* strategy_alert payload for c->res->changes (none: NULL). New reference. */
 json_t *strat_report_alert(const struct strat_report_ctx *c);
-/* The names of the disabled strategies and models, sorted, for the
- * PolicyStore: {"strategies": [...], "models": [...]}. New reference. */
-json_t *strat_report_disabled_names(const struct strat_report_ctx *c);
 
 #endif

@@ -4,6 +4,7 @@
  * echoes a password).
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,25 +162,92 @@ START_TEST(test_config_never_echoes_password)
 }
 END_TEST
 
-START_TEST(test_config_typed_readers)
+struct sample {
+	int count;
+	int64_t wait_ms;
+	double ratio;
+	int on;
+	int mode;
+	char name[8];
+	size_t size;
+};
+
+#define F(f, T) CONFIG_FIELD(struct sample, f, T)
+static const struct config_setting sample_settings[] = {
+	{"ORCH_X_INT", CONFIG_INT, F(count, int), .def = "1", .min = 0, .max = 100, .help = "count"},
+	{"ORCH_X_WAIT_S", CONFIG_I64, F(wait_ms, int64_t), .def = "2", .min = 1, .max = 60, .scale = 1000,
+	 .help = "seconds into ms"},
+	{"ORCH_X_DBL", CONFIG_DOUBLE, F(ratio, double), .def = "0.5", .min = 0, .max = 1, .help = "ratio"},
+	{"ORCH_X_BOOL", CONFIG_BOOL, F(on, int), .def = "false", .help = "switch"},
+	{"ORCH_X_MODE", CONFIG_ENUM, F(mode, int), .def = "input", .choices = "input|command", .help = "mode"},
+	{"ORCH_X_NAME", CONFIG_STR, F(name, char[8]), 8, .def = "abc", .help = "name"},
+	{"ORCH_X_SIZE", CONFIG_SIZE, F(size, size_t), .min = 2, .max = 10, .help = "kept when unset"},
+};
+#undef F
+static const struct config_table sample = {"sample", sample_settings, 7, sizeof(struct sample), NULL};
+
+START_TEST(test_config_table_reads_every_type_and_keeps_module_defaults)
 {
-	set("ORCH_X_INT", "42");
-	set("ORCH_X_DBL", "0.95");
-	set("ORCH_X_BOOL", "yes");
+	struct sample v = {.size = 7};
 	char err[512];
-	int64_t i;
-	double d;
-	int b;
-	ck_assert_int_eq(config_get_int("ORCH_X_INT", 1, 0, 100, &i, err, sizeof(err)), 0);
-	ck_assert_int_eq(i, 42);
-	ck_assert_int_eq(config_get_int("ORCH_X_INT", 1, 0, 10, &i, err, sizeof(err)), ORCH_EINVAL);
-	ck_assert(strstr(err, "ORCH_X_INT: expected an integer in [0, 10], got '42'") != NULL);
-	ck_assert_int_eq(config_get_double("ORCH_X_DBL", 0, 0, 1, &d, err, sizeof(err)), 0);
-	ck_assert(d == 0.95);
-	ck_assert_int_eq(config_get_bool("ORCH_X_BOOL", 0, &b, err, sizeof(err)), 0);
-	ck_assert_int_eq(b, 1);
-	ck_assert_int_eq(config_get_int("ORCH_ABSENT", 7, 0, 10, &i, err, sizeof(err)), 0);
-	ck_assert_int_eq(i, 7);
+	ck_assert_int_eq(config_table_load(&sample, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v.count, 1);
+	ck_assert_int_eq(v.wait_ms, 2000);
+	ck_assert(v.ratio == 0.5);
+	ck_assert_int_eq(v.on, 0);
+	ck_assert_int_eq(v.mode, 0);
+	ck_assert_str_eq(v.name, "abc");
+	ck_assert_int_eq(v.size, 7); /* no default in the table: the module's stays */
+	set("ORCH_X_INT", "42");
+	set("ORCH_X_WAIT_S", "30");
+	set("ORCH_X_DBL", "0.95");
+	set("ORCH_X_BOOL", "YES");
+	set("ORCH_X_MODE", "command");
+	set("ORCH_X_NAME", "defg");
+	set("ORCH_X_SIZE", "3");
+	ck_assert_int_eq(config_table_load(&sample, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v.count, 42);
+	ck_assert_int_eq(v.wait_ms, 30000);
+	ck_assert(v.ratio == 0.95);
+	ck_assert_int_eq(v.on, 1);
+	ck_assert_int_eq(v.mode, 1);
+	ck_assert_str_eq(v.name, "defg");
+	ck_assert_int_eq(v.size, 3);
+}
+END_TEST
+
+START_TEST(test_config_table_errors_name_the_key_and_the_range)
+{
+	struct sample v;
+	char err[512];
+	static const char *const bad[][3] = {
+		{"ORCH_X_INT", "101", "ORCH_X_INT: expected an integer in [0, 100], got '101'"},
+		{"ORCH_X_INT", "4x", "ORCH_X_INT: expected an integer in [0, 100], got '4x'"},
+		{"ORCH_X_DBL", "nan", "ORCH_X_DBL: expected a number in [0, 1], got 'nan'"},
+		{"ORCH_X_BOOL", "maybe", "ORCH_X_BOOL: expected true or false, got 'maybe'"},
+		{"ORCH_X_MODE", "replay", "ORCH_X_MODE: expected one of input,command, got 'replay'"},
+		{"ORCH_X_NAME", "too-long", "ORCH_X_NAME: longer than 7 characters"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n_vars = 0;
+		set(bad[i][0], bad[i][1]);
+		ck_assert_int_eq(config_table_load(&sample, &v, err, sizeof(err)), ORCH_EINVAL);
+		ck_assert_str_eq(err, bad[i][2]);
+	}
+}
+END_TEST
+
+START_TEST(test_config_table_prints_defaults_ranges_and_help)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_int_eq(config_table_print(f, &sample, 1), 0);
+	fclose(f);
+	ck_assert_msg(strstr(text, "| `ORCH_X_WAIT_S` | `2` | 1-60 | seconds into ms |") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "| `ORCH_X_MODE` | `input` | input, command | mode |") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "| `ORCH_X_BOOL` | `false` | true, false | switch |") != NULL, "%s", text);
+	free(text);
 }
 END_TEST
 
@@ -192,25 +260,24 @@ START_TEST(test_config_lists)
 {
 	char out[3][CONFIG_LIST_ITEM], err[512];
 	int n = -1;
-	ck_assert_int_eq(config_get_list("ORCH_X", "red,green", out, 3, &n, known_color, err, sizeof(err)), 0);
+	const char *known = "red,green,blue";
+	ck_assert_int_eq(config_parse_list("ORCH_X", "red,green", out, 3, &n, known_color, known, err, sizeof(err)), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(out[0], "red");
 	ck_assert_str_eq(out[1], "green");
-	set("ORCH_X", "blue");
-	ck_assert_int_eq(config_get_list("ORCH_X", "red,green", out, 3, &n, known_color, err, sizeof(err)), 0);
-	ck_assert_int_eq(n, 1);
-	ck_assert_str_eq(out[0], "blue");
-	vars[n_vars - 1][1] = "red,,green";
-	ck_assert_int_eq(config_get_list("ORCH_X", "red", out, 3, &n, known_color, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert_int_eq(config_parse_list("ORCH_X", "red,,green", out, 3, &n, known_color, known, err, sizeof(err)),
+			 ORCH_EINVAL);
 	ck_assert_str_eq(err, "ORCH_X: expected 1-3 comma-separated items, got 'red,,green'");
-	vars[n_vars - 1][1] = "red,green,blue,red";
-	ck_assert_int_eq(config_get_list("ORCH_X", "red", out, 3, &n, known_color, err, sizeof(err)), ORCH_EINVAL);
-	vars[n_vars - 1][1] = "red,purple";
-	ck_assert_int_eq(config_get_list("ORCH_X", "red,green,blue", out, 3, &n, known_color, err, sizeof(err)),
+	ck_assert_int_eq(config_parse_list("ORCH_X", "red,green,blue,red", out, 3, &n, known_color, known, err,
+					   sizeof(err)),
+			 ORCH_EINVAL);
+	ck_assert_int_eq(config_parse_list("ORCH_X", "red,purple", out, 3, &n, known_color, known, err, sizeof(err)),
 			 ORCH_EINVAL);
 	ck_assert_str_eq(err, "ORCH_X: 'purple' is not one of: red,green,blue");
+	ck_assert_int_eq(config_parse_list("ORCH_X", "", out, 3, &n, known_color, known, err, sizeof(err)),
+			 ORCH_EINVAL);
 	/* without a check, any names */
-	ck_assert_int_eq(config_get_list("ORCH_X", "red", out, 3, &n, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_parse_list("ORCH_X", "red,purple", out, 3, &n, NULL, known, err, sizeof(err)), 0);
 	ck_assert_str_eq(out[1], "purple");
 }
 END_TEST
@@ -227,7 +294,9 @@ int main(void)
 	tcase_add_test(tc, test_config_errors_name_the_key);
 	tcase_add_test(tc, test_config_backoff_max_below_min_is_refused);
 	tcase_add_test(tc, test_config_never_echoes_password);
-	tcase_add_test(tc, test_config_typed_readers);
+	tcase_add_test(tc, test_config_table_reads_every_type_and_keeps_module_defaults);
+	tcase_add_test(tc, test_config_table_errors_name_the_key_and_the_range);
+	tcase_add_test(tc, test_config_table_prints_defaults_ranges_and_help);
 	tcase_add_test(tc, test_config_lists);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

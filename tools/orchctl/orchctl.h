@@ -12,18 +12,13 @@
 #ifndef ORCHCTL_H
 #define ORCHCTL_H
 
-#include <stdio.h>
 
 /* orchctl risk: risk metrics of a column of returns in a CSV file. */
 int orchctl_risk(int argc, char **argv);
-/* Usage text of orchctl risk. */
-void orchctl_risk_usage(FILE *f);
 /* orchctl strategies: the Strategy Officer's ranking of a CSV of trades. */
 int orchctl_strategies(int argc, char **argv);
-void orchctl_strategies_usage(FILE *f);
 /* orchctl decide: the CEO's rules on one system state from a JSON file. */
 int orchctl_decide(int argc, char **argv);
-void orchctl_decide_usage(FILE *f);
 
 /* Online commands (orchctl_online.c, orchctl_dlq.c): a running layer
  * through Redis, or the Federation's REST API with --api. */

@@ -26,7 +26,7 @@
 
 #define PREFIX "orchctl decide: "
 
-void orchctl_decide_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f, "usage: orchctl decide --state FILE\n"
 		   "\n"
@@ -123,7 +123,7 @@ int orchctl_decide(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *val = NULL;
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			orchctl_decide_usage(stdout);
+			usage(stdout);
 			return fflush(stdout) == 0 ? 0 : ORCH_EIO;
 		}
 		if ((rc = orchctl_take_value(argc, argv, &i, "--state", PREFIX, "decide", &val)) != 0)

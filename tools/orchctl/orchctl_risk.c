@@ -40,7 +40,7 @@ struct series {
 	char *column;          /* name of the column read */
 };
 
-void orchctl_risk_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: orchctl risk --returns FILE.csv [--column NAME] [--confidence 0.95,0.99]\n"
@@ -423,7 +423,7 @@ int orchctl_risk(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o, &help)) != 0)
 		goto out;
 	if (help) {
-		orchctl_risk_usage(stdout);
+		usage(stdout);
 		goto out;
 	}
 	if ((rc = read_returns(o.returns, o.column, &s)) != 0)

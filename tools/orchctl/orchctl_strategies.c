@@ -31,7 +31,7 @@
 
 #define PREFIX "orchctl strategies: "
 
-void orchctl_strategies_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: orchctl strategies --trades FILE [--mode MODE] [--min-trades N]\n"
@@ -297,7 +297,7 @@ int orchctl_strategies(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o, &help)) != 0)
 		goto out;
 	if (help) {
-		orchctl_strategies_usage(stdout);
+		usage(stdout);
 		if (fflush(stdout) != 0)
 			rc = ORCH_EIO;
 		goto out;
