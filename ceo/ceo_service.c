@@ -447,9 +447,9 @@ static void teardown(void *data)
 	uv_timer_stop(&c->cycle);
 	uv_timer_stop(&c->debounce);
 	policy_writer_free(c->writer);
-	bus_close(c->bus);
-	lease_close(c->lease);
-	policy_close(c->policy);
+	bus_free(c->bus);
+	lease_free(c->lease);
+	policy_free(c->policy);
 	uv_close((uv_handle_t *)&c->cycle, NULL);
 	uv_close((uv_handle_t *)&c->debounce, NULL);
 }

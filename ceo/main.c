@@ -31,6 +31,6 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		log_error("ceo: cannot start: %s", orch_strerror(rc));
 	ceo_service_free(ceo);
-	service_close(&svc);
+	service_release(&svc);
 	return rc == 0 ? 0 : 1;
 }

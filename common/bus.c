@@ -417,7 +417,7 @@ int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
 		rc = bus__pub_init(b);
 	if (rc != 0) {
 		if (b->cmd)
-			redis_conn_close(b->cmd);
+			redis_conn_free(b->cmd);
 		free(b);
 		return rc;
 	}
@@ -522,7 +522,7 @@ static int bus_busy(const struct bus *b)
 		if (s->inflight > 0 || s->n_acks > 0 || s->draining)
 			return 1;
 	/* unpublished events keep the stop waiting, connected or not: the
-	 * deadline bounds the wait and bus_close() saves what is left */
+	 * deadline bounds the wait and bus_free() saves what is left */
 	if (b->pub.queued > 0)
 		return 1;
 	return redis_conn_is_connected(b->cmd) && b->cmd_inflight > 0;
@@ -574,7 +574,7 @@ void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *dat
 			redis_conn_command(b->cmd, kill_reply, NULL, 4, argv, NULL);
 		}
 		if (s->reader && !s->reader_closed) {
-			redis_conn_close(s->reader);
+			redis_conn_free(s->reader);
 			s->reader_closed = 1;
 		}
 		bus__flush_acks(s);
@@ -585,7 +585,7 @@ void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *dat
 	bus__check_stopped(b);
 }
 
-void bus_close(struct bus *b)
+void bus_free(struct bus *b)
 {
 	if (!b || b->closing)
 		return;
@@ -595,7 +595,7 @@ void bus_close(struct bus *b)
 	for (struct sub *s = b->subs; s; s = s->next) {
 		s->phase = PH_STOPPED;
 		if (s->reader && !s->reader_closed)
-			redis_conn_close(s->reader);
+			redis_conn_free(s->reader);
 		s->reader_closed = 1;
 		/* Unfinished deliveries stay pending in Redis and come back. */
 		while (s->live)
@@ -603,7 +603,7 @@ void bus_close(struct bus *b)
 		s->n_acks = 0;
 	}
 	bus__pub_release(b);
-	redis_conn_close(b->cmd);
+	redis_conn_free(b->cmd);
 	while (b->maxlens) {
 		struct bus_maxlen *m = b->maxlens;
 		b->maxlens = m->next;

@@ -82,7 +82,7 @@ void bus_delivery_done(struct bus_delivery *d, int status);
 typedef void (*bus_publish_cb)(int status, const char *stream_id, void *data);
 
 /* Creates the bus with its own command connection and one blocking reader.
- * Free with bus_close(). */
+ * Free with bus_free(). */
 int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
 	    const struct redis_target *target);
 /* Registers a handler for event_type (before bus_start). */
@@ -123,10 +123,10 @@ int bus_check_ready(void *bus, char *buf, size_t len);
 
 /* Graceful stop: stop reading, wait for in-flight handlers (up to
  * timeout_ms), ACK finished ones, flush publishes; then calls done(data).
- * The bus may then be freed with bus_close(). */
+ * The bus may then be freed with bus_free(). */
 void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *data);
 /* Frees everything; pending publishes are spilled to the outbox file when
  * configured, otherwise counted as dropped and logged. */
-void bus_close(struct bus *b);
+void bus_free(struct bus *b);
 
 #endif

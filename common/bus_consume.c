@@ -203,7 +203,7 @@ out:
 
 static void delivery_free(struct bus_delivery *d)
 {
-	bus_event_clear(&d->ev);
+	bus_event_release(&d->ev);
 	free(d);
 }
 

@@ -276,11 +276,11 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 fail:
 	if (rc == ORCH_ENOMEM)
 		snprintf(why, whylen, "out of memory");
-	bus_event_clear(ev);
+	bus_event_release(ev);
 	return rc;
 }
 
-void bus_event_clear(struct bus_event *ev)
+void bus_event_release(struct bus_event *ev)
 {
 	free(ev->store);
 	json_decref(ev->payload);

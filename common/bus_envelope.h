@@ -66,10 +66,10 @@ void bus_envelope_free_entry(struct bus_entry *e);
  * fallback event_id and for event_type when the entry has none. Returns 0,
  * ORCH_EMALFORMED with a reason in `why` (e.g. "payload is not a JSON
  * object"), or ORCH_ENOMEM. On success *out must be released with
- * bus_event_clear(). */
+ * bus_event_release(). */
 int bus_envelope_decode(struct bus_event *out, const char *stream_type, const char *stream_id,
 			size_t nfields, const char *const *kv, const size_t *lens, char *why, size_t whylen);
-void bus_event_clear(struct bus_event *ev);
+void bus_event_release(struct bus_event *ev);
 
 /* Writes a UUIDv7 ("xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx") for epoch_ms into
  * buf (>= 37 bytes). Thread-safe; unique within a process even for the same

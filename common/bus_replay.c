@@ -67,7 +67,7 @@ static void reads_clear(struct bus_replay *r)
 	for (int i = 0; i < r->n_types; i++) {
 		struct stream_read *s = &r->s[i];
 		for (size_t k = 0; k < s->n; k++)
-			bus_event_clear(&s->ev[k]);
+			bus_event_release(&s->ev[k]);
 		s->n = 0;
 		s->read = 0;
 		s->cursor[0] = '\0';
@@ -107,7 +107,7 @@ static void replay_finish(struct bus_replay *r)
 	}
 	log_info("replay: %ld events from %d streams (%ld undecodable skipped)", r->res.events, r->n_types,
 		 r->res.undecodable);
-	redis_conn_close(r->conn);
+	redis_conn_free(r->conn);
 	r->on_done(0, &r->res, r->data);
 	replay_free(r);
 }
@@ -257,7 +257,7 @@ int bus_replay_start(struct bus_replay **out, uv_loop_t *loop, const struct redi
 	struct redis_conn_opts o = {.name = "replay", .on_state = conn_state, .data = r};
 	int rc = redis_conn_new(&r->conn, loop, target, &o);
 	if (rc == 0 && (rc = redis_conn_start(r->conn)) != 0)
-		redis_conn_close(r->conn);
+		redis_conn_free(r->conn);
 	if (rc != 0) {
 		free(r);
 		return rc;
@@ -273,7 +273,7 @@ void bus_replay_cancel(struct bus_replay *r)
 	r->cancelled = 1;
 	r->on_done(ORCH_ECLOSED, &r->res, r->data);
 	r->in_cancel = 1;
-	redis_conn_close(r->conn);
+	redis_conn_free(r->conn);
 	r->in_cancel = 0;
 	if (!r->busy)
 		replay_free(r);

@@ -319,7 +319,7 @@ static void lease_handle_closed(uv_handle_t *h)
 
 static void lease_finish_close(struct lease *l)
 {
-	redis_conn_close(l->conn);
+	redis_conn_free(l->conn);
 	uv_close((uv_handle_t *)&l->tick, lease_handle_closed);
 	uv_close((uv_handle_t *)&l->deadline, lease_handle_closed);
 }
@@ -338,10 +338,10 @@ static void release_timeout(uv_timer_t *t)
 	/* no answer in time: closing the connection fails the release, whose
 	 * callback then finishes the close */
 	struct lease *l = t->data;
-	redis_conn_close(l->conn);
+	redis_conn_free(l->conn);
 }
 
-void lease_close(struct lease *l)
+void lease_free(struct lease *l)
 {
 	if (!l || l->closing)
 		return;

@@ -49,6 +49,6 @@ int lease_is_leader(const struct lease *l, uint64_t *token);
  * "standby" or "Redis unreachable". */
 int lease_check_ready(void *lease, char *buf, size_t len);
 /* Gives the lease up (deletes the key if still ours), then frees. */
-void lease_close(struct lease *l);
+void lease_free(struct lease *l);
 
 #endif

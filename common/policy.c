@@ -410,7 +410,7 @@ int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config 
 		rc = redis_conn_new(&p->rd, loop, target, &orr);
 	if (rc != 0) {
 		if (p->cmd)
-			redis_conn_close(p->cmd);
+			redis_conn_free(p->cmd);
 		free(p);
 		return rc;
 	}
@@ -469,20 +469,20 @@ int policy_check_ready(void *data, char *buf, size_t len)
 	return p->doc && !p->stale;
 }
 
-static void policy_free(uv_handle_t *h)
+static void closer_closed(uv_handle_t *h)
 {
 	struct policy *p = h->data;
 	json_decref(p->doc);
 	free(p);
 }
 
-void policy_close(struct policy *p)
+void policy_free(struct policy *p)
 {
 	if (!p || p->closed)
 		return;
 	p->closed = 1;
-	redis_conn_close(p->cmd);
-	redis_conn_close(p->rd);
+	redis_conn_free(p->cmd);
+	redis_conn_free(p->rd);
 	/* replies still owed to us arrive (as NULL) before libuv's close phase */
-	uv_close((uv_handle_t *)&p->closer, policy_free);
+	uv_close((uv_handle_t *)&p->closer, closer_closed);
 }

@@ -44,7 +44,7 @@ struct policy_config {
 };
 
 /* The document changed (or was first loaded). doc is borrowed and valid
- * until the next callback or policy_close(). */
+ * until the next callback or policy_free(). */
 typedef void (*policy_change_cb)(const json_t *doc, int64_t version, void *data);
 
 /* Write result: 0 (new_version set; with ORCH_REDIS_WAIT_REPLICAS > 0 only
@@ -88,6 +88,6 @@ int policy_check_ready(void *store, char *buf, size_t len);
 int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
 	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data);
 
-void policy_close(struct policy *p);
+void policy_free(struct policy *p);
 
 #endif

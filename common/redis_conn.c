@@ -589,7 +589,7 @@ long long redis_conn_client_id(const struct redis_conn *c)
 	return c && c->state == ST_READY ? c->client_id : 0;
 }
 
-void redis_conn_close(struct redis_conn *c)
+void redis_conn_free(struct redis_conn *c)
 {
 	if (!c || c->state == ST_CLOSED)
 		return;

@@ -44,7 +44,7 @@ struct redis_conn_opts {
 	void *data;
 };
 
-/* Allocates a connection (not started). Free with redis_conn_close(). */
+/* Allocates a connection (not started). Free with redis_conn_free(). */
 int redis_conn_new(struct redis_conn **out, uv_loop_t *loop, const struct redis_target *target,
 		   const struct redis_conn_opts *opts);
 /* Starts connecting; reconnects on its own until closed. */
@@ -69,7 +69,7 @@ void redis_conn_reset(struct redis_conn *c, const char *why);
 
 /* Stops reconnecting, fails pending callbacks with NULL, frees everything
  * once libuv has closed its handles. Safe to call from any callback. */
-void redis_conn_close(struct redis_conn *c);
+void redis_conn_free(struct redis_conn *c);
 
 /* Backoff for attempt n (0-based): min(max, min_ms * 2^n) scaled by a
  * random factor in [0.5, 1.0]; `rnd` in [0,1). Pure, for tests. */

@@ -180,11 +180,11 @@ void replica_stop(struct replica *r)
 	bus_replay_cancel(r->replay);
 }
 
-void replica_close(struct replica *r)
+void replica_free(struct replica *r)
 {
 	if (!r)
 		return;
 	bus_replay_cancel(r->replay);
-	lease_close(r->lease);
+	lease_free(r->lease);
 	free(r);
 }

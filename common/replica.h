@@ -41,7 +41,7 @@ struct replica_hooks {
 };
 
 /* Creates the replica for svc (config, loop, Redis) and bus (subscribed,
- * not started). Free with replica_close(). Returns 0 or a negative code. */
+ * not started). Free with replica_free(). Returns 0 or a negative code. */
 int replica_new(struct replica **out, struct service *svc, struct bus *bus, const struct replica_config *cfg,
 		const struct replica_hooks *hooks);
 /* Starts contending for the lease. */
@@ -60,6 +60,6 @@ int replica_check_ready(void *replica, char *buf, size_t len);
 /* Stops a replay still running (call on shutdown, before bus_stop). */
 void replica_stop(struct replica *r);
 /* Releases the lease (a standby takes over at once) and frees. */
-void replica_close(struct replica *r);
+void replica_free(struct replica *r);
 
 #endif

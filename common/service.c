@@ -173,7 +173,7 @@ int service_run(struct service *s)
 	return 0;
 }
 
-void service_close(struct service *s)
+void service_release(struct service *s)
 {
 	http_admin_free(s->admin);
 	s->admin = NULL;

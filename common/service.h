@@ -75,6 +75,6 @@ void service_attach(struct service *s, const struct service_part *p);
 void service_detach(struct service *s);
 /* Runs the loop until shutdown finished. Returns 0. */
 int service_run(struct service *s);
-void service_close(struct service *s);
+void service_release(struct service *s);
 
 #endif

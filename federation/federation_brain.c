@@ -25,7 +25,7 @@ void fed_state_init(struct fed_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void fed_state_clear(struct fed_state *s)
+void fed_state_release(struct fed_state *s)
 {
 	for (int i = 0; i < FED_N_DOCS; i++)
 		json_decref(s->doc[i]);

@@ -74,7 +74,7 @@ struct fed_state {
 };
 
 void fed_state_init(struct fed_state *s);
-void fed_state_clear(struct fed_state *s);
+void fed_state_release(struct fed_state *s);
 /* Takes a reference to payload as the newest of source. */
 void fed_state_set(struct fed_state *s, enum fed_source src, json_t *payload, int64_t now_ms);
 /* Records alerts from a risk_alert, strategy_alert or ceo_alert payload

@@ -345,9 +345,9 @@ static void teardown(void *data)
 	struct federation_service *f = data;
 	uv_timer_stop(&f->cycle);
 	uv_timer_stop(&f->sweep);
-	bus_close(f->bus);
-	policy_close(f->policy);
-	redis_conn_close(f->cmd);
+	bus_free(f->bus);
+	policy_free(f->policy);
+	redis_conn_free(f->cmd);
 	api_free(f->api);
 	uv_close((uv_handle_t *)&f->cycle, NULL);
 	uv_close((uv_handle_t *)&f->sweep, NULL);
@@ -440,7 +440,7 @@ void federation_service_free(struct federation_service *f)
 	if (!f)
 		return;
 	service_detach(f->svc);
-	fed_state_clear(&f->st);
+	fed_state_release(&f->st);
 	json_decref(f->last_content);
 	free(f);
 }

@@ -32,6 +32,6 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		log_error("federation: cannot start: %s%s%s", orch_strerror(rc), err[0] ? ": " : "", err);
 	federation_service_free(fed);
-	service_close(&svc);
+	service_release(&svc);
 	return rc == 0 ? 0 : 1;
 }

@@ -34,6 +34,6 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		log_error("risk_officer: cannot start: %s", orch_strerror(rc));
 	risk_officer_service_free(ro);
-	service_close(&svc);
+	service_release(&svc);
 	return rc != 0 ? 1 : lost ? 3 : 0;
 }

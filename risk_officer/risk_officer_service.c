@@ -309,10 +309,10 @@ static void teardown(void *data)
 	struct risk_officer_service *r = data;
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
-	bus_close(r->bus);
+	bus_free(r->bus);
 	r->lost = r->replica && replica_lost(r->replica);
-	replica_close(r->replica);
-	policy_close(r->policy);
+	replica_free(r->replica);
+	policy_free(r->policy);
 	uv_close((uv_handle_t *)&r->cycle, NULL);
 	uv_close((uv_handle_t *)&r->soon, NULL);
 }

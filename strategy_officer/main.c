@@ -35,6 +35,6 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		log_error("strategy_officer: cannot start: %s", orch_strerror(rc));
 	strategy_officer_service_free(so);
-	service_close(&svc);
+	service_release(&svc);
 	return rc != 0 ? 1 : lost ? 3 : 0;
 }

@@ -422,11 +422,11 @@ int strat_brain_evaluate(struct strat_book *b, const struct strat_thresholds *t,
 out:
 	free(buf);
 	if (rc != 0)
-		strat_result_clear(out);
+		strat_result_release(out);
 	return rc;
 }
 
-void strat_result_clear(struct strat_result *r)
+void strat_result_release(struct strat_result *r)
 {
 	free(r->rank);
 	free(r->models);

@@ -126,10 +126,10 @@ struct strat_result {
 /*
  * Scores every unit of the book at now_ms under t, updates the units'
  * disable state (the book owns it) and fills out. Returns 0 or
- * ORCH_ENOMEM. Release out with strat_result_clear().
+ * ORCH_ENOMEM. Release out with strat_result_release().
  */
 int strat_brain_evaluate(struct strat_book *b, const struct strat_thresholds *t, int64_t now_ms,
 			 struct strat_result *out);
-void strat_result_clear(struct strat_result *r);
+void strat_result_release(struct strat_result *r);
 
 #endif

@@ -157,7 +157,7 @@ static void evaluate(struct strategy_officer_service *s)
 	metrics_set(s->m_tracked, (double)res.n);
 	metrics_set(s->m_eligible, (double)res.n_eligible);
 	metrics_set(s->m_disabled, (double)res.n_disabled);
-	strat_result_clear(&res);
+	strat_result_release(&res);
 	metrics_observe(s->m_eval, (double)(clock_mono_ns() - t0) / 1e9);
 }
 
@@ -307,10 +307,10 @@ static void teardown(void *data)
 	uv_timer_stop(&s->cycle);
 	uv_timer_stop(&s->soon);
 	policy_writer_free(s->writer);
-	bus_close(s->bus);
+	bus_free(s->bus);
 	s->lost = s->replica && replica_lost(s->replica);
-	replica_close(s->replica);
-	policy_close(s->policy);
+	replica_free(s->replica);
+	policy_free(s->policy);
 	uv_close((uv_handle_t *)&s->cycle, NULL);
 	uv_close((uv_handle_t *)&s->soon, NULL);
 }

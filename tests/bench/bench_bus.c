@@ -365,7 +365,7 @@ static int64_t bus_publish_n(long n, int rate, double *secs)
 	uv_run(&r.loop, UV_RUN_DEFAULT);
 	*secs = (clock_mono_ns() - r.t0) / 1e9;
 	uv_close((uv_handle_t *)&r.timer, NULL);
-	bus_close(r.bus);
+	bus_free(r.bus);
 	uv_run(&r.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&r.loop);
 	return r.t0;

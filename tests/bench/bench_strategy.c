@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 		best = fmin(best, (double)(clock_mono_ns() - t0) / 1e6);
 		eligible = res.n_eligible;
 		disabled = res.n_disabled;
-		strat_result_clear(&res);
+		strat_result_release(&res);
 	}
 	/* ceiling: read every return in the windows once, sort one score each */
 	double ceil_ms = 1e30;

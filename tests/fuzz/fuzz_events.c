@@ -32,7 +32,7 @@ static void fuzz_envelope(const uint8_t *data, size_t size)
 	struct bus_event ev;
 	char why[160];
 	if (bus_envelope_decode(&ev, "trade.closed", "1-0", n / 2, kv, lens, why, sizeof(why)) == 0)
-		bus_event_clear(&ev);
+		bus_event_release(&ev);
 }
 
 static void fuzz_payload(const json_t *p)
@@ -64,7 +64,7 @@ static void fuzz_payload(const json_t *p)
 	fed_state_set(&fs, FED_CEO, (json_t *)p, 1000);
 	json_t *g = fed_global_state(&fs, &fc, 2000);
 	json_decref(g);
-	fed_state_clear(&fs);
+	fed_state_release(&fs);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -414,7 +414,7 @@ START_TEST(test_bus_outbox_spills_to_file_and_sends_in_order_after_restart)
 	ck_assert_int_eq(bus_check_ready(p.bus, state, sizeof(state)), 0);
 	ck_assert_str_eq(state, "Redis unreachable, 300 events in the outbox");
 	/* Redis never came back: closing saves the memory part ahead of the file */
-	bus_close(p.bus);
+	bus_free(p.bus);
 	p.bus = NULL;
 	bus_peer_close(&p);
 	char path[512];

@@ -236,7 +236,7 @@ static int write_with_token(uint64_t token)
 	ck_assert_int_eq(policy_cas(p, doc, v, token, "late", NULL, written, &w), 0);
 	json_decref(doc);
 	ck_assert_int_eq(harness_loop_until(&loop, write_done, &w, 5000), 0);
-	policy_close(p);
+	policy_free(p);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return w.status;

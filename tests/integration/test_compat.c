@@ -100,7 +100,7 @@ static struct bus *new_bus(uv_loop_t *loop)
 
 static void close_bus(uv_loop_t *loop, struct bus *b)
 {
-	bus_close(b);
+	bus_free(b);
 	uv_run(loop, UV_RUN_DEFAULT);
 	ck_assert_int_eq(uv_loop_close(loop), 0);
 }

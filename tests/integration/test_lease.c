@@ -113,8 +113,8 @@ START_TEST(test_lease_two_contenders_never_both_lead)
 	ck_assert_int_eq(lease_is_leader(a.l, NULL) + lease_is_leader(b.l, NULL), 1);
 	/* a steady leader keeps its lease: one acquisition in all */
 	ck_assert_int_eq(a.acquired + b.acquired, 1);
-	lease_close(a.l);
-	lease_close(b.l);
+	lease_free(a.l);
+	lease_free(b.l);
 }
 END_TEST
 
@@ -167,7 +167,7 @@ START_TEST(test_lease_taken_over_after_leader_killed)
 	v = lease_value();
 	ck_assert(strncmp(v, "ceo-parent|", 11) == 0);
 	free(v);
-	lease_close(me.l);
+	lease_free(me.l);
 }
 END_TEST
 
@@ -188,7 +188,7 @@ START_TEST(test_lease_leader_steps_down_when_redis_is_lost)
 	ck_assert_int_eq(harness_loop_until(&loop, is_leader, &c, 10000), 0);
 	ck_assert_int_eq(c.acquired, 2);
 	ck_assert_uint_ne(c.token, 0);
-	lease_close(c.l);
+	lease_free(c.l);
 }
 END_TEST
 
@@ -200,10 +200,10 @@ START_TEST(test_lease_close_hands_over_at_once)
 	contend(&b, &loop, "ceo-b");
 	run_ms(TTL);
 	ck_assert_int_eq(lease_is_leader(b.l, NULL), 0);
-	lease_close(a.l);
+	lease_free(a.l);
 	/* released, not expired: b acquires on its next try, before a ttl */
 	ck_assert_int_eq(harness_loop_until(&loop, is_leader, &b, TTL), 0);
-	lease_close(b.l);
+	lease_free(b.l);
 }
 END_TEST
 

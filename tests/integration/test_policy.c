@@ -103,7 +103,7 @@ START_TEST(test_policy_creates_default_document_when_absent)
 	ck_assert(json_is_true(json_object_get(doc, "allow_new_trades")));
 	ck_assert(json_is_null(json_object_get(doc, "emergency_reason")));
 	ck_assert_int_eq(policy_is_stale(p), 0);
-	policy_close(p);
+	policy_free(p);
 }
 END_TEST
 
@@ -123,7 +123,7 @@ START_TEST(test_policy_never_overwrites_an_existing_document)
 	const json_t *cur = policy_current(p, &v);
 	ck_assert_int_eq(v, 7);
 	ck_assert_str_eq(json_string_value(json_object_get(cur, "active_mode")), "DEFENSIVE");
-	policy_close(p);
+	policy_free(p);
 	ck_assert_int_eq(sync_int("XLEN %s", "t:policy:history"), 0);
 }
 END_TEST
@@ -181,8 +181,8 @@ START_TEST(test_policy_racing_writers_get_one_winner_per_version)
 	/* one history entry per accepted version, the creation included */
 	ck_assert_int_eq(sync_int("XLEN %s", "t:policy:history"), rounds + 1);
 	ck_assert_int_eq(sync_int("XLEN %s", "t:stream:policy.updated"), rounds + 1);
-	policy_close(a);
-	policy_close(b);
+	policy_free(a);
+	policy_free(b);
 }
 END_TEST
 
@@ -236,7 +236,7 @@ START_TEST(test_policy_rejects_stale_fencing_token)
 	int64_t v;
 	policy_current(p, &v);
 	ck_assert_int_eq(v, 4);
-	policy_close(p);
+	policy_free(p);
 }
 END_TEST
 
@@ -245,7 +245,7 @@ START_TEST(test_policy_write_publishes_policy_updated_in_bus_format)
 	struct policy *p = open_store("ai_ceo", NULL);
 	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
 	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
-	policy_close(p);
+	policy_free(p);
 	redisReply *r = sync_cmd("XREVRANGE t:stream:policy.updated + - COUNT 1");
 	ck_assert_int_eq(r->elements, 1);
 	redisReply *f = r->element[0]->element[1];
@@ -292,8 +292,8 @@ START_TEST(test_policy_other_instance_cache_follows_writes)
 	ck_assert_int_eq(v, 3);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "NORMAL");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "updated_by")), "ai_ceo");
-	policy_close(writer);
-	policy_close(reader);
+	policy_free(writer);
+	policy_free(reader);
 }
 END_TEST
 
@@ -304,7 +304,7 @@ START_TEST(test_policy_starts_from_snapshot_while_redis_is_down)
 	struct policy *p = open_store("ai_ceo", snap);
 	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
 	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
-	policy_close(p);
+	policy_free(p);
 	ck_assert_int_eq(access(snap, R_OK), 0);
 	harness_redis_kill(&srv, SIGKILL);
 
@@ -330,7 +330,7 @@ START_TEST(test_policy_starts_from_snapshot_while_redis_is_down)
 	policy_current(p, &v);
 	ck_assert_int_ge(v, 2);
 	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 1);
-	policy_close(p);
+	policy_free(p);
 }
 END_TEST
 

@@ -130,7 +130,7 @@ START_TEST(test_redis_conn_retries_refused_connect_until_server_appears)
 	ck_assert_int_eq(harness_redis_restart(&srv), 0);
 	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_1, &p, 5000), 0);
 	ping_ok(c);
-	redis_conn_close(c);
+	redis_conn_free(c);
 }
 END_TEST
 
@@ -146,7 +146,7 @@ START_TEST(test_redis_conn_reconnects_after_server_killed)
 	ck_assert_int_eq(harness_redis_restart(&srv), 0);
 	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_2, &p, 5000), 0);
 	ping_ok(c);
-	redis_conn_close(c);
+	redis_conn_free(c);
 }
 END_TEST
 
@@ -173,7 +173,7 @@ START_TEST(test_redis_conn_authenticates_with_password_and_acl_user)
 	ck_assert(strstr(r->str, "db3:keys=1") != NULL);
 	freeReplyObject(r);
 	redisFree(s);
-	redis_conn_close(c);
+	redis_conn_free(c);
 }
 END_TEST
 
@@ -186,7 +186,7 @@ START_TEST(test_redis_conn_wrong_password_never_reports_connected)
 	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_1, &p, 1500), ORCH_ETIMEDOUT);
 	/* it kept retrying (with backoff) rather than giving up */
 	ck_assert_int_ge(disconnects(), 2);
-	redis_conn_close(c);
+	redis_conn_free(c);
 }
 END_TEST
 
@@ -207,7 +207,7 @@ START_TEST(test_redis_conn_watchdog_drops_peer_that_never_answers)
 	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_1, &p, 1500), ORCH_ETIMEDOUT);
 	/* at least two watchdog expiries in 1.5 s with a 200 ms connect timeout */
 	ck_assert_int_ge(disconnects(), 2);
-	redis_conn_close(c);
+	redis_conn_free(c);
 	close(fd);
 }
 END_TEST
@@ -222,7 +222,7 @@ START_TEST(test_redis_conn_stall_watchdog_reconnects_when_replies_stop)
 	ck_assert_int_eq(harness_loop_until(&loop, downs_at_least_1, &p, 3000), 0);
 	ck_assert_int_eq(p.nulls, 1);
 	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_2, &p, 5000), 0);
-	redis_conn_close(c);
+	redis_conn_free(c);
 }
 END_TEST
 
@@ -246,7 +246,7 @@ START_TEST(test_redis_conn_finds_master_through_sentinel)
 	struct redis_conn *c = open_conn(&via, 0);
 	ck_assert_int_eq(harness_loop_until(&loop, ups_at_least_1, &p, 5000), 0);
 	ping_ok(c);
-	redis_conn_close(c);
+	redis_conn_free(c);
 	/* a name no Sentinel knows is an error that says so */
 	snprintf(via.master_name, sizeof(via.master_name), "nobody");
 	ck_assert_int_eq(redis_conn_resolve_master(&via, &ep, err, sizeof(err)), ORCH_ENOTCONN);
@@ -272,7 +272,7 @@ START_TEST(test_redis_conn_eval_survives_script_flush)
 		ck_assert_int_eq(harness_loop_until(&loop, replies_at_least_1, &p, 2000), 0);
 		ck_assert_int_eq(p.last_int, 40 + round);
 	}
-	redis_conn_close(c);
+	redis_conn_free(c);
 }
 END_TEST
 

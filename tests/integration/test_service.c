@@ -64,9 +64,9 @@ static void app_teardown(void *data)
 {
 	struct app *a = data;
 	a->stopped = 1;
-	bus_close(a->bus);
-	policy_close(a->policy);
-	lease_close(a->lease);
+	bus_free(a->bus);
+	policy_free(a->policy);
+	lease_free(a->lease);
 	uv_close((uv_handle_t *)&a->probe, NULL);
 }
 
@@ -123,7 +123,7 @@ START_TEST(test_service_readyz_reports_checks_and_sigterm_stops_gracefully)
 	a.probe.data = &a;
 	uv_timer_start(&a.probe, probe, 50, 50);
 	ck_assert_int_eq(service_run(&a.svc), 0);
-	service_close(&a.svc);
+	service_release(&a.svc);
 
 	ck_assert_int_eq(a.stopped, 1);
 	ck_assert_int_eq(a.handled, 1);

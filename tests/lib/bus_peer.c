@@ -161,7 +161,7 @@ void bus_peer_close(struct bus_peer *p)
 		int done = 0;
 		bus_stop(p->bus, 3000, stopped, &done);
 		bus_peer_run(p, 4000, flag_set, &done);
-		bus_close(p->bus);
+		bus_free(p->bus);
 	}
 	for (int i = 0; i < 100 && uv_loop_alive(&p->loop); i++)
 		uv_run(&p->loop, UV_RUN_NOWAIT);

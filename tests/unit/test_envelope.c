@@ -62,7 +62,7 @@ START_TEST(test_envelope_round_trip)
 	ck_assert_str_eq(ev.event_id, e.event_id);
 	ck_assert_int_eq(ev.direct, 0);
 	ck_assert_int_gt(ev.time_us, 0);
-	bus_event_clear(&ev);
+	bus_event_release(&ev);
 	bus_envelope_free_entry(&e);
 	json_decref(pl);
 }
@@ -86,7 +86,7 @@ START_TEST(test_envelope_decodes_direct_trade_closed_entry)
 	ck_assert_int_eq(ev.time_us, 1766571330500000LL);
 	/* no event_id: the stream position stands in, so dedupe still works */
 	ck_assert_str_eq(ev.event_id, "trade.closed:1766571330500-3");
-	bus_event_clear(&ev);
+	bus_event_release(&ev);
 }
 END_TEST
 
@@ -118,7 +118,7 @@ START_TEST(test_envelope_bad_timestamp_falls_back_to_entry_time)
 	ck_assert_int_eq(decode_kv(&ev, "x", "1700000000123-0", kv, 3, why), 0);
 	ck_assert_int_eq(ev.time_us, 1700000000123000LL);
 	ck_assert_str_eq(ev.timestamp, "yesterday");
-	bus_event_clear(&ev);
+	bus_event_release(&ev);
 }
 END_TEST
 

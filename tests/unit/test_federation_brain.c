@@ -102,7 +102,7 @@ START_TEST(test_stricter_limit_wins_per_field)
 	g = fed_global_state(&s, &c, T + 1000);
 	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "ceo");
 	json_decref(g);
-	fed_state_clear(&s);
+	fed_state_release(&s);
 }
 END_TEST
 
@@ -124,7 +124,7 @@ START_TEST(test_stale_and_missing_sources)
 	/* the policy never goes stale */
 	ck_assert(json_is_true(json_object_get(json_object_get(json_object_get(g, "sources"), "policy"), "fresh")));
 	json_decref(g);
-	fed_state_clear(&s);
+	fed_state_release(&s);
 	/* only the policy so far: incomplete, the mode from the policy */
 	fed_state_init(&s);
 	set_json(&s, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T);
@@ -137,7 +137,7 @@ START_TEST(test_stale_and_missing_sources)
 	/* BLACK_SWAN disables four features */
 	ck_assert_uint_eq(json_array_size(json_object_get(g, "disabled_features")), 4);
 	json_decref(g);
-	fed_state_clear(&s);
+	fed_state_release(&s);
 	/* nothing at all */
 	fed_state_init(&s);
 	g = fed_global_state(&s, &c, T);
@@ -182,7 +182,7 @@ START_TEST(test_alerts_deduplicated_by_source_and_code)
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(al, 0), "message")),
 			 "DAILY_DRAWDOWN 0.07 (threshold 0.05)");
 	json_decref(g);
-	fed_state_clear(&s);
+	fed_state_release(&s);
 }
 END_TEST
 

@@ -129,7 +129,7 @@ START_TEST(test_lucky_small_sample_never_beats_proven)
 	for (int i = 0; i < STRAT_N_COMPONENTS; i++)
 		s += 100 * strat_component_weights[i] * r.primary->components[i];
 	ck_assert_double_eq_tol(r.primary->score, s, 1e-9);
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	strat_book_free(b);
 }
 END_TEST
@@ -161,7 +161,7 @@ START_TEST(test_correlated_fallback_rejected)
 	ck_assert_str_eq(r.fallback->unit->name, "C"); /* ... but C is the fallback */
 	ck_assert(r.fallback_corr_known);
 	ck_assert_double_lt(r.fallback_corr, t.max_fallback_corr);
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	strat_book_free(b);
 	/* without C, no fallback at all rather than a correlated one */
 	b = new_book();
@@ -169,7 +169,7 @@ START_TEST(test_correlated_fallback_rejected)
 	ck_assert_int_eq(strat_brain_evaluate(b, &t, T0 + 121 * HOUR, &r), 0);
 	ck_assert_str_eq(r.primary->unit->name, "A");
 	ck_assert_ptr_null(r.fallback);
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	strat_book_free(b);
 }
 END_TEST
@@ -201,7 +201,7 @@ START_TEST(test_oscillating_strategy_changes_once_per_quiet_period)
 				ck_assert_double_eq(r.changes[k].threshold, 3);
 			}
 		}
-		strat_result_clear(&r);
+		strat_result_release(&r);
 	}
 	/* ten hours, one-hour quiet periods: it did change, but at most ~10 times */
 	ck_assert_int_ge(disables, 2);
@@ -230,7 +230,7 @@ START_TEST(test_disable_and_stricter_reenable_of_win_rate)
 	ck_assert_double_lt(r.changes[0].evidence, 0.40);
 	ck_assert_int_eq(r.rank[0].status, STRAT_DISABLED);
 	ck_assert_ptr_null(r.primary);
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	/* a 50% run lifts the upper bound past 0.40 but the lower bound
 	 * stays below 0.45: still disabled, long after the quiet time */
 	for (int i = 0; i < 200; i++)
@@ -239,7 +239,7 @@ START_TEST(test_disable_and_stricter_reenable_of_win_rate)
 	ck_assert_int_eq(strat_brain_evaluate(b, &t, now, &r), 0);
 	ck_assert_uint_eq(r.n_changes, 0);
 	ck_assert_int_eq(r.rank[0].status, STRAT_DISABLED);
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	/* a clearly good run: lower bound >= 0.45, re-enabled */
 	for (int i = 0; i < 300; i++)
 		trade(b, "weak", i % 4 ? 0.01 : -0.002, now + (i + 1) * 60000);
@@ -250,7 +250,7 @@ START_TEST(test_disable_and_stricter_reenable_of_win_rate)
 	ck_assert_str_eq(r.changes[0].reason, "recovered");
 	ck_assert_double_ge(r.changes[0].evidence, 0.45);
 	ck_assert_str_eq(r.primary->unit->name, "weak");
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	strat_book_free(b);
 }
 END_TEST
@@ -292,8 +292,8 @@ START_TEST(test_ranking_is_deterministic)
 			ck_assert_double_eq(r1.rank[i].score, r1.rank[i + 1].score);
 			break;
 		}
-	strat_result_clear(&r1);
-	strat_result_clear(&r2);
+	strat_result_release(&r1);
+	strat_result_release(&r2);
 	strat_book_free(b1);
 	strat_book_free(b2);
 }
@@ -396,7 +396,7 @@ START_TEST(test_model_accuracy_precision_recall_brier)
 	ck_assert_double_eq_tol(m->brier, (16 * 0.09 + 24 * 0.49) / 40, 1e-15);
 	/* Wilson upper bound of 16/40 at 0.95 is above 0.45: not disabled yet */
 	ck_assert_int_eq(m->status, STRAT_ACTIVE);
-	strat_result_clear(&r);
+	strat_result_release(&r);
 	strat_book_free(b);
 }
 END_TEST

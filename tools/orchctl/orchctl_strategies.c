@@ -346,7 +346,7 @@ fail:
 out:
 	free(text);
 	json_decref(j);
-	strat_result_clear(&res);
+	strat_result_release(&res);
 	strat_book_free(book);
 	free(rows.v);
 	return rc;
