@@ -205,12 +205,14 @@ int config_table_load(const struct config_table *t, void *base, char *err, size_
 	return 0;
 }
 
-/* The default as a person reads it, from base (set up as t sets it up). */
-static void format_default(const struct config_setting *s, const void *base, char *out, size_t outlen)
+/* The default as a person reads it, from base (set up as t sets it up).
+ * Returns 1 when it is a value (to be quoted), 0 for a description. */
+static int format_default(const struct config_setting *s, const void *base, char *out, size_t outlen)
 {
 	const void *field = (const char *)base + s->offset;
 	if (s->doc_def) {
 		snprintf(out, outlen, "%s", s->doc_def);
+		return 0;
 	} else if (is_integer_type(s->type)) {
 		snprintf(out, outlen, "%lld", (long long)((double)read_integer(s, field) / scale_of(s)));
 	} else if (s->type == CONFIG_DOUBLE) {
@@ -224,8 +226,11 @@ static void format_default(const struct config_setting *s, const void *base, cha
 	} else {
 		snprintf(out, outlen, "%s", s->def ? s->def : "");
 	}
-	if (!out[0])
+	if (!out[0]) {
 		snprintf(out, outlen, "(none)");
+		return 0;
+	}
+	return 1;
 }
 
 static void format_range(const struct config_setting *s, char *out, size_t outlen)
@@ -269,10 +274,10 @@ int config_table_print(FILE *f, const struct config_table *t, int markdown)
 	for (size_t i = 0; rc == 0 && i < t->n; i++) {
 		const struct config_setting *s = &t->settings[i];
 		char def[128], range[256];
-		format_default(s, base, def, sizeof(def));
+		const char *q = format_default(s, base, def, sizeof(def)) ? "`" : "";
 		format_range(s, range, sizeof(range));
 		if (markdown)
-			fprintf(f, "| `%s` | `%s` | %s | %s |\n", s->name, def, range, s->help);
+			fprintf(f, "| `%s` | %s%s%s | %s | %s |\n", s->name, q, def, q, range, s->help);
 		else
 			fprintf(f, "  %s = %s%s%s%s\n      %s\n", s->name, def, range[0] ? "  (" : "", range,
 				range[0] ? ")" : "", s->help);

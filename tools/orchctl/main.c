@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "strategies", "ranking, primary, fallback and disabled strategies of a CSV of trades",
 	  orchctl_strategies },
 	{ "decide", "the CEO's operating mode, rule and limits for a system state in JSON", orchctl_decide },
+	{ "config", "every ORCH_* setting: default, range and meaning", orchctl_config },
 	{ "status", "leases, policy, streams and dead letters of a running layer", orchctl_status },
 	{ "global-state", "the Federation's merged global state", orchctl_global_state },
 	{ "mode-history", "mode changes and operator commands, newest first", orchctl_mode_history },

@@ -17,6 +17,8 @@
 int orchctl_risk(int argc, char **argv);
 /* orchctl strategies: the Strategy Officer's ranking of a CSV of trades. */
 int orchctl_strategies(int argc, char **argv);
+/* orchctl config: every service's settings, or docs/configuration.md. */
+int orchctl_config(int argc, char **argv);
 /* orchctl decide: the CEO's rules on one system state from a JSON file. */
 int orchctl_decide(int argc, char **argv);
 
