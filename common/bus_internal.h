@@ -1,7 +1,8 @@
 /*
- * bus_internal.h - state shared by the EventBus's three files: bus.c
- * (lifecycle, reading), bus_consume.c (dispatch, ACKs, dead letters,
- * de-duplication) and bus_publish.c (publishing, outbox). Not a public
+ * bus_internal.h - state shared by the EventBus's files: bus.c
+ * (lifecycle), bus_read.c (the read cycle, reclaiming), bus_consume.c
+ * (dispatch, ACKs, dead letters, de-duplication) and bus_publish.c
+ * (publishing, outbox). Not a public
  * header: nothing outside common/bus*.c includes it; its functions are
  * named bus__*.
  */
@@ -138,9 +139,18 @@ void bus__dedupe_free(struct dedupe *d);
 void bus__dispatch(struct sub *s, const redisReply *id, const redisReply *fields, unsigned deliveries);
 void bus__flush_acks(struct sub *s);
 
-/* bus.c */
+/* bus_read.c */
 /* Issues the subscription's next read if it has free handler slots. */
 void bus__read(struct sub *s);
+/* Reclaims entries idle in any consumer (the subscription's claim timer). */
+void bus__claim_timer_cb(uv_timer_t *t);
+/* At stop: reads back and handles what was delivered to this consumer but
+ * never reached it, so a stopped instance leaves nothing pending. */
+void bus__drain(struct sub *s);
+/* Logs a failed CLIENT KILL of a reader at stop. */
+void bus__kill_reply(struct redis_conn *c, redisReply *r, void *priv);
+
+/* bus.c */
 /* Completes bus_stop() once nothing is in flight. */
 void bus__check_stopped(struct bus *b);
 

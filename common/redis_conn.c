@@ -11,7 +11,7 @@
  * right after a failed connect or a disconnect callback; it must not be
  * freed from inside the connect callback; every pending callback runs with
  * a NULL reply when the context goes away. We never free a context inline:
- * conn_drop() detaches it and a zero-delay timer frees it.
+ * redis_conn__drop() detaches it and a zero-delay timer frees it.
  */
 #include "redis_conn.h"
 
@@ -23,57 +23,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "orch.h"
+#include "redis_conn_internal.h"
 #include "redis_uv.h"
 #include "sentinel_watch.h"
-#include "sha1.h"
-
-enum conn_state { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_HANDSHAKE, ST_READY, ST_WAITING, ST_CLOSED };
-
-struct redis_conn {
-	uv_loop_t *loop;
-	struct redis_target target;
-	char name[64];
-	int stall_timeout_ms;
-	int max_inflight;
-	redis_conn_state_cb on_state;
-	void *data;
-
-	enum conn_state state;
-	redisAsyncContext *ac;    /* live context, or NULL */
-	redisAsyncContext *dying; /* detached, freed by drop_timer */
-	int attempt;              /* consecutive failures, for backoff */
-	int handshake_left;       /* handshake replies still expected */
-	long long client_id;      /* CLIENT ID of this connection, 0 = unknown */
-	int inflight;             /* user commands awaiting replies */
-	int64_t progress_ms;      /* last reply, or when inflight left 0 */
-	uint64_t rnd;
-
-	uv_timer_t timer;      /* connect watchdog, backoff, stall check */
-	uv_timer_t drop_timer; /* frees `dying` outside hiredis callbacks */
-	uv_work_t work;        /* address resolution */
-	int work_busy;
-	struct redis_endpoint resolved;
-	char resolve_err[256];
-	int handles_open;
-
-	struct metric *m_connects, *m_drops, *m_up, *m_switches;
-};
-
-/* A command in flight; freed after its callback ran. For EVALSHA it keeps
- * a copy of argv so a NOSCRIPT answer can be retried as EVAL. */
-struct cmd {
-	struct redis_conn *c;
-	redis_conn_reply_cb cb;
-	void *privdata;
-	const char *script; /* non-NULL for redis_conn_eval */
-	int argc;
-	const char **argv;
-	size_t *lens;
-	char numkeys[16]; /* EVAL's numkeys argument */
-};
 
 static void conn_schedule(struct redis_conn *c, int delay_ms);
-static void conn_drop(struct redis_conn *c, const char *why, int failed);
 
 static double conn_random(struct redis_conn *c)
 {
@@ -154,7 +108,7 @@ static void conn_detach(struct redis_conn *c)
 
 /* Detaches the live context and schedules a reconnect. failed=1 counts
  * towards backoff. */
-static void conn_drop(struct redis_conn *c, const char *why, int failed)
+void redis_conn__drop(struct redis_conn *c, const char *why, int failed)
 {
 	int was_ready = c->state == ST_READY;
 	if (c->ac) {
@@ -191,7 +145,7 @@ static void handshake_cb(redisAsyncContext *ac, void *r, void *priv)
 		char why[300];
 		snprintf(why, sizeof(why), "%s failed: %s", what, reply ? reply->str : "no reply");
 		log_error("redis %s: %s", c->name, why);
-		conn_drop(c, NULL, 1);
+		redis_conn__drop(c, NULL, 1);
 		return;
 	}
 	if (strcmp(what, "ROLE") == 0) {
@@ -199,7 +153,7 @@ static void handshake_cb(redisAsyncContext *ac, void *r, void *priv)
 			     reply->element[0]->type == REDIS_REPLY_STRING &&
 			     strcmp(reply->element[0]->str, "master") == 0;
 		if (!master) {
-			conn_drop(c, "server is not the master (stale Sentinel answer)", 1);
+			redis_conn__drop(c, "server is not the master (stale Sentinel answer)", 1);
 			return;
 		}
 	}
@@ -234,7 +188,7 @@ static void on_connect(const redisAsyncContext *cac, int status)
 			 c->resolved.port, ac->errstr);
 		c->ac = NULL;
 		ac->data = NULL;
-		conn_drop(c, why, 1);
+		redis_conn__drop(c, why, 1);
 		return;
 	}
 	redisEnableKeepAlive(&ac->c);
@@ -276,7 +230,7 @@ static void on_disconnect(const redisAsyncContext *cac, int status)
 	snprintf(why, sizeof(why), "%s", ac->errstr[0] ? ac->errstr : "closed by server");
 	c->ac = NULL;
 	ac->data = NULL;
-	conn_drop(c, why, c->state != ST_READY);
+	redis_conn__drop(c, why, c->state != ST_READY);
 }
 
 static void resolve_done(uv_work_t *w, int status)
@@ -290,7 +244,7 @@ static void resolve_done(uv_work_t *w, int status)
 	}
 	if (status != 0 || c->resolved.port == 0) {
 		log_warn("redis %s: %s", c->name, c->resolve_err[0] ? c->resolve_err : "resolution cancelled");
-		conn_drop(c, NULL, 1);
+		redis_conn__drop(c, NULL, 1);
 		return;
 	}
 	redisAsyncContext *ac = redisAsyncConnect(c->resolved.host, c->resolved.port);
@@ -299,12 +253,12 @@ static void resolve_done(uv_work_t *w, int status)
 			 c->resolved.port, ac ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
-		conn_drop(c, NULL, 1);
+		redis_conn__drop(c, NULL, 1);
 		return;
 	}
 	if (redis_uv_attach(c->loop, ac) != 0) {
 		redisAsyncFree(ac);
-		conn_drop(c, "cannot watch socket", 1);
+		redis_conn__drop(c, "cannot watch socket", 1);
 		return;
 	}
 	ac->data = c;
@@ -322,7 +276,7 @@ static void conn_begin(struct redis_conn *c)
 	c->work_busy = 1;
 	if (uv_queue_work(c->loop, &c->work, resolve_work, resolve_done) != 0) {
 		c->work_busy = 0;
-		conn_drop(c, "cannot queue address resolution", 1);
+		redis_conn__drop(c, "cannot queue address resolution", 1);
 	}
 }
 
@@ -338,11 +292,11 @@ static void timer_cb(uv_timer_t *t)
 		break;
 	case ST_CONNECTING:
 	case ST_HANDSHAKE:
-		conn_drop(c, "connect timed out", 1);
+		redis_conn__drop(c, "connect timed out", 1);
 		break;
 	case ST_READY:
 		if (c->inflight > 0 && clock_mono_ms() - c->progress_ms > c->stall_timeout_ms) {
-			conn_drop(c, "no reply within the stall timeout", 1);
+			redis_conn__drop(c, "no reply within the stall timeout", 1);
 			break;
 		}
 		conn_schedule(c, 0);
@@ -409,7 +363,7 @@ void redis_conn_master_switched(struct redis_conn *c, const char *host, int port
 	if (c->state != ST_READY || (strcmp(c->resolved.host, host) == 0 && c->resolved.port == port))
 		return;
 	metrics_inc(c->m_switches);
-	conn_drop(c, "Sentinel announced +switch-master", 0);
+	redis_conn__drop(c, "Sentinel announced +switch-master", 0);
 }
 
 int redis_conn_start(struct redis_conn *c)
@@ -425,163 +379,12 @@ int redis_conn_is_connected(const struct redis_conn *c)
 	return c->state == ST_READY;
 }
 
-static void cmd_free(struct cmd *k)
-{
-	free(k);
-}
-
-static int cmd_send(struct cmd *k, int use_eval);
-
-/* Errors after which this server cannot serve us as a master: drop the
- * connection and resolve the master again. UNBLOCKED also answers a
- * blocked read whose stream was deleted; only the failover form counts. */
-int redis_reply_is_unavailable(const redisReply *r)
-{
-	return redis_reply_is_error(r, "READONLY") || redis_reply_is_error(r, "MASTERDOWN") ||
-	       redis_reply_is_error(r, "LOADING") ||
-	       (redis_reply_is_error(r, "UNBLOCKED") && strstr(r->str, "master -> replica"));
-}
-
-static void cmd_reply_cb(redisAsyncContext *ac, void *r, void *priv)
-{
-	struct cmd *k = priv;
-	struct redis_conn *c = k->c;
-	redisReply *reply = r;
-	(void)ac;
-	c->inflight--;
-	c->progress_ms = clock_mono_ms();
-	if (reply && k->script && redis_reply_is_error(reply, "NOSCRIPT") && c->state == ST_READY &&
-	    cmd_send(k, 1) == 0)
-		return;
-	if (reply && c->state == ST_READY && redis_reply_is_unavailable(reply))
-		conn_drop(c, reply->str, 1);
-	k->cb(c, reply, k->privdata);
-	cmd_free(k);
-}
-
-/* Sends k on the live context; for scripts, EVALSHA unless use_eval. */
-static int cmd_send(struct cmd *k, int use_eval)
-{
-	struct redis_conn *c = k->c;
-	int rc;
-	if (!k->script) {
-		rc = redisAsyncCommandArgv(c->ac, cmd_reply_cb, k, k->argc, k->argv, k->lens);
-	} else {
-		char sha[41];
-		if (!use_eval)
-			sha1_hex(k->script, strlen(k->script), sha);
-		k->argv[0] = use_eval ? "EVAL" : "EVALSHA";
-		k->argv[1] = use_eval ? k->script : sha;
-		k->lens[0] = strlen(k->argv[0]);
-		k->lens[1] = strlen(k->argv[1]);
-		rc = redisAsyncCommandArgv(c->ac, cmd_reply_cb, k, k->argc, k->argv, k->lens);
-	}
-	if (rc != REDIS_OK)
-		return ORCH_ENOTCONN;
-	if (c->inflight++ == 0)
-		c->progress_ms = clock_mono_ms();
-	return 0;
-}
-
-/* Allocates a cmd with argv copied behind it, leaving `lead` empty slots
- * in front (EVAL/EVALSHA, script/sha, numkeys). Freed by cmd_free. */
-static struct cmd *cmd_new(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int lead,
-			   int argc, const char **argv, const size_t *lens)
-{
-	size_t total = 0;
-	for (int i = 0; i < argc; i++)
-		total += lens ? lens[i] : strlen(argv[i]);
-	int n = lead + argc;
-	struct cmd *k = malloc(sizeof(*k) + n * (sizeof(char *) + sizeof(size_t)) + total);
-	if (!k)
-		return NULL;
-	k->c = c;
-	k->cb = cb;
-	k->privdata = privdata;
-	k->script = NULL;
-	k->numkeys[0] = 0;
-	k->argc = n;
-	k->argv = (const char **)(k + 1);
-	k->lens = (size_t *)(k->argv + n);
-	char *p = (char *)(k->lens + n);
-	for (int i = 0; i < argc; i++) {
-		size_t l = lens ? lens[i] : strlen(argv[i]);
-		memcpy(p, argv[i], l);
-		k->argv[lead + i] = p;
-		k->lens[lead + i] = l;
-		p += l;
-	}
-	return k;
-}
-
-int redis_conn_command(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int argc,
-		       const char **argv, const size_t *lens)
-{
-	if (c->state != ST_READY)
-		return ORCH_ENOTCONN;
-	if (c->inflight >= c->max_inflight)
-		return ORCH_EBUSY;
-	/* hiredis copies argv into its output buffer, so no copy is kept. */
-	struct cmd *k = calloc(1, sizeof(*k));
-	if (!k)
-		return ORCH_ENOMEM;
-	k->c = c;
-	k->cb = cb;
-	k->privdata = privdata;
-	k->argc = argc;
-	k->argv = argv;
-	k->lens = (size_t *)lens;
-	int rc = cmd_send(k, 0);
-	k->argv = NULL;
-	k->lens = NULL;
-	if (rc != 0)
-		free(k);
-	return rc;
-}
-
-int redis_conn_eval(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, const char *script,
-		    int numkeys, int argc, const char **argv, const size_t *lens)
-{
-	if (c->state != ST_READY)
-		return ORCH_ENOTCONN;
-	if (c->inflight >= c->max_inflight)
-		return ORCH_EBUSY;
-	struct cmd *k = cmd_new(c, cb, privdata, 3, argc, argv, lens);
-	if (!k)
-		return ORCH_ENOMEM;
-	k->script = script;
-	snprintf(k->numkeys, sizeof(k->numkeys), "%d", numkeys);
-	k->argv[2] = k->numkeys;
-	k->lens[2] = strlen(k->numkeys);
-	int rc = cmd_send(k, 0);
-	if (rc != 0)
-		free(k);
-	return rc;
-}
-
 void redis_conn_reset(struct redis_conn *c, const char *why)
 {
 	if (c->state == ST_CLOSED)
 		return;
 	if (c->state == ST_READY || c->state == ST_CONNECTING || c->state == ST_HANDSHAKE)
-		conn_drop(c, why, 0);
-}
-
-int redis_conn_wait(struct redis_conn *c, int replicas, redis_conn_reply_cb cb, void *privdata)
-{
-	char n[16], ms[16];
-	int timeout = c->target.wait_timeout_ms > 0 ? c->target.wait_timeout_ms : 500;
-	if (timeout > c->stall_timeout_ms / 2)
-		timeout = c->stall_timeout_ms / 2; /* an answer before the stall watchdog fires */
-	snprintf(n, sizeof(n), "%d", replicas);
-	snprintf(ms, sizeof(ms), "%d", timeout > 0 ? timeout : 1);
-	const char *argv[] = {"WAIT", n, ms};
-	return redis_conn_command(c, cb, privdata, 3, argv, NULL);
-}
-
-int redis_conn_wait_replicas(const struct redis_conn *c)
-{
-	return c->target.wait_replicas;
+		redis_conn__drop(c, why, 0);
 }
 
 long long redis_conn_client_id(const struct redis_conn *c)
