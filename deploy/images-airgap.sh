@@ -30,7 +30,15 @@ if ! docker info >/dev/null 2>&1; then
 	echo "images-airgap: no docker engine answers (start one: systemctl start docker, or dockerd &)" >&2
 	exit 1
 fi
-command -v debootstrap >/dev/null || deploy/install-deps.sh --only debootstrap debian-archive-keyring
+work=$(mktemp -d /var/tmp/orch-images-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+if ! command -v debootstrap >/dev/null; then
+	echo "images-airgap: installing debootstrap"
+	deploy/install-deps.sh --only debootstrap debian-archive-keyring >"$work/apt.log" 2>&1 || {
+		tail -20 "$work/apt.log" >&2
+		exit 1
+	}
+fi
 
 # apt_uri SUITE: the first URI this host's apt fetches SUITE from (deb822
 # .sources first, then one-line lists), or nothing
@@ -52,11 +60,8 @@ mirror=${ORCH_DEBIAN_MIRROR:-$(apt_uri bookworm)}
 updates=${ORCH_DEBIAN_MIRROR:-$(apt_uri bookworm-updates)}
 security=${ORCH_DEBIAN_SECURITY_MIRROR:-$(apt_uri bookworm-security)}
 
-work=$(mktemp -d /var/tmp/orch-images-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
 if [ "$force" -eq 1 ] || ! docker image inspect debian:12-slim >/dev/null 2>&1; then
-	echo "images-airgap: debootstrap bookworm from ${mirror:-the default mirror of debootstrap} (log $work/debootstrap.log)"
+	echo "images-airgap: debootstrap bookworm from ${mirror:-the default mirror of debootstrap}"
 	rootfs=$work/rootfs
 	# shellcheck disable=SC2086 # an empty mirror: the default of debootstrap
 	if ! debootstrap --variant=minbase bookworm "$rootfs" $mirror >"$work/debootstrap.log" 2>&1; then
@@ -92,7 +97,7 @@ if [ "$force" -eq 1 ] || ! docker image inspect debian:12-slim >/dev/null 2>&1; 
 	rm -rf "$rootfs"
 	force=1 # redis:7 follows its base
 fi
-echo "images-airgap: debian:12-slim, $(docker image inspect -f '{{.Size}}' debian:12-slim | numfmt --to=si)B"
+echo "images-airgap: debian:12-slim, $(docker image inspect -f '{{.Size}}' debian:12-slim | numfmt --to=si)B (at $SECONDS s)"
 
 if [ "$force" -eq 1 ] || ! docker image inspect redis:7 >/dev/null 2>&1; then
 	echo "images-airgap: building the redis:7 stand-in (deploy/airgap/redis.Dockerfile)"
@@ -101,4 +106,4 @@ if [ "$force" -eq 1 ] || ! docker image inspect redis:7 >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
-echo "images-airgap: redis:7, $(docker image inspect -f '{{.Size}}' redis:7 | numfmt --to=si)B"
+echo "images-airgap: redis:7, $(docker image inspect -f '{{.Size}}' redis:7 | numfmt --to=si)B (at $SECONDS s)"
