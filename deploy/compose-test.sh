@@ -67,6 +67,11 @@ left() {
 	[ "$n" -gt 0 ] || { echo "compose-test: out of time (ORCH_COMPOSE_TEST_TIMEOUT=$budget s)" >&2; return 1; }
 	echo "$n"
 }
+# until_s SECONDS: the value of $SECONDS to wait until, at most the deadline
+until_s() {
+	local t=$((SECONDS + $1))
+	echo $((t < deadline ? t : deadline))
+}
 indent() {
 	sed 's/^/   /'
 }
@@ -207,7 +212,8 @@ project_states() {
 # wait_healthy SECONDS: every service of the live stack healthy
 services=(redis risk_officer strategy_officer ceo federation)
 wait_healthy() {
-	local limit=$((SECONDS + $1)) s states all
+	local limit s states all
+	limit=$(until_s "$1")
 	while :; do
 		states=$(project_states)
 		all=1
@@ -235,7 +241,8 @@ json() {
 # wait_complete SECONDS: global-state answers 200 with every agent's state
 code=""
 wait_complete() {
-	local limit=$((SECONDS + $1))
+	local limit
+	limit=$(until_s "$1")
 	until code=$(http "$api/global-state") && [ "$code" = 200 ] && json 'd["status"] == "ok" and d["data"]["complete"]'; do
 		[ "$SECONDS" -lt "$limit" ] || return 1
 		sleep 1
@@ -313,7 +320,7 @@ echo "ORCH_ENV_FILE=deploy/env/replay.env" >>"$work/env"
 logged up dc --profile demo up -d || fatal "docker-compose --profile demo up -d failed"
 replay=$(dc --profile demo ps -q replay)
 [ -n "$replay" ] || fatal "no replay container"
-limit=$((SECONDS + 300))
+limit=$(until_s 300)
 until [ "$(docker inspect -f '{{.State.Status}}' "$replay")" = exited ] || [ "$SECONDS" -ge "$limit" ]; do
 	sleep 2
 done
