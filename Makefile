@@ -10,6 +10,10 @@
 #   make soak         the services under load for SOAK_SECONDS (600) at
 #                     SOAK_RATE events/s (5000), RSS and backlog per second
 #   make demo         deploy/run-local.sh (ARGS=--once for a run that exits)
+#   make compose-test docker-compose.yml run for real and checked from the
+#                     host (deploy/compose-test.sh; ARGS=--airgap)
+#   make images-airgap debian:12-slim and redis:7 from the Debian mirror, for
+#                     hosts that reach no container registry
 #   make install      PREFIX=/usr/local DESTDIR=
 
 CC ?= cc
@@ -69,7 +73,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz
 FUZZ_SECONDS ?= 20
 SOAK := $(BUILD)/tests/soak/soak
 
-.PHONY: all test asan bench fuzz fuzzers soak demo install clean deps tests FORCE
+.PHONY: all test asan bench fuzz fuzzers soak demo compose-test images-airgap install clean deps tests FORCE
 .SECONDEXPANSION:
 
 all: $(LIBS) $(BINS)
@@ -175,6 +179,12 @@ soak: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/run-local.sh $(ARGS)
+
+compose-test:
+	@deploy/compose-test.sh $(ARGS)
+
+images-airgap:
+	@deploy/images-airgap.sh $(ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs the Debian packages that building, testing and
-# the demo need (`--bench`, `--fuzz`: and the benchmarks, the fuzzers). `--check` only reports:
-# exit 0 when all are present.
+# the demo need (`--bench`, `--fuzz`: and the benchmarks, the fuzzers;
+# `--only PKG ...`: just the packages named, as deploy/compose-test.sh asks
+# for the docker engine). `--check` only reports: exit 0 when all are present.
 # Uses sudo when not root; when neither works, prints the exact command.
 set -euo pipefail
 
@@ -18,8 +19,11 @@ PACKAGES=(
 # `--fuzz` the compiler of `make fuzz`, `--deploy` the offline checkers of
 # deploy/validate.sh.
 args=()
+only=0
+named=()
 for a in "$@"; do
 	case $a in
+	--only) only=1 ;;
 	--bench) PACKAGES+=(wrk nginx-light) ;;
 	--fuzz) PACKAGES+=(clang) ;;
 	--deploy)
@@ -27,13 +31,15 @@ for a in "$@"; do
 		# a node and npm from elsewhere (e.g. nodesource) serve as well
 		command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 		;;
-	*) args+=("$a") ;;
+	-*) args+=("$a") ;;
+	*) named+=("$a") ;;
 	esac
 done
 set -- "${args[@]+"${args[@]}"}"
+[ "$only" -eq 0 ] || PACKAGES=("${named[@]+"${named[@]}"}")
 
 missing=()
-for p in "${PACKAGES[@]}"; do
+for p in "${PACKAGES[@]+"${PACKAGES[@]}"}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # validate.sh - checks the deployment descriptions offline (no docker engine,
 # no cluster; see ../shared/spec/deploy-validation.md): docker-compose.yml
-# with Debian's docker-compose (also its demo profile); the Dockerfile's build stage by building
+# with Debian's docker-compose (also its demo profile; one service builds
+# the image, the others run it); the Dockerfile's build stage by building
 # from exactly the paths it copies, and its runtime packages against apt;
 # every kustomize overlay rendered by kubectl and checked by
 # deploy/k8s/validate.js (Kubernetes schemas and the project's rules);
@@ -14,6 +15,8 @@ deploy/install-deps.sh --check --deploy >/dev/null 2>&1 || deploy/install-deps.s
 echo "== docker-compose config (live, and the demo profile in replay mode)"
 docker-compose -f docker-compose.yml config -q
 ORCH_ENV_FILE=deploy/env/replay.env docker-compose -f docker-compose.yml --profile demo config -q
+builds=$(docker-compose -f docker-compose.yml --profile demo config | grep -c '^    build:')
+[ "$builds" -eq 1 ] || { echo "validate: $builds services build the image; one should, the others run it" >&2; exit 1; }
 
 echo "== Dockerfile build stage (the paths it copies, make all)"
 ctx=$(mktemp -d)
@@ -40,5 +43,5 @@ for o in deploy/k8s/overlays/*/; do
 done
 
 echo "== shellcheck"
-shellcheck deploy/*.sh .ci/run
+shellcheck deploy/*.sh deploy/airgap/*.sh .ci/run
 echo "validate: docker-compose.yml, deploy/Dockerfile (build stage) and the Kubernetes overlays are valid"
