@@ -478,8 +478,8 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 	snprintf(c->bus_service, sizeof(c->bus_service), "ceo-%s", svc->cfg.instance_id);
 	struct bus_config bc;
 	service_bus_config(svc, c->bus_service, &bc);
-	struct policy_config pc = {.prefix = svc->cfg.prefix, .writer = "ai_ceo",
-				   .snapshot_path = svc->cfg.policy_snapshot};
+	struct policy_config pc;
+	service_policy_config(svc, "ai_ceo", &pc);
 	struct policy_writer_config wc = {.updated_by = "ai_ceo", .conflict_min_ms = 20, .conflict_max_ms = 2000,
 					  .retry_ms = 1000};
 	struct lease_config lc = {.prefix = svc->cfg.prefix, .role = "ceo", .holder = svc->cfg.instance_id,

@@ -51,6 +51,9 @@ struct orch_config {
 	enum clock_mode clock_mode;       /* ORCH_CLOCK, "wall" (default) | "event" */
 	char outbox_dir[512];             /* ORCH_OUTBOX_DIR, "" = memory only */
 	char policy_snapshot[512];        /* ORCH_POLICY_SNAPSHOT, "" = none */
+	char policy_key[160];             /* ORCH_POLICY_KEY, "" = {prefix}:policy:current */
+	int policy_create;                /* ORCH_POLICY_CREATE, default false */
+	int policy_refresh_ms;            /* ORCH_POLICY_REFRESH_MS, default 1000 */
 	int lease_ttl_ms;                 /* ORCH_LEASE_TTL_MS, default 10000 */
 	int bus_wait_replicas;            /* ORCH_BUS_WAIT_REPLICAS, default 0 */
 };

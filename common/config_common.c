@@ -306,6 +306,15 @@ static const struct config_setting common_settings[] = {
 	 .help = "directory where events that cannot be published yet are kept across restarts"},
 	{"ORCH_POLICY_SNAPSHOT", CONFIG_STR, OC_STR(policy_snapshot), .def = "",
 	 .help = "file holding the last known policy document; lets a service start read-only while Redis is down"},
+	{"ORCH_POLICY_KEY", CONFIG_STR, OC_STR(policy_key), .def = "", .doc_def = "`{ORCH_PREFIX}:policy:current`",
+	 .help = "the PolicyStore document's key; give the layer a key of its own when the original's live trading "
+		 "path keeps a HASH at `quantum:policy:current` (docs/operations.md)"},
+	{"ORCH_POLICY_CREATE", CONFIG_BOOL, OC(policy_create, int), .def = "false",
+	 .help = "create the default document when the key holds none; only for the owner of the key (the CEO of "
+		 "a layer with a key of its own); otherwise a service waits for the document"},
+	{"ORCH_POLICY_REFRESH_MS", CONFIG_INT, OC(policy_refresh_ms, int), .def = "1000", .min = 0, .max = 600000,
+	 .help = "re-read the document this often, so that writers that never publish `policy.updated` (the "
+		 "original's PolicyStore) are seen; 0 = on changes and reconnects only"},
 	{"ORCH_LEASE_TTL_MS", CONFIG_INT, OC(lease_ttl_ms, int), .def = "10000", .min = 300, .max = 600000,
 	 .help = "lease time-to-live of the services that run one active replica: a standby takes over within it"},
 	{"ORCH_BUS_WAIT_REPLICAS", CONFIG_INT, OC(bus_wait_replicas, int), .def = "0", .min = 0, .max = 16,

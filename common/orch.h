@@ -26,7 +26,8 @@
 	XX(ECLOSED, -12, "closed")                      /* shutting down */     \
 	XX(EBUSY, -13, "busy")                          /* too much in flight */ \
 	XX(ENOTDURABLE, -14, "not replicated in time")  /* accepted, not on enough replicas */ \
-	XX(EAGAIN, -15, "not now, try again")           /* e.g. not the leader yet */
+	XX(EAGAIN, -15, "not now, try again")           /* e.g. not the leader yet */ \
+	XX(EWRONGTYPE, -16, "the key holds another type") /* never written over */
 
 enum {
 #define ORCH_ERR_ENUM(name, value, text) ORCH_##name = (value),

@@ -15,11 +15,21 @@
  * original's payload plus `version`, all atomically.
  *
  * A local cache follows policy.updated (plain XREAD on its own connection,
- * every instance sees every change) and re-reads on reconnect; it never
- * moves to a version older than one it has seen. A missing document is
- * created from the defaults (CAS on absence), never overwritten. With a
- * snapshot file, a service starts read-only on the last known document while
- * Redis is down.
+ * every instance sees every change), re-reads on reconnect and every
+ * refresh_ms (writers that never publish policy.updated, like the
+ * original's PolicyStore, are seen within that time); it never moves to a
+ * version older than one it has seen. With `create`, a missing document is
+ * created from the defaults (CAS on absence); without, the store waits for
+ * its owner. A key that holds another Redis type (the original's live
+ * trading path keeps a HASH at quantum:policy:current) is never written:
+ * the store reports it, is not ready, and checks again.
+ *
+ * Data loss: a document gone after it existed, or back at a lower version
+ * than one seen, is reported (policy_state) and the cache keeps the last
+ * known document; the next write (policy_cas) stores a version above every
+ * one seen, and policy_restore_doc() gives a writer that has nothing of its
+ * own to change the document to write back. With a snapshot file, a
+ * service starts read-only on the last known document while Redis is down.
  *
  * Single-threaded: every call on the loop thread.
  */
@@ -37,10 +47,24 @@ struct policy;
 
 struct policy_config {
 	const char *prefix;        /* "quantum" */
+	const char *key;           /* the document's key; NULL/"" = {prefix}:policy:current */
 	const char *writer;        /* default updated_by, e.g. "ai_ceo" */
 	const char *snapshot_path; /* NULL/"" = none */
+	int create;                /* 1: create the default document when none exists */
+	int refresh_ms;            /* re-read every this often; 0 = on changes and reconnects only */
 	long history_maxlen;       /* default 1000 */
 	int block_ms;              /* change-stream XREAD BLOCK, default 2000 */
+};
+
+/* What the store knows of the document in Redis. */
+enum policy_state {
+	POLICY_OK,        /* loaded, and not older than anything seen */
+	POLICY_LOADING,   /* nothing read yet */
+	POLICY_ABSENT,    /* no document, and this store does not create one */
+	POLICY_LOST,      /* the document is gone after it existed: Redis lost data */
+	POLICY_REGRESSED, /* the document is older than one seen: Redis lost data or was restored */
+	POLICY_WRONGTYPE, /* the key holds another Redis type: never written */
+	POLICY_INVALID,   /* the stored document fails the schema */
 };
 
 /* The document changed (or was first loaded). doc is borrowed and valid
@@ -52,8 +76,9 @@ typedef void (*policy_change_cb)(const json_t *doc, int64_t version, void *data)
  * on; current_version set; the cache re-reads the document and calls the
  * change callback when it is newer), ORCH_EFENCED (token lower than the
  * highest seen), ORCH_ENOTDURABLE (on the master as current_version, but
- * not replicated in time: a failover could lose it), ORCH_ENOTCONN,
- * ORCH_EREDIS, ORCH_EINVAL (document fails validation). */
+ * not replicated in time: a failover could lose it), ORCH_EWRONGTYPE (the
+ * key holds another type), ORCH_ENOTCONN, ORCH_EREDIS, ORCH_EINVAL
+ * (document fails validation). */
 typedef void (*policy_write_cb)(int status, int64_t new_version, int64_t current_version,
 				void *data);
 
@@ -69,21 +94,32 @@ void policy_on_change(struct policy *p, policy_change_cb cb, void *data);
 /* Connects, loads (creating the default document when absent), follows changes. */
 int policy_start(struct policy *p);
 
-/* Cached document (borrowed) and its version; NULL before the first load. */
+/* Cached document (borrowed; the last known one when Redis lost it) and
+ * the version a compare-and-set must expect (what Redis holds now: 0 when
+ * the document is gone). NULL before the first load. */
 const json_t *policy_current(const struct policy *p, int64_t *version);
+/* The store's state; buf (may be NULL) gets a sentence naming the key and
+ * what to do, for readiness and the global state. */
+enum policy_state policy_state(const struct policy *p, char *buf, size_t len);
+/* After data loss (POLICY_LOST, POLICY_REGRESSED): the last known
+ * document, keeping an emergency stop that the stored one holds. New
+ * reference; NULL when there is nothing to restore. */
+json_t *policy_restore_doc(const struct policy *p);
 /* 1 while serving a snapshot-file document without a live Redis copy. */
 int policy_is_stale(const struct policy *p);
 
 /* Readiness (service_check_fn shape; data is the store): 1 once a document
- * from Redis is loaded. buf gets "version 7", "snapshot only, version 7
- * (Redis unreachable)" or "no policy loaded". */
+ * from Redis is loaded and in POLICY_OK. buf gets "version 7", "snapshot
+ * only, version 7 (Redis unreachable)" or policy_state()'s sentence. */
 int policy_check_ready(void *store, char *buf, size_t len);
 
 /*
  * Writes `doc` (borrowed; version/last_updated/updated_by are set by the
- * store) if the stored version equals expected_version. fence = 0 means no
- * fencing; otherwise it must be >= the highest token the store has seen.
- * trace_id may be NULL.
+ * store) if the stored version equals expected_version (0: no document).
+ * The new version is one above both that and every version this store has
+ * seen. fence = 0 means no fencing; otherwise it must be >= the highest
+ * token the store has seen. trace_id may be NULL. Refused without a write:
+ * ORCH_EWRONGTYPE when the key holds another Redis type.
  */
 int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
 	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data);

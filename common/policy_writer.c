@@ -83,14 +83,19 @@ static void attempt(struct policy_writer *w)
 		return;
 	int64_t version;
 	const json_t *cur = policy_current(w->policy, &version);
-	if (!cur || policy_is_stale(w->policy)) {
+	enum policy_state st = policy_state(w->policy, NULL, 0);
+	int lost = st == POLICY_LOST || st == POLICY_REGRESSED;
+	if (!cur || policy_is_stale(w->policy) || (st != POLICY_OK && !lost)) {
+		/* nothing read yet, or nothing this writer may write over */
 		schedule(w, w->cfg.retry_ms);
 		return;
 	}
-	if (version < w->min_version)
+	if (version < w->min_version && !lost)
 		return; /* the cache catches up and the owner asks again */
 	json_t *doc = NULL;
 	int rc = w->build(cur, &doc, w->data);
+	if (rc == 0 && !doc && lost)
+		doc = policy_restore_doc(w->policy); /* Redis lost it: put the last known one back */
 	if (rc == ORCH_EAGAIN)
 		return;
 	if (rc != 0) {

@@ -9,7 +9,11 @@
  * token. A conflict (a concurrent writer got there first) is retried on the
  * newer document after a jittered backoff that doubles up to a cap, so two
  * writers never spin; other failures are retried after a second. Nothing
- * is ever written over a document the writer has not read.
+ * is ever written over a document the writer has not read, nor over a key
+ * of another type, an invalid document or an absent one. When Redis lost
+ * the document (policy_state POLICY_LOST or POLICY_REGRESSED), a write
+ * puts it back above every version seen: the owner's, or the last known
+ * document when the owner has nothing to change.
  *
  * Single-threaded: every call on the loop thread. build runs inside
  * policy_writer_request(), and so may done when nothing needs writing or

@@ -190,3 +190,10 @@ void service_bus_config(const struct service *s, const char *service_name, struc
 	bc->outbox_dir = s->cfg.outbox_dir;
 	bc->wait_replicas = s->cfg.bus_wait_replicas;
 }
+
+void service_policy_config(const struct service *s, const char *writer, struct policy_config *pc)
+{
+	*pc = (struct policy_config){.prefix = s->cfg.prefix, .key = s->cfg.policy_key, .writer = writer,
+				     .snapshot_path = s->cfg.policy_snapshot, .create = s->cfg.policy_create,
+				     .refresh_ms = s->cfg.policy_refresh_ms};
+}

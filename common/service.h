@@ -12,6 +12,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "policy.h"
 
 struct http_admin;
 
@@ -66,6 +67,9 @@ int service_init(struct service *s, const char *name, int default_admin_port);
 /* Bus settings for this service: defaults, then prefix, service name,
  * instance and outbox directory from its config (strings borrowed from s). */
 void service_bus_config(const struct service *s, const char *service_name, struct bus_config *bc);
+/* PolicyStore settings for this service: prefix, key, create, refresh and
+ * snapshot from its config, writer as given (strings borrowed from s). */
+void service_policy_config(const struct service *s, const char *writer, struct policy_config *pc);
 int service_add_check(struct service *s, const char *name, service_check_fn fn, void *data);
 /* Hands the runtime the part to stop on SIGTERM (one per service; attach
  * it before creating what its teardown closes). */

@@ -66,7 +66,8 @@ redis-cli -p "$redis_port" ping >/dev/null
 printf '%-17s 127.0.0.1:%d (pid %d, data in %s)\n' redis-server "$redis_port" "${pids[0]}" "$workdir"
 
 api_port=${ORCH_API_PORT:-8000}
-export ORCH_REDIS_URL="redis://127.0.0.1:$redis_port/0" ORCH_OUTBOX_DIR="$workdir" ORCH_LOG_LEVEL=warn
+export ORCH_REDIS_URL="redis://127.0.0.1:$redis_port/0" ORCH_OUTBOX_DIR="$workdir" ORCH_LOG_LEVEL=warn \
+	ORCH_POLICY_CREATE=true
 # replay mode (deploy/env/replay.env, shared with docker-compose's demo)
 set -a
 # shellcheck disable=SC1091 # plain VAR=value lines

@@ -396,8 +396,8 @@ int federation_service_new(struct federation_service **out, struct service *svc,
 	snprintf(bus_service, sizeof(bus_service), "federation-%s", svc->cfg.instance_id);
 	struct bus_config bc;
 	service_bus_config(svc, bus_service, &bc);
-	struct policy_config pc = {.prefix = svc->cfg.prefix, .writer = "federation",
-				   .snapshot_path = svc->cfg.policy_snapshot};
+	struct policy_config pc;
+	service_policy_config(svc, "federation", &pc);
 	struct redis_conn_opts ro = {.name = "federation-leases"};
 	struct api_config ac = {.port = f->cfg.api_port, .bind = f->cfg.api_bind, .token = f->cfg.token,
 				.cors_origin = f->cfg.cors, .assets = web_assets, .n_assets = web_assets_count};

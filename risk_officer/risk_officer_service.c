@@ -341,7 +341,8 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 	register_metrics(r);
 	struct bus_config bc;
 	service_bus_config(svc, "risk_officer", &bc);
-	struct policy_config pc = {.prefix = svc->cfg.prefix, .writer = "ai_ro", .snapshot_path = svc->cfg.policy_snapshot};
+	struct policy_config pc;
+	service_policy_config(svc, "ai_ro", &pc);
 	const char *types[RISK_OFFICER_MAX_INPUTS];
 	for (int i = 0; i < r->cfg.n_inputs; i++)
 		types[i] = r->cfg.inputs[i];

@@ -340,7 +340,8 @@ int strategy_officer_service_new(struct strategy_officer_service **out, struct s
 	register_metrics(s);
 	struct bus_config bc;
 	service_bus_config(svc, "strategy_officer", &bc);
-	struct policy_config pc = {.prefix = svc->cfg.prefix, .writer = "ai_so", .snapshot_path = svc->cfg.policy_snapshot};
+	struct policy_config pc;
+	service_policy_config(svc, "ai_so", &pc);
 	struct policy_writer_config wc = {.updated_by = "ai_so", .conflict_min_ms = 100, .conflict_max_ms = 5000,
 					  .retry_ms = 1000};
 	const char *types[STRATEGY_OFFICER_MAX_INPUTS];

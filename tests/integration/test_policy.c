@@ -38,7 +38,8 @@ static void teardown(void)
 
 static struct policy *open_store(const char *writer, const char *snapshot)
 {
-	struct policy_config cfg = {.prefix = "t", .writer = writer, .snapshot_path = snapshot, .block_ms = 200};
+	struct policy_config cfg = {.prefix = "t", .writer = writer, .snapshot_path = snapshot, .block_ms = 200,
+				    .create = 1};
 	struct policy *p;
 	ck_assert_int_eq(policy_new(&p, &loop, &cfg, &target), 0);
 	ck_assert_int_eq(policy_start(p), 0);
@@ -224,6 +225,32 @@ static int write_once(struct policy *p, uint64_t fence, const char *mode)
 	return o.status;
 }
 
+static int state_ok(void *arg)
+{
+	return policy_state(arg, NULL, 0) == POLICY_OK;
+}
+
+struct want_state {
+	struct policy *p;
+	enum policy_state state;
+};
+
+static int state_is(void *arg)
+{
+	const struct want_state *w = arg;
+	return policy_state(w->p, NULL, 0) == w->state;
+}
+
+static struct policy *open_store_with(const char *key, int create, int refresh_ms)
+{
+	struct policy_config cfg = {.prefix = "t", .key = key, .writer = "ai_ceo", .block_ms = 200, .create = create,
+				    .refresh_ms = refresh_ms};
+	struct policy *p;
+	ck_assert_int_eq(policy_new(&p, &loop, &cfg, &target), 0);
+	ck_assert_int_eq(policy_start(p), 0);
+	return p;
+}
+
 START_TEST(test_policy_rejects_stale_fencing_token)
 {
 	struct policy *p = open_store("ai_ceo", NULL);
@@ -321,14 +348,22 @@ START_TEST(test_policy_starts_from_snapshot_while_redis_is_down)
 	json_t *copy = json_deep_copy(doc);
 	ck_assert_int_eq(policy_cas(p, copy, v, 0, NULL, NULL, NULL, NULL), ORCH_ENOTCONN);
 	json_decref(copy);
-	/* Redis back (empty): the store re-creates the default, but the cache
-	 * never goes back below version 2 */
+	/* Redis back empty: that is data loss, never a fresh default (issue 18);
+	 * the cache keeps version 2's document and the next write goes above it */
 	ck_assert_int_eq(harness_redis_restart(&srv), 0);
-	for (int k = 0; k < 3000 && policy_is_stale(p); k++)
+	for (int k = 0; k < 3000 && policy_state(p, NULL, 0) != POLICY_LOST; k++)
 		uv_run(&loop, UV_RUN_ONCE);
+	ck_assert_int_eq(policy_state(p, state, sizeof(state)), POLICY_LOST);
 	ck_assert_int_eq(policy_is_stale(p), 0);
+	doc = policy_current(p, &v);
+	ck_assert_int_eq(v, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 0);
+	ck_assert_msg(strstr(state, "gone after version 2") != NULL, "%s", state);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, state_ok, p, 5000), 0);
 	policy_current(p, &v);
-	ck_assert_int_ge(v, 2);
+	ck_assert_int_eq(v, 3);
 	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 1);
 	policy_free(p);
 }
@@ -351,6 +386,149 @@ START_TEST(test_policy_validation_names_the_bad_field)
 }
 END_TEST
 
+
+static int version_is_9(void *arg)
+{
+	int64_t v;
+	policy_current(arg, &v);
+	return v == 9;
+}
+
+/* The original's PolicyStore SETs the document and never manages to
+ * publish policy.updated: the store still sees it within refresh_ms. */
+START_TEST(test_policy_sees_a_raw_set_without_policy_updated_issue_15)
+{
+	struct policy *p = open_store_with(NULL, 1, 200);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	json_t *doc = policy_default_doc(0);
+	json_object_set_new(doc, "version", json_integer(9));
+	json_object_set_new(doc, "active_mode", json_string("DEFENSIVE"));
+	char *text = json_dumps(doc, JSON_COMPACT);
+	freeReplyObject(sync_cmd("SET t:policy:current %s", text));
+	free(text);
+	json_decref(doc);
+	ck_assert_int_eq(harness_loop_until(&loop, version_is_9, p, 3000), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(policy_current(p, NULL), "active_mode")), "DEFENSIVE");
+	policy_free(p);
+}
+END_TEST
+
+/* The live trading path keeps a HASH at the key: it is never written,
+ * the store says so (key, type, setting) and becomes ready by itself once
+ * the key is usable. */
+START_TEST(test_policy_never_writes_over_a_hash_issue_15)
+{
+	freeReplyObject(sync_cmd("HSET t:policy:current universe_symbols [\"BTCUSDT\"] valid_until_epoch 4102444800 "
+				 "leverage_by_symbol {\"BTCUSDT\":3} policy_version 42"));
+	redisReply *before = sync_cmd("DUMP t:policy:current");
+	ck_assert_int_eq(before->type, REDIS_REPLY_STRING);
+	struct policy *p = open_store_with(NULL, 1, 200);
+	struct want_state w = {p, POLICY_WRONGTYPE};
+	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
+	char state[400];
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 0);
+	ck_assert_msg(strstr(state, "t:policy:current holds a Redis hash") && strstr(state, "ORCH_POLICY_KEY"), "%s",
+		      state);
+	/* a write is refused before it reaches Redis, and the script refuses too */
+	json_t *doc = policy_default_doc(0);
+	ck_assert_int_eq(policy_cas(p, doc, 0, 0, NULL, NULL, NULL, NULL), ORCH_EWRONGTYPE);
+	json_decref(doc);
+	for (int k = 0; k < 20; k++)
+		uv_run(&loop, UV_RUN_NOWAIT), usleep(20000);
+	redisReply *after = sync_cmd("DUMP t:policy:current");
+	ck_assert_int_eq(after->len, before->len);
+	ck_assert_int_eq(memcmp(after->str, before->str, before->len), 0);
+	freeReplyObject(after);
+	freeReplyObject(before);
+	/* the key fixed under the running store: it becomes ready by itself */
+	freeReplyObject(sync_cmd("DEL t:policy:current"));
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, state_ok, p, 5000), 0);
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 1);
+	policy_free(p);
+}
+END_TEST
+
+/* Without ORCH_POLICY_CREATE nothing is created where another type could
+ * appear; the store waits and says why. */
+START_TEST(test_policy_waits_for_its_owner_without_create_issue_15)
+{
+	struct policy *p = open_store_with("t:orch:policy", 0, 100);
+	struct want_state w = {p, POLICY_ABSENT};
+	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
+	for (int k = 0; k < 20; k++)
+		uv_run(&loop, UV_RUN_NOWAIT), usleep(20000);
+	ck_assert_int_eq(sync_int("EXISTS %s", "t:orch:policy"), 0);
+	ck_assert_int_eq(sync_int("EXISTS %s", "t:policy:current"), 0);
+	char state[400];
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 0);
+	ck_assert_msg(strstr(state, "ORCH_POLICY_CREATE is off") != NULL, "%s", state);
+	/* its owner creates it at the configured key */
+	struct policy *owner = open_store_with("t:orch:policy", 1, 100);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, owner, 5000), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, state_ok, p, 5000), 0);
+	policy_free(owner);
+	policy_free(p);
+}
+END_TEST
+
+/* Redis loses its data (FLUSHALL) or goes back to an older document: the
+ * cache keeps the last known one, says so, and the next write stores a
+ * version above every one seen, keeping an emergency stop set meanwhile. */
+START_TEST(test_policy_data_loss_is_an_event_issue_18)
+{
+	struct policy *p = open_store_with(NULL, 1, 100);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	int64_t v;
+	policy_current(p, &v);
+	ck_assert_int_eq(v, 3);
+	freeReplyObject(sync_cmd("FLUSHALL"));
+	struct want_state w = {p, POLICY_LOST};
+	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
+	const json_t *doc = policy_current(p, &v);
+	ck_assert_int_eq(v, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	ck_assert_int_eq(sync_int("EXISTS %s", "t:policy:current"), 0); /* no default recreated */
+	json_t *restore = policy_restore_doc(p);
+	ck_assert_ptr_nonnull(restore);
+	json_decref(restore);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, state_ok, p, 5000), 0);
+	policy_current(p, &v);
+	ck_assert_int_eq(v, 4);
+
+	/* an older document appears (a restore, or the original recreating
+	 * its default) with an emergency stop set by someone else */
+	json_t *old = policy_default_doc(0);
+	json_object_set_new(old, "version", json_integer(1));
+	json_object_set_new(old, "emergency_mode", json_true());
+	json_object_set_new(old, "allow_new_trades", json_false());
+	json_object_set_new(old, "emergency_reason", json_string("ESS: daily loss limit"));
+	char *text = json_dumps(old, JSON_COMPACT);
+	freeReplyObject(sync_cmd("SET t:policy:current %s", text));
+	free(text);
+	json_decref(old);
+	w.state = POLICY_REGRESSED;
+	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
+	doc = policy_current(p, &v);
+	ck_assert_int_eq(v, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "active_mode")), "DEFENSIVE");
+	ck_assert(json_is_true(json_object_get(doc, "emergency_mode")));
+	ck_assert(json_is_false(json_object_get(doc, "allow_new_trades")));
+	char state[400];
+	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 0);
+	ck_assert_msg(strstr(state, "went back to version 1 after 4") != NULL, "%s", state);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, state_ok, p, 5000), 0);
+	doc = policy_current(p, &v);
+	ck_assert_int_eq(v, 5);
+	ck_assert(json_is_true(json_object_get(doc, "emergency_mode")));
+	policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -365,6 +543,10 @@ int main(void)
 	tcase_add_test(tc, test_policy_other_instance_cache_follows_writes);
 	tcase_add_test(tc, test_policy_starts_from_snapshot_while_redis_is_down);
 	tcase_add_test(tc, test_policy_validation_names_the_bad_field);
+	tcase_add_test(tc, test_policy_sees_a_raw_set_without_policy_updated_issue_15);
+	tcase_add_test(tc, test_policy_never_writes_over_a_hash_issue_15);
+	tcase_add_test(tc, test_policy_waits_for_its_owner_without_create_issue_15);
+	tcase_add_test(tc, test_policy_data_loss_is_an_event_issue_18);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -107,7 +107,7 @@ START_TEST(test_service_readyz_reports_checks_and_sigterm_stops_gracefully)
 	bc.block_ms = 200;
 	ck_assert_int_eq(bus_new(&a.bus, a.svc.loop, &bc, &a.svc.cfg.redis), 0);
 	ck_assert_int_eq(bus_subscribe(a.bus, "risk_alert", on_alert, &a), 0);
-	struct policy_config pc = {.prefix = a.svc.cfg.prefix, .writer = "ai_ceo"};
+	struct policy_config pc = {.prefix = a.svc.cfg.prefix, .writer = "ai_ceo", .create = 1};
 	ck_assert_int_eq(policy_new(&a.policy, a.svc.loop, &pc, &a.svc.cfg.redis), 0);
 	struct lease_config lc = {.prefix = a.svc.cfg.prefix, .role = "ceo", .holder = a.svc.cfg.instance_id,
 				  .ttl_ms = 3000};

@@ -29,4 +29,5 @@ redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$
 	--logfile "$tmp/redis.log" --daemonize no &
 pids+=($!)
 for _ in $(seq 1 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
-export ORCH_REDIS_URL="redis://127.0.0.1:$rport/0" ORCH_PREFIX=t ORCH_LOG_LEVEL=error ORCH_ADMIN_PORT=0
+export ORCH_REDIS_URL="redis://127.0.0.1:$rport/0" ORCH_PREFIX=t ORCH_LOG_LEVEL=error ORCH_ADMIN_PORT=0 \
+	ORCH_POLICY_CREATE=true
