@@ -77,6 +77,25 @@ void bus_uuid7(int64_t epoch_ms, char *buf)
 	*p = 0;
 }
 
+void bus_uuid4(char *buf)
+{
+	pthread_mutex_lock(&id_lock);
+	uint64_t a = rng_next(), b = rng_next();
+	pthread_mutex_unlock(&id_lock);
+	a = (a & ~0xF000ULL) | 0x4000ULL;                            /* version 4 */
+	b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; /* variant 10 */
+	char *p = put_hex(buf, a >> 32, 8);
+	*p++ = '-';
+	p = put_hex(p, a >> 16, 4);
+	*p++ = '-';
+	p = put_hex(p, a, 4);
+	*p++ = '-';
+	p = put_hex(p, b >> 48, 4);
+	*p++ = '-';
+	p = put_hex(p, b, 12);
+	*p = 0;
+}
+
 void bus_traceparent_new(char *buf)
 {
 	pthread_mutex_lock(&id_lock);
@@ -105,8 +124,12 @@ int bus_envelope_encode(struct bus_entry *out, const char *event_type, const cha
 	if (!body)
 		return ORCH_ENOMEM;
 	int64_t us = meta->time_us ? meta->time_us : clock_now_ms() * 1000;
-	char ts[40], tp[64];
+	char ts[40], tp[64], corr[40];
 	json_util_format_ts_us(us, ts, sizeof(ts));
+	/* as the original's EventBus: the caller's id, else a fresh UUID4 */
+	const char *corr_id = meta->correlation_id && meta->correlation_id[0] ? meta->correlation_id : corr;
+	if (corr_id == corr)
+		bus_uuid4(corr);
 	if (meta->event_id && meta->event_id[0])
 		snprintf(out->event_id, sizeof(out->event_id), "%s", meta->event_id);
 	else
@@ -119,7 +142,7 @@ int bus_envelope_encode(struct bus_entry *out, const char *event_type, const cha
 		"event_type", event_type,
 		"payload", body,
 		"trace_id", meta->trace_id ? meta->trace_id : "",
-		"correlation_id", meta->correlation_id ? meta->correlation_id : "",
+		"correlation_id", corr_id,
 		"timestamp", ts,
 		"source", source ? source : "",
 		"event_id", out->event_id,
@@ -214,6 +237,13 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 			payload_len = lens[2 * i + 1];
 		}
 	}
+	for (int f = 0; f < F_COUNT; f++) {
+		if (val[f] && !json_util_is_utf8(val[f], vlen[f])) {
+			snprintf(why, whylen, "field %s is not valid UTF-8", envelope_names[f]);
+			rc = ORCH_EMALFORMED;
+			goto fail;
+		}
+	}
 	char fallback[600];
 	if (!val[F_TYPE]) {
 		val[F_TYPE] = stream_type;
@@ -237,7 +267,7 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 	ev->stream_id = store_put(&p, stream_id, strlen(stream_id));
 	if (payload) {
 		json_error_t err;
-		ev->payload = json_loadb(payload, payload_len, 0, &err);
+		ev->payload = json_util_loadb_python(payload, payload_len, &err);
 		if (!ev->payload) {
 			snprintf(why, whylen, "payload is not valid JSON: %s", err.text);
 			rc = ORCH_EMALFORMED;
@@ -265,8 +295,14 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 			}
 			memcpy(key, kv[2 * i], lens[2 * i]);
 			key[lens[2 * i]] = 0;
+			if (!json_util_is_utf8(key, lens[2 * i]) || !json_util_is_utf8(kv[2 * i + 1], lens[2 * i + 1])) {
+				snprintf(why, whylen, "field %.64s is not valid UTF-8",
+					 json_util_is_utf8(key, lens[2 * i]) ? key : "(name)");
+				rc = ORCH_EMALFORMED;
+				goto fail;
+			}
 			json_t *v = json_stringn_nocheck(kv[2 * i + 1], lens[2 * i + 1]);
-			if (!v || json_object_set_new(ev->payload, key, v) != 0)
+			if (!v || json_object_set_new_nocheck(ev->payload, key, v) != 0)
 				goto fail;
 		}
 	}

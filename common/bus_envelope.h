@@ -7,7 +7,9 @@
  * source; we add event_id (UUIDv7) and traceparent (W3C), which the
  * original's consumers ignore. Entries without a `payload` field ("direct"
  * format, e.g. the original trade.closed producer) decode into a payload
- * object holding every field as a string.
+ * object holding every field as a string. Payloads may hold Python's bare
+ * NaN / Infinity (the original's json.dumps writes them): they read as null,
+ * a missing value. Every field must be UTF-8.
  */
 #ifndef ORCH_BUS_ENVELOPE_H
 #define ORCH_BUS_ENVELOPE_H
@@ -75,6 +77,9 @@ void bus_event_release(struct bus_event *ev);
  * buf (>= 37 bytes). Thread-safe; unique within a process even for the same
  * millisecond (monotonic counter in the random bits). */
 void bus_uuid7(int64_t epoch_ms, char *buf);
+/* Writes a random UUID4 (36 characters, lowercase) into buf (>= 37 bytes),
+ * the original's correlation_id. Thread-safe. */
+void bus_uuid4(char *buf);
 /* Writes a fresh W3C traceparent "00-<32 hex>-<16 hex>-01" (>= 56 bytes). */
 void bus_traceparent_new(char *buf);
 

@@ -170,6 +170,36 @@ int json_util_parse_ts_us(const char *s, int64_t *out_us)
 	return 0;
 }
 
+/* A decimal number as Python's float() and JSON write it: optional
+ * blanks, sign, digits with an optional fraction, optional exponent. */
+static int is_decimal(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		s++;
+	int digits = 0;
+	for (; isdigit((unsigned char)*s); s++)
+		digits++;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			digits++;
+	if (!digits)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return 0;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
 int json_util_get_double(const json_t *obj, const char *key, double *out)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -182,6 +212,8 @@ int json_util_get_double(const json_t *obj, const char *key, double *out)
 	if (!json_is_string(v))
 		return ORCH_EINVAL;
 	const char *s = json_string_value(v);
+	if (!is_decimal(s))
+		return ORCH_EINVAL; /* "0x10", "inf", "1,5": not what a producer meant as a number */
 	char *end;
 	errno = 0;
 	double d = strtod(s, &end);
@@ -257,4 +289,76 @@ const char *json_util_first_str(const json_t *obj, const char *const *keys)
 			return s;
 	}
 	return NULL;
+}
+
+int json_util_is_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		unsigned c = *p;
+		size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+		if (!n || (size_t)(end - p) < n)
+			return 0;
+		uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+		for (size_t i = 1; i < n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		/* no overlong forms, no surrogates, nothing past U+10FFFF */
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+json_t *json_util_loadb_python(const char *buf, size_t len, json_error_t *err)
+{
+	/* Python's json.dumps writes NaN, Infinity and -Infinity bare, outside
+	 * strings; each becomes null (a missing value) */
+	static const char *const bare[] = {"-Infinity", "Infinity", "NaN"};
+	int found = 0, in_str = 0;
+	for (size_t i = 0; i < len && !found; i++) {
+		if (in_str)
+			in_str = buf[i] == '\\' ? (i++, 1) : buf[i] != '"';
+		else if (buf[i] == '"')
+			in_str = 1;
+		else
+			found = buf[i] == 'N' || buf[i] == 'I';
+	}
+	if (!found)
+		return json_loadb(buf, len, 0, err);
+	char *copy = malloc(len + len / 3 + 8), *o = copy;
+	if (!copy)
+		return NULL;
+	in_str = 0;
+	for (size_t i = 0; i < len;) {
+		if (in_str) {
+			if (buf[i] == '\\' && i + 1 < len)
+				*o++ = buf[i++];
+			else if (buf[i] == '"')
+				in_str = 0;
+			*o++ = buf[i++];
+			continue;
+		}
+		size_t k = 0;
+		for (; k < 3; k++) {
+			size_t n = strlen(bare[k]);
+			if (len - i >= n && memcmp(buf + i, bare[k], n) == 0)
+				break;
+		}
+		if (k < 3) {
+			memcpy(o, "null", 4);
+			o += 4;
+			i += strlen(bare[k]);
+			continue;
+		}
+		in_str = buf[i] == '"';
+		*o++ = buf[i++];
+	}
+	json_t *j = json_loadb(copy, (size_t)(o - copy), 0, err);
+	free(copy);
+	return j;
 }

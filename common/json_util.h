@@ -22,7 +22,8 @@ void json_util_format_ts_ms(int64_t epoch_ms, char *buf, size_t len);
 int json_util_parse_ts_us(const char *s, int64_t *out_us);
 
 /* Reads obj[key] as a double: JSON number, or a string holding a finite
- * number. Returns 0, ORCH_ENOENT (absent or null) or ORCH_EINVAL. */
+ * decimal number ("12.5", "-3e-2"; not "0x10", "inf" or "1,5"). Returns
+ * 0, ORCH_ENOENT (absent or null) or ORCH_EINVAL. */
 int json_util_get_double(const json_t *obj, const char *key, double *out);
 /* Same for an integer (rejects fractions). */
 int json_util_get_int64(const json_t *obj, const char *key, int64_t *out);
@@ -39,5 +40,13 @@ const char *json_util_get_str(const json_t *obj, const char *key);
 int json_util_first_double(const json_t *obj, const char *const *keys, double *out, char *why, size_t whylen);
 /* The first of `keys` holding a non-empty string (borrowed), or NULL. */
 const char *json_util_first_str(const json_t *obj, const char *const *keys);
+
+/* 1 when s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points past U+10FFFF). */
+int json_util_is_utf8(const char *s, size_t len);
+/* json_loadb for text Python's json.dumps wrote: its bare NaN, Infinity
+ * and -Infinity (not JSON) read as null, a missing value. New reference,
+ * or NULL with err set. */
+json_t *json_util_loadb_python(const char *buf, size_t len, json_error_t *err);
 
 #endif

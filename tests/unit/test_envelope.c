@@ -122,6 +122,67 @@ START_TEST(test_envelope_bad_timestamp_falls_back_to_entry_time)
 }
 END_TEST
 
+/* Invalid UTF-8 in a flat entry used to pass and silence a service later
+ * (its name went into every payload, which jansson then refused). */
+START_TEST(test_envelope_refuses_invalid_utf8_issue_18)
+{
+	struct bus_event ev;
+	char why[256];
+	const char *flat[] = {"event_type", "meta.regime", "regime", "BU\xffLL", "confidence", "0.7"};
+	ck_assert_int_eq(decode_kv(&ev, "meta.regime", "1-0", flat, 3, why), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "field regime is not valid UTF-8");
+	const char *name[] = {"event_type", "trade.closed", "strat\xc3", "x"};
+	ck_assert_int_eq(decode_kv(&ev, "trade.closed", "1-0", name, 2, why), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "field (name) is not valid UTF-8");
+	const char *env[] = {"event_type", "ceo_command", "payload", "{}", "source", "op\xc0\xaf"};
+	ck_assert_int_eq(decode_kv(&ev, "ceo_command", "1-0", env, 3, why), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "field source is not valid UTF-8");
+	const char *ok[] = {"event_type", "meta.regime", "regime", "BULL \xe2\x86\x91"};
+	ck_assert_int_eq(decode_kv(&ev, "meta.regime", "1-0", ok, 2, why), 0);
+	bus_event_release(&ev);
+}
+END_TEST
+
+/* Python's json.dumps writes bare NaN; the original's producers send it. */
+START_TEST(test_envelope_reads_python_nan_as_missing_issue_15)
+{
+	const char *kv[] = {"event_type", "portfolio.snapshot_updated", "payload",
+			    "{\"total_equity\": 1000.0, \"daily_drawdown_pct\": NaN, \"x\": -Infinity}"};
+	struct bus_event ev;
+	char why[256];
+	ck_assert_int_eq(decode_kv(&ev, "portfolio.snapshot_updated", "1-0", kv, 2, why), 0);
+	ck_assert(json_is_null(json_object_get(ev.payload, "daily_drawdown_pct")));
+	ck_assert(json_is_null(json_object_get(ev.payload, "x")));
+	ck_assert(json_number_value(json_object_get(ev.payload, "total_equity")) == 1000.0);
+	bus_event_release(&ev);
+}
+END_TEST
+
+/* The original's EventBus writes a fresh UUID4 when it is given none. */
+START_TEST(test_envelope_correlation_id_is_a_uuid4_issue_15)
+{
+	json_t *pl = json_object();
+	struct bus_entry a, b;
+	ck_assert_int_eq(bus_envelope_encode(&a, "x", "s", pl, NULL), 0);
+	ck_assert_int_eq(bus_envelope_encode(&b, "x", "s", pl, NULL), 0);
+	ck_assert_int_eq(a.lens[7], 36);
+	char id[40];
+	snprintf(id, sizeof(id), "%.*s", (int)a.lens[7], a.argv[7]);
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			ck_assert_int_eq(id[i], '-');
+		else
+			ck_assert(isxdigit((unsigned char)id[i]) && !isupper((unsigned char)id[i]));
+	}
+	ck_assert_int_eq(id[14], '4');
+	ck_assert(strchr("89ab", id[19]) != NULL);
+	ck_assert(memcmp(a.argv[7], b.argv[7], 36) != 0);
+	bus_envelope_free_entry(&a);
+	bus_envelope_free_entry(&b);
+	json_decref(pl);
+}
+END_TEST
+
 START_TEST(test_envelope_uuid7_format_and_order)
 {
 	char prev[37] = "", cur[37];
@@ -163,6 +224,9 @@ int main(void)
 	tcase_add_test(tc, test_envelope_rejects_payload_that_is_not_an_object);
 	tcase_add_test(tc, test_envelope_bad_timestamp_falls_back_to_entry_time);
 	tcase_add_test(tc, test_envelope_uuid7_format_and_order);
+	tcase_add_test(tc, test_envelope_refuses_invalid_utf8_issue_18);
+	tcase_add_test(tc, test_envelope_reads_python_nan_as_missing_issue_15);
+	tcase_add_test(tc, test_envelope_correlation_id_is_a_uuid4_issue_15);
 	tcase_add_test(tc, test_envelope_traceparent_format);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

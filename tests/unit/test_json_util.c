@@ -94,6 +94,57 @@ START_TEST(test_json_util_numeric_readers_accept_strings)
 }
 END_TEST
 
+START_TEST(test_json_util_numbers_in_strings_are_decimal_only_issue_18)
+{
+	static const char *const good[] = {"16", "-2.5", "+3", "1e-3", " 4.0 ", ".5", "5."};
+	static const char *const bad[] = {"0x10", "0X1p4", "nan", "Infinity", "1,5", "", "-", "1e", "e5", "2 3"};
+	double d;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json_t *o = json_pack("{s:s}", "v", good[i]);
+		ck_assert_msg(json_util_get_double(o, "v", &d) == 0, "'%s' refused", good[i]);
+		json_decref(o);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *o = json_pack("{s:s}", "v", bad[i]);
+		ck_assert_msg(json_util_get_double(o, "v", &d) == ORCH_EINVAL, "'%s' read as %g", bad[i], d);
+		json_decref(o);
+	}
+}
+END_TEST
+
+START_TEST(test_json_util_utf8)
+{
+	ck_assert(json_util_is_utf8("plain", 5));
+	ck_assert(json_util_is_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 15));
+	ck_assert(!json_util_is_utf8("\xff", 1));
+	ck_assert(!json_util_is_utf8("\xc3", 1));               /* truncated */
+	ck_assert(!json_util_is_utf8("\xc0\xaf", 2));           /* overlong '/' */
+	ck_assert(!json_util_is_utf8("\xed\xa0\x80", 3));       /* a surrogate */
+	ck_assert(!json_util_is_utf8("\xf4\x90\x80\x80", 4));   /* past U+10FFFF */
+	ck_assert(!json_util_is_utf8("a\x80" "b", 3));
+}
+END_TEST
+
+START_TEST(test_json_util_reads_python_nan_and_infinity_as_null_issue_15)
+{
+	static const char text[] = "{\"a\": NaN, \"b\": Infinity, \"c\": -Infinity, \"d\": [1.5, NaN],"
+				   " \"s\": \"NaN and \\\"Infinity\\\"\", \"n\": 2}";
+	json_error_t err;
+	json_t *j = json_util_loadb_python(text, sizeof(text) - 1, &err);
+	ck_assert_msg(j != NULL, "%s", err.text);
+	ck_assert(json_is_null(json_object_get(j, "a")));
+	ck_assert(json_is_null(json_object_get(j, "b")));
+	ck_assert(json_is_null(json_object_get(j, "c")));
+	ck_assert(json_is_null(json_array_get(json_object_get(j, "d"), 1)));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "s")), "NaN and \"Infinity\"");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "n")), 2);
+	double d;
+	ck_assert_int_eq(json_util_get_double(j, "a", &d), ORCH_ENOENT); /* missing, not a number */
+	json_decref(j);
+	ck_assert_ptr_null(json_util_loadb_python("{\"a\": Nope}", 12, &err));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json_util");
@@ -103,6 +154,9 @@ int main(void)
 	tcase_add_test(tc, test_json_util_rejects_bad_timestamps);
 	tcase_add_test(tc, test_json_util_round_trip_many_times);
 	tcase_add_test(tc, test_json_util_numeric_readers_accept_strings);
+	tcase_add_test(tc, test_json_util_numbers_in_strings_are_decimal_only_issue_18);
+	tcase_add_test(tc, test_json_util_utf8);
+	tcase_add_test(tc, test_json_util_reads_python_nan_and_infinity_as_null_issue_15);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
