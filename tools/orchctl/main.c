@@ -4,6 +4,7 @@
  * Exit status: 0 success, 1 the running layer could not be reached,
  * refused or did not answer, 2 usage or input error.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN); /* a lost Redis connection is an error to report, not a crash */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
