@@ -12,6 +12,38 @@
 #include "metrics.h"
 #include "orch.h"
 
+void bus_config_defaults(struct bus_config *cfg)
+{
+	*cfg = (struct bus_config){.prefix = "quantum", .maxlen = 10000, .block_ms = 2000, .batch = 100,
+				   .max_inflight = 256, .max_deliveries = 5, .claim_idle_ms = 30000,
+				   .claim_interval_ms = 5000, .dedupe_window = 65536, .outbox_max = 100000,
+				   .publish_window = 1000, .dlq_maxlen = 100000, .max_future_ms = 300000};
+}
+
+int bus_stream_key(const struct bus *b, const char *event_type, char *buf, size_t len)
+{
+	if (!event_type || !event_type[0])
+		return ORCH_EINVAL;
+	int n = snprintf(buf, len, "%s:stream:%s", b->prefix, event_type);
+	return n < 0 || (size_t)n >= len ? ORCH_EINVAL : 0;
+}
+
+int bus_is_connected(const struct bus *b)
+{
+	return redis_conn_is_connected(b->cmd);
+}
+
+int bus_check_ready(void *data, char *buf, size_t len)
+{
+	const struct bus *b = data;
+	int up = redis_conn_is_connected(b->cmd);
+	for (const struct sub *s = b->subs; s && up; s = s->next)
+		up = s->reader && !s->reader_closed && redis_conn_is_connected(s->reader);
+	snprintf(buf, len, up ? "connected, %zu events waiting" : "Redis unreachable, %zu events in the outbox",
+		 bus_pending_publishes(b));
+	return up;
+}
+
 static void reader_state(struct redis_conn *c, int connected, void *data)
 {
 	struct sub *s = data;

@@ -53,6 +53,8 @@ struct bus_config {
 	int wait_replicas;            /* a publish counts once this many replicas have it
 				       * (WAIT after each XADD), default 0: no waiting */
 	long dlq_maxlen;              /* DLQ MAXLEN ~, default 100000 */
+	int max_future_ms;            /* an event stamped more than this ahead of this host's real
+				       * clock is dead-lettered; 0 = no check; default 300000 */
 };
 /* Fills defaults (the values above; prefix "quantum"). */
 void bus_config_defaults(struct bus_config *cfg);
@@ -103,10 +105,10 @@ int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
 		const struct bus_publish_meta *meta, bus_publish_cb cb, void *cb_data,
 		char *event_id_out);
 
-/* bus_publish() that takes the payload's reference (NULL, as from a
- * failed json_pack, is logged as out of memory) and logs a refusal, for
- * fire-and-forget state events. Returns bus_publish's result or
- * ORCH_ENOMEM. */
+/* bus_publish() that takes the payload's reference and logs a refusal, for
+ * fire-and-forget state events. NULL (a failed json_pack: a value JSON
+ * cannot carry, or no memory) is logged as such. Returns bus_publish's
+ * result or ORCH_EINVAL. */
 int bus_publish_new(struct bus *b, const char *event_type, json_t *payload);
 
 /* Stream key for a type into buf: {prefix}:stream:{type}. */

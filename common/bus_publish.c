@@ -436,8 +436,11 @@ void bus__pub_release(struct bus *b)
 int bus_publish_new(struct bus *b, const char *event_type, json_t *payload)
 {
 	if (!payload) {
-		log_error("bus: %s not built (out of memory)", event_type);
-		return ORCH_ENOMEM;
+		/* jansson refuses NaN, infinities and invalid UTF-8 the same way it
+		 * reports running out of memory: say both, never just one */
+		log_error("bus: %s not built: a value JSON cannot carry (NaN, infinity, invalid UTF-8) or out of "
+			  "memory", event_type);
+		return ORCH_EINVAL;
 	}
 	int rc = bus_publish(b, event_type, payload, NULL, NULL, NULL, NULL);
 	if (rc != 0)

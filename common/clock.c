@@ -18,13 +18,18 @@ void clock_set_mode(enum clock_mode m)
 	atomic_store(&mode, (int)m);
 }
 
+int64_t clock_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t clock_now_ms(void)
 {
 	if (atomic_load(&mode) == CLOCK_MODE_EVENT)
 		return atomic_load(&event_ms);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 void clock_observe_ms(int64_t ms)

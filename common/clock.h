@@ -19,6 +19,9 @@ enum clock_mode { CLOCK_MODE_WALL = 0, CLOCK_MODE_EVENT };
 void clock_set_mode(enum clock_mode mode);
 /* Decision time in milliseconds since the Unix epoch (UTC). */
 int64_t clock_now_ms(void);
+/* The system's real time, whatever the mode: for judging timestamps
+ * (an event stamped in the future), never for decisions. */
+int64_t clock_wall_ms(void);
 /* Feeds an event's own time (ms since epoch); no effect in wall mode. */
 void clock_observe_ms(int64_t event_ms);
 /* Monotonic milliseconds, arbitrary origin. */

@@ -56,6 +56,7 @@ struct orch_config {
 	int policy_refresh_ms;            /* ORCH_POLICY_REFRESH_MS, default 1000 */
 	int lease_ttl_ms;                 /* ORCH_LEASE_TTL_MS, default 10000 */
 	int bus_wait_replicas;            /* ORCH_BUS_WAIT_REPLICAS, default 0 */
+	int event_max_future_ms;          /* ORCH_EVENT_MAX_FUTURE_S, default 300 s */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

@@ -317,6 +317,9 @@ static const struct config_setting common_settings[] = {
 		 "original's PolicyStore) are seen; 0 = on changes and reconnects only"},
 	{"ORCH_LEASE_TTL_MS", CONFIG_INT, OC(lease_ttl_ms, int), .def = "10000", .min = 300, .max = 600000,
 	 .help = "lease time-to-live of the services that run one active replica: a standby takes over within it"},
+	{"ORCH_EVENT_MAX_FUTURE_S", CONFIG_INT, OC(event_max_future_ms, int), .def = "300", .min = 0, .max = 86400,
+	 .scale = 1000, .help = "an event stamped more than this ahead of the host's real clock is dead-lettered "
+				"(its time would pin recency and the event clock); 0 = no check"},
 	{"ORCH_BUS_WAIT_REPLICAS", CONFIG_INT, OC(bus_wait_replicas, int), .def = "0", .min = 0, .max = 16,
 	 .help = "replicas each published event waits for (`WAIT` after every `XADD`; 0 = none)"},
 };

@@ -189,6 +189,7 @@ void service_bus_config(const struct service *s, const char *service_name, struc
 	bc->instance = s->cfg.instance_id;
 	bc->outbox_dir = s->cfg.outbox_dir;
 	bc->wait_replicas = s->cfg.bus_wait_replicas;
+	bc->max_future_ms = s->cfg.event_max_future_ms;
 }
 
 void service_policy_config(const struct service *s, const char *writer, struct policy_config *pc)

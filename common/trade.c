@@ -17,8 +17,12 @@ int trade_parse_return(const json_t *payload, double *ret, char *why, size_t why
 		snprintf(why, whylen, "no pnl_percent, pnl_pct or realized_pnl_pct field");
 	if (rc != 0)
 		return ORCH_EMALFORMED;
-	if (!(pct > -100)) {
+	if (!(pct > TRADE_MIN_RETURN * 100)) {
 		snprintf(why, whylen, "return %g%% is a loss beyond 100%%", pct);
+		return ORCH_EMALFORMED;
+	}
+	if (pct > TRADE_MAX_RETURN * 100) {
+		snprintf(why, whylen, "return %g%% is beyond +1000%%: not a trade's return", pct);
 		return ORCH_EMALFORMED;
 	}
 	*ret = pct / 100;

@@ -44,7 +44,7 @@ const char *risk_input_known_types(void)
 static int parse_trade(const json_t *p, struct risk_input *in, char *why, size_t whylen)
 {
 	static const char *const strat_keys[] = {"strategy", "strategy_id", "strategy_name",
-						 "model", "model_version", NULL};
+						 "model", "model_version", "model_id", NULL};
 	if (trade_parse_return(p, &in->ret, why, whylen) != 0)
 		return ORCH_EMALFORMED;
 	const char *s = json_util_first_str(p, strat_keys);
@@ -67,6 +67,10 @@ static int parse_breakdown(const json_t *v, const char *name, struct risk_input 
 				snprintf(why, whylen, "%s[%zu]: no exposure, notional or size_usd number", name, i);
 				return ORCH_EMALFORMED;
 			}
+			if (!(fabs(e) < RISK_MAX_USD)) {
+				snprintf(why, whylen, "%s[%zu]: exposure %g is beyond 1e15 USD", name, i, e);
+				return ORCH_EMALFORMED;
+			}
 			if (in->n_symbols < RISK_BOOK_MAX_SYMBOLS)
 				in->symbol_exposure[in->n_symbols++] = fabs(e);
 		}
@@ -77,6 +81,10 @@ static int parse_breakdown(const json_t *v, const char *name, struct risk_input 
 			double e;
 			if (!json_is_number(item) || !isfinite(e = json_number_value(item))) {
 				snprintf(why, whylen, "%s.%s: not a number", name, key);
+				return ORCH_EMALFORMED;
+			}
+			if (!(fabs(e) < RISK_MAX_USD)) {
+				snprintf(why, whylen, "%s.%s: exposure %g is beyond 1e15 USD", name, key, e);
 				return ORCH_EMALFORMED;
 			}
 			if (in->n_symbols < RISK_BOOK_MAX_SYMBOLS)
@@ -95,6 +103,10 @@ static int parse_exposure_fields(const json_t *p, struct risk_input *in, char *w
 	int rc = json_util_first_double(p, total_keys, &total, why, whylen);
 	if (rc == ORCH_EMALFORMED)
 		return rc;
+	if (rc == 0 && !(fabs(total) < RISK_MAX_USD)) {
+		snprintf(why, whylen, "total_exposure %g is beyond 1e15 USD", total);
+		return ORCH_EMALFORMED;
+	}
 	in->total_exposure = rc == 0 ? fabs(total) : -1;
 	const json_t *by = json_object_get(p, "exposure_by_symbol");
 	if (!by || json_is_null(by))
@@ -148,8 +160,8 @@ int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms
 		snprintf(why, whylen, "no total_equity, equity or account_balance field");
 	if (rc != 0)
 		return ORCH_EMALFORMED;
-	if (!(out->equity > 0)) {
-		snprintf(why, whylen, "equity %g is not positive", out->equity);
+	if (!(out->equity > 0) || !(out->equity < RISK_MAX_USD)) {
+		snprintf(why, whylen, "equity %g is not in (0, 1e15) USD", out->equity);
 		return ORCH_EMALFORMED;
 	}
 	double np;
@@ -312,6 +324,13 @@ static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char
 	int64_t day = in->t_ms / 86400000;
 	if (b->have_equity && period < b->period) {
 		snprintf(why, whylen, "snapshot at %lld is older than the open period", (long long)in->t_ms);
+		return ORCH_EMALFORMED;
+	}
+	/* the period's return is taken against the close before it */
+	double base = b->have_equity && period > b->period ? b->period_close : b->prev_close;
+	if (base > 0 && in->equity / base - 1 > TRADE_MAX_RETURN) {
+		snprintf(why, whylen, "equity %g is %.0f times the last close %g: beyond +1000%% in one period",
+			 in->equity, in->equity / base, base);
 		return ORCH_EMALFORMED;
 	}
 	if (b->have_equity && period > b->period) {

@@ -41,6 +41,11 @@
 #include "risk_models.h"
 
 #define RISK_BOOK_MAX_SYMBOLS 256
+/* The domain of USD amounts (equity, exposures): below a quadrillion. An
+ * equity snapshot more than 1 + TRADE_MAX_RETURN times the last period's
+ * close is refused too: period returns stay in the trades' domain, so no
+ * measure of the windows can overflow. */
+#define RISK_MAX_USD 1e15
 
 enum risk_input_kind { RISK_IN_TRADE = 1, RISK_IN_SNAPSHOT, RISK_IN_EXPOSURE };
 

@@ -87,7 +87,8 @@ int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_m
 		      char *why, size_t whylen)
 {
 	static const char *const strat_keys[] = {"strategy", "strategy_name", "strategy_id", "meta_strategy", NULL};
-	static const char *const model_keys[] = {"model", "model_version", "model_name", NULL};
+	/* model_id: the live executors' only model field (issue 15) */
+	static const char *const model_keys[] = {"model", "model_version", "model_name", "model_id", NULL};
 	static const char *const regime_keys[] = {"regime", "market_regime", NULL};
 	memset(out, 0, sizeof(*out));
 	out->kind = strat_input_kind_of(event_type);
@@ -341,7 +342,7 @@ static int apply_trade(struct strat_book *b, const struct strat_input *in)
 			name = d->strategy;
 	}
 	if (!name[0])
-		name = in->model[0] ? in->model : "unattributed";
+		name = in->model[0] ? in->model : STRAT_UNATTRIBUTED;
 	struct strat_unit *u = registry_get(&b->strategies, name);
 	if (!u || unit_push(u, b->cfg.window_count, 0, in->t_ms, in->ret, 0, -1) != 0)
 		return ORCH_ENOMEM;

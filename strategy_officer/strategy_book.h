@@ -20,7 +20,9 @@
  *                 (required).
  * A closed trade that names no strategy is attributed to the strategy of
  * the newest decision on its symbol within decision_ttl_ms, else to its
- * model, else to "unattributed". Every closed trade whose model and side
+ * model (model, model_version, model_name or model_id: the live
+ * executors' only model field), else to "unattributed", which is tracked
+ * but never ranked to lead. Every closed trade whose model and side
  * are known is also an evaluated prediction of that model: right when
  * the return is positive, or, when the input states the realised
  * direction (offline files), when the side matches it. Decisions and
@@ -34,6 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The strategy of trades that name none (no strategy, decision or model):
+ * tracked, never ranked as a strategy that could lead. */
+#define STRAT_UNATTRIBUTED "unattributed"
 #define STRAT_NAME_LEN 64
 
 enum strat_input_kind { STRAT_IN_TRADE = 1, STRAT_IN_DECISION, STRAT_IN_REGIME };

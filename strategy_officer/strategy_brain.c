@@ -396,8 +396,11 @@ int strat_brain_evaluate(struct strat_book *b, const struct strat_thresholds *t,
 		score_entry(e, t, now_ms);
 		if ((rc = step_strategy(out, &cap, e, t, now_ms)) != 0)
 			goto out;
+		/* trades that name no strategy are not a strategy that could lead */
 		e->status = e->unit->disabled ? STRAT_DISABLED
-			    : e->perf.trades < t->min_trades ? STRAT_INSUFFICIENT : STRAT_ACTIVE;
+			    : e->perf.trades < t->min_trades || !strcmp(e->unit->name, STRAT_UNATTRIBUTED)
+				    ? STRAT_INSUFFICIENT
+				    : STRAT_ACTIVE;
 		out->n_eligible += e->status == STRAT_ACTIVE;
 		out->n_disabled += e->status == STRAT_DISABLED;
 	}

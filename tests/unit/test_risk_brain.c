@@ -205,13 +205,63 @@ START_TEST(test_risk_input_reads_original_fields)
 	p = json_pack("{s:f}", "total_equity", -5.0);
 	ck_assert_int_eq(risk_input_parse("portfolio_state_update", p, 1000, &in, why, sizeof(why)),
 			 ORCH_EMALFORMED);
-	ck_assert_str_eq(why, "equity -5 is not positive");
+	ck_assert_str_eq(why, "equity -5 is not in (0, 1e15) USD");
 	json_decref(p);
 	p = json_pack("{s:s}", "pnl_percent", "-150");
 	ck_assert_int_eq(risk_input_parse("trade.closed", p, 1000, &in, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "return -150% is a loss beyond 100%");
 	json_decref(p);
 	ck_assert_int_eq(risk_input_kind_of("execution.result"), 0);
+}
+END_TEST
+
+/* One trade at 1e200 % used to overflow every measure of the window and
+ * stop the Risk Officer's state updates until it left the window. */
+START_TEST(test_risk_inputs_outside_their_domain_are_refused_issue_18)
+{
+	struct risk_input in;
+	char why[160];
+	static const struct {
+		const char *type, *json, *why;
+	} bad[] = {
+		{"trade.closed", "{\"pnl_percent\": 1e200}", "return 1e+200% is beyond +1000%: not a trade's return"},
+		{"trade.closed", "{\"pnl_percent\": \"1001\"}", "return 1001% is beyond +1000%: not a trade's return"},
+		{"trade.closed", "{\"pnl_percent\": \"0x10\"}", "pnl_percent: not a number"},
+		{"portfolio.snapshot_updated", "{\"total_equity\": 1e300}", "equity 1e+300 is not in (0, 1e15) USD"},
+		{"portfolio.snapshot_updated", "{\"total_equity\": 1000, \"total_exposure\": 2e15}",
+		 "total_exposure 2e+15 is beyond 1e15 USD"},
+		{"portfolio.exposure_updated", "{\"exposure_by_symbol\": {\"BTC\": -1e16}}",
+		 "exposure_by_symbol.BTC: exposure -1e+16 is beyond 1e15 USD"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *p = json_loads(bad[i].json, 0, NULL);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_msg(risk_input_parse(bad[i].type, p, 1000, &in, why, sizeof(why)) == ORCH_EMALFORMED,
+			      "%s accepted", bad[i].json);
+		ck_assert_str_eq(why, bad[i].why);
+		json_decref(p);
+	}
+	/* +1000% itself is in the domain */
+	json_t *p = json_pack("{s:s}", "pnl_percent", "1000");
+	ck_assert_int_eq(risk_input_parse("trade.closed", p, 1000, &in, why, sizeof(why)), 0);
+	ck_assert_double_eq(in.ret, 10);
+	json_decref(p);
+	/* an equity that jumps more than 11 times in one period is refused */
+	struct risk_book_config cfg = {.window_count = 100, .period_ms = 1000, .ewma_lambda = 0.94,
+				       .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+	struct risk_book *b;
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	struct risk_input snap = {.kind = RISK_IN_SNAPSHOT, .open_positions = -1, .total_exposure = -1};
+	snap.t_ms = 1000;
+	snap.equity = 100;
+	ck_assert_int_eq(risk_book_apply(b, &snap, why, sizeof(why)), 0);
+	snap.t_ms = 2000;
+	snap.equity = 1101;
+	ck_assert_int_eq(risk_book_apply(b, &snap, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert(strstr(why, "beyond +1000% in one period") != NULL);
+	snap.equity = 1100;
+	ck_assert_int_eq(risk_book_apply(b, &snap, why, sizeof(why)), 0);
+	risk_book_free(b);
 }
 END_TEST
 
@@ -272,6 +322,7 @@ int main(void)
 	tcase_add_test(tc, test_risk_ceilings_tighten_as_score_rises);
 	tcase_add_test(tc, test_risk_input_reads_original_fields);
 	tcase_add_test(tc, test_risk_book_concentration_and_daily_drawdown_on_equity);
+	tcase_add_test(tc, test_risk_inputs_outside_their_domain_are_refused_issue_18);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

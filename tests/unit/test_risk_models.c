@@ -527,6 +527,64 @@ START_TEST(test_invalid_input_is_refused)
 }
 END_TEST
 
+/* Every number of a risk_metrics, for the finiteness check. */
+static void assert_all_finite(const struct risk_metrics *m, const char *what, int step)
+{
+	const double v[] = {m->periods_per_year, m->mean, m->sd, m->volatility_annualized, m->ewma_volatility,
+			    m->skewness, m->excess_kurtosis, m->max_drawdown, m->current_drawdown, m->tail_ratio,
+			    m->sharpe, m->sharpe_annualized, m->downside_deviation, m->sortino};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ck_assert_msg(isfinite(v[i]), "%s step %d: field %zu is %g", what, step, i, v[i]);
+	for (int c = 0; c < m->n_conf; c++) {
+		const struct risk_tail *t[] = {&m->historical[c], &m->gaussian[c], &m->modified[c]};
+		for (int k = 0; k < 3; k++)
+			ck_assert_msg(isfinite(t[k]->var) && isfinite(t[k]->es) && t[k]->var >= 0 && t[k]->var <= 1 &&
+					      t[k]->es >= 0 && t[k]->es <= 1,
+				      "%s step %d: tail %d/%d var %g es %g", what, step, c, k, t[k]->var, t[k]->es);
+	}
+}
+
+/* Property (issue 18): over the whole domain of returns (a loss just short
+ * of 100% up to +1000%, long runs of one value, values a hair apart), no
+ * measure is ever NaN or infinite, from scratch or in the window. */
+START_TEST(test_metrics_stay_finite_over_the_whole_domain_issue_18)
+{
+	static const double pick[] = {-0.999999999999, -0.9, -0.5, -1e-300, 0, 0, 0, 1e-300, 1e-12, 0.01,
+				      1, 9.99999, 10, 10, -0.999999999999};
+	const double conf[] = {0.95, 0.99};
+	struct risk_window_config wc = {.max_count = 64, .max_age_ms = 0, .periods_per_year = 31536000,
+					.ewma_lambda = 0.94};
+	struct risk_window *w;
+	ck_assert_int_eq(risk_window_new(&w, &wc), 0);
+	uint64_t x = 88172645463325252ULL;
+	double hist[64];
+	struct risk_metrics m;
+	for (int step = 0; step < 20000; step++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double r;
+		int mode = (int)(x % 4);
+		if (mode == 0)
+			r = pick[(x >> 8) % (sizeof(pick) / sizeof(pick[0]))];
+		else if (mode == 1)
+			r = -0.999999 + (double)(x >> 11) / 9007199254740992.0 * 10.999999; /* uniform on the domain */
+		else
+			r = step % 2 ? 10 : -0.999999999999; /* the extremes in turn */
+		ck_assert_int_eq(risk_window_push(w, r, step), 0);
+		if (step % 37 == 0) {
+			ck_assert_int_eq(risk_window_metrics(w, conf, 2, &m), 0);
+			assert_all_finite(&m, "window", step);
+			size_t n = risk_window_count(w);
+			risk_window_returns(w, hist);
+			ck_assert_int_eq(risk_metrics_compute(hist, n, conf, 2, 31536000, 0.94, &m), 0);
+			assert_all_finite(&m, "from scratch", step);
+		}
+	}
+	risk_window_free(w);
+}
+END_TEST
+
 static Suite *risk_models_suite(void)
 {
 	Suite *s = suite_create("risk_models");
@@ -548,6 +606,7 @@ static Suite *risk_models_suite(void)
 	tcase_add_test(tc, test_all_gains);
 	tcase_add_test(tc, test_large_losses_clamp_at_one);
 	tcase_add_test(tc, test_invalid_input_is_refused);
+	tcase_add_test(tc, test_metrics_stay_finite_over_the_whole_domain_issue_18);
 	suite_add_tcase(s, tc);
 	return s;
 }

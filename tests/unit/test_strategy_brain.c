@@ -363,6 +363,37 @@ START_TEST(test_inputs_in_the_original_wire_format)
 }
 END_TEST
 
+/* The live executors name only model_id; trades with no name at all are
+ * tracked as "unattributed", which never leads however well it does. */
+START_TEST(test_model_id_attributes_and_unattributed_never_leads_issue_15)
+{
+	struct strat_book *b = new_book();
+	parse_apply(b, "trade.closed",
+		    "{\"symbol\": \"BTCUSDT\", \"side\": \"LONG\", \"pnl_percent\": \"0.8\","
+		    " \"model_id\": \"main_lane_close\"}",
+		    T0, 0);
+	ck_assert_str_eq(strat_book_strategy(b, 0)->name, "main_lane_close");
+	ck_assert_uint_eq(strat_book_models(b), 1);
+	ck_assert_str_eq(strat_book_model(b, 0)->name, "main_lane_close");
+	for (int i = 0; i < 200; i++) {
+		trade(b, STRAT_UNATTRIBUTED, 0.02, T0 + i * HOUR);                        /* would be the best */
+		trade(b, "trend", (i * 7) % 100 < 55 ? 0.012 : -0.010, T0 + i * HOUR); /* a real strategy */
+	}
+	struct strat_thresholds t;
+	strat_thresholds_defaults(&t);
+	struct strat_result r;
+	ck_assert_int_eq(strat_brain_evaluate(b, &t, T0 + 201 * HOUR, &r), 0);
+	ck_assert_ptr_nonnull(r.primary);
+	ck_assert_str_eq(r.primary->unit->name, "trend");
+	for (size_t i = 0; i < r.n; i++)
+		if (!strcmp(r.rank[i].unit->name, STRAT_UNATTRIBUTED))
+			ck_assert_int_eq(r.rank[i].status, STRAT_INSUFFICIENT);
+	ck_assert(!r.fallback || strcmp(r.fallback->unit->name, STRAT_UNATTRIBUTED) != 0);
+	strat_result_release(&r);
+	strat_book_free(b);
+}
+END_TEST
+
 START_TEST(test_model_accuracy_precision_recall_brier)
 {
 	struct strat_book *b = new_book();
@@ -435,6 +466,7 @@ int main(void)
 	tcase_add_test(tc, test_ranking_is_deterministic);
 	tcase_add_test(tc, test_inputs_in_the_original_wire_format);
 	tcase_add_test(tc, test_model_accuracy_precision_recall_brier);
+	tcase_add_test(tc, test_model_id_attributes_and_unattributed_never_leads_issue_15);
 	tcase_add_test(tc, test_thresholds_by_mode_and_validation);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
