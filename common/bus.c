@@ -226,14 +226,18 @@ int bus_start(struct bus *b)
 		int rc = redis_conn_new(&s->reader, b->loop, &b->target, &o);
 		if (rc != 0)
 			return rc;
-		uv_timer_init(b->loop, &s->claim_timer);
-		uv_timer_init(b->loop, &s->retry_timer);
-		s->claim_timer.data = s->retry_timer.data = s;
-		b->handles_open += 2;
+		if (!s->timers_ready) {
+			uv_timer_init(b->loop, &s->claim_timer);
+			uv_timer_init(b->loop, &s->retry_timer);
+			s->claim_timer.data = s->retry_timer.data = s;
+			b->handles_open += 2;
+			s->timers_ready = 1;
+		}
 		uv_timer_start(&s->claim_timer, bus__claim_timer_cb, b->cfg.claim_interval_ms, b->cfg.claim_interval_ms);
 		redis_conn_start(s->reader);
 	}
-	return redis_conn_start(b->cmd);
+	/* after a pause the command connection is still running (publishing) */
+	return redis_conn_is_started(b->cmd) ? 0 : redis_conn_start(b->cmd);
 }
 
 static int bus_busy(const struct bus *b)
@@ -242,8 +246,9 @@ static int bus_busy(const struct bus *b)
 		if (s->inflight > 0 || s->n_acks > 0 || s->draining)
 			return 1;
 	/* unpublished events keep the stop waiting, connected or not: the
-	 * deadline bounds the wait and bus_free() saves what is left */
-	if (b->pub.queued > 0)
+	 * deadline bounds the wait and bus_free() saves what is left; a pause
+	 * goes on publishing */
+	if (b->pub.queued > 0 && !b->pausing)
 		return 1;
 	return redis_conn_is_connected(b->cmd) && b->cmd_inflight > 0;
 }
@@ -253,6 +258,16 @@ static void bus_finish_stop(struct bus *b)
 	void (*done)(void *) = b->stop_done;
 	b->stop_done = NULL;
 	uv_timer_stop(&b->stop_timer);
+	if (b->pausing) {
+		/* consuming may start again: new readers, the same groups */
+		b->pausing = b->stopping = b->started = 0;
+		for (struct sub *s = b->subs; s; s = s->next) {
+			s->reader = NULL;
+			s->reader_closed = 0;
+			s->phase = PH_DOWN;
+			s->reading = s->claiming = 0;
+		}
+	}
 	if (done)
 		done(b->stop_data);
 }
@@ -303,6 +318,16 @@ void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *dat
 	}
 	uv_timer_start(&b->stop_timer, stop_timer_cb, timeout_ms > 0 ? timeout_ms : 1, 0);
 	bus__check_stopped(b);
+}
+
+void bus_pause(struct bus *b, int timeout_ms, void (*done)(void *data), void *data)
+{
+	if (!b->started || b->stopping) {
+		done(data);
+		return;
+	}
+	b->pausing = 1;
+	bus_stop(b, timeout_ms, done, data);
 }
 
 void bus_free(struct bus *b)

@@ -127,6 +127,12 @@ int bus_check_ready(void *bus, char *buf, size_t len);
  * timeout_ms), ACK finished ones, flush publishes; then calls done(data).
  * The bus may then be freed with bus_free(). */
 void bus_stop(struct bus *b, int timeout_ms, void (*done)(void *data), void *data);
+/* Stops consuming for a while (a replica that lost its lease): as
+ * bus_stop (reads ended, handlers finished, this consumer's delivered
+ * entries read back and handled), but publishing goes on and bus_start()
+ * consumes again afterwards. done(data) runs once paused (at once when the
+ * bus is not consuming). */
+void bus_pause(struct bus *b, int timeout_ms, void (*done)(void *data), void *data);
 /* Frees everything; pending publishes are spilled to the outbox file when
  * configured, otherwise counted as dropped and logged. */
 void bus_free(struct bus *b);

@@ -65,6 +65,7 @@ struct bus {
 	uv_timer_t ack_timer;
 	uv_timer_t stop_timer;
 	int started, stopping, closing;
+	int pausing;      /* the stop under way is a pause: consuming starts again later */
 	int cmd_inflight; /* XACK and dead-letter calls awaiting replies */
 	int handles_open;
 	void (*stop_done)(void *data);
@@ -101,6 +102,8 @@ struct sub {
 	void *data;
 	struct redis_conn *reader;
 	int reader_closed;
+	int timers_ready; /* claim_timer and retry_timer initialised */
+	int retries;      /* failed attempts in a row, for the retry's backoff */
 	enum sub_phase phase;
 	char own_cursor[64], idle_cursor[64];
 	int reading;     /* a read or claim is outstanding on the reader */

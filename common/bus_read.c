@@ -69,12 +69,17 @@ static void sub_retry_cb(uv_timer_t *t)
 	bus__read(t->data);
 }
 
-/* Waits a second before the next attempt after an unexpected error. */
+/* After an unexpected error (a full Redis answering OOM, say): waits
+ * before the next attempt, from 1 s doubling to 30 s, and logs the first
+ * failure of a streak and each doubling only. */
 static void sub_retry_later(struct sub *s, const char *what, const redisReply *r)
 {
-	log_warn("bus: %s on %s failed: %s", what, s->stream,
-		 r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	uv_timer_start(&s->retry_timer, sub_retry_cb, 1000, 0);
+	int n = s->retries < 5 ? s->retries : 5;
+	if ((s->retries & (s->retries - 1)) == 0 || s->retries == 0)
+		log_warn("bus: %s on %s failed (%d in a row; next try in %d s): %s", what, s->stream, s->retries + 1,
+			 1 << n, r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	s->retries++;
+	uv_timer_start(&s->retry_timer, sub_retry_cb, 1000ULL << n, 0);
 }
 
 /* Dispatches the {{id, deliveries, fields}, ...} part of a LUA_CLAIM reply. */
@@ -119,6 +124,7 @@ static void read_reply(struct redis_conn *c, redisReply *r, void *priv)
 		sub_retry_later(s, "XREADGROUP", r);
 		return;
 	} else if (r->type == REDIS_REPLY_ARRAY) {
+		s->retries = 0;
 		s->reading = 1; /* no nested reads while the batch is dispatched */
 		for (size_t i = 0; i < r->elements; i++) {
 			const redisReply *st = r->element[i];
@@ -174,6 +180,7 @@ static void group_reply(struct redis_conn *c, redisReply *r, void *priv)
 		return;
 	}
 	s->phase = PH_OWN;
+	s->retries = 0;
 	snprintf(s->own_cursor, sizeof(s->own_cursor), "-");
 	bus__read(s);
 }

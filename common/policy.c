@@ -265,7 +265,8 @@ int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config 
 	}
 	uv_timer_init(loop, &p->closer);
 	uv_timer_init(loop, &p->refresh);
-	p->closer.data = p->refresh.data = p;
+	uv_timer_init(loop, &p->retry);
+	p->closer.data = p->refresh.data = p->retry.data = p;
 	*out = p;
 	return 0;
 }
@@ -375,7 +376,9 @@ void policy_free(struct policy *p)
 	redis_conn_free(p->cmd);
 	redis_conn_free(p->rd);
 	uv_timer_stop(&p->refresh);
+	uv_timer_stop(&p->retry);
 	uv_close((uv_handle_t *)&p->refresh, NULL);
+	uv_close((uv_handle_t *)&p->retry, NULL);
 	/* replies still owed to us arrive (as NULL) before libuv's close phase */
 	uv_close((uv_handle_t *)&p->closer, closer_closed);
 }

@@ -24,6 +24,8 @@ struct policy {
 	struct redis_conn *cmd, *rd;
 	uv_timer_t closer;        /* frees the store in libuv's close phase */
 	uv_timer_t refresh;       /* re-reads every refresh_ms */
+	uv_timer_t retry;         /* the next attempt to create the default document */
+	int create_failures;      /* in a row, for the backoff */
 	json_t *doc;              /* the last known document (never older than one seen) */
 	int64_t version;          /* what Redis holds: a CAS expects it; 0 = no document */
 	int64_t max_version;      /* the highest version seen */

@@ -123,19 +123,34 @@ static void accept_stored(struct policy *p, json_t *doc)
 	changed(p);
 }
 
+static void retry_cb(uv_timer_t *t)
+{
+	policy__load(t->data);
+}
+
 static void created_cb(int status, int64_t v, int64_t cur, void *data)
 {
 	struct policy *p = data;
 	(void)v;
 	(void)cur;
-	if (status == 0)
-		log_info("policy: no document at %s; created the default", p->k_doc);
-	else if (status != ORCH_ECONFLICT)
-		log_warn("policy: creating the default document failed: %s", orch_strerror(status));
-	/* after a successful write cas_reply loads the document */
 	p->loading = 0;
-	if (status != 0 && !p->closed)
-		policy__load(p);
+	if (status == 0 || status == ORCH_ECONFLICT) {
+		/* created (cas_reply loads it), or someone else did: load theirs */
+		if (status == 0)
+			log_info("policy: no document at %s; created the default", p->k_doc);
+		p->create_failures = 0;
+		if (status != 0 && !p->closed)
+			policy__load(p);
+		return;
+	}
+	/* Redis refuses (full, read-only): try again later, from 200 ms
+	 * doubling to 10 s, never in a loop */
+	int n = p->create_failures < 6 ? p->create_failures : 6;
+	if (p->create_failures++ == 0)
+		log_warn("policy: creating the default document at %s failed: %s; retrying with backoff", p->k_doc,
+			 orch_strerror(status));
+	if (!p->closed)
+		uv_timer_start(&p->retry, retry_cb, 200ULL << n, 0);
 }
 
 static void type_reply(struct redis_conn *c, redisReply *r, void *priv)

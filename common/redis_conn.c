@@ -366,6 +366,11 @@ void redis_conn_master_switched(struct redis_conn *c, const char *host, int port
 	redis_conn__drop(c, "Sentinel announced +switch-master", 0);
 }
 
+int redis_conn_is_started(const struct redis_conn *c)
+{
+	return c->state != ST_IDLE && c->state != ST_CLOSED;
+}
+
 int redis_conn_start(struct redis_conn *c)
 {
 	if (c->state != ST_IDLE)

@@ -47,8 +47,11 @@ struct redis_conn_opts {
 /* Allocates a connection (not started). Free with redis_conn_free(). */
 int redis_conn_new(struct redis_conn **out, uv_loop_t *loop, const struct redis_target *target,
 		   const struct redis_conn_opts *opts);
-/* Starts connecting; reconnects on its own until closed. */
+/* Starts connecting; reconnects on its own until freed. ORCH_EINVAL when
+ * already started. */
 int redis_conn_start(struct redis_conn *c);
+/* 1 once started (connected or not), until freed. */
+int redis_conn_is_started(const struct redis_conn *c);
 int redis_conn_is_connected(const struct redis_conn *c);
 
 /* Sends argv (binary-safe; lens may be NULL for NUL-terminated strings).

@@ -4,7 +4,6 @@
  */
 #include "replica.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,7 @@
 #include "metrics.h"
 #include "orch.h"
 
-enum replica_role { REP_STANDBY, REP_REBUILDING, REP_ACTIVE };
+enum replica_role { REP_STANDBY, REP_REBUILDING, REP_ACTIVE, REP_STEPPING_DOWN };
 
 struct replica {
 	struct service *svc;
@@ -30,15 +29,40 @@ struct replica {
 	int64_t rebuild_age_ms;
 	struct replica_hooks hooks;
 	enum replica_role state;
-	int lost;
-	struct metric *m_replayed;
+	int lost;            /* the lease was lost at least once while active */
+	int lead_again;      /* the lease came back while stepping down */
+	uint64_t token;
+	struct metric *m_replayed, *m_step_downs;
 };
 
-static void leave(struct replica *r, const char *why)
+static void take_over(struct replica *r);
+
+static void stood_down(void *data)
 {
-	log_error("%s: %s; exiting so that this replica restarts as a standby", r->role, why);
+	struct replica *r = data;
+	memset(r->applied_to, 0, sizeof(r->applied_to));
+	r->state = REP_STANDBY;
+	if (r->hooks.on_standby)
+		r->hooks.on_standby(r->hooks.data);
+	log_warn("%s: standing by; contending for the lease again", r->role);
+	if (r->lead_again) {
+		r->lead_again = 0;
+		take_over(r);
+	}
+}
+
+/* Back to standby in this process: stop consuming (what was delivered is
+ * handled and acknowledged first: the next active replica's rebuild covers
+ * it), forget the windows, contend for the lease again. */
+static void step_down(struct replica *r, const char *why)
+{
+	log_error("%s: %s; stepping down to standby", r->role, why);
 	r->lost = 1;
-	raise(SIGTERM);
+	metrics_inc(r->m_step_downs);
+	bus_replay_cancel(r->replay);
+	r->replay = NULL;
+	r->state = REP_STEPPING_DOWN;
+	bus_pause(r->bus, 5000, stood_down, r);
 }
 
 static void become_active(struct replica *r)
@@ -47,7 +71,7 @@ static void become_active(struct replica *r)
 	if (rc != 0) {
 		char why[96];
 		snprintf(why, sizeof(why), "cannot consume the inputs: %s", orch_strerror(rc));
-		leave(r, why);
+		step_down(r, why);
 		return;
 	}
 	r->state = REP_ACTIVE;
@@ -66,7 +90,7 @@ static void replay_done(int status, const struct bus_replay_result *res, void *d
 {
 	struct replica *r = data;
 	r->replay = NULL;
-	if (status != 0)
+	if (status != 0 || r->state != REP_REBUILDING)
 		return;
 	for (int i = 0; i < r->n_types; i++)
 		memcpy(r->applied_to[i], res->last_id[i], BUS_REPLAY_ID_LEN);
@@ -78,11 +102,22 @@ static void on_lease(int leader, uint64_t token, void *data)
 {
 	struct replica *r = data;
 	if (!leader) {
-		if (r->state != REP_STANDBY)
-			leave(r, "lost the lease");
+		r->lead_again = 0;
+		if (r->state == REP_ACTIVE || r->state == REP_REBUILDING)
+			step_down(r, "lost the lease");
 		return;
 	}
-	log_info("%s: active (lease token %llu)", r->role, (unsigned long long)token);
+	r->token = token;
+	if (r->state == REP_STEPPING_DOWN) {
+		r->lead_again = 1; /* once the step down is complete */
+		return;
+	}
+	take_over(r);
+}
+
+static void take_over(struct replica *r)
+{
+	log_info("%s: active (lease token %llu)", r->role, (unsigned long long)r->token);
 	r->state = REP_REBUILDING;
 	if (r->rebuild_max == 0) {
 		become_active(r);
@@ -98,7 +133,7 @@ static void on_lease(int leader, uint64_t token, void *data)
 	if (err != 0) {
 		char why[96];
 		snprintf(why, sizeof(why), "cannot rebuild from the streams: %s", orch_strerror(err));
-		leave(r, why);
+		step_down(r, why);
 	}
 }
 
@@ -124,6 +159,8 @@ int replica_new(struct replica **out, struct service *svc, struct bus *bus, cons
 	snprintf(labels, sizeof(labels), "role=\"%s\"", r->role);
 	r->m_replayed = metrics_counter("orch_replica_replayed_total", labels,
 					"Input events replayed from the streams when this replica took over");
+	r->m_step_downs = metrics_counter("orch_replica_step_downs_total", labels,
+					  "Times this replica lost the lease and went back to standby");
 	struct lease_config lc = {.prefix = svc->cfg.prefix, .role = r->role, .holder = svc->cfg.instance_id,
 				  .ttl_ms = svc->cfg.lease_ttl_ms};
 	int rc = lease_new(&r->lease, svc->loop, &lc, &svc->cfg.redis, on_lease, r);
@@ -169,6 +206,9 @@ int replica_check_ready(void *replica, char *buf, size_t len)
 	}
 	case REP_REBUILDING:
 		snprintf(buf, len, "rebuilding from the input streams");
+		return 0;
+	case REP_STEPPING_DOWN:
+		snprintf(buf, len, "stepping down to standby");
 		return 0;
 	default:
 		return bus_check_ready(r->bus, buf, len);

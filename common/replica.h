@@ -8,9 +8,11 @@
  * previous active replica's held; then the bus starts consuming the
  * group and on_active runs. replica_covered() tells the handler which
  * deliveries the replay already applied (ACK them without applying). A
- * replica that loses the lease raises SIGTERM so the service shuts down
- * and its supervisor restarts it as a standby (replica_lost() says so,
- * for the exit status).
+ * replica that loses the lease steps down in the same process: it stops
+ * consuming (bus_pause: what was delivered is handled first, and the next
+ * active replica's rebuild covers it), on_standby lets the service forget
+ * its windows, and it contends for the lease again. It never exits for it;
+ * replica_lost() says it happened.
  *
  * Single-threaded: every call on the loop thread.
  */
@@ -37,6 +39,7 @@ struct replica_config {
 struct replica_hooks {
 	void (*on_replay)(const struct bus_event *ev, void *data); /* one replayed event */
 	void (*on_active)(void *data);  /* replay done, consuming started */
+	void (*on_standby)(void *data); /* stepped down: forget what the windows hold */
 	void *data;
 };
 

@@ -1,7 +1,7 @@
 /*
  * risk_officer/main.c - the Risk Officer program: its settings, then its
  * service on the common runtime (risk_officer_service.c), run until SIGTERM
- * or until it loses its lease (exit status 3: restart as a standby).
+ * (losing its lease makes it a standby, never ends it).
  */
 #include <stdio.h>
 
@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	struct risk_officer_config cfg;
 	struct risk_officer_service *ro = NULL;
 	char err[512];
-	int rc, lost = 0;
+	int rc;
 	if (service_args_handled(argc, argv, "risk_officer", tables, &rc))
 		return rc;
 	if (risk_officer_config_load(&cfg, err, sizeof(err)) != 0) {
@@ -27,13 +27,11 @@ int main(int argc, char **argv)
 	}
 	if (service_init(&svc, "risk_officer", RISK_OFFICER_ADMIN_PORT) != 0)
 		return 2;
-	if ((rc = risk_officer_service_new(&ro, &svc, &cfg)) == 0 && (rc = risk_officer_service_start(ro)) == 0) {
+	if ((rc = risk_officer_service_new(&ro, &svc, &cfg)) == 0 && (rc = risk_officer_service_start(ro)) == 0)
 		rc = service_run(&svc);
-		lost = risk_officer_service_lost(ro);
-	}
 	if (rc != 0)
 		log_error("risk_officer: cannot start: %s", orch_strerror(rc));
 	risk_officer_service_free(ro);
 	service_release(&svc);
-	return rc != 0 ? 1 : lost ? 3 : 0;
+	return rc == 0 ? 0 : 1;
 }

@@ -18,7 +18,7 @@
  * windows from the newest entries of the input streams (bus_replay.h),
  * publishes its state, and only then consumes the group, ACKing without
  * applying the deliveries the rebuild already covered. A replica that
- * loses the lease exits, to be restarted as a standby.
+ * loses the lease steps down to standby in the same process.
  */
 #include "risk_officer_service.h"
 
@@ -49,7 +49,6 @@ struct ro_input {
 struct risk_officer_service {
 	struct service *svc;
 	struct replica *replica;
-	int lost;                     /* the lease was lost: exit status 3 */
 	struct ro_input in[RISK_OFFICER_MAX_INPUTS];
 	struct risk_officer_config cfg;
 	struct bus *bus;
@@ -260,6 +259,22 @@ static void replay_event(const struct bus_event *ev, void *data)
 		log_debug("risk_officer: rebuild skips %s %s: %s", ev->event_type, ev->stream_id, why);
 }
 
+/* Stepped down: what the windows hold is the next active replica's now;
+ * taking over again rebuilds them from the streams. */
+static void on_standby(void *data)
+{
+	struct risk_officer_service *r = data;
+	struct risk_book *fresh;
+	uv_timer_stop(&r->cycle);
+	uv_timer_stop(&r->soon);
+	if (risk_book_new(&fresh, &r->cfg.book) == 0) {
+		risk_book_free(r->book);
+		r->book = fresh;
+	}
+	memset(&r->alerts, 0, sizeof(r->alerts));
+	r->have_ceilings = 0;
+}
+
 static void on_active(void *data)
 {
 	struct risk_officer_service *r = data;
@@ -310,7 +325,6 @@ static void teardown(void *data)
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
 	bus_free(r->bus);
-	r->lost = r->replica && replica_lost(r->replica);
 	replica_free(r->replica);
 	policy_free(r->policy);
 	uv_close((uv_handle_t *)&r->cycle, NULL);
@@ -348,7 +362,8 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 		types[i] = r->cfg.inputs[i];
 	struct replica_config rcfg = {.role = "risk_officer", .types = types, .n_types = r->cfg.n_inputs,
 				      .rebuild_max = r->cfg.rebuild_max, .rebuild_age_ms = r->cfg.book.window_age_ms};
-	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .data = r};
+	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby,
+				      .data = r};
 	int rc;
 	if ((rc = risk_book_new(&r->book, &r->cfg.book)) != 0 ||
 	    (rc = bus_new(&r->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
@@ -378,11 +393,6 @@ int risk_officer_service_start(struct risk_officer_service *r)
 	log_info("risk_officer: reading %d input types, assessing every %lld s once active", r->cfg.n_inputs,
 		 (long long)(r->cfg.interval_ms / 1000));
 	return 0;
-}
-
-int risk_officer_service_lost(const struct risk_officer_service *r)
-{
-	return r->lost;
 }
 
 void risk_officer_service_free(struct risk_officer_service *r)

@@ -20,8 +20,6 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 			     const struct risk_officer_config *cfg);
 /* Starts following the policy and contending for the lease. */
 int risk_officer_service_start(struct risk_officer_service *r);
-/* 1 when the run ended because the lease was lost. */
-int risk_officer_service_lost(const struct risk_officer_service *r);
 /* NULL is a no-op. */
 void risk_officer_service_free(struct risk_officer_service *r);
 

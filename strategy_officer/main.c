@@ -1,8 +1,7 @@
 /*
  * strategy_officer/main.c - the Strategy Officer program: its settings,
  * then its service on the common runtime (strategy_officer_service.c), run
- * until SIGTERM or until it loses its lease (exit status 3: restart as a
- * standby).
+ * until SIGTERM (losing its lease makes it a standby, never ends it).
  */
 #include <stdio.h>
 
@@ -19,7 +18,7 @@ int main(int argc, char **argv)
 	struct strategy_officer_config cfg;
 	struct strategy_officer_service *so = NULL;
 	char err[512];
-	int rc, lost = 0;
+	int rc;
 	if (service_args_handled(argc, argv, "strategy_officer", tables, &rc))
 		return rc;
 	if (strategy_officer_config_load(&cfg, err, sizeof(err)) != 0) {
@@ -28,13 +27,11 @@ int main(int argc, char **argv)
 	}
 	if (service_init(&svc, "strategy_officer", STRATEGY_OFFICER_ADMIN_PORT) != 0)
 		return 2;
-	if ((rc = strategy_officer_service_new(&so, &svc, &cfg)) == 0 && (rc = strategy_officer_service_start(so)) == 0) {
+	if ((rc = strategy_officer_service_new(&so, &svc, &cfg)) == 0 && (rc = strategy_officer_service_start(so)) == 0)
 		rc = service_run(&svc);
-		lost = strategy_officer_service_lost(so);
-	}
 	if (rc != 0)
 		log_error("strategy_officer: cannot start: %s", orch_strerror(rc));
 	strategy_officer_service_free(so);
 	service_release(&svc);
-	return rc != 0 ? 1 : lost ? 3 : 0;
+	return rc == 0 ? 0 : 1;
 }

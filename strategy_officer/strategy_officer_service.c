@@ -49,7 +49,6 @@ struct strategy_officer_service {
 	struct policy *policy;
 	struct policy_writer *writer;
 	struct replica *replica;
-	int lost;                     /* the lease was lost: exit status 3 */
 	struct so_input in[STRATEGY_OFFICER_MAX_INPUTS];
 	struct strat_book *book;
 	struct strat_thresholds th;
@@ -77,6 +76,8 @@ static int build_doc(const json_t *cur, json_t **doc, void *data)
 	struct strategy_officer_service *s = data;
 	json_t *ws = json_object_get(s->want_disabled, "strategies"), *wm = json_object_get(s->want_disabled, "models");
 	*doc = NULL;
+	if (!replica_is_active(s->replica))
+		return ORCH_EAGAIN; /* a standby's disabled set is not the one in force */
 	if (!s->want_disabled || (same_list(json_object_get(cur, "disabled_strategies"), ws) &&
 				  same_list(json_object_get(cur, "disabled_models"), wm)))
 		return 0;
@@ -224,6 +225,22 @@ static void replay_event(const struct bus_event *ev, void *data)
 		log_debug("strategy_officer: rebuild skips %s %s: %s", ev->event_type, ev->stream_id, why);
 }
 
+/* Stepped down: the windows are the next active replica's now; taking
+ * over again rebuilds them from the streams. */
+static void on_standby(void *data)
+{
+	struct strategy_officer_service *s = data;
+	struct strat_book *fresh;
+	uv_timer_stop(&s->cycle);
+	uv_timer_stop(&s->soon);
+	if (strat_book_new(&fresh, &s->cfg.book) == 0) {
+		strat_book_free(s->book);
+		s->book = fresh;
+	}
+	json_decref(s->last_key);
+	s->last_key = NULL;
+}
+
 static void on_active(void *data)
 {
 	struct strategy_officer_service *s = data;
@@ -308,7 +325,6 @@ static void teardown(void *data)
 	uv_timer_stop(&s->soon);
 	policy_writer_free(s->writer);
 	bus_free(s->bus);
-	s->lost = s->replica && replica_lost(s->replica);
 	replica_free(s->replica);
 	policy_free(s->policy);
 	uv_close((uv_handle_t *)&s->cycle, NULL);
@@ -349,7 +365,8 @@ int strategy_officer_service_new(struct strategy_officer_service **out, struct s
 		types[i] = s->cfg.inputs[i];
 	struct replica_config rcfg = {.role = "strategy_officer", .types = types, .n_types = s->cfg.n_inputs,
 				      .rebuild_max = s->cfg.rebuild_max, .rebuild_age_ms = s->cfg.book.window_age_ms};
-	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .data = s};
+	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby,
+				      .data = s};
 	int rc;
 	if ((rc = strat_book_new(&s->book, &s->cfg.book)) != 0 ||
 	    (rc = bus_new(&s->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
@@ -383,11 +400,6 @@ int strategy_officer_service_start(struct strategy_officer_service *s)
 	log_info("strategy_officer: reading %d input types, evaluating every %lld s once active", s->cfg.n_inputs,
 		 (long long)(s->cfg.interval_ms / 1000));
 	return 0;
-}
-
-int strategy_officer_service_lost(const struct strategy_officer_service *s)
-{
-	return s->lost;
 }
 
 void strategy_officer_service_free(struct strategy_officer_service *s)

@@ -20,8 +20,6 @@ int strategy_officer_service_new(struct strategy_officer_service **out, struct s
 			     const struct strategy_officer_config *cfg);
 /* Starts following the policy and contending for the lease. */
 int strategy_officer_service_start(struct strategy_officer_service *r);
-/* 1 when the run ended because the lease was lost. */
-int strategy_officer_service_lost(const struct strategy_officer_service *r);
 /* NULL is a no-op. */
 void strategy_officer_service_free(struct strategy_officer_service *r);
 

@@ -294,6 +294,55 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 }
 END_TEST
 
+/* Issue 18: with Redis frozen past the lease ttl the Risk Officer used to
+ * lose its lease and exit, and without a supervisor (make demo, a bare
+ * host) it stayed down. It now steps down to standby in the same process,
+ * takes the lease again when Redis is back, and rebuilds its windows from
+ * the streams without counting anything twice. */
+START_TEST(test_risk_officer_stays_up_when_it_loses_its_lease_issue_18)
+{
+	kill(ro_pid, SIGKILL);
+	waitpid(ro_pid, NULL, 0);
+	int port = harness_free_port();
+	ro_pid = spawn_risk_officer("ro-c", port);
+	redisContext *c = harness_redis_sync(&srv);
+	for (int i = 0; i < 11; i++)
+		snapshot(c, i, 100000 + 100 * i * (i % 3 == 0 ? -1 : 1));
+	xadd(c, "trade.closed", "2026-01-05T10:00:10.500000", "pnl_percent", "0.5", "model", "ensemble");
+	long want_n = 9;
+	json_t *st = stack_wait_payload(c, "t", "risk_state_update", n_obs_is, &want_n, 10000);
+	ck_assert_msg(st != NULL, "no state with 9 returns before the freeze");
+	json_decref(st);
+	redisFree(c);
+	/* Redis frozen for three lease ttls */
+	kill(srv.pid, SIGSTOP);
+	usleep(3200000);
+	kill(srv.pid, SIGCONT);
+	ck_assert_msg(waitpid(ro_pid, NULL, WNOHANG) == 0, "the Risk Officer exited when it lost its lease");
+	double step_downs = -1;
+	for (int i = 0; i < 100 && step_downs < 1; i++) {
+		usleep(100000);
+		step_downs = stack_metric(port, "orch_replica_step_downs_total{role=\"risk_officer\"}");
+	}
+	ck_assert_msg(step_downs >= 1, "no step-down counted (%g)", step_downs);
+	/* it leads again, rebuilt: the same 9 returns, the trade once */
+	c = harness_redis_sync(&srv);
+	freeReplyObject(redisCommand(c, "DEL t:stream:risk_state_update"));
+	snapshot(c, 11, 100900);
+	want_n = 10;
+	st = stack_wait_payload(c, "t", "risk_state_update", n_obs_is, &want_n, 15000);
+	ck_assert_msg(st != NULL, "no state with 10 returns after leading again");
+	json_t *ens = json_object_get(json_object_get(st, "strategies"), "ensemble");
+	ck_assert_int_eq(json_integer_value(json_object_get(ens, "n_obs")), 1);
+	json_decref(st);
+	char *holder = stack_get(c, "t:lease:risk_officer");
+	ck_assert_msg(holder && strncmp(holder, "ro-c|", 5) == 0, "lease held by '%s'", holder ? holder : "");
+	free(holder);
+	ck_assert_int_eq(waitpid(ro_pid, NULL, WNOHANG), 0);
+	redisFree(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("risk_officer");
@@ -303,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, test_risk_officer_publishes_exact_state_and_critical_alert_from_original_wire_format);
 	tcase_add_test(tc, test_risk_officer_dead_letters_malformed_trade_with_reason);
 	tcase_add_test(tc, test_risk_officer_standby_takes_over_with_the_same_numbers);
+	tcase_add_test(tc, test_risk_officer_stays_up_when_it_loses_its_lease_issue_18);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
