@@ -388,6 +388,43 @@ START_TEST(test_ceo_event_clock_ignores_command_time)
 }
 END_TEST
 
+/* Issue 17: the CEO's reaction p99 had a 20 ms step: the second of two
+ * quick writes was built on a cache that had not yet loaded the first,
+ * lost its compare-and-set against the CEO's own write and waited out the
+ * retry. Back-to-back decisions must never lose a CAS to themselves. */
+START_TEST(test_ceo_back_to_back_writes_never_conflict_with_themselves_issue_17)
+{
+	kill(pids[0], SIGKILL);
+	waitpid(pids[0], NULL, 0);
+	ports[0] = harness_free_port();
+	char port[48];
+	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[0]);
+	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=ceo-q", port, "ORCH_LOG_LEVEL=warn",
+			     "ORCH_CEO_DEBOUNCE_MS=0", "ORCH_CEO_CONFIRMATIONS=1", "ORCH_CEO_COOLDOWN_S=0",
+			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0", "ORCH_CEO_BLACK_SWAN_EXIT=auto", NULL};
+	pids[0] = harness_spawn_program("ceo", &srv, env);
+	redisContext *c = harness_redis_sync(&srv);
+	wait_holder(c, "ceo-q|");
+	const char *growth[] = {"new_mode", "GROWTH"}, *swan[] = {"new_mode", "BLACK_SWAN"};
+	for (int i = 0; i < 15; i++) {
+		freeReplyObject(redisCommand(c, "DEL t:stream:ceo_mode_switch"));
+		publish(c, "strategy_state_update", "{\"win_rate\": 0.6}");
+		publish(c, "risk_state_update", "{\"risk_score\": 10}");
+		json_t *sw = wait_for(c, "ceo_mode_switch", growth);
+		ck_assert_msg(sw != NULL, "no switch to GROWTH in round %d", i);
+		json_decref(sw);
+		publish(c, "risk_alert", "{\"level\": \"CRITICAL\", \"risk_score\": 95}");
+		sw = wait_for(c, "ceo_mode_switch", swan);
+		ck_assert_msg(sw != NULL, "no switch to BLACK_SWAN in round %d", i);
+		json_decref(sw);
+	}
+	ck_assert_double_ge(stack_metric(ports[0], "orch_ceo_policy_writes_total"), 30);
+	ck_assert_double_eq(stack_metric(ports[0], "orch_ceo_policy_conflicts_total"), 0);
+	ck_assert_double_eq(stack_metric(ports[0], "orch_policy_writes_total{result=\"conflict\"}"), 0);
+	redisFree(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ceo");
@@ -398,6 +435,7 @@ int main(void)
 	tcase_add_test(tc, test_ceo_one_leader_failover_and_fencing);
 	tcase_add_test(tc, test_ceo_command_mode_decides_on_command_only);
 	tcase_add_test(tc, test_ceo_event_clock_ignores_command_time);
+	tcase_add_test(tc, test_ceo_back_to_back_writes_never_conflict_with_themselves_issue_17);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
