@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json_util.h"
 #include "orch.h"
@@ -105,7 +106,9 @@ static int apply_risk_alert(struct ceo_inputs *in, const json_t *p, int64_t now,
 		else if (strcmp(code, "DRAWDOWN") == 0)
 			n.peak_drawdown = v;
 	}
-	*critical = strcmp(level, "CRITICAL") == 0 || strcmp(level, "critical") == 0;
+	/* our alert_level, else the original's level (risk-level words) */
+	const char *severity = json_util_get_str(p, "alert_level");
+	*critical = strcasecmp(severity ? severity : level, "critical") == 0;
 	*in = n;
 	return 0;
 }

@@ -77,6 +77,32 @@ json_t *ceo_report_policy_doc(const json_t *cur, enum ceo_mode m, const struct c
 	return doc;
 }
 
+/* The decision's inputs as the original's contributing_factors: a list
+ * of strings, one per known input. New reference. */
+static json_t *factor_lines(const struct ceo_state *s)
+{
+	json_t *a = json_array();
+	char line[160];
+	if (s->risk_known) {
+		snprintf(line, sizeof(line), "risk score %.1f (0-100, higher = worse)", s->risk_score);
+		json_array_append_new(a, json_string(line));
+	}
+	snprintf(line, sizeof(line), "drawdown %.2f%% today, %.2f%% from the peak", 100 * s->daily_drawdown,
+		 100 * s->peak_drawdown);
+	json_array_append_new(a, json_string(line));
+	if (s->win_rate_known) {
+		snprintf(line, sizeof(line), "win rate %.3f (lower bound %.3f)", s->win_rate, s->win_rate_lower);
+		json_array_append_new(a, json_string(line));
+	}
+	snprintf(line, sizeof(line), "health %s", ceo_health_name(s->health));
+	json_array_append_new(a, json_string(line));
+	if (s->regime) {
+		snprintf(line, sizeof(line), "regime %.60s (confidence %.2f)", s->regime, s->regime_confidence);
+		json_array_append_new(a, json_string(line));
+	}
+	return a;
+}
+
 json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, int update_policy, int64_t now_ms)
 {
 	char ts[40];
@@ -95,16 +121,18 @@ json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, i
 						    "operating_mode", ceo_mode_name(d->mode), "limits",
 						    ceo_report_limits(&d->limits))
 					: json_object();
-	const char *alert_level = d->mode == CEO_BLACK_SWAN ? "critical" : d->stale[0] ? "warning" : "none";
+	/* the original's vocabulary: info / warning / critical, message null when none */
+	const char *alert_level = d->mode == CEO_BLACK_SWAN ? "critical" : d->stale[0] ? "warning" : "info";
 	char alert[300] = "";
 	if (d->mode == CEO_BLACK_SWAN)
 		snprintf(alert, sizeof(alert), "BLACK_SWAN: %s", d->reason);
 	else if (d->stale[0])
 		snprintf(alert, sizeof(alert), "stale inputs: %s", d->stale);
-	return json_pack("{s:s, s:b, s:s, s:o, s:b, s:o, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
+	return json_pack("{s:s, s:b, s:s, s:o, s:o, s:b, s:o, s:s, s:o, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
 			 "operating_mode", ceo_mode_name(d->mode), "mode_changed", d->changed, "primary_reason",
-			 d->reason, "contributing_factors", factors, "update_policy_store", update_policy,
-			 "policy_updates", updates, "alert_level", alert_level, "alert_message", alert,
+			 d->reason, "contributing_factors", factor_lines(s), "factors", factors, "update_policy_store",
+			 update_policy, "policy_updates", updates, "alert_level", alert_level, "alert_message",
+			 alert[0] ? json_string(alert) : json_null(),
 			 "decision_timestamp", ts, "decision_confidence", d->confidence, "previous_mode",
 			 ceo_mode_name(d->previous), "recommended_mode", ceo_mode_name(d->recommended), "rule",
 			 d->rule, "hold", d->hold ? json_string(d->hold) : json_null(), "hold_detail",

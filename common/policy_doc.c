@@ -11,9 +11,9 @@
 #include "orch.h"
 #include "policy.h"
 
-/* Defaults from the original's DEFAULT_POLICIES. The original gives no
- * scaling_factor for NORMAL and DEFENSIVE; its model default is 1.0, which
- * we keep. DEFENSIVE turns off the learning features, as in the original. */
+/* Defaults from the original's DEFAULT_POLICIES (backend/models/policy.py):
+ * DEFENSIVE scales positions by 0.7 and turns off continuous learning and
+ * retraining, as there. */
 static const struct mode_default {
 	const char *name;
 	double max_leverage, max_risk_pct_per_trade, max_daily_drawdown;
@@ -24,7 +24,7 @@ static const struct mode_default {
 } mode_defaults[] = {
 	{"AGGRESSIVE_SMALL_ACCOUNT", 7, 0.03, 0.06, 15, 0.45, 1.5, 300, 1, 1, 1, 1, 1, 1, 1},
 	{"NORMAL", 5, 0.015, 0.05, 30, 0.50, 1.0, 1000, 1, 1, 1, 1, 1, 1, 1},
-	{"DEFENSIVE", 3, 0.0075, 0.03, 10, 0.60, 1.0, 500, 0, 1, 1, 1, 0, 0, 1},
+	{"DEFENSIVE", 3, 0.0075, 0.03, 10, 0.60, 0.7, 500, 1, 1, 1, 1, 0, 0, 1},
 };
 
 static const char *const flag_names[] = {"enable_rl",  "enable_meta_strategy", "enable_pal",

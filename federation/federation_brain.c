@@ -42,12 +42,15 @@ void fed_state_set(struct fed_state *s, enum fed_source src, json_t *payload, in
 
 /* ---- alerts ---- */
 
+/* 0 info, 1 warning, 2 critical; the original's risk-level words too
+ * (low and moderate are info, high a warning). */
 static int severity(const char *level)
 {
-	static const char *const order[] = {"info", "warning", "critical"};
-	for (int i = 0; i < 3; i++)
+	static const char *const order[] = {"info", "warning", "critical", "low", "moderate", "high"};
+	static const int rank[] = {0, 1, 2, 0, 0, 1};
+	for (int i = 0; i < 6; i++)
 		if (strcasecmp(level, order[i]) == 0)
-			return i;
+			return rank[i];
 	return 0;
 }
 

@@ -160,11 +160,21 @@ json_t *risk_report_alert(const struct risk_assessment *a, const struct risk_ale
 		if (changes[i].level > top)
 			top = changes[i].level;
 	}
-	return json_pack("{s:s, s:o, s:o, s:f, s:b, s:b, s:s}", "level",
-			 risk_alert_level_name(top == RISK_ALERT_NONE ? RISK_ALERT_INFO : top), "alerts", texts,
-			 "alert_details", details, "risk_score", a->score.score, "should_reduce_exposure",
-			 risk_report_should_reduce(a), "should_pause_trading", risk_report_should_pause(a),
-			 "timestamp", ts);
+	if (top == RISK_ALERT_NONE)
+		top = RISK_ALERT_INFO;
+	/* `level` in the original's risk-level words (low .. critical): the
+	 * score's level, raised to what the worst alert means (a CRITICAL alert
+	 * is critical, a WARNING high); our severity in alert_level */
+	static const char *const words[] = {"low", "moderate", "high", "critical"};
+	int lv = 0;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(a->score.level, words[i]) == 0)
+			lv = i;
+	int by_alert = top == RISK_ALERT_CRITICAL ? 3 : top == RISK_ALERT_WARNING ? 2 : 1;
+	return json_pack("{s:s, s:s, s:o, s:o, s:f, s:b, s:b, s:s}", "level", words[lv > by_alert ? lv : by_alert],
+			 "alert_level", risk_alert_level_name(top), "alerts", texts, "alert_details", details,
+			 "risk_score", a->score.score, "should_reduce_exposure", risk_report_should_reduce(a),
+			 "should_pause_trading", risk_report_should_pause(a), "timestamp", ts);
 }
 
 json_t *risk_report_ceiling(const struct risk_assessment *a, const char *reason)
