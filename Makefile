@@ -54,7 +54,8 @@ GLUE_OBJ := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
 # take structs and the time and return structs; tests/check-pure.sh holds
 # them to it (make test).
 BRAINS := $(BUILD)/lib/libbrains.a
-BRAINS_SRC := $(filter-out %/main.c $(GLUE_SRC),$(wildcard $(SVC_DIRS:%=%/*.c))) tools/replay/replay_book.c
+BRAINS_SRC := $(filter-out %/main.c $(GLUE_SRC),$(wildcard $(SVC_DIRS:%=%/*.c))) \
+	tools/replay/replay_book.c tools/replay/replay_feed.c
 BRAINS_OBJ := $(BRAINS_SRC:%.c=$(BUILD)/obj/%.o)
 LIBS := $(GLUE) $(BRAINS) $(LIB)
 

@@ -19,7 +19,6 @@
  *
  * A tool, not a service: one synchronous hiredis connection.
  */
-#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <math.h>
@@ -35,18 +34,12 @@
 #include "policy.h"
 #include "redis_sync.h"
 #include "replay_book.h"
+#include "replay_feed.h"
 #include "replay_link.h"
+#include "replay_policy.h"
+#include "replay_prices.h"
 
-#define MAX_DAYS 200000
 #define INITIAL_EQUITY 1000000.0
-
-struct prices {
-	int n_instr;
-	char names[RB_MAX_INSTR][32];
-	size_t n_days;
-	int64_t *t_ms;
-	double *close;           /* n_days x n_instr */
-};
 
 static void usage(FILE *f)
 {
@@ -68,104 +61,6 @@ static void usage(FILE *f)
 		   "from the CEO.\n");
 }
 
-/* "1991.496154" (decimal year) or "1991-07-01" -> epoch ms of that day. */
-static int parse_date(const char *s, int64_t *out)
-{
-	int y, m, d;
-	char tail;
-	if (sscanf(s, "%d-%d-%d%c", &y, &m, &d, &tail) == 3) {
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
-		*out = (int64_t)timegm(&tm) * 1000;
-		return m >= 1 && m <= 12 && d >= 1 && d <= 31 ? 0 : -1;
-	}
-	char *end;
-	double yr = strtod(s, &end);
-	if (end == s || *end || !(yr > 1900 && yr < 3000))
-		return -1;
-	int year = (int)floor(yr);
-	struct tm a = {.tm_year = year - 1900, .tm_mday = 1}, b = {.tm_year = year + 1 - 1900, .tm_mday = 1};
-	double t0 = (double)timegm(&a), t1 = (double)timegm(&b);
-	*out = (int64_t)((t0 + (yr - year) * (t1 - t0)) * 1000) + 12 * 3600000;
-	return 0;
-}
-
-static int load_prices(const char *path, struct prices *p)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	char line[4096];
-	int rc = -1;
-	size_t lineno = 0, cap = 0;
-	memset(p, 0, sizeof(*p));
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		char *save = NULL, *tok = strtok_r(line, ",", &save);
-		if (!p->n_instr) {
-			while ((tok = strtok_r(NULL, ",", &save)) && p->n_instr < RB_MAX_INSTR)
-				snprintf(p->names[p->n_instr++], sizeof(p->names[0]), "%s", tok);
-			if (!p->n_instr) {
-				fprintf(stderr, "replay: %s:1: the header needs a date column and at least one instrument\n", path);
-				goto out;
-			}
-			continue;
-		}
-		if (p->n_days == cap) {
-			cap = cap ? 2 * cap : 1024;
-			int64_t *t = realloc(p->t_ms, cap * sizeof(*t));
-			double *c = realloc(p->close, cap * (size_t)p->n_instr * sizeof(*c));
-			if (t)
-				p->t_ms = t;
-			if (c)
-				p->close = c;
-			if (!t || !c || cap > MAX_DAYS) {
-				fprintf(stderr, "replay: %s: too many rows\n", path);
-				goto out;
-			}
-		}
-		if (!tok || parse_date(tok, &p->t_ms[p->n_days]) != 0) {
-			fprintf(stderr, "replay: %s:%zu: '%s' is not a date (YYYY-MM-DD or a decimal year)\n", path, lineno,
-				tok ? tok : "");
-			goto out;
-		}
-		for (int i = 0; i < p->n_instr; i++) {
-			tok = strtok_r(NULL, ",", &save);
-			char *end = NULL;
-			double v = tok ? strtod(tok, &end) : 0;
-			if (!tok || end == tok || *end || !(v > 0) || !isfinite(v)) {
-				fprintf(stderr, "replay: %s:%zu: column %s: '%s' is not a positive price\n", path, lineno,
-					p->names[i], tok ? tok : "");
-				goto out;
-			}
-			p->close[p->n_days * (size_t)p->n_instr + (size_t)i] = v;
-		}
-		if (p->n_days && p->t_ms[p->n_days] <= p->t_ms[p->n_days - 1]) {
-			fprintf(stderr, "replay: %s:%zu: dates must increase\n", path, lineno);
-			goto out;
-		}
-		p->n_days++;
-	}
-	if (p->n_days < 2) {
-		fprintf(stderr, "replay: %s: fewer than two days of prices\n", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	fclose(f);
-	if (rc != 0) {
-		free(p->t_ms);
-		free(p->close);
-		p->t_ms = NULL;
-		p->close = NULL;
-	}
-	return rc;
-}
-
 /* ---- Redis ---- */
 
 static void fmt_ts(int64_t ms, char *buf, size_t len)
@@ -182,32 +77,21 @@ static int xadd_ok(redisReply *r)
 	return ok;
 }
 
+/* XADDs the day's entries (replay_feed.h) to their streams. */
 static int publish_day(struct rlink *c, const char *prefix, int64_t t_ms, const struct rb_day *d)
 {
-	char ts[40];
-	fmt_ts(t_ms, ts, sizeof(ts));
-	for (int k = 0; k < d->n_trades; k++) {
-		char pnl[32];
-		snprintf(pnl, sizeof(pnl), "%.6f", d->trades[k].pnl_pct);
-		if (!xadd_ok(rlink_cmd(c, "XADD %s:stream:trade.closed * event_type trade.closed event_id replay-%lld-t%d "
-					     "symbol %s side BUY pnl_percent %s strategy %s model replay timestamp %s "
-					     "source replay",
-					  prefix, (long long)t_ms, k, d->trades[k].symbol, pnl, d->trades[k].strategy, ts)))
-			return -1;
+	struct replay_entry e[REPLAY_FEED_MAX_ENTRIES];
+	int n, ok = replay_feed_day(t_ms, d, e, &n) == 0;
+	for (int k = 0; ok && k < n; k++) {
+		char key[160];
+		const char *argv[3 + 2 * REPLAY_FEED_MAX_FIELDS] = {"XADD", key, "*"};
+		size_t lens[3 + 2 * REPLAY_FEED_MAX_FIELDS] = {4, 0, 1};
+		lens[1] = (size_t)snprintf(key, sizeof(key), "%s:stream:%s", prefix, e[k].type);
+		memcpy(&argv[3], e[k].kv, sizeof(e[k].kv[0]) * 2 * (size_t)e[k].nfields);
+		memcpy(&lens[3], e[k].lens, sizeof(e[k].lens[0]) * 2 * (size_t)e[k].nfields);
+		ok = xadd_ok(rlink_argv(c, 3 + 2 * e[k].nfields, argv, lens));
 	}
-	json_t *positions = json_array();
-	for (int k = 0; k < d->n_positions; k++)
-		json_array_append_new(positions, json_pack("{s:s, s:f}", "symbol", d->positions[k].symbol, "exposure",
-							   d->positions[k].exposure));
-	json_t *snap = json_pack("{s:f, s:f, s:i, s:o, s:s}", "total_equity", d->equity, "total_exposure", d->exposure,
-				 "num_positions", d->n_positions, "positions", positions, "timestamp", ts);
-	char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
-	json_decref(snap);
-	int ok = text && xadd_ok(rlink_cmd(c, "XADD %s:stream:portfolio.snapshot_updated * event_type "
-						 "portfolio.snapshot_updated event_id replay-%lld-s payload %s trace_id %s "
-						 "timestamp %s source replay",
-					      prefix, (long long)t_ms, text, "", ts));
-	free(text);
+	replay_feed_release(e, n);
 	return ok ? 0 : -1;
 }
 
@@ -329,66 +213,13 @@ static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout
 	return -1;
 }
 
-struct policy_view {
-	struct rb_limits l;
-	char disabled_buf[64][64];
-	const char *disabled[64];
-};
-
-/* Overlays what the policy document doc says on v->l (fields it lacks keep
- * their value). */
-static void apply_policy(const json_t *doc, struct policy_view *v)
-{
-	struct rb_limits *l = &v->l;
-	const json_t *mode = json_object_get(json_object_get(doc, "modes"), json_util_get_str(doc, "active_mode"));
-	double d;
-	int64_t n;
-	if (json_util_get_int64(mode, "max_positions", &n) == 0)
-		l->max_positions = (int)n;
-	if (json_util_get_double(mode, "max_risk_pct_per_trade", &d) == 0)
-		l->risk_per_trade = d;
-	if (json_util_get_double(mode, "max_leverage", &d) == 0)
-		l->max_leverage = d;
-	if (json_util_get_double(mode, "scaling_factor", &d) == 0)
-		l->scaling = d;
-	int b;
-	if (json_util_get_bool(doc, "allow_new_trades", &b) == 0)
-		l->allow_new = b;
-	if (json_util_get_bool(doc, "emergency_mode", &b) == 0 && b)
-		l->close_all = 1;
-	size_t i;
-	json_t *s;
-	int k = 0;
-	json_array_foreach(json_object_get(doc, "disabled_strategies"), i, s) {
-		if (k < 64 && json_is_string(s)) {
-			snprintf(v->disabled_buf[k], sizeof(v->disabled_buf[k]), "%s", json_string_value(s));
-			v->disabled[k] = v->disabled_buf[k];
-			k++;
-		}
-	}
-	l->disabled = v->disabled;
-	l->n_disabled = k;
-}
-
-/* The trading system's own defaults (its NORMAL mode, policy_default_doc):
- * the limits a book keeps without the layer, and until a policy exists. */
-static void original_normal(struct policy_view *v)
-{
-	json_t *doc = policy_default_doc(0);
-	memset(v, 0, sizeof(*v));
-	v->l.allow_new = 1;
-	apply_policy(doc, v);
-	json_decref(doc);
-}
-
 /* The limits the policy document gives the book now, over `base`. */
-static void read_policy(struct rlink *c, const char *prefix, const struct policy_view *base, struct policy_view *v)
+static void read_policy(struct rlink *c, const char *prefix, const struct replay_policy *base, struct replay_policy *v)
 {
 	redisReply *r = rlink_cmd(c, "GET %s:policy:current", prefix);
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
-	v->l = base->l;
-	apply_policy(doc, v);
+	replay_policy_read(doc, base, v);
 	json_decref(doc);
 }
 
@@ -454,7 +285,7 @@ struct options {
 };
 
 /* Replays p through both books against Redis; 0, or 1 on a Redis failure. */
-static int run(const struct prices *p, struct rlink *c, const char *prefix, const struct options *o)
+static int run(const struct replay_prices *p, struct rlink *c, const char *prefix, const struct options *o)
 {
 	int rc = 1;
 	const char *names[RB_MAX_INSTR];
@@ -469,8 +300,8 @@ static int run(const struct prices *p, struct rlink *c, const char *prefix, cons
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
-	struct policy_view pv, base;
-	original_normal(&base);
+	struct replay_policy pv, base;
+	replay_policy_normal(&base);
 	long trades = 0;
 	for (size_t d = 0; d < p->n_days; d++) {
 		const double *closes = &p->close[d * (size_t)p->n_instr];
@@ -496,7 +327,7 @@ static int run(const struct prices *p, struct rlink *c, const char *prefix, cons
 		if (o->delay_ms > 0)
 			usleep((useconds_t)o->delay_ms * 1000);
 	}
-	double ppy = (double)(p->n_days - 1) / ((double)(p->t_ms[p->n_days - 1] - p->t_ms[0]) / (365.25 * 86400000.0));
+	double ppy = replay_prices_per_year(p);
 	struct rb_perf pw, po;
 	rb_perf(eq_with, month, p->n_days, ppy, &pw);
 	rb_perf(eq_without, month, p->n_days, ppy, &po);
@@ -563,13 +394,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");
-	struct prices p;
-	if (load_prices(o.prices_path, &p) != 0)
+	struct replay_prices p;
+	if (replay_prices_load(o.prices_path, 1, 2, &p, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
 		return 2;
+	}
 	struct rlink link;
 	int rc = rlink_open(&link, &target) == 0 ? run(&p, &link, prefix, &o) : 1;
 	rlink_close(&link);
-	free(p.t_ms);
-	free(p.close);
+	replay_prices_release(&p);
 	return rc;
 }
