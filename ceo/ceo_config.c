@@ -92,6 +92,9 @@ static const struct config_setting settings[] = {
 	{"ORCH_CEO_EVALUATE", CONFIG_ENUM, F(on_command_only, int), .def = "input", .choices = "input|command",
 	 .help = "`input`: decide on inputs, alerts and the interval; `command`: only on commands and on taking the "
 		 "lease (replays: the feeder says when a day is in)"},
+	{"ORCH_CEO_RULES", CONFIG_ENUM, F(brain.rules, int), .def = "default", .choices = "default|original",
+	 .help = "the rule set the CEO decides by: `original`, the original system's, kept for comparison; "
+		 "`default` (today the same rules)"},
 	{"ORCH_CEO_CONFIRMATIONS", CONFIG_INT, F(brain.confirmations, int), .min = 1, .max = 1000,
 	 .help = "consecutive evaluations that must recommend a riskier mode before it is taken"},
 	{"ORCH_CEO_COOLDOWN_S", CONFIG_I64, F(brain.cooldown_ms, int64_t), .min = 0, .max = 86400, .scale = 1000,
