@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ceo_config.h"
 #include "config.h"
 #include "json_util.h"
 #include "orch.h"
@@ -38,6 +39,7 @@
 #include "replay_link.h"
 #include "replay_policy.h"
 #include "replay_prices.h"
+#include "replay_summary.h"
 
 #define INITIAL_EQUITY 1000000.0
 
@@ -225,12 +227,6 @@ static void read_policy(struct rlink *c, const char *prefix, const struct replay
 
 /* ---- summary ---- */
 
-static json_t *perf_json(const struct rb_perf *p)
-{
-	return json_pack("{s:f, s:f, s:f, s:f, s:s}", "total_return", p->total_return, "max_drawdown", p->max_drawdown,
-			 "sharpe", p->sharpe, "worst_month", p->worst_month, "worst_month_at", p->worst_month_label);
-}
-
 static json_t *mode_switches(struct rlink *c, const char *prefix)
 {
 	json_t *out = json_array();
@@ -253,34 +249,8 @@ static json_t *mode_switches(struct rlink *c, const char *prefix)
 	return out;
 }
 
-/* Prints the summary table and mode switches. */
-static void print_summary(const json_t *summary, const struct rb_perf *pw, const struct rb_perf *po, double ppy)
-{
-	const json_t *switches = json_object_get(summary, "mode_switches");
-	printf("\nReplayed %lld days of %s (%s to %s), %lld trades closed with the layer.\n",
-	       (long long)json_integer_value(json_object_get(summary, "days")),
-	       json_string_value(json_object_get(summary, "prices")), json_string_value(json_object_get(summary, "from")),
-	       json_string_value(json_object_get(summary, "to")),
-	       (long long)json_integer_value(json_object_get(summary, "trades")));
-	printf("\nMode switches (%zu):\n", json_array_size(switches));
-	size_t i;
-	const json_t *sw;
-	json_array_foreach(switches, i, sw) {
-		printf("  %s  %-20s -> %-20s %s\n", json_string_value(json_object_get(sw, "date")),
-		       json_string_value(json_object_get(sw, "from")), json_string_value(json_object_get(sw, "to")),
-		       json_string_value(json_object_get(sw, "reason")));
-	}
-	printf("\n%-16s %14s %14s %10s %18s\n", "book", "total return", "max drawdown", "Sharpe", "worst month");
-	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "with layer", 100 * pw->total_return,
-	       100 * pw->max_drawdown, pw->sharpe, 100 * pw->worst_month, pw->worst_month_label);
-	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "without layer", 100 * po->total_return,
-	       100 * po->max_drawdown, po->sharpe, 100 * po->worst_month, po->worst_month_label);
-	printf("(drawdown: positive fraction from the running peak of daily equity; Sharpe: daily returns,"
-	       " annualised with %.0f days a year, Rf 0)\n", ppy);
-}
-
 struct options {
-	const char *prices_path, *summary_path;
+	const char *prices_path, *summary_path, *rules;
 	int delay_ms, wait;
 };
 
@@ -292,33 +262,25 @@ static int run(const struct replay_prices *p, struct rlink *c, const char *prefi
 	for (int i = 0; i < p->n_instr; i++)
 		names[i] = p->names[i];
 	struct rb_book *with = rb_new(p->n_instr, names, INITIAL_EQUITY), *without = rb_new(p->n_instr, names, INITIAL_EQUITY);
-	double *eq_with = malloc(sizeof(double) * p->n_days), *eq_without = malloc(sizeof(double) * p->n_days);
-	int *month = malloc(sizeof(int) * p->n_days);
-	struct rb_day *day = malloc(sizeof(*day));
+	struct rb_day *day = malloc(2 * sizeof(*day));
+	struct replay_record rec;
 	json_t *summary = NULL;
-	if (!with || !without || !eq_with || !eq_without || !month || !day) {
+	if (replay_record_init(&rec, p->n_days) != 0 || !with || !without || !day) {
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
 	struct replay_policy pv, base;
 	replay_policy_normal(&base);
-	long trades = 0;
 	for (size_t d = 0; d < p->n_days; d++) {
 		const double *closes = &p->close[d * (size_t)p->n_instr];
 		read_policy(c, prefix, &base, &pv);
-		rb_step(with, closes, &pv.l, day);
-		trades += day->n_trades;
-		eq_with[d] = day->equity;
-		if (publish_day(c, prefix, p->t_ms[d], day) != 0) {
+		rb_step(with, closes, &pv.l, &day[0]);
+		if (publish_day(c, prefix, p->t_ms[d], &day[0]) != 0) {
 			fprintf(stderr, "replay: publishing day %zu failed\n", d + 1);
 			goto out;
 		}
-		rb_step(without, closes, &base.l, day);
-		eq_without[d] = day->equity;
-		time_t secs = (time_t)(p->t_ms[d] / 1000);
-		struct tm tm;
-		gmtime_r(&secs, &tm);
-		month[d] = (tm.tm_year + 1900) * 12 + tm.tm_mon;
+		rb_step(without, closes, &base.l, &day[1]);
+		replay_record_day(&rec, p->t_ms[d], &day[0], &day[1], pv.mode);
 		if (o->wait) {
 			wait_layer(c, prefix, 5000);
 			if (decide(c, prefix, p->t_ms[d], 10000) != 0)
@@ -327,26 +289,12 @@ static int run(const struct replay_prices *p, struct rlink *c, const char *prefi
 		if (o->delay_ms > 0)
 			usleep((useconds_t)o->delay_ms * 1000);
 	}
-	double ppy = replay_prices_per_year(p);
-	struct rb_perf pw, po;
-	rb_perf(eq_with, month, p->n_days, ppy, &pw);
-	rb_perf(eq_without, month, p->n_days, ppy, &po);
-	char first[40], last[40];
-	fmt_ts(p->t_ms[0], first, sizeof(first));
-	fmt_ts(p->t_ms[p->n_days - 1], last, sizeof(last));
-	summary = json_pack(
-		"{s:s, s:s%, s:s%, s:I, s:I, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:f}}", "prices", o->prices_path, "from",
-		first, (size_t)10, "to", last, (size_t)10, "days", (json_int_t)p->n_days, "trades", (json_int_t)trades,
-		"with_layer", perf_json(&pw), "without_layer", perf_json(&po), "mode_switches", mode_switches(c, prefix),
-		"conventions", "total_return", "last equity / first - 1", "max_drawdown",
-		"positive fraction of the running peak, daily closes", "sharpe",
-		"mean / sample sd of daily returns * sqrt(periods per year), Rf 0", "worst_month",
-		"lowest calendar-month return (fraction)", "periods_per_year", ppy);
+	summary = replay_summary_json(&rec, p, o->prices_path, o->rules, mode_switches(c, prefix));
 	if (!summary) {
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
-	print_summary(summary, &pw, &po, ppy);
+	replay_summary_print(stdout, summary);
 	if (o->summary_path && json_dump_file(summary, o->summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 		fprintf(stderr, "replay: cannot write %s\n", o->summary_path);
 		goto out;
@@ -358,9 +306,7 @@ static int run(const struct replay_prices *p, struct rlink *c, const char *prefi
 out:
 	json_decref(summary);
 	free(day);
-	free(month);
-	free(eq_with);
-	free(eq_without);
+	replay_record_release(&rec);
 	rb_free(with);
 	rb_free(without);
 	return rc;
@@ -394,6 +340,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");
+	struct ceo_config ceo;
+	if (ceo_config_load(&ceo, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
+		return 2;
+	}
+	o.rules = ceo_rules_name(ceo.brain.rules);
 	struct replay_prices p;
 	if (replay_prices_load(o.prices_path, 1, 2, &p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "replay: %s\n", err);
