@@ -8,9 +8,10 @@
  * ORCH_CLOCK=event live on the replay's clock. After each day it waits
  * until every consumer group of the layer's streams has read and ACKed
  * everything, then asks the CEO (running with ORCH_CEO_EVALUATE=command)
- * to decide, and goes on once the decision is in the PolicyStore: the next
- * day trades under the layer's reaction to the previous one, and a replay
- * gives the same result every time.
+ * to decide, and goes on once the decision is in the PolicyStore and so is
+ * the disabled set the Strategy Officer last named: the next day trades
+ * under the layer's reaction to the previous one, and a replay gives the
+ * same result every time.
  *
  * The same strategies also trade a second book that keeps the trading
  * system's own NORMAL limits for the whole run ("without the layer"). At
@@ -216,13 +217,74 @@ static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout
 }
 
 /* The limits the policy document gives the book now, over `base`. */
-static void read_policy(struct rlink *c, const char *prefix, const struct replay_policy *base, struct replay_policy *v)
+static json_t *get_policy(struct rlink *c, const char *prefix)
 {
 	redisReply *r = rlink_cmd(c, "GET %s:policy:current", prefix);
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
+	return doc;
+}
+
+static void read_policy(struct rlink *c, const char *prefix, const struct replay_policy *base, struct replay_policy *v)
+{
+	json_t *doc = get_policy(c, prefix);
 	replay_policy_read(doc, base, v);
 	json_decref(doc);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The strategy names of arr (strings, or objects with "strategy"), sorted
+ * and joined by commas into buf. */
+static void name_set(const json_t *arr, char *buf, size_t len)
+{
+	const char *names[REPLAY_POLICY_MAX_DISABLED];
+	size_t n = 0, i, used = 0;
+	const json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_is_string(v) ? json_string_value(v) : json_util_get_str(v, "strategy");
+		if (s && n < REPLAY_POLICY_MAX_DISABLED)
+			names[n++] = s;
+	}
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s,", names[i]);
+}
+
+/*
+ * The Strategy Officer stores its disabled set in the PolicyStore on its
+ * own, by compare-and-set, and after losing one to the CEO's write it
+ * retries later: waits (up to timeout_ms) until the document holds the set
+ * its newest strategy_state_update names, so that the next day trades
+ * under it whatever the timing.
+ */
+static void wait_disabled(struct rlink *c, const char *prefix, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited++) {
+		char want[4096] = "", have[4096] = "";
+		redisReply *r = rlink_cmd(c, "XREVRANGE %s:stream:strategy_state_update + - COUNT 1", prefix);
+		const redisReply *f = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+		for (size_t k = 0; f && k + 1 < f->elements; k += 2) {
+			if (strcmp(f->element[k]->str, "payload") != 0)
+				continue;
+			json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+			name_set(json_object_get(p, "disabled"), want, sizeof(want));
+			json_decref(p);
+		}
+		freeReplyObject(r);
+		json_t *doc = get_policy(c, prefix);
+		name_set(json_object_get(doc, "disabled_strategies"), have, sizeof(have));
+		json_decref(doc);
+		if (strcmp(want, have) == 0)
+			return;
+		usleep(1000);
+	}
+	fprintf(stderr, "replay: the PolicyStore did not take the Strategy Officer's disabled set within %d ms\n",
+		timeout_ms);
 }
 
 /* ---- summary ---- */
@@ -273,6 +335,8 @@ static int run(const struct replay_prices *p, struct rlink *c, const char *prefi
 	replay_policy_normal(&base);
 	for (size_t d = 0; d < p->n_days; d++) {
 		const double *closes = &p->close[d * (size_t)p->n_instr];
+		if (o->wait)
+			wait_disabled(c, prefix, 5000);
 		read_policy(c, prefix, &base, &pv);
 		rb_step(with, closes, &pv.l, &day[0]);
 		if (publish_day(c, prefix, p->t_ms[d], &day[0]) != 0) {
