@@ -10,81 +10,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ceo_policy.h"
+#include "config.h"
 #include "orch.h"
 
-enum kind { K_DOUBLE, K_INT, K_LONG, K_INT64, K_SIZE };
-
-/* A rule parameter: its setting, where its value lives in struct
- * backtest_config, and the setting's unit over the stored one (seconds
- * stored as ms: 1000). */
-struct param {
-	const char *setting;
-	enum kind kind;
+/* The services' settings tables and where each one's struct lives in
+ * struct backtest_config; their settings marked `rule` are the rule
+ * parameters. */
+static const struct {
+	const struct config_table *table;
 	size_t offset;
-	int64_t scale;
+} tables[] = {
+	{&ceo_config_table, offsetof(struct backtest_config, ceo)},
+	{&risk_officer_config_table, offsetof(struct backtest_config, risk)},
+	{&strategy_officer_config_table, offsetof(struct backtest_config, strat)},
 };
 
-#define CFG(field) offsetof(struct backtest_config, field)
-
-/* The rule parameters: what decides a mode, a limit or a disable, not how
- * the services run. The settings of rule sets to come join this list. */
-static const struct param params[] = {
-	{"ORCH_CEO_CRITICAL_DRAWDOWN", K_DOUBLE, CFG(ceo.brain.th.critical_drawdown), 1},
-	{"ORCH_CEO_PRESERVATION_DRAWDOWN", K_DOUBLE, CFG(ceo.brain.th.preservation_drawdown), 1},
-	{"ORCH_CEO_DEFENSIVE_DRAWDOWN", K_DOUBLE, CFG(ceo.brain.th.defensive_drawdown), 1},
-	{"ORCH_CEO_RISK_CRITICAL", K_DOUBLE, CFG(ceo.brain.th.risk_critical), 1},
-	{"ORCH_CEO_RISK_DEFENSIVE", K_DOUBLE, CFG(ceo.brain.th.risk_defensive), 1},
-	{"ORCH_CEO_RISK_EXPANSION_CEILING", K_DOUBLE, CFG(ceo.brain.th.risk_expansion_ceiling), 1},
-	{"ORCH_CEO_RISK_GROWTH_CEILING", K_DOUBLE, CFG(ceo.brain.th.risk_growth_ceiling), 1},
-	{"ORCH_CEO_DEFENSIVE_WIN_RATE", K_DOUBLE, CFG(ceo.brain.th.defensive_win_rate), 1},
-	{"ORCH_CEO_EXPANSION_WIN_RATE", K_DOUBLE, CFG(ceo.brain.th.expansion_win_rate), 1},
-	{"ORCH_CEO_GROWTH_WIN_RATE", K_DOUBLE, CFG(ceo.brain.th.growth_win_rate), 1},
-	{"ORCH_CEO_CONFIRMATIONS", K_INT, CFG(ceo.brain.confirmations), 1},
-	{"ORCH_CEO_COOLDOWN_S", K_INT64, CFG(ceo.brain.cooldown_ms), 1000},
-	{"ORCH_CEO_COOLDOWN_AGGRESSIVE_S", K_INT64, CFG(ceo.brain.cooldown_aggressive_ms), 1000},
-	{"ORCH_RISK_WINDOW", K_SIZE, CFG(risk.book.window_count), 1},
-	{"ORCH_RISK_MAX_DRAWDOWN", K_DOUBLE, CFG(risk.env.max_drawdown), 1},
-	{"ORCH_RISK_MAX_DAILY_DRAWDOWN", K_DOUBLE, CFG(risk.env.max_daily_drawdown), 1},
-	{"ORCH_RISK_VAR_CEILING", K_DOUBLE, CFG(risk.env.var_ceiling), 1},
-	{"ORCH_RISK_ES_CEILING", K_DOUBLE, CFG(risk.env.es_ceiling), 1},
-	{"ORCH_RISK_VOL_CEILING", K_DOUBLE, CFG(risk.env.vol_ceiling), 1},
-	{"ORCH_RISK_CONCENTRATION_CEILING", K_DOUBLE, CFG(risk.env.concentration_ceiling), 1},
-	{"ORCH_RISK_SCORE_CRITICAL", K_DOUBLE, CFG(risk.env.score_critical), 1},
-	{"ORCH_RISK_ALERT_HYSTERESIS", K_DOUBLE, CFG(risk.env.hysteresis), 1},
-	{"ORCH_STRATEGY_MIN_TRADES", K_LONG, CFG(strat.base.min_trades), 1},
-	{"ORCH_STRATEGY_DISABLE_WIN_RATE", K_DOUBLE, CFG(strat.base.disable_win_rate), 1},
-	{"ORCH_STRATEGY_ENABLE_WIN_RATE", K_DOUBLE, CFG(strat.base.enable_win_rate), 1},
-	{"ORCH_STRATEGY_DISABLE_DRAWDOWN", K_DOUBLE, CFG(strat.base.disable_drawdown), 1},
-	{"ORCH_STRATEGY_ENABLE_DRAWDOWN", K_DOUBLE, CFG(strat.base.enable_drawdown), 1},
-	{"ORCH_STRATEGY_DISABLE_LOSSES", K_LONG, CFG(strat.base.disable_losses), 1},
-};
-
-#define N_PARAMS (sizeof(params) / sizeof(params[0]))
-
-/* The parameter's value in c, in the setting's unit. */
-static double value_of(const struct param *pm, const struct backtest_config *c)
+/* A rule parameter's value in c, in the setting's unit; 0 with *ok 0 for a
+ * type that is not a number. */
+static double value_of(const struct config_setting *st, const void *base, int *ok)
 {
-	const char *at = (const char *)c + pm->offset;
-	switch (pm->kind) {
-	case K_DOUBLE:
-		return *(const double *)(const void *)at;
-	case K_INT:
-		return *(const int *)(const void *)at;
-	case K_LONG:
-		return (double)*(const long *)(const void *)at;
-	case K_INT64:
-		return (double)(*(const int64_t *)(const void *)at / pm->scale);
-	case K_SIZE:
-		return (double)*(const size_t *)(const void *)at;
+	const char *at = (const char *)base + st->offset;
+	double scale = st->scale != 0 ? st->scale : 1;
+	*ok = 1;
+	switch (st->type) {
+	case CONFIG_DOUBLE:
+		return *(const double *)(const void *)at / scale;
+	case CONFIG_INT:
+		return *(const int *)(const void *)at / scale;
+	case CONFIG_LONG:
+		return (double)*(const long *)(const void *)at / scale;
+	case CONFIG_I64:
+		return (double)*(const int64_t *)(const void *)at / scale;
+	case CONFIG_SIZE:
+		return (double)*(const size_t *)(const void *)at / scale;
+	default:
+		*ok = 0;
+		return 0;
 	}
-	return 0;
 }
 
 /* v as the setting's text: whole numbers for whole-number settings. */
-static void format_value(const struct param *pm, double v, char *buf, size_t len)
+static void format_value(const struct config_setting *st, double v, char *buf, size_t len)
 {
-	if (pm->kind == K_DOUBLE)
+	if (st->type == CONFIG_DOUBLE)
 		snprintf(buf, len, "%.6g", v);
 	else
 		snprintf(buf, len, "%lld", (long long)llround(v));
@@ -127,22 +95,35 @@ static json_t *run_cell(const struct replay_prices *p, const struct backtest_sou
 	return cell;
 }
 
+/* One row: the parameter at half and at double its value in c. */
+static json_t *row_for(const struct replay_prices *p, const struct backtest_sources *src,
+		       const struct config_setting *st, double v)
+{
+	char base[32], half[32], twice[32];
+	format_value(st, v, base, sizeof(base));
+	format_value(st, v / 2, half, sizeof(half));
+	format_value(st, v * 2, twice, sizeof(twice));
+	return json_pack("{s:s, s:s, s:o, s:o}", "setting", st->name, "value", base, "half",
+			 run_cell(p, src, st->name, half), "double", run_cell(p, src, st->name, twice));
+}
+
 json_t *backtest_sensitivity(const struct replay_prices *p, const struct backtest_sources *src,
 			     const struct backtest_config *c, char *err, size_t errlen)
 {
 	json_t *table = json_array();
-	for (size_t i = 0; table && i < N_PARAMS; i++) {
-		const struct param *pm = &params[i];
-		double v = value_of(pm, c);
-		char base[32], half[32], twice[32];
-		format_value(pm, v, base, sizeof(base));
-		format_value(pm, v / 2, half, sizeof(half));
-		format_value(pm, v * 2, twice, sizeof(twice));
-		json_t *row = json_pack("{s:s, s:s, s:o, s:o}", "setting", pm->setting, "value", base, "half",
-					run_cell(p, src, pm->setting, half), "double", run_cell(p, src, pm->setting, twice));
-		if (!row || json_array_append_new(table, row) != 0) {
-			json_decref(table);
-			table = NULL;
+	for (size_t t = 0; table && t < sizeof(tables) / sizeof(tables[0]); t++) {
+		const struct config_table *ct = tables[t].table;
+		for (size_t i = 0; table && i < ct->n; i++) {
+			const struct config_setting *st = &ct->settings[i];
+			int ok;
+			double v = value_of(st, (const char *)c + tables[t].offset, &ok);
+			if (!st->rule || !ok)
+				continue;
+			json_t *row = row_for(p, src, st, v);
+			if (!row || json_array_append_new(table, row) != 0) {
+				json_decref(table);
+				table = NULL;
+			}
 		}
 	}
 	if (!table)

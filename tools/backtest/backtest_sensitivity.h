@@ -1,10 +1,9 @@
 /*
- * backtest_sensitivity.h - does a result hinge on one number? Each numeric
- * rule parameter of the three services (the list is in
- * backtest_sensitivity.c, the one place it is kept) is set to half and to
- * double its value in the run's settings, one at a time, and the backtest
- * runs again; the table holds the layer's book's Sharpe, max drawdown,
- * Calmar and BLACK_SWAN share for each.
+ * backtest_sensitivity.h - does a result hinge on one number? Each rule
+ * parameter of the three services (the settings their tables mark `rule`,
+ * config.h) is set to half and to double its value in the run's settings,
+ * one at a time, and the backtest runs again; the table holds the layer's
+ * book's Sharpe, max drawdown, Calmar and BLACK_SWAN share for each.
  */
 #ifndef BACKTEST_SENSITIVITY_H
 #define BACKTEST_SENSITIVITY_H
