@@ -16,7 +16,8 @@
  * The same strategies also trade a second book that keeps the trading
  * system's own NORMAL limits for the whole run ("without the layer"). At
  * the end it prints both books' performance and the CEO's mode switches,
- * and writes them as JSON with --summary-json.
+ * and writes them as JSON with --summary-json, and as an HTML page with
+ * --report (backtest_report.h).
  *
  * A tool, not a service: one synchronous hiredis connection.
  */
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backtest_report.h"
 #include "ceo_config.h"
 #include "config.h"
 #include "json_util.h"
@@ -46,7 +48,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: replay [--prices FILE] [--summary-json FILE] [--delay-ms N] [--no-wait]\n"
+	fprintf(f, "usage: replay [--prices FILE] [--summary-json FILE] [--report FILE] [--delay-ms N] [--no-wait]\n"
 		   "\n"
 		   "Replays daily prices (a CSV: a date column, then one column of closes per\n"
 		   "instrument; dates as YYYY-MM-DD or as decimal years like 1991.496) through a\n"
@@ -56,6 +58,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "  --prices FILE        default data/eustockmarkets.csv\n"
 		   "  --summary-json FILE  also write the summary as JSON\n"
+		   "  --report FILE        also write it as an HTML page: equity, drawdown, modes\n"
 		   "  --delay-ms N         pause between days (default 0)\n"
 		   "  --no-wait            do not wait for the layer between days nor ask the CEO\n"
 		   "                       to decide (a CEO that decides on its inputs)\n"
@@ -312,7 +315,7 @@ static json_t *mode_switches(struct rlink *c, const char *prefix)
 }
 
 struct options {
-	const char *prices_path, *summary_path, *rules;
+	const char *prices_path, *summary_path, *report_path, *rules;
 	int delay_ms, wait;
 };
 
@@ -363,6 +366,11 @@ static int run(const struct replay_prices *p, struct rlink *c, const char *prefi
 		fprintf(stderr, "replay: cannot write %s\n", o->summary_path);
 		goto out;
 	}
+	char err[256];
+	if (o->report_path && backtest_report_write(o->report_path, summary, p, &rec, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
+		goto out;
+	}
 	if (c->reconnects)
 		printf("(Redis went away %d time%s during the replay; every command was sent again until stored)\n",
 		       c->reconnects, c->reconnects == 1 ? "" : "s");
@@ -387,6 +395,8 @@ int main(int argc, char **argv)
 			o.prices_path = argv[++i];
 		} else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) {
 			o.summary_path = argv[++i];
+		} else if (!strcmp(argv[i], "--report") && i + 1 < argc) {
+			o.report_path = argv[++i];
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			o.delay_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--no-wait")) {
