@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "normal.h"
 #include "orch.h"
 
 #define MAX_DAYS 200000
@@ -192,4 +193,74 @@ out:
 	if (rc != 0)
 		replay_prices_release(p);
 	return rc;
+}
+
+/* xorshift64*: a uniform in (0, 1). */
+static double uniform(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return ((double)((*x * 2685821657736338717ULL) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+int replay_prices_synthetic(int n_instr, size_t n_days, uint64_t seed, struct replay_prices *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (n_instr < 1 || n_instr > RB_MAX_INSTR || n_days < 2 || n_days > MAX_DAYS)
+		return ORCH_EINVAL;
+	p->t_ms = malloc(sizeof(int64_t) * n_days);
+	p->close = malloc(sizeof(double) * n_days * (size_t)n_instr);
+	if (!p->t_ms || !p->close) {
+		replay_prices_release(p);
+		return ORCH_ENOMEM;
+	}
+	p->n_instr = n_instr;
+	p->n_days = n_days;
+	uint64_t x = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	double beta[RB_MAX_INSTR], drift[RB_MAX_INSTR], idio[RB_MAX_INSTR];
+	for (int i = 0; i < n_instr; i++) {
+		snprintf(p->names[i], sizeof(p->names[i]), "S%02d", i + 1);
+		beta[i] = 0.6 + 0.8 * uniform(&x);
+		drift[i] = -0.0001 + 0.0002 * uniform(&x);
+		idio[i] = 0.006 + 0.006 * uniform(&x);
+		p->close[i] = 100;
+	}
+	struct tm tm = {.tm_year = 110, .tm_mon = 0, .tm_mday = 4, .tm_hour = 12};
+	int stressed = 0;
+	for (size_t d = 0; d < n_days; d++) {
+		/* timegm() normalises tm and sets its weekday */
+		for (timegm(&tm); tm.tm_wday == 0 || tm.tm_wday == 6; timegm(&tm))
+			tm.tm_mday++;
+		p->t_ms[d] = (int64_t)timegm(&tm) * 1000;
+		tm.tm_mday++;
+		if (d == 0)
+			continue;
+		stressed = stressed ? uniform(&x) >= 0.05 : uniform(&x) < 0.01;
+		double market = (stressed ? -0.0005 : 0.0002) + (stressed ? 0.016 : 0.007) * normal_quantile(uniform(&x));
+		for (int i = 0; i < n_instr; i++) {
+			double r = drift[i] + beta[i] * market + idio[i] * normal_quantile(uniform(&x));
+			size_t k = d * (size_t)n_instr + (size_t)i;
+			p->close[k] = p->close[k - (size_t)n_instr] * exp(r);
+		}
+	}
+	return 0;
+}
+
+int replay_prices_write(FILE *f, const struct replay_prices *p)
+{
+	fprintf(f, "date");
+	for (int i = 0; i < p->n_instr; i++)
+		fprintf(f, ",%s", p->names[i]);
+	fprintf(f, "\n");
+	for (size_t d = 0; d < p->n_days; d++) {
+		time_t secs = (time_t)(p->t_ms[d] / 1000);
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		fprintf(f, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		for (int i = 0; i < p->n_instr; i++)
+			fprintf(f, ",%.17g", p->close[d * (size_t)p->n_instr + (size_t)i]);
+		fprintf(f, "\n");
+	}
+	return ferror(f) ? ORCH_EIO : 0;
 }

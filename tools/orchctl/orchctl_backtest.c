@@ -24,7 +24,9 @@
 #define MIN_DAYS 60
 
 struct bt_opts {
-	const char *prices, *summary_json, *report;
+	const char *prices, *summary_json, *report, *synthetic, *write_prices;
+	const char *prices_name;        /* for the summary: the file, or "synthetic AxY" */
+	char synthetic_name[48];
 	int sensitivity;
 	struct backtest_setting sets[MAX_SETS];
 	size_t n_sets;
@@ -32,8 +34,9 @@ struct bt_opts {
 
 void orchctl_backtest_usage(FILE *f)
 {
-	fprintf(f, "usage: orchctl backtest --prices FILE [--rules original|default] [--set NAME=VALUE ...]\n"
-		   "                        [--summary-json OUT] [--report OUT.html] [--sensitivity]\n"
+	fprintf(f, "usage: orchctl backtest --prices FILE | --synthetic ASSETSxYEARS [--rules original|default]\n"
+		   "                        [--set NAME=VALUE ...] [--summary-json OUT] [--report OUT.html]\n"
+		   "                        [--sensitivity] [--write-prices OUT.csv]\n"
 		   "\n"
 		   "Runs the layer's own code (Risk Officer, Strategy Officer, CEO and the demo's\n"
 		   "book) over daily closes in one process, in event time, without Redis, and\n"
@@ -43,6 +46,8 @@ void orchctl_backtest_usage(FILE *f)
 		   "  --prices FILE        CSV: a header \"date,NAME,...\" (%d to %d instruments), then one\n"
 		   "                       row per day (at least %d) with a date (YYYY-MM-DD or a decimal\n"
 		   "                       year) and a positive close per instrument\n"
+		   "  --synthetic AxY      instead: A instruments over Y years of synthetic prices, the\n"
+		   "                       same on every run (e.g. 30x10); --write-prices saves them\n"
 		   "  --rules SET          the CEO's rule set, ORCH_CEO_RULES (default: default)\n"
 		   "  --set NAME=VALUE     a service setting (ORCH_CEO_*, ORCH_RISK_*, ORCH_STRATEGY_*);\n"
 		   "                       settings otherwise come from deploy/env/replay.env (built\n"
@@ -51,6 +56,7 @@ void orchctl_backtest_usage(FILE *f)
 		   "  --report OUT.html    write a self-contained HTML page: equity, drawdown, modes\n"
 		   "  --sensitivity        run each rule parameter at half and double its value and\n"
 		   "                       print Sharpe, max drawdown, Calmar and BLACK_SWAN share\n"
+		   "                       (also under \"sensitivity\" in the JSON)\n"
 		   "  -h, --help           this text\n"
 		   "\n"
 		   "Exit status: 0 success, 2 usage, settings or input error.\n",
@@ -89,7 +95,8 @@ static void release_opts(struct bt_opts *o)
 /* Returns 0, 1 for --help (printed), or ORCH_EINVAL (printed). */
 static int parse_args(int argc, char **argv, struct bt_opts *o)
 {
-	static const char *const valued[] = {"--prices", "--summary-json", "--report", "--rules", "--set"};
+	static const char *const valued[] = {"--prices", "--summary-json", "--report", "--rules", "--set",
+					     "--synthetic", "--write-prices"};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			orchctl_backtest_usage(stdout);
@@ -127,13 +134,20 @@ static int parse_args(int argc, char **argv, struct bt_opts *o)
 				return ORCH_EINVAL;
 			break;
 		}
-		default:
+		case 4:
 			if (add_set(o, v) != 0)
 				return ORCH_EINVAL;
+			break;
+		case 5:
+			o->synthetic = v;
+			break;
+		default:
+			o->write_prices = v;
 		}
 	}
-	if (!o->prices) {
-		fprintf(stderr, PREFIX "--prices FILE is required (see orchctl backtest --help)\n");
+	o->prices_name = o->prices;
+	if (!o->prices == !o->synthetic) {
+		fprintf(stderr, PREFIX "give --prices FILE or --synthetic ASSETSxYEARS (see orchctl backtest --help)\n");
 		return ORCH_EINVAL;
 	}
 	return 0;
@@ -153,13 +167,50 @@ static int replay_settings(struct backtest_setting *out, size_t max, char **buf,
 	return 0;
 }
 
+/* The prices: the file, or the synthetic ones (written out when asked).
+ * Errors printed. */
+static int load_prices(struct bt_opts *o, struct replay_prices *p)
+{
+	char err[512];
+	int rc;
+	if (o->prices) {
+		if ((rc = replay_prices_load(o->prices, MIN_INSTR, MIN_DAYS, p, err, sizeof(err))) != 0)
+			fprintf(stderr, PREFIX "%s\n", err);
+		return rc;
+	}
+	int assets, years;
+	char tail;
+	if (sscanf(o->synthetic, "%dx%d%c", &assets, &years, &tail) != 2 || assets < MIN_INSTR ||
+	    assets > RB_MAX_INSTR || years < 1 || years > 100) {
+		fprintf(stderr, PREFIX "--synthetic wants ASSETSxYEARS with %d to %d assets and 1 to 100 years, got '%s'\n",
+			MIN_INSTR, RB_MAX_INSTR, o->synthetic);
+		return ORCH_EINVAL;
+	}
+	if ((rc = replay_prices_synthetic(assets, (size_t)years * 261, 1, p)) != 0) {
+		fprintf(stderr, PREFIX "out of memory\n");
+		return rc;
+	}
+	snprintf(o->synthetic_name, sizeof(o->synthetic_name), "synthetic %dx%d", assets, years);
+	o->prices_name = o->synthetic_name;
+	if (!o->write_prices)
+		return 0;
+	FILE *f = fopen(o->write_prices, "w");
+	rc = f ? replay_prices_write(f, p) : ORCH_EIO;
+	if (f && fclose(f) != 0)
+		rc = ORCH_EIO;
+	if (rc != 0)
+		fprintf(stderr, PREFIX "cannot write %s\n", o->write_prices);
+	return rc;
+}
+
 /* What follows the run: the table, the JSON, the sensitivity, the report. */
 static int outputs(const struct bt_opts *o, const struct replay_prices *p, const struct backtest_sources *src,
 		   const struct backtest_config *cfg, struct backtest_result *r, double secs)
 {
 	char err[512];
 	json_t *sens = NULL;
-	json_t *summary = replay_summary_json(&r->rec, p, o->prices, ceo_rules_name(cfg->ceo.brain.rules), r->switches);
+	json_t *summary = replay_summary_json(&r->rec, p, o->prices_name, ceo_rules_name(cfg->ceo.brain.rules),
+					      r->switches);
 	r->switches = NULL;
 	int rc = summary ? 0 : ORCH_ENOMEM;
 	if (rc == 0) {
@@ -167,10 +218,12 @@ static int outputs(const struct bt_opts *o, const struct replay_prices *p, const
 		printf("(%zu days x %d instruments in %.3f s, in one process)\n", p->n_days, p->n_instr, secs);
 	}
 	if (rc == 0 && o->sensitivity) {
-		if ((sens = backtest_sensitivity(p, src, cfg, err, sizeof(err))) != NULL)
+		if ((sens = backtest_sensitivity(p, src, cfg, err, sizeof(err))) != NULL) {
 			backtest_sensitivity_print(stdout, sens, summary);
-		else
+			rc = json_object_set(summary, "sensitivity", sens) == 0 ? 0 : ORCH_ENOMEM;
+		} else {
 			rc = ORCH_ENOMEM;
+		}
 	}
 	if (rc == 0 && o->summary_json &&
 	    json_dump_file(summary, o->summary_json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
@@ -205,10 +258,8 @@ int orchctl_backtest(int argc, char **argv)
 	}
 	if (rc != 0 || (rc = replay_settings(replay, 128, &env_text, &n_replay)) != 0)
 		goto out;
-	if ((rc = replay_prices_load(o.prices, MIN_INSTR, MIN_DAYS, &p, err, sizeof(err))) != 0) {
-		fprintf(stderr, PREFIX "%s\n", err);
+	if ((rc = load_prices(&o, &p)) != 0)
 		goto out;
-	}
 	struct backtest_sources src = {.sets = o.sets, .n_sets = o.n_sets, .replay = replay, .n_replay = n_replay,
 				       .environ = 1};
 	if ((rc = backtest_config_load(&src, &cfg, err, sizeof(err))) != 0) {
