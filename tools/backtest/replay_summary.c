@@ -146,8 +146,9 @@ static void print_book(FILE *f, const char *label, const json_t *b)
 {
 	const json_t *q = json_object_get(b, "longest_without_trade");
 	char quiet[96];
-	snprintf(quiet, sizeof(quiet), "%lld days to %s%s", (long long)json_integer_value(json_object_get(q, "calendar_days")),
-		 str(q, "to"), json_is_true(json_object_get(q, "other_book_traded")) ? " (other book traded)" : "");
+	snprintf(quiet, sizeof(quiet), "%lld days from %s%s",
+		 (long long)json_integer_value(json_object_get(q, "calendar_days")), str(q, "from"),
+		 json_is_true(json_object_get(q, "other_book_traded")) ? " (the other book traded)" : "");
 	fprintf(f, "%-14s %7.1f%% %6.1f%% %9.1f%% %6.2f %7.2f %6.2f %6.1f%% %s  %s\n", label, 100 * num(b, "total_return"),
 		100 * num(b, "cagr"), 100 * num(b, "max_drawdown"), num(b, "sharpe"), num(b, "sortino"), num(b, "calmar"),
 		100 * num(b, "worst_month"), str(b, "worst_month_at"), quiet);
@@ -166,7 +167,7 @@ void replay_summary_print(FILE *f, const json_t *summary)
 	json_array_foreach(switches, i, sw) {
 		fprintf(f, "  %s  %-20s -> %-20s %s\n", str(sw, "date"), str(sw, "from"), str(sw, "to"), str(sw, "reason"));
 	}
-	fprintf(f, "\n%-14s %8s %7s %10s %6s %7s %6s %14s  %s\n", "book", "return", "CAGR", "max dd", "Sharpe",
+	fprintf(f, "\n%-14s %8s %7s %10s %6s %7s %6s %15s  %s\n", "book", "return", "CAGR", "max dd", "Sharpe",
 		"Sortino", "Calmar", "worst month", "longest without a trade");
 	print_book(f, "with layer", json_object_get(summary, "with_layer"));
 	print_book(f, "without layer", json_object_get(summary, "without_layer"));
