@@ -26,6 +26,8 @@ run() {
 run original --prices "$prices" --rules original --summary-json "$tmp/original.json" --report "$tmp/report.html"
 checks=$((checks + 1))
 [ "$rc" -eq 0 ] || fail "--rules original exited $rc: $(cat "$tmp/original.err")"
+checks=$((checks + 1))
+[ ! -s "$tmp/original.err" ] || fail "--rules original said something on stderr: $(cat "$tmp/original.err")"
 run default --prices "$prices" --summary-json "$tmp/default.json"
 checks=$((checks + 1))
 "$PY" - "$tmp/original.json" "$tmp/default.json" <<'EOF' || fail "the original rules' summary: see above"

@@ -88,6 +88,7 @@ START_TEST(backtest__runs_alike_and_the_yardstick_stays)
 	ck_assert_int_eq(json_equal(a.switches, b.switches), 1);
 	ck_assert_int_gt(json_array_size(a.switches), 0);
 	ck_assert_int_gt(a.rec.trades, 10);
+	ck_assert_int_eq(a.dead_letters, 0);
 	/* the layer decides differently; the book without it does not move */
 	const struct backtest_setting loose[] = {{"ORCH_CEO_DEFENSIVE_DRAWDOWN", "0.2"},
 						 {"ORCH_CEO_PRESERVATION_DRAWDOWN", "0.3"},

@@ -44,6 +44,7 @@ struct engine {
 	int brain_ready;
 	int64_t ceo_now;
 	json_t *switches;
+	long dead_letters;              /* what a service would have dead-lettered */
 };
 
 static int64_t later(int64_t a, int64_t b)
@@ -76,14 +77,14 @@ static void set_doc(struct engine *e, json_t *doc)
 }
 
 /* The CEO consumes one event (payload stolen) published at t_ms; what it
- * would dead-letter is dropped. */
+ * would dead-letter (or what could not be built) is counted. */
 static void ceo_take(struct engine *e, enum ceo_event kind, json_t *payload, int64_t t_ms)
 {
 	char why[256];
 	int critical;
 	e->ceo_now = later(e->ceo_now, t_ms);
-	if (payload)
-		ceo_inputs_apply(&e->in, kind, payload, e->ceo_now, &critical, why, sizeof(why));
+	if (!payload || ceo_inputs_apply(&e->in, kind, payload, e->ceo_now, &critical, why, sizeof(why)) != 0)
+		e->dead_letters++;
 	json_decref(payload);
 }
 
@@ -140,13 +141,15 @@ static int deliver(struct engine *e, const struct replay_entry *en)
 	char why[256];
 	int trade = strcmp(en->type, "trade.closed") == 0;
 	int rc = bus_envelope_decode(&ev, en->type, "0-0", (size_t)en->nfields, en->kv, en->lens, why, sizeof(why));
-	if (rc != 0)
+	if (rc != 0) {
+		e->dead_letters++;
 		return rc == ORCH_ENOMEM ? rc : 0;
+	}
 	int64_t t_ms = ev.time_us / 1000;
-	int ro = 0, so = 0;           /* what the book applied; malformed input is dead-lettered */
+	int ro = 0, so = 0;
 	if (trade ? e->ro_trades : e->ro_snapshots) {
 		struct risk_input in;
-		if (risk_input_parse(ev.event_type, ev.payload, t_ms, &in, why, sizeof(why)) == 0 &&
+		if ((ro = risk_input_parse(ev.event_type, ev.payload, t_ms, &in, why, sizeof(why))) == 0 &&
 		    (ro = risk_book_apply(e->rbook, &in, why, sizeof(why))) == 0) {
 			e->ro_now = later(later(e->ro_now, t_ms), in.t_ms);
 			ro_turn(e);
@@ -154,12 +157,13 @@ static int deliver(struct engine *e, const struct replay_entry *en)
 	}
 	if (trade && e->so_trades) {
 		struct strat_input in;
-		if (strat_input_parse(ev.event_type, ev.payload, t_ms, &in, why, sizeof(why)) == 0 &&
+		if ((so = strat_input_parse(ev.event_type, ev.payload, t_ms, &in, why, sizeof(why))) == 0 &&
 		    (so = strat_book_apply(e->sbook, &in, why, sizeof(why))) == 0) {
 			e->so_now = later(later(e->so_now, t_ms), in.t_ms);
 			so = so_turn(e);
 		}
 	}
+	e->dead_letters += (ro != 0 && ro != ORCH_ENOMEM) + (so != 0 && so != ORCH_ENOMEM);
 	bus_event_release(&ev);
 	return ro == ORCH_ENOMEM || so == ORCH_ENOMEM ? ORCH_ENOMEM : 0;
 }
@@ -279,6 +283,7 @@ int backtest_run(const struct replay_prices *p, const struct backtest_config *c,
 		rc = day(&e, p, d, books, &base, r);
 	if (rc == 0) {
 		r->switches = e.switches;
+		r->dead_letters = e.dead_letters;
 		e.switches = NULL;
 	} else {
 		snprintf(err, errlen, "%s", rc == ORCH_ENOMEM ? "out of memory" : orch_strerror(rc));

@@ -72,6 +72,7 @@ int backtest_env_parse(char *text, struct backtest_setting *out, size_t max, int
 struct backtest_result {
 	struct replay_record rec;   /* both books day by day, and the mode in force */
 	json_t *switches;           /* [{date, from, to, reason}], owned */
+	long dead_letters;          /* inputs a service would have dead-lettered as malformed */
 };
 
 /*

@@ -216,6 +216,9 @@ static int outputs(const struct bt_opts *o, const struct replay_prices *p, const
 	if (rc == 0) {
 		replay_summary_print(stdout, summary);
 		printf("(%zu days x %d instruments in %.3f s, in one process)\n", p->n_days, p->n_instr, secs);
+		if (r->dead_letters)
+			fprintf(stderr, PREFIX "%ld inputs the services would have dead-lettered as malformed\n",
+				r->dead_letters);
 	}
 	if (rc == 0 && o->sensitivity) {
 		if ((sens = backtest_sensitivity(p, src, cfg, err, sizeof(err))) != NULL) {
@@ -241,11 +244,11 @@ static int outputs(const struct bt_opts *o, const struct replay_prices *p, const
 
 int orchctl_backtest(int argc, char **argv)
 {
-	static struct bt_opts o;
+	struct bt_opts o;
 	struct backtest_setting replay[128];
 	struct replay_prices p;
 	struct backtest_result r;
-	static struct backtest_config cfg;
+	struct backtest_config cfg;
 	char err[512], *env_text = NULL;
 	size_t n_replay = 0;
 	memset(&o, 0, sizeof(o));
