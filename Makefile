@@ -30,7 +30,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 SVC_DIRS := ceo risk_officer strategy_officer federation
-BRAINS_INC := $(addprefix -I,$(SVC_DIRS) tools/replay)
+BRAINS_INC := $(addprefix -I,$(SVC_DIRS) tools/replay tools/backtest)
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wwrite-strings -Wshadow
 ORCH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SAN) $(PKG_CFLAGS) -Icommon $(BRAINS_INC) -MMD -MP
 ALL_CFLAGS = $(ORCH_CFLAGS) $(CFLAGS)
@@ -54,8 +54,16 @@ GLUE_OBJ := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
 # take structs and the time and return structs; tests/check-pure.sh holds
 # them to it (make test).
 BRAINS := $(BUILD)/lib/libbrains.a
-BRAINS_SRC := $(filter-out %/main.c $(GLUE_SRC),$(wildcard $(SVC_DIRS:%=%/*.c))) tools/replay/replay_book.c
+BRAINS_SRC := $(filter-out %/main.c $(GLUE_SRC),$(wildcard $(SVC_DIRS:%=%/*.c))) \
+	tools/replay/replay_book.c tools/replay/replay_feed.c
 BRAINS_OBJ := $(BRAINS_SRC:%.c=$(BUILD)/obj/%.o)
+# What the demo's feeder and `orchctl backtest` share (tools/backtest): the
+# prices, the policy view, the day-by-day record and summary, the report,
+# and the layer in one process, with the replay mode's settings built in.
+# Not pure: it reads files and the settings.
+SIM := $(BUILD)/lib/libsim.a
+SIM_SRC := $(wildcard tools/backtest/*.c)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/replay_env.o
 LIBS := $(GLUE) $(BRAINS) $(LIB)
 
 SERVICES := $(SVC_DIRS)
@@ -76,7 +84,7 @@ SOAK := $(BUILD)/tests/soak/soak
 .PHONY: all test asan bench fuzz fuzzers soak demo compose-test images-airgap install clean deps tests FORCE
 .SECONDEXPANSION:
 
-all: $(LIBS) $(BINS)
+all: $(LIBS) $(SIM) $(BINS)
 
 # Objects and programs are kept (no intermediates deleted), so a second
 # make does nothing.
@@ -98,24 +106,25 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
 $(LIB): $(LIB_OBJ)
 $(GLUE): $(GLUE_OBJ)
 $(BRAINS): $(BRAINS_OBJ)
-$(LIBS):
+$(SIM): $(SIM_OBJ)
+$(LIBS) $(SIM):
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 link = $(Q)mkdir -p $(dir $@) && $(CC) $(ALL_LDFLAGS) $(1) -o $@
 # A service is its main.c (the wiring) over the libraries; a tool is every
-# .c of its directory over them.
+# .c of its directory over them and libsim.
 $(BUILD)/bin/%: $(BUILD)/obj/%/main.o $(LIBS)
 	$(call say,LD,$@)
 	$(call link,$^ $(LDLIBS))
 
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-$(TOOLS:%=$(BUILD)/bin/%): $(BUILD)/bin/%: $$(call objs_of,$$(wildcard tools/$$*/*.c)) $(LIBS)
+$(TOOLS:%=$(BUILD)/bin/%): $(BUILD)/bin/%: $$(call objs_of,$$(wildcard tools/$$*/*.c)) $(SIM) $(LIBS)
 	$(call say,LD,$@)
 	$(call link,$^ $(LDLIBS))
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(SIM) $(LIBS)
 	$(call say,LD,$@)
 	$(call link,$^ $(CHECK_LIBS) $(LDLIBS))
 
@@ -136,6 +145,18 @@ $(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c $(FLAGS_FILE)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/bin/federation: $(BUILD)/obj/gen/web_assets.o
+
+# The replay mode's settings (deploy/env/replay.env), built into the
+# backtest so that it reads them as `make demo` does.
+$(BUILD)/gen/replay_env.c: deploy/env/replay.env deploy/embed-text.sh
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)deploy/embed-text.sh $@ backtest_replay_env deploy/env/replay.env
+
+$(BUILD)/obj/gen/replay_env.o: $(BUILD)/gen/replay_env.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 tests: $(UNIT) $(INTEG) $(E2E)
 

@@ -28,6 +28,7 @@
 #include "ceo_policy.h"
 
 struct ceo_brain_config {
+	enum ceo_rules rules;            /* the rule set these thresholds belong to */
 	struct ceo_thresholds th;
 	struct ceo_limits limits[CEO_N_MODES];
 	int64_t cooldown_ms, cooldown_aggressive_ms;
@@ -36,9 +37,10 @@ struct ceo_brain_config {
 	int64_t risk_fresh_ms, strategy_fresh_ms, health_fresh_ms;
 };
 
-/* Defaults: the original thresholds and limits, cooldowns 300 s / 600 s,
- * 3 confirmations, manual BLACK_SWAN exit, freshness 90 s (risk), 180 s
- * (strategy), 120 s (health). */
+/* Defaults: rule set "default" (today the original's rules), the original
+ * thresholds and limits, cooldowns 300 s / 600 s, 3 confirmations, manual
+ * BLACK_SWAN exit, freshness 90 s (risk), 180 s (strategy), 120 s
+ * (health). */
 void ceo_brain_config_defaults(struct ceo_brain_config *c);
 
 /* What the CEO knows; *_ms is when each was last received (0 = never). */

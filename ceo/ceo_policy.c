@@ -44,6 +44,22 @@ int ceo_health_parse(const char *s, enum ceo_health *out)
 	return ORCH_EINVAL;
 }
 
+const char *ceo_rules_name(enum ceo_rules r)
+{
+	return r == CEO_RULES_ORIGINAL ? "original" : "default";
+}
+
+int ceo_rules_parse(const char *s, enum ceo_rules *out)
+{
+	if (s && strcmp(s, "original") == 0)
+		*out = CEO_RULES_ORIGINAL;
+	else if (s && strcmp(s, "default") == 0)
+		*out = CEO_RULES_DEFAULT;
+	else
+		return -1;
+	return 0;
+}
+
 void ceo_thresholds_defaults(struct ceo_thresholds *t)
 {
 	*t = (struct ceo_thresholds){

@@ -43,6 +43,14 @@ const char *ceo_mode_name(enum ceo_mode m);
 int ceo_mode_parse(const char *s, enum ceo_mode *out);
 const char *ceo_health_name(enum ceo_health h);
 int ceo_health_parse(const char *s, enum ceo_health *out);
+
+/* Rule sets (ORCH_CEO_RULES): "original" keeps the original system's rules
+ * for comparison, "default" is the set the layer runs unless told
+ * otherwise. Today both are the original's rules and thresholds above. */
+enum ceo_rules { CEO_RULES_DEFAULT, CEO_RULES_ORIGINAL };
+const char *ceo_rules_name(enum ceo_rules r);
+/* 0 with *out, or -1 for an unknown name. */
+int ceo_rules_parse(const char *s, enum ceo_rules *out);
 /* Safety rank: higher is safer (GROWTH 0 ... BLACK_SWAN 4). */
 static inline int ceo_mode_safety(enum ceo_mode m)
 {

@@ -14,6 +14,20 @@ const char *ceo_risk_mode_of(enum ceo_mode m)
 	return m == CEO_GROWTH ? "AGGRESSIVE_SMALL_ACCOUNT" : m == CEO_EXPANSION ? "NORMAL" : "DEFENSIVE";
 }
 
+enum ceo_mode ceo_report_start_mode(const json_t *doc)
+{
+	enum ceo_mode m = CEO_DEFENSIVE;
+	if (ceo_mode_parse(json_util_get_str(doc, "operating_mode"), &m) == 0)
+		return m;
+	const char *risk = json_util_get_str(doc, "active_mode");
+	m = risk && !strcmp(risk, "AGGRESSIVE_SMALL_ACCOUNT") ? CEO_GROWTH
+	    : risk && !strcmp(risk, "NORMAL")		 ? CEO_EXPANSION
+							 : CEO_DEFENSIVE;
+	if (json_is_true(json_object_get(doc, "emergency_mode")))
+		m = CEO_BLACK_SWAN;
+	return m;
+}
+
 json_t *ceo_report_limits(const struct ceo_limits *l)
 {
 	return json_pack("{s:f, s:f, s:f, s:i, s:f, s:f, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "max_leverage",

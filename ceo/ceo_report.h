@@ -22,6 +22,11 @@
 #include "ceo_brain.h"
 
 const char *ceo_risk_mode_of(enum ceo_mode m);
+/* The mode a CEO that starts leading takes from the stored document
+ * (borrowed, may be NULL): its operating_mode; else from the original's
+ * active_mode (AGGRESSIVE_SMALL_ACCOUNT: GROWTH, NORMAL: EXPANSION, else
+ * DEFENSIVE), BLACK_SWAN when emergency_mode is true. */
+enum ceo_mode ceo_report_start_mode(const json_t *doc);
 
 /* The policy document for mode m with limits l, from the current one
  * (borrowed). *changed tells whether it differs from cur. New reference,

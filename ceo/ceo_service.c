@@ -211,16 +211,7 @@ static void record_switch(struct ceo_service *c, enum ceo_mode old_mode, enum ce
 /* Takes the brain's starting mode from the stored document. */
 static void brain_start(struct ceo_service *c)
 {
-	const json_t *doc = policy_current(c->policy, NULL);
-	enum ceo_mode m = CEO_DEFENSIVE;
-	if (ceo_mode_parse(json_util_get_str(doc, "operating_mode"), &m) != 0) {
-		const char *risk = json_util_get_str(doc, "active_mode");
-		m = risk && !strcmp(risk, "AGGRESSIVE_SMALL_ACCOUNT") ? CEO_GROWTH
-		    : risk && !strcmp(risk, "NORMAL")		 ? CEO_EXPANSION
-								 : CEO_DEFENSIVE;
-		if (json_is_true(json_object_get(doc, "emergency_mode")))
-			m = CEO_BLACK_SWAN;
-	}
+	enum ceo_mode m = ceo_report_start_mode(policy_current(c->policy, NULL));
 	ceo_brain_init(&c->brain, m, clock_now_ms());
 	c->brain_ready = 1;
 	for (int k = 0; k < CEO_N_MODES; k++)
@@ -514,8 +505,8 @@ int ceo_service_start(struct ceo_service *c)
 		uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
 	if ((rc = bus_start(c->bus)) != 0 || (rc = policy_start(c->policy)) != 0 || (rc = lease_start(c->lease)) != 0)
 		return rc;
-	log_info("ceo: consuming as %s, deciding every %lld s while leader", c->bus_service,
-		 (long long)(c->cfg.interval_ms / 1000));
+	log_info("ceo: consuming as %s, deciding every %lld s while leader by the %s rules", c->bus_service,
+		 (long long)(c->cfg.interval_ms / 1000), ceo_rules_name(c->cfg.brain.rules));
 	return 0;
 }
 

@@ -112,6 +112,8 @@ struct config_setting {
 	int (*parse)(const char *name, const char *value, void *base, char *err, size_t errlen);
 	const char *doc_def;  /* the default as documented, when it is not one value ("host name") */
 	const char *help;     /* one line */
+	int rule;             /* 1: a rule parameter (numeric): it decides a mode, a limit or a disable,
+				 rather than how the service runs; `orchctl backtest --sensitivity` varies it */
 };
 
 /* The offset of field f (of type T) in struct S; does not compile when the

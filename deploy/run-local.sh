@@ -3,11 +3,12 @@
 # on a free loopback port with a temporary directory, the four services in
 # replay mode (ORCH_CLOCK=event: their clock is the prices' dates, with
 # windows, freshness and cooldowns set for daily data), then tools/replay
-# over the bundled prices (or --prices FILE), its summary, and where to find
+# over the bundled prices (or --prices FILE), its summary, its report (an
+# HTML page, build/demo-report.html unless --report OUT), and where to find
 # the dashboard and the API. Stays up until Ctrl-C (--once: exits after the
 # summary) and stops what it started by pid.
 #
-#   run-local.sh [--once] [--prices FILE] [--summary-json OUT]
+#   run-local.sh [--once] [--prices FILE] [--summary-json OUT] [--report OUT]
 #
 # Ports: ORCH_API_PORT (8000) for the REST API and dashboard, and four
 # admin ports from ORCH_DEMO_ADMIN_PORT (9101): ceo, risk_officer,
@@ -15,21 +16,26 @@
 set -euo pipefail
 
 once=0
+report=
 replay_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--once) once=1 ;;
-	--prices | --summary-json)
+	--prices | --summary-json | --report)
 		[ $# -ge 2 ] || { echo "run-local: $1 needs a value" >&2; exit 2; }
-		replay_args+=("$1" "$(realpath -m -- "$2")") # paths as given, before the cd below
+		path=$(realpath -m -- "$2") # paths as given, before the cd below
+		if [ "$1" = --report ]; then report=$path; else replay_args+=("$1" "$path"); fi
 		shift
 		;;
-	*) echo "run-local: unknown argument '$1' (supported: --once, --prices FILE, --summary-json OUT)" >&2; exit 2 ;;
+	*) echo "run-local: unknown argument '$1' (supported: --once, --prices FILE, --summary-json OUT, --report OUT)" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ -z "${ORCH_BIN_DIR:-}" ] || ORCH_BIN_DIR=$(realpath -m -- "$ORCH_BIN_DIR")
 cd "$(dirname "$0")/.."
+report=${report:-$PWD/build/demo-report.html}
+mkdir -p "$(dirname "$report")"
+replay_args+=(--report "$report")
 
 bindir=${ORCH_BIN_DIR:-build/bin}
 for b in risk_officer strategy_officer ceo federation replay; do
@@ -98,8 +104,9 @@ done
 
 echo
 echo "Replaying prices through a simulated book that obeys the PolicyStore ..."
-"$bindir/replay" "${replay_args[@]+"${replay_args[@]}"}"
+"$bindir/replay" "${replay_args[@]}"
 echo
+echo "Report:     file://$report"
 echo "Dashboard:  http://127.0.0.1:$api_port/"
 echo "REST API:   http://127.0.0.1:$api_port/api/orchestration/global-state (see /api/orchestration/openapi.json)"
 echo "Redis:      redis-cli -p $redis_port --scan --pattern 'quantum:*'"

@@ -2,8 +2,8 @@
  * risk_officer_service.c - the Risk Officer's glue (see
  * risk_officer_service.h): EventBus subscriptions to the trading inputs,
  * the PolicyStore for the operators' reference limits (`risk_limits`), the
- * book (risk_book.c), the brain (risk_brain.c) and the payloads
- * (risk_report.c).
+ * book (risk_book.c), one assessment and what it publishes (risk_cycle.c,
+ * over risk_brain.c) and the payloads (risk_report.c).
  *
  * Each input updates the book and is assessed at once: a level change to
  * CRITICAL publishes risk_alert and risk_state_update in the same loop
@@ -36,6 +36,7 @@
 #include "replica.h"
 #include "risk_book.h"
 #include "risk_brain.h"
+#include "risk_cycle.h"
 #include "risk_report.h"
 
 struct risk_officer_service;
@@ -54,10 +55,7 @@ struct risk_officer_service {
 	struct bus *bus;
 	struct policy *policy;
 	struct risk_book *book;
-	struct risk_limits limits;    /* env ceilings + the policy's risk_limits */
-	struct risk_alert_state alerts;
-	struct risk_ceilings last_ceilings;
-	int have_ceilings;
+	struct risk_cycle core;       /* limits, alert levels, ceilings published */
 	uv_timer_t cycle, soon;
 	int64_t last_publish_mono;
 	struct metric *m_score, *m_var[3][RISK_MAX_CONF], *m_es[3][RISK_MAX_CONF], *m_dd_cur, *m_dd_max,
@@ -68,17 +66,7 @@ struct risk_officer_service {
 
 static void assess(struct risk_officer_service *r, struct risk_assessment *a, struct risk_alert *changes, int *n_changes)
 {
-	memset(a, 0, sizeof(*a));
-	a->now_ms = clock_now_ms();
-	risk_book_expire(r->book, a->now_ms);
-	risk_book_view(r->book, &a->view, &a->source);
-	risk_score_compute(&a->view, &r->limits, &a->score);
-	*n_changes = risk_alerts_update(&r->alerts, &a->view, &a->score, &r->limits, changes);
-	a->alerts = r->alerts;
-	risk_ceilings_compute(&a->view, &a->score, &r->limits, &a->ceilings);
-	a->period_ms = r->cfg.book.period_ms;
-	a->window_count = r->cfg.book.window_count;
-	a->window_age_ms = r->cfg.book.window_age_ms;
+	risk_cycle_assess(&r->core, clock_now_ms(), a, changes, n_changes);
 	const struct risk_metrics *m = &a->view.portfolio;
 	metrics_set(r->m_score, a->score.score);
 	for (int i = 0; i < m->n_conf; i++) {
@@ -98,33 +86,25 @@ static void publish_state(struct risk_officer_service *r, const struct risk_asse
 	json_t *strategies = risk_book_strategies_json(r->book);
 	bus_publish_new(r->bus, "risk_state_update", risk_report_state(a, strategies));
 	json_decref(strategies);
-	if (!r->have_ceilings || !risk_ceilings_equal(&r->last_ceilings, &a->ceilings)) {
-		char reason[160];
-		snprintf(reason, sizeof(reason), "risk score %.1f (%s) scales the active mode's limits",
-			 a->score.score, a->score.level);
-		bus_publish_new(r->bus, "risk_ceiling_update", risk_report_ceiling(a, reason));
-		r->last_ceilings = a->ceilings;
-		r->have_ceilings = 1;
-	}
+	if (risk_cycle_ceilings_due(&r->core, a))
+		bus_publish_new(r->bus, "risk_ceiling_update", risk_cycle_ceiling_payload(a));
 	r->last_publish_mono = clock_mono_ms();
 	uv_timer_stop(&r->soon);
 }
 
 static void publish_alerts(struct risk_officer_service *r, const struct risk_assessment *a, const struct risk_alert *changes, int n)
 {
-	int raised = 0;
 	for (int i = 0; i < n; i++) {
 		char line[160];
 		risk_report_alert_text(&changes[i], line, sizeof(line));
 		if (changes[i].level > changes[i].previous) {
-			raised++;
 			metrics_inc(r->m_alerts);
 			log_warn("risk_officer: alert %s", line);
 		} else {
 			log_info("risk_officer: alert %s", line);
 		}
 	}
-	if (raised)
+	if (risk_cycle_raised(changes, n))
 		bus_publish_new(r->bus, "risk_alert", risk_report_alert(a, changes, n));
 }
 
@@ -205,36 +185,20 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	return 0;
 }
 
-/*
- * Reference limits from the PolicyStore's operator-owned `risk_limits`
- * object (hot reload), else ORCH_RISK_*. Not the active mode's limits: the
- * CEO writes those from our own ceilings and its mode, so measuring against
- * them would feed each ceiling back into the next and ratchet the book down
- * (the original Risk Officer did), and a defensive mode would raise the
- * score that put the layer there.
- */
+/* Reference limits from the PolicyStore's operator-owned `risk_limits`
+ * object (hot reload), else ORCH_RISK_* (risk_cycle_limits_from_policy). */
 static void on_policy(const json_t *doc, int64_t version, void *data)
 {
 	struct risk_officer_service *r = data;
-	const json_t *cfg = json_object_get(doc, "risk_limits");
-	struct risk_limits l = r->cfg.env;
-	double v;
+	struct risk_limits l;
 	int64_t iv;
-	if (cfg && json_util_get_double(cfg, "max_daily_drawdown", &v) == 0 && v > 0)
-		l.max_daily_drawdown = v;
-	if (cfg && json_util_get_double(cfg, "max_leverage", &v) == 0 && v > 0)
-		l.max_leverage = v;
-	if (cfg && json_util_get_double(cfg, "max_risk_pct_per_trade", &v) == 0 && v > 0)
-		l.max_risk_per_trade = v;
-	if (cfg && json_util_get_int64(cfg, "max_positions", &iv) == 0 && iv > 0)
-		l.max_positions = (int)iv;
 	char err[128];
-	if (risk_limits_validate(&l, err, sizeof(err)) != 0) {
+	if (risk_cycle_limits_from_policy(&r->cfg.env, doc, &l, err, sizeof(err)) != 0) {
 		log_error("risk_officer: policy version %lld: risk_limits unusable (%s); keeping the previous",
 			  (long long)version, err);
 		return;
 	}
-	r->limits = l;
+	r->core.limits = l;
 	if (json_util_get_int64(doc, "ai_ro_assessment_interval", &iv) == 0 && iv >= 1 && iv <= 86400 &&
 	    iv * 1000 != r->cfg.interval_ms) {
 		r->cfg.interval_ms = iv * 1000;
@@ -243,7 +207,8 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 				       (uint64_t)r->cfg.interval_ms);
 	}
 	log_info("risk_officer: reference limits at policy version %lld (%s): max leverage %g, max daily drawdown %g",
-		 (long long)version, cfg ? "risk_limits" : "ORCH_RISK_*", l.max_leverage, l.max_daily_drawdown);
+		 (long long)version, json_object_get(doc, "risk_limits") ? "risk_limits" : "ORCH_RISK_*", l.max_leverage,
+		 l.max_daily_drawdown);
 }
 
 /* ---- replicas: lease, rebuild, then consume ---- */
@@ -267,12 +232,16 @@ static void on_standby(void *data)
 	struct risk_book *fresh;
 	uv_timer_stop(&r->cycle);
 	uv_timer_stop(&r->soon);
-	if (risk_book_new(&fresh, &r->cfg.book) == 0) {
-		risk_book_free(r->book);
-		r->book = fresh;
+	if (risk_book_new(&fresh, &r->cfg.book) != 0) {
+		log_error("risk_officer: out of memory for empty windows; a later rebuild counts the old ones twice");
+		return;
 	}
-	memset(&r->alerts, 0, sizeof(r->alerts));
-	r->have_ceilings = 0;
+	risk_book_free(r->book);
+	r->book = fresh;
+	/* no alert raised, no ceiling published; the policy's limits stay */
+	struct risk_limits limits = r->core.limits;
+	risk_cycle_init(&r->core, fresh, &r->cfg.book, &r->cfg.env);
+	r->core.limits = limits;
 }
 
 static void on_active(void *data)
@@ -347,7 +316,6 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 		return ORCH_ENOMEM;
 	r->svc = svc;
 	r->cfg = *cfg;
-	r->limits = cfg->env;
 	uv_timer_init(svc->loop, &r->cycle);
 	uv_timer_init(svc->loop, &r->soon);
 	r->cycle.data = r->soon.data = r;
@@ -365,8 +333,9 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby,
 				      .data = r};
 	int rc;
-	if ((rc = risk_book_new(&r->book, &r->cfg.book)) != 0 ||
-	    (rc = bus_new(&r->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
+	if ((rc = risk_book_new(&r->book, &r->cfg.book)) == 0)
+		risk_cycle_init(&r->core, r->book, &r->cfg.book, &r->cfg.env);
+	if (rc != 0 || (rc = bus_new(&r->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_new(&r->policy, svc->loop, &pc, &svc->cfg.redis)) != 0 ||
 	    (rc = replica_new(&r->replica, svc, r->bus, &rcfg, &hooks)) != 0)
 		goto fail;

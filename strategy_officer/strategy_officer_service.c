@@ -1,10 +1,10 @@
 /*
  * strategy_officer_service.c - the Strategy Officer's glue (see
  * strategy_officer_service.h): EventBus subscriptions to trades, decisions
- * and regimes, the
- * PolicyStore for the operating mode (which tightens the thresholds) and
- * for the disabled set, the book (strategy_book.c), the brain
- * (strategy_brain.c) and the payloads (strategy_report.c).
+ * and regimes, the PolicyStore for the operating mode (which tightens the
+ * thresholds) and for the disabled set (strategy_policy.c), the book
+ * (strategy_book.c), the brain (strategy_brain.c) and the payloads
+ * (strategy_report.c).
  *
  * Inputs update the book; an evaluation follows within
  * ORCH_STRATEGY_PUBLISH_MIN_MS (bursts coalesce into one) and every
@@ -33,6 +33,7 @@
 #include "replica.h"
 #include "strategy_book.h"
 #include "strategy_brain.h"
+#include "strategy_policy.h"
 #include "strategy_report.h"
 
 struct strategy_officer_service;
@@ -63,31 +64,18 @@ struct strategy_officer_service {
 
 /* ---- the PolicyStore ---- */
 
-/* An absent list in the document is the empty list. */
-static int same_list(const json_t *stored, const json_t *want)
-{
-	return stored ? json_equal(stored, want) : json_array_size(want) == 0;
-}
-
 /* The policy writer's build: the current document with want_disabled, or
  * NULL when it holds that set already. */
 static int build_doc(const json_t *cur, json_t **doc, void *data)
 {
 	struct strategy_officer_service *s = data;
-	json_t *ws = json_object_get(s->want_disabled, "strategies"), *wm = json_object_get(s->want_disabled, "models");
 	*doc = NULL;
 	if (!replica_is_active(s->replica))
 		return ORCH_EAGAIN; /* a standby's disabled set is not the one in force */
-	if (!s->want_disabled || (same_list(json_object_get(cur, "disabled_strategies"), ws) &&
-				  same_list(json_object_get(cur, "disabled_models"), wm)))
+	if (!s->want_disabled || strat_policy_holds_disabled(cur, s->want_disabled))
 		return 0;
-	json_t *d = json_deep_copy(cur);
-	if (!d)
-		return ORCH_ENOMEM;
-	json_object_set(d, "disabled_strategies", ws);
-	json_object_set(d, "disabled_models", wm);
-	*doc = d;
-	return 0;
+	*doc = strat_policy_with_disabled(cur, s->want_disabled);
+	return *doc ? 0 : ORCH_ENOMEM;
 }
 
 static void policy_done(int status, int written, int64_t version, void *data)
@@ -233,10 +221,12 @@ static void on_standby(void *data)
 	struct strat_book *fresh;
 	uv_timer_stop(&s->cycle);
 	uv_timer_stop(&s->soon);
-	if (strat_book_new(&fresh, &s->cfg.book) == 0) {
-		strat_book_free(s->book);
-		s->book = fresh;
+	if (strat_book_new(&fresh, &s->cfg.book) != 0) {
+		log_error("strategy_officer: out of memory for empty windows; a later rebuild counts the old ones twice");
+		return;
 	}
+	strat_book_free(s->book);
+	s->book = fresh;
 	json_decref(s->last_key);
 	s->last_key = NULL;
 }
@@ -248,35 +238,14 @@ static void on_active(void *data)
 	evaluate(s);
 }
 
-/* The operating mode (the CEO's operating_mode; else the original's
- * active_mode, where DEFENSIVE is DEFENSIVE and the rest GROWTH) and
- * optional threshold overrides under strategy_thresholds. */
+/* The operating mode and the thresholds for it (strat_policy_thresholds). */
 static void on_policy(const json_t *doc, int64_t version, void *data)
 {
 	struct strategy_officer_service *s = data;
-	const char *mode = json_util_get_str(doc, "operating_mode");
-	const char *risk_mode = json_util_get_str(doc, "active_mode");
-	if (!mode)
-		mode = risk_mode && strcmp(risk_mode, "DEFENSIVE") == 0 ? "DEFENSIVE" : "GROWTH";
-	struct strat_thresholds t = s->cfg.base;
-	const json_t *o = json_object_get(doc, "strategy_thresholds");
-	double v;
+	struct strat_thresholds t;
+	char mode[32], err[128];
 	int64_t iv;
-	if (json_util_get_int64(o, "min_trades", &iv) == 0)
-		t.min_trades = (long)iv;
-	if (json_util_get_double(o, "disable_win_rate", &v) == 0)
-		t.disable_win_rate = v;
-	if (json_util_get_double(o, "enable_win_rate", &v) == 0)
-		t.enable_win_rate = v;
-	if (json_util_get_double(o, "disable_drawdown", &v) == 0)
-		t.disable_drawdown = v;
-	if (json_util_get_double(o, "enable_drawdown", &v) == 0)
-		t.enable_drawdown = v;
-	if (json_util_get_int64(o, "disable_losses", &iv) == 0)
-		t.disable_losses = (long)iv;
-	strat_thresholds_for_mode(&t, mode);
-	char err[128];
-	if (strat_thresholds_validate(&t, err, sizeof(err)) != 0) {
+	if (strat_policy_thresholds(&s->cfg.base, doc, &t, mode, sizeof(mode), err, sizeof(err)) != 0) {
 		log_error("strategy_officer: policy version %lld gives unusable thresholds (%s); keeping the previous",
 			  (long long)version, err);
 	} else {

@@ -4,9 +4,12 @@
 # prices through the simulated book. On the bundled EuStockMarkets data
 # the summary JSON has every documented field, the book trades with the
 # layer, the layer switches modes, and its max drawdown is smaller than
-# the same book's without the layer. A user's own prices (YYYY-MM-DD
-# dates) replay twice to the same summary, and a malformed prices file
-# fails with the line named.
+# the same book's without the layer; the demo writes its HTML report. A
+# user's own prices (YYYY-MM-DD dates) replay twice to the same summary,
+# and a malformed prices file fails with the line named. For both files,
+# `orchctl backtest` (the same code in one process, without Redis) gives
+# the demo's summary field for field: the same mode switches, the same
+# figures for both books.
 set -u
 . "$(dirname "$0")/lib/common.sh" demo
 src=${ORCH_TEST_SRCDIR:-.}
@@ -25,7 +28,27 @@ for base in range(20000, 60000, 7):
 EOF
 }
 demo() {
-	ORCH_API_PORT=$(free_port) ORCH_DEMO_ADMIN_PORT=$(admin_base) "$src/deploy/run-local.sh" --once "$@"
+	ORCH_API_PORT=$(free_port) ORCH_DEMO_ADMIN_PORT=$(admin_base) "$src/deploy/run-local.sh" --once \
+		--report "$tmp/report.html" "$@"
+}
+orchctl=${ORCH_BIN_DIR:-$src/build/bin}/orchctl
+# same_summary NAME DEMO.json PRICES: orchctl backtest on PRICES gives DEMO.json
+same_summary() {
+	local name=$1 want=$2 prices=$3
+	checks=$((checks + 1))
+	if ! "$orchctl" backtest --prices "$prices" --summary-json "$tmp/$name.backtest.json" >"$tmp/$name.backtest.out" 2>&1; then
+		fail "$name: orchctl backtest failed: $(tail -3 "$tmp/$name.backtest.out")"
+		return
+	fi
+	"$PY" - "$want" "$tmp/$name.backtest.json" "$name" <<'EOF' || fail "$name: the backtest's summary is not the demo's"
+import json, sys
+demo, bt = (json.load(open(p)) for p in sys.argv[1:3])
+bad = [k for k in set(demo) | set(bt) if k != "prices" and demo.get(k) != bt.get(k)]
+for k in sorted(bad):
+    print(f"  {sys.argv[3]}: {k}: demo {json.dumps(demo.get(k))[:300]}", file=sys.stderr)
+    print(f"  {sys.argv[3]}: {k}: backtest {json.dumps(bt.get(k))[:300]}", file=sys.stderr)
+sys.exit(1 if bad else 0)
+EOF
 }
 
 demo --summary-json "$tmp/bundled.json" >"$tmp/bundled.out" 2>&1
@@ -36,6 +59,9 @@ checks=$((checks + 1))
 grep -q 'Dashboard:  http://127.0.0.1:' "$tmp/bundled.out" || fail "the demo does not say where the dashboard is"
 checks=$((checks + 1))
 grep -q '^without layer ' "$tmp/bundled.out" || fail "the demo prints no summary table"
+checks=$((checks + 1))
+grep -q '<svg id="equity"' "$tmp/report.html" 2>/dev/null || fail "the demo wrote no report with an equity chart"
+same_summary bundled "$tmp/bundled.json" "$src/data/eustockmarkets.csv"
 checks=$((checks + 1))
 "$PY" - "$tmp/bundled.json" <<'EOF' || fail "bundled summary: see above"
 import json, sys
@@ -99,6 +125,7 @@ for b_ in bad:
     print("  " + b_, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
+same_summary mine "$tmp/mine1.json" "$tmp/mine.csv"
 
 printf 'date,DAX\n2001-01-01,100\n2001-01-02,oops\n' >"$tmp/bad.csv"
 demo --prices "$tmp/bad.csv" >"$tmp/bad.out" 2>&1

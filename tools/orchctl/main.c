@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{ "strategies", "ranking, primary, fallback and disabled strategies of a CSV of trades",
 	  orchctl_strategies },
 	{ "decide", "the CEO's operating mode, rule and limits for a system state in JSON", orchctl_decide },
+	{ "backtest", "the layer over a CSV of daily closes in one process: the demo's summary",
+	  orchctl_backtest },
 	{ "config", "every ORCH_* setting: default, range and meaning", orchctl_config },
 	{ "status", "leases, policy, streams and dead letters of a running layer", orchctl_status },
 	{ "global-state", "the Federation's merged global state", orchctl_global_state },
@@ -37,8 +39,9 @@ static void usage(FILE *f)
 		   "       orchctl --help\n"
 		   "\n"
 		   "The orchestration layer's command-line tool: offline computations (risk,\n"
-		   "strategies, decide) and a running layer's state and commands, through Redis\n"
-		   "(ORCH_REDIS_URL, ORCH_PREFIX) or the Federation's REST API (--api URL).\n"
+		   "strategies, decide, backtest) and a running layer's state and commands,\n"
+		   "through Redis (ORCH_REDIS_URL, ORCH_PREFIX) or the Federation's REST API\n"
+		   "(--api URL).\n"
 		   "\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -8,18 +8,19 @@
  * ORCH_CLOCK=event live on the replay's clock. After each day it waits
  * until every consumer group of the layer's streams has read and ACKed
  * everything, then asks the CEO (running with ORCH_CEO_EVALUATE=command)
- * to decide, and goes on once the decision is in the PolicyStore: the next
- * day trades under the layer's reaction to the previous one, and a replay
- * gives the same result every time.
+ * to decide, and goes on once the decision is in the PolicyStore and so is
+ * the disabled set the Strategy Officer last named: the next day trades
+ * under the layer's reaction to the previous one, and a replay gives the
+ * same result every time.
  *
  * The same strategies also trade a second book that keeps the trading
  * system's own NORMAL limits for the whole run ("without the layer"). At
  * the end it prints both books' performance and the CEO's mode switches,
- * and writes them as JSON with --summary-json.
+ * and writes them as JSON with --summary-json, and as an HTML page with
+ * --report (backtest_report.h).
  *
  * A tool, not a service: one synchronous hiredis connection.
  */
-#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <math.h>
@@ -29,28 +30,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backtest_report.h"
+#include "ceo_config.h"
 #include "config.h"
 #include "json_util.h"
 #include "orch.h"
 #include "policy.h"
 #include "redis_sync.h"
 #include "replay_book.h"
+#include "replay_feed.h"
 #include "replay_link.h"
+#include "replay_policy.h"
+#include "replay_prices.h"
+#include "replay_summary.h"
 
-#define MAX_DAYS 200000
 #define INITIAL_EQUITY 1000000.0
-
-struct prices {
-	int n_instr;
-	char names[RB_MAX_INSTR][32];
-	size_t n_days;
-	int64_t *t_ms;
-	double *close;           /* n_days x n_instr */
-};
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: replay [--prices FILE] [--summary-json FILE] [--delay-ms N] [--no-wait]\n"
+	fprintf(f, "usage: replay [--prices FILE] [--summary-json FILE] [--report FILE] [--delay-ms N] [--no-wait]\n"
 		   "\n"
 		   "Replays daily prices (a CSV: a date column, then one column of closes per\n"
 		   "instrument; dates as YYYY-MM-DD or as decimal years like 1991.496) through a\n"
@@ -60,110 +58,13 @@ static void usage(FILE *f)
 		   "\n"
 		   "  --prices FILE        default data/eustockmarkets.csv\n"
 		   "  --summary-json FILE  also write the summary as JSON\n"
+		   "  --report FILE        also write it as an HTML page: equity, drawdown, modes\n"
 		   "  --delay-ms N         pause between days (default 0)\n"
 		   "  --no-wait            do not wait for the layer between days nor ask the CEO\n"
 		   "                       to decide (a CEO that decides on its inputs)\n"
 		   "\n"
 		   "Exit status: 0 success, 2 usage or input error, 1 Redis error or no answer\n"
 		   "from the CEO.\n");
-}
-
-/* "1991.496154" (decimal year) or "1991-07-01" -> epoch ms of that day. */
-static int parse_date(const char *s, int64_t *out)
-{
-	int y, m, d;
-	char tail;
-	if (sscanf(s, "%d-%d-%d%c", &y, &m, &d, &tail) == 3) {
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
-		*out = (int64_t)timegm(&tm) * 1000;
-		return m >= 1 && m <= 12 && d >= 1 && d <= 31 ? 0 : -1;
-	}
-	char *end;
-	double yr = strtod(s, &end);
-	if (end == s || *end || !(yr > 1900 && yr < 3000))
-		return -1;
-	int year = (int)floor(yr);
-	struct tm a = {.tm_year = year - 1900, .tm_mday = 1}, b = {.tm_year = year + 1 - 1900, .tm_mday = 1};
-	double t0 = (double)timegm(&a), t1 = (double)timegm(&b);
-	*out = (int64_t)((t0 + (yr - year) * (t1 - t0)) * 1000) + 12 * 3600000;
-	return 0;
-}
-
-static int load_prices(const char *path, struct prices *p)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	char line[4096];
-	int rc = -1;
-	size_t lineno = 0, cap = 0;
-	memset(p, 0, sizeof(*p));
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		char *save = NULL, *tok = strtok_r(line, ",", &save);
-		if (!p->n_instr) {
-			while ((tok = strtok_r(NULL, ",", &save)) && p->n_instr < RB_MAX_INSTR)
-				snprintf(p->names[p->n_instr++], sizeof(p->names[0]), "%s", tok);
-			if (!p->n_instr) {
-				fprintf(stderr, "replay: %s:1: the header needs a date column and at least one instrument\n", path);
-				goto out;
-			}
-			continue;
-		}
-		if (p->n_days == cap) {
-			cap = cap ? 2 * cap : 1024;
-			int64_t *t = realloc(p->t_ms, cap * sizeof(*t));
-			double *c = realloc(p->close, cap * (size_t)p->n_instr * sizeof(*c));
-			if (t)
-				p->t_ms = t;
-			if (c)
-				p->close = c;
-			if (!t || !c || cap > MAX_DAYS) {
-				fprintf(stderr, "replay: %s: too many rows\n", path);
-				goto out;
-			}
-		}
-		if (!tok || parse_date(tok, &p->t_ms[p->n_days]) != 0) {
-			fprintf(stderr, "replay: %s:%zu: '%s' is not a date (YYYY-MM-DD or a decimal year)\n", path, lineno,
-				tok ? tok : "");
-			goto out;
-		}
-		for (int i = 0; i < p->n_instr; i++) {
-			tok = strtok_r(NULL, ",", &save);
-			char *end = NULL;
-			double v = tok ? strtod(tok, &end) : 0;
-			if (!tok || end == tok || *end || !(v > 0) || !isfinite(v)) {
-				fprintf(stderr, "replay: %s:%zu: column %s: '%s' is not a positive price\n", path, lineno,
-					p->names[i], tok ? tok : "");
-				goto out;
-			}
-			p->close[p->n_days * (size_t)p->n_instr + (size_t)i] = v;
-		}
-		if (p->n_days && p->t_ms[p->n_days] <= p->t_ms[p->n_days - 1]) {
-			fprintf(stderr, "replay: %s:%zu: dates must increase\n", path, lineno);
-			goto out;
-		}
-		p->n_days++;
-	}
-	if (p->n_days < 2) {
-		fprintf(stderr, "replay: %s: fewer than two days of prices\n", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	fclose(f);
-	if (rc != 0) {
-		free(p->t_ms);
-		free(p->close);
-		p->t_ms = NULL;
-		p->close = NULL;
-	}
-	return rc;
 }
 
 /* ---- Redis ---- */
@@ -182,32 +83,21 @@ static int xadd_ok(redisReply *r)
 	return ok;
 }
 
+/* XADDs the day's entries (replay_feed.h) to their streams. */
 static int publish_day(struct rlink *c, const char *prefix, int64_t t_ms, const struct rb_day *d)
 {
-	char ts[40];
-	fmt_ts(t_ms, ts, sizeof(ts));
-	for (int k = 0; k < d->n_trades; k++) {
-		char pnl[32];
-		snprintf(pnl, sizeof(pnl), "%.6f", d->trades[k].pnl_pct);
-		if (!xadd_ok(rlink_cmd(c, "XADD %s:stream:trade.closed * event_type trade.closed event_id replay-%lld-t%d "
-					     "symbol %s side BUY pnl_percent %s strategy %s model replay timestamp %s "
-					     "source replay",
-					  prefix, (long long)t_ms, k, d->trades[k].symbol, pnl, d->trades[k].strategy, ts)))
-			return -1;
+	struct replay_entry e[REPLAY_FEED_MAX_ENTRIES];
+	int n, ok = replay_feed_day(t_ms, d, e, &n) == 0;
+	for (int k = 0; ok && k < n; k++) {
+		char key[160];
+		const char *argv[3 + 2 * REPLAY_FEED_MAX_FIELDS] = {"XADD", key, "*"};
+		size_t lens[3 + 2 * REPLAY_FEED_MAX_FIELDS] = {4, 0, 1};
+		lens[1] = (size_t)snprintf(key, sizeof(key), "%s:stream:%s", prefix, e[k].type);
+		memcpy(&argv[3], e[k].kv, sizeof(e[k].kv[0]) * 2 * (size_t)e[k].nfields);
+		memcpy(&lens[3], e[k].lens, sizeof(e[k].lens[0]) * 2 * (size_t)e[k].nfields);
+		ok = xadd_ok(rlink_argv(c, 3 + 2 * e[k].nfields, argv, lens));
 	}
-	json_t *positions = json_array();
-	for (int k = 0; k < d->n_positions; k++)
-		json_array_append_new(positions, json_pack("{s:s, s:f}", "symbol", d->positions[k].symbol, "exposure",
-							   d->positions[k].exposure));
-	json_t *snap = json_pack("{s:f, s:f, s:i, s:o, s:s}", "total_equity", d->equity, "total_exposure", d->exposure,
-				 "num_positions", d->n_positions, "positions", positions, "timestamp", ts);
-	char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
-	json_decref(snap);
-	int ok = text && xadd_ok(rlink_cmd(c, "XADD %s:stream:portfolio.snapshot_updated * event_type "
-						 "portfolio.snapshot_updated event_id replay-%lld-s payload %s trace_id %s "
-						 "timestamp %s source replay",
-					      prefix, (long long)t_ms, text, "", ts));
-	free(text);
+	replay_feed_release(e, n);
 	return ok ? 0 : -1;
 }
 
@@ -329,76 +219,78 @@ static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout
 	return -1;
 }
 
-struct policy_view {
-	struct rb_limits l;
-	char disabled_buf[64][64];
-	const char *disabled[64];
-};
-
-/* Overlays what the policy document doc says on v->l (fields it lacks keep
- * their value). */
-static void apply_policy(const json_t *doc, struct policy_view *v)
-{
-	struct rb_limits *l = &v->l;
-	const json_t *mode = json_object_get(json_object_get(doc, "modes"), json_util_get_str(doc, "active_mode"));
-	double d;
-	int64_t n;
-	if (json_util_get_int64(mode, "max_positions", &n) == 0)
-		l->max_positions = (int)n;
-	if (json_util_get_double(mode, "max_risk_pct_per_trade", &d) == 0)
-		l->risk_per_trade = d;
-	if (json_util_get_double(mode, "max_leverage", &d) == 0)
-		l->max_leverage = d;
-	if (json_util_get_double(mode, "scaling_factor", &d) == 0)
-		l->scaling = d;
-	int b;
-	if (json_util_get_bool(doc, "allow_new_trades", &b) == 0)
-		l->allow_new = b;
-	if (json_util_get_bool(doc, "emergency_mode", &b) == 0 && b)
-		l->close_all = 1;
-	size_t i;
-	json_t *s;
-	int k = 0;
-	json_array_foreach(json_object_get(doc, "disabled_strategies"), i, s) {
-		if (k < 64 && json_is_string(s)) {
-			snprintf(v->disabled_buf[k], sizeof(v->disabled_buf[k]), "%s", json_string_value(s));
-			v->disabled[k] = v->disabled_buf[k];
-			k++;
-		}
-	}
-	l->disabled = v->disabled;
-	l->n_disabled = k;
-}
-
-/* The trading system's own defaults (its NORMAL mode, policy_default_doc):
- * the limits a book keeps without the layer, and until a policy exists. */
-static void original_normal(struct policy_view *v)
-{
-	json_t *doc = policy_default_doc(0);
-	memset(v, 0, sizeof(*v));
-	v->l.allow_new = 1;
-	apply_policy(doc, v);
-	json_decref(doc);
-}
-
 /* The limits the policy document gives the book now, over `base`. */
-static void read_policy(struct rlink *c, const char *prefix, const struct policy_view *base, struct policy_view *v)
+static json_t *get_policy(struct rlink *c, const char *prefix)
 {
 	redisReply *r = rlink_cmd(c, "GET %s:policy:current", prefix);
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
-	v->l = base->l;
-	apply_policy(doc, v);
+	return doc;
+}
+
+static void read_policy(struct rlink *c, const char *prefix, const struct replay_policy *base, struct replay_policy *v)
+{
+	json_t *doc = get_policy(c, prefix);
+	replay_policy_read(doc, base, v);
 	json_decref(doc);
 }
 
-/* ---- summary ---- */
-
-static json_t *perf_json(const struct rb_perf *p)
+static int cmp_str(const void *a, const void *b)
 {
-	return json_pack("{s:f, s:f, s:f, s:f, s:s}", "total_return", p->total_return, "max_drawdown", p->max_drawdown,
-			 "sharpe", p->sharpe, "worst_month", p->worst_month, "worst_month_at", p->worst_month_label);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
+
+/* The strategy names of arr (strings, or objects with "strategy"), sorted
+ * and joined by commas into buf. */
+static void name_set(const json_t *arr, char *buf, size_t len)
+{
+	const char *names[REPLAY_POLICY_MAX_DISABLED];
+	size_t n = 0, i, used = 0;
+	const json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_is_string(v) ? json_string_value(v) : json_util_get_str(v, "strategy");
+		if (s && n < REPLAY_POLICY_MAX_DISABLED)
+			names[n++] = s;
+	}
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s,", names[i]);
+}
+
+/*
+ * The Strategy Officer stores its disabled set in the PolicyStore on its
+ * own, by compare-and-set, and after losing one to the CEO's write it
+ * retries later: waits (up to timeout_ms) until the document holds the set
+ * its newest strategy_state_update names, so that the next day trades
+ * under it whatever the timing.
+ */
+static void wait_disabled(struct rlink *c, const char *prefix, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited++) {
+		char want[4096] = "", have[4096] = "";
+		redisReply *r = rlink_cmd(c, "XREVRANGE %s:stream:strategy_state_update + - COUNT 1", prefix);
+		const redisReply *f = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+		for (size_t k = 0; f && k + 1 < f->elements; k += 2) {
+			if (strcmp(f->element[k]->str, "payload") != 0)
+				continue;
+			json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
+			name_set(json_object_get(p, "disabled"), want, sizeof(want));
+			json_decref(p);
+		}
+		freeReplyObject(r);
+		json_t *doc = get_policy(c, prefix);
+		name_set(json_object_get(doc, "disabled_strategies"), have, sizeof(have));
+		json_decref(doc);
+		if (strcmp(want, have) == 0)
+			return;
+		usleep(1000);
+	}
+	fprintf(stderr, "replay: the PolicyStore did not take the Strategy Officer's disabled set within %d ms\n",
+		timeout_ms);
+}
+
+/* ---- summary ---- */
 
 static json_t *mode_switches(struct rlink *c, const char *prefix)
 {
@@ -422,72 +314,40 @@ static json_t *mode_switches(struct rlink *c, const char *prefix)
 	return out;
 }
 
-/* Prints the summary table and mode switches. */
-static void print_summary(const json_t *summary, const struct rb_perf *pw, const struct rb_perf *po, double ppy)
-{
-	const json_t *switches = json_object_get(summary, "mode_switches");
-	printf("\nReplayed %lld days of %s (%s to %s), %lld trades closed with the layer.\n",
-	       (long long)json_integer_value(json_object_get(summary, "days")),
-	       json_string_value(json_object_get(summary, "prices")), json_string_value(json_object_get(summary, "from")),
-	       json_string_value(json_object_get(summary, "to")),
-	       (long long)json_integer_value(json_object_get(summary, "trades")));
-	printf("\nMode switches (%zu):\n", json_array_size(switches));
-	size_t i;
-	const json_t *sw;
-	json_array_foreach(switches, i, sw) {
-		printf("  %s  %-20s -> %-20s %s\n", json_string_value(json_object_get(sw, "date")),
-		       json_string_value(json_object_get(sw, "from")), json_string_value(json_object_get(sw, "to")),
-		       json_string_value(json_object_get(sw, "reason")));
-	}
-	printf("\n%-16s %14s %14s %10s %18s\n", "book", "total return", "max drawdown", "Sharpe", "worst month");
-	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "with layer", 100 * pw->total_return,
-	       100 * pw->max_drawdown, pw->sharpe, 100 * pw->worst_month, pw->worst_month_label);
-	printf("%-16s %13.1f%% %13.1f%% %10.2f %10.1f%% %s\n", "without layer", 100 * po->total_return,
-	       100 * po->max_drawdown, po->sharpe, 100 * po->worst_month, po->worst_month_label);
-	printf("(drawdown: positive fraction from the running peak of daily equity; Sharpe: daily returns,"
-	       " annualised with %.0f days a year, Rf 0)\n", ppy);
-}
-
 struct options {
-	const char *prices_path, *summary_path;
+	const char *prices_path, *summary_path, *report_path, *rules;
 	int delay_ms, wait;
 };
 
 /* Replays p through both books against Redis; 0, or 1 on a Redis failure. */
-static int run(const struct prices *p, struct rlink *c, const char *prefix, const struct options *o)
+static int run(const struct replay_prices *p, struct rlink *c, const char *prefix, const struct options *o)
 {
 	int rc = 1;
 	const char *names[RB_MAX_INSTR];
 	for (int i = 0; i < p->n_instr; i++)
 		names[i] = p->names[i];
 	struct rb_book *with = rb_new(p->n_instr, names, INITIAL_EQUITY), *without = rb_new(p->n_instr, names, INITIAL_EQUITY);
-	double *eq_with = malloc(sizeof(double) * p->n_days), *eq_without = malloc(sizeof(double) * p->n_days);
-	int *month = malloc(sizeof(int) * p->n_days);
-	struct rb_day *day = malloc(sizeof(*day));
+	struct rb_day *day = malloc(2 * sizeof(*day));
+	struct replay_record rec;
 	json_t *summary = NULL;
-	if (!with || !without || !eq_with || !eq_without || !month || !day) {
+	if (replay_record_init(&rec, p->n_days) != 0 || !with || !without || !day) {
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
-	struct policy_view pv, base;
-	original_normal(&base);
-	long trades = 0;
+	struct replay_policy pv, base;
+	replay_policy_normal(&base);
 	for (size_t d = 0; d < p->n_days; d++) {
 		const double *closes = &p->close[d * (size_t)p->n_instr];
+		if (o->wait)
+			wait_disabled(c, prefix, 5000);
 		read_policy(c, prefix, &base, &pv);
-		rb_step(with, closes, &pv.l, day);
-		trades += day->n_trades;
-		eq_with[d] = day->equity;
-		if (publish_day(c, prefix, p->t_ms[d], day) != 0) {
+		rb_step(with, closes, &pv.l, &day[0]);
+		if (publish_day(c, prefix, p->t_ms[d], &day[0]) != 0) {
 			fprintf(stderr, "replay: publishing day %zu failed\n", d + 1);
 			goto out;
 		}
-		rb_step(without, closes, &base.l, day);
-		eq_without[d] = day->equity;
-		time_t secs = (time_t)(p->t_ms[d] / 1000);
-		struct tm tm;
-		gmtime_r(&secs, &tm);
-		month[d] = (tm.tm_year + 1900) * 12 + tm.tm_mon;
+		rb_step(without, closes, &base.l, &day[1]);
+		replay_record_day(&rec, p->t_ms[d], &day[0], &day[1], pv.mode);
 		if (o->wait) {
 			wait_layer(c, prefix, 5000);
 			if (decide(c, prefix, p->t_ms[d], 10000) != 0)
@@ -496,28 +356,19 @@ static int run(const struct prices *p, struct rlink *c, const char *prefix, cons
 		if (o->delay_ms > 0)
 			usleep((useconds_t)o->delay_ms * 1000);
 	}
-	double ppy = (double)(p->n_days - 1) / ((double)(p->t_ms[p->n_days - 1] - p->t_ms[0]) / (365.25 * 86400000.0));
-	struct rb_perf pw, po;
-	rb_perf(eq_with, month, p->n_days, ppy, &pw);
-	rb_perf(eq_without, month, p->n_days, ppy, &po);
-	char first[40], last[40];
-	fmt_ts(p->t_ms[0], first, sizeof(first));
-	fmt_ts(p->t_ms[p->n_days - 1], last, sizeof(last));
-	summary = json_pack(
-		"{s:s, s:s%, s:s%, s:I, s:I, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:f}}", "prices", o->prices_path, "from",
-		first, (size_t)10, "to", last, (size_t)10, "days", (json_int_t)p->n_days, "trades", (json_int_t)trades,
-		"with_layer", perf_json(&pw), "without_layer", perf_json(&po), "mode_switches", mode_switches(c, prefix),
-		"conventions", "total_return", "last equity / first - 1", "max_drawdown",
-		"positive fraction of the running peak, daily closes", "sharpe",
-		"mean / sample sd of daily returns * sqrt(periods per year), Rf 0", "worst_month",
-		"lowest calendar-month return (fraction)", "periods_per_year", ppy);
+	summary = replay_summary_json(&rec, p, o->prices_path, o->rules, mode_switches(c, prefix));
 	if (!summary) {
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
-	print_summary(summary, &pw, &po, ppy);
+	replay_summary_print(stdout, summary);
 	if (o->summary_path && json_dump_file(summary, o->summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 		fprintf(stderr, "replay: cannot write %s\n", o->summary_path);
+		goto out;
+	}
+	char err[256];
+	if (o->report_path && backtest_report_write(o->report_path, summary, p, &rec, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
 		goto out;
 	}
 	if (c->reconnects)
@@ -527,9 +378,7 @@ static int run(const struct prices *p, struct rlink *c, const char *prefix, cons
 out:
 	json_decref(summary);
 	free(day);
-	free(month);
-	free(eq_with);
-	free(eq_without);
+	replay_record_release(&rec);
 	rb_free(with);
 	rb_free(without);
 	return rc;
@@ -546,6 +395,8 @@ int main(int argc, char **argv)
 			o.prices_path = argv[++i];
 		} else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) {
 			o.summary_path = argv[++i];
+		} else if (!strcmp(argv[i], "--report") && i + 1 < argc) {
+			o.report_path = argv[++i];
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			o.delay_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--no-wait")) {
@@ -563,13 +414,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "%s", getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum");
-	struct prices p;
-	if (load_prices(o.prices_path, &p) != 0)
+	struct ceo_config ceo;
+	if (ceo_config_load(&ceo, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
 		return 2;
+	}
+	o.rules = ceo_rules_name(ceo.brain.rules);
+	struct replay_prices p;
+	if (replay_prices_load(o.prices_path, 1, 2, &p, err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
+		return 2;
+	}
 	struct rlink link;
 	int rc = rlink_open(&link, &target) == 0 ? run(&p, &link, prefix, &o) : 1;
 	rlink_close(&link);
-	free(p.t_ms);
-	free(p.close);
+	replay_prices_release(&p);
 	return rc;
 }

@@ -156,6 +156,7 @@ void rb_step(struct rb_book *b, const double *closes, const struct rb_limits *l,
 			b->cash -= notional;
 			gross += notional;
 			open++;
+			out->n_opened++;
 		}
 	}
 	out->equity = b->cash;
@@ -177,16 +178,20 @@ void rb_perf(const double *equity, const int *month_of, size_t n, double ppy, st
 	if (n < 2)
 		return;
 	out->total_return = equity[n - 1] / equity[0] - 1;
-	double peak = equity[0], s = 0, s2 = 0;
+	double peak = equity[0], s = 0, s2 = 0, down = 0;
 	for (size_t i = 1; i < n; i++) {
 		peak = fmax(peak, equity[i]);
 		out->max_drawdown = fmax(out->max_drawdown, 1 - equity[i] / peak);
 		double r = equity[i] / equity[i - 1] - 1;
 		s += r;
 		s2 += r * r;
+		down += r < 0 ? r * r : 0;
 	}
 	double m = (double)(n - 1), mean = s / m, var = m > 1 ? (s2 - s * s / m) / (m - 1) : 0;
 	out->sharpe = var > 0 ? mean / sqrt(var) * sqrt(ppy) : 0;
+	out->sortino = down > 0 ? mean / sqrt(down / m) * sqrt(ppy) : 0;
+	out->cagr = ppy > 0 && equity[n - 1] > 0 ? pow(equity[n - 1] / equity[0], ppy / m) - 1 : 0;
+	out->calmar = out->max_drawdown > 0 ? out->cagr / out->max_drawdown : 0;
 	/* month returns: last equity of a month over the last of the one before */
 	double prev_close = equity[0];
 	int worst_set = 0;
@@ -202,4 +207,22 @@ void rb_perf(const double *equity, const int *month_of, size_t n, double ppy, st
 		}
 		prev_close = equity[i];
 	}
+}
+
+void rb_quiet(const unsigned char *traded, const unsigned char *other, size_t n, struct rb_quiet *out)
+{
+	memset(out, 0, sizeof(*out));
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && !traded[i])
+			continue;
+		if (i - start > out->days) {
+			out->first = start;
+			out->last = i - 1;
+			out->days = i - start;
+		}
+		start = i + 1;
+	}
+	for (size_t i = out->first; out->days && i <= out->last; i++)
+		out->other_traded |= other[i] != 0;
 }

@@ -53,8 +53,9 @@ struct rb_day {
 	double exposure;          /* gross, USD */
 	int n_positions;
 	struct rb_position positions[2 * RB_MAX_INSTR];
-	int n_trades;
+	int n_trades;             /* positions closed today */
 	struct rb_trade trades[2 * RB_MAX_INSTR];
+	int n_opened;             /* positions opened today */
 };
 
 struct rb_book;
@@ -70,14 +71,31 @@ const char *rb_strategy_name(const struct rb_book *b, int s, int i);
 
 struct rb_perf {
 	double total_return;      /* last equity / first - 1 */
+	double cagr;              /* (1 + total_return)^(1 / years) - 1, years = (n - 1) / ppy */
 	double max_drawdown;      /* positive fraction, from the running peak */
 	double sharpe;            /* daily returns, mean / sample sd * sqrt(ppy) */
+	double sortino;           /* daily returns, mean / downside deviation * sqrt(ppy);
+				     downside deviation = sqrt(mean of min(r, 0)^2) */
+	double calmar;            /* cagr / max_drawdown, 0 without a drawdown */
 	double worst_month;       /* lowest calendar-month return (fraction) */
 	char worst_month_label[24]; /* "YYYY-MM" */
 };
 
 /* Performance of equity[0..n-1] with month_of[i] = year * 12 + month - 1
- * of each day, annualised with ppy periods per year. */
+ * of each day, annualised with ppy periods per year. Ratios whose
+ * denominator is 0 are 0. */
 void rb_perf(const double *equity, const int *month_of, size_t n, double ppy, struct rb_perf *out);
+
+/* The longest run of days on which a book neither opened nor closed a
+ * position. */
+struct rb_quiet {
+	size_t first, last;       /* day indexes, inclusive; days = 0 when it traded every day */
+	size_t days;              /* days in the run */
+	int other_traded;         /* the other book traded on one of those days */
+};
+
+/* traded[i] (and other[i]) are 1 when the book (the other book) opened or
+ * closed a position on day i; the first longest run wins. */
+void rb_quiet(const unsigned char *traded, const unsigned char *other, size_t n, struct rb_quiet *out);
 
 #endif

@@ -38,7 +38,8 @@ void rlink_close(struct rlink *l)
 	l->c = NULL;
 }
 
-redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
+/* Sends the formatted command cmd (len bytes) until it is answered. */
+static redisReply *send_formatted(struct rlink *l, const char *cmd, size_t len)
 {
 	int64_t deadline = clock_mono_ms() + RL_PATIENCE_MS;
 	int backoff = 50, said = 0;
@@ -46,10 +47,10 @@ redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
 		if (!l->c && (l->c = dial(&l->target, 0)) != NULL)
 			l->reconnects++;
 		if (l->c) {
-			va_list ap;
-			va_start(ap, fmt);
-			redisReply *r = redisvCommand(l->c, fmt, ap);
-			va_end(ap);
+			void *reply = NULL;
+			if (redisAppendFormattedCommand(l->c, cmd, len) != REDIS_OK || redisGetReply(l->c, &reply) != REDIS_OK)
+				reply = NULL;
+			redisReply *r = reply;
 			int loading = r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "LOADING", 7);
 			if (r && !loading)
 				return r;
@@ -70,4 +71,34 @@ redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
 		usleep((useconds_t)backoff * 1000);
 		backoff = backoff < 1000 ? backoff * 2 : 1000;
 	}
+}
+
+/* Sends a command redis*FormatCommand*() made (len < 0: it failed) and
+ * frees it. */
+static redisReply *send_command(struct rlink *l, char *cmd, int len)
+{
+	if (len < 0) {
+		fprintf(stderr, "replay: out of memory\n");
+		return NULL;
+	}
+	redisReply *r = send_formatted(l, cmd, (size_t)len);
+	redisFreeCommand(cmd);
+	return r;
+}
+
+redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...)
+{
+	char *cmd = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int len = redisvFormatCommand(&cmd, fmt, ap);
+	va_end(ap);
+	return send_command(l, cmd, len);
+}
+
+redisReply *rlink_argv(struct rlink *l, int argc, const char **argv, const size_t *lens)
+{
+	char *cmd = NULL;
+	int len = redisFormatCommandArgv(&cmd, argc, argv, lens);
+	return send_command(l, cmd, len);
 }

@@ -29,5 +29,7 @@ void rlink_close(struct rlink *l);
  * freeReplyObject), or NULL once RL_PATIENCE_MS of retrying failed
  * (printed). Error replies other than LOADING are returned as they are. */
 redisReply *rlink_cmd(struct rlink *l, const char *fmt, ...);
+/* The same for a command given as argc arguments (binary-safe lengths). */
+redisReply *rlink_argv(struct rlink *l, int argc, const char **argv, const size_t *lens);
 
 #endif
