@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *gs = fed_global_state(&fs, &fc, NOW);
 		gate_wire_state(&fs, gs, &s);
 		json_decref(gs);
-		fed_state_clear(&fs);
+		fed_state_release(&fs);
 		json_decref(p);
 	}
 	why[0] = 0;

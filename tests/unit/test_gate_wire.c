@@ -322,7 +322,7 @@ START_TEST(test_gate_wire_state_from_the_federation)
 	ck_assert_str_eq(s.operating_mode, "BLACK_SWAN");
 	ck_assert_int_eq(s.mode_at_ms, T + 100);
 	ck_assert_double_eq(s.decision_confidence, -1);
-	fed_state_clear(&fs);
+	fed_state_release(&fs);
 }
 END_TEST
 
@@ -357,7 +357,7 @@ START_TEST(test_gate_wire_state_with_nothing_reported)
 	gate_risk_evaluate(&s, &c, &g, T, &v);
 	ck_assert_int_eq(v.code, GATE_R_NO_RISK_STATE);
 	ck_assert_double_eq(v.risk_score, 100);
-	fed_state_clear(&fs);
+	fed_state_release(&fs);
 }
 END_TEST
 
