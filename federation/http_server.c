@@ -41,18 +41,55 @@ static int token_ok(const char *have, size_t lh, const char *want)
 	return diff == 0;
 }
 
+struct next_key {
+	uintptr_t after, next;
+};
+
+static enum MHD_Result find_next_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct next_key *n = cls;
+	(void)kind;
+	(void)value;
+	uintptr_t k = (uintptr_t)key;
+	if (k > n->after && k < n->next)
+		n->next = k;
+	return MHD_YES;
+}
+
+/* 1 when the header value v lost bytes to a NUL. libmicrohttpd 0.9.75
+ * parses the request head in place (it begins at the handler's method
+ * string and is MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE long), turning
+ * each line end into one or two zero bytes, and keeps a value only up to
+ * its first NUL: what follows the value up to the next header name must
+ * then be zeros, at most two (four before the end: the empty line too).
+ * A value not inside that block (another MHD) is not judged here. */
+static int value_was_cut(struct MHD_Connection *c, const char *method, const char *v)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	uintptr_t start = (uintptr_t)method, end = info ? start + info->header_size : start, p = (uintptr_t)v;
+	if (!info || p <= start || p >= end)
+		return 0;
+	p += strlen(v);
+	struct next_key n = {.after = p, .next = end};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, find_next_key, &n);
+	if (n.next - p > (n.next == end ? 4u : 2u))
+		return 1;
+	for (; p < n.next; p++)
+		if (*(const char *)p)
+			return 1;
+	return 0;
+}
+
 /* The credentials of "Authorization: Bearer <token>": the scheme in any
  * case (RFC 7235), then one or more spaces. NULL when the header is
  * missing, names another scheme, or holds a control character anywhere (a
- * NUL included: the length MHD read is compared, not the C string's). */
-static const char *bearer_token(struct MHD_Connection *c, size_t *len)
+ * NUL included, which MHD would otherwise cut the value at). */
+static const char *bearer_token(struct MHD_Connection *c, const char *method, size_t *len)
 {
-	const char *v = NULL;
-	size_t n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
-					  strlen(MHD_HTTP_HEADER_AUTHORIZATION), &v, &n) != MHD_YES ||
-	    !v)
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!v || value_was_cut(c, method, v))
 		return NULL;
+	size_t n = strlen(v);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
 			return NULL;
@@ -82,7 +119,7 @@ static enum MHD_Result unauthorized(struct MHD_Connection *c)
 
 /* 1 when the request may not write; its answer (403, 401) is queued in
  * *ret. */
-static int token_refused(struct api *a, struct MHD_Connection *c, enum MHD_Result *ret)
+static int token_refused(struct api *a, struct MHD_Connection *c, const char *method, enum MHD_Result *ret)
 {
 	if (!a->token[0]) {
 		*ret = http_respond_error(c, MHD_HTTP_FORBIDDEN, "writes_disabled",
@@ -90,7 +127,7 @@ static int token_refused(struct api *a, struct MHD_Connection *c, enum MHD_Resul
 		return 1;
 	}
 	size_t len = 0;
-	const char *tok = bearer_token(c, &len);
+	const char *tok = bearer_token(c, method, &len);
 	if (!tok || !token_ok(tok, len, a->token)) {
 		*ret = unauthorized(c);
 		return 1;
@@ -206,7 +243,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			       ? serve_asset(a, c, url, method)
 			       : http_respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
 	enum MHD_Result ret;
-	if (r->auth && token_refused(a, c, &ret))
+	if (r->auth && token_refused(a, c, method, &ret))
 		return ret;
 	req->route = r;
 	return r->handler(a, req);
