@@ -10,7 +10,7 @@
 # smaller; in BLACK_SWAN it skips the signal; state older than
 # ORCH_GATE_STALE_S answers the safe side (EMERGENCY here); malformed bodies
 # get a 400 JSON error, a NaN confidence a refusal; the legacy ports answer
-# as /compat does. Exit 0 = pass.
+# as /compat does; SIGTERM ends the federation cleanly. Exit 0 = pass.
 set -euo pipefail
 
 . "$(dirname "$0")/lib/stack.sh" legacy_gate
@@ -23,7 +23,8 @@ original=${ORCH_ORIGINAL_SRC:-}
 wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
 a1=$(free_port) l1=$(free_port) l2=$(free_port) l3=$(free_port) a2=$(free_port)
 ORCH_INSTANCE_ID=gate-1 ORCH_API_PORT=$a1 ORCH_LEGACY_PORTS=$l1,$l2,$l3 "$bindir/federation" 2>"$tmp/fed1.log" &
-pids+=($!)
+fed1=$!
+pids+=($fed1)
 ORCH_INSTANCE_ID=gate-2 ORCH_API_PORT=$a2 ORCH_GATE_STALE_S=1 ORCH_GATE_SAFE_SIDE=EMERGENCY \
 	"$bindir/federation" 2>"$tmp/fed2.log" &
 pids+=($!)
@@ -184,6 +185,13 @@ get m "http://127.0.0.1:$a1/metrics"
 checks=$((checks + 1))
 grep -q 'orch_gate_answers_total{call="risk",result="bad_request"} [1-9]' "$tmp/m" ||
 	fail "metrics: no bad_request answers counted"
+
+# SIGTERM with the legacy ports open: a clean exit
+kill -TERM "$fed1"
+checks=$((checks + 1))
+rc=0
+wait "$fed1" || rc=$?
+[ "$rc" -eq 0 ] || fail "federation exited $rc after SIGTERM: $(tail -5 "$tmp/fed1.log")"
 
 if [ "$failures" -ne 0 ]; then
 	echo "legacy_gate: $failures of $checks checks failed" >&2

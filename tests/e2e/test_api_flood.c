@@ -146,8 +146,10 @@ static void stop(void)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	kill(fed, SIGTERM);
-	waitpid(fed, NULL, 0);
+	int status = -1;
+	waitpid(fed, &status, 0);
 	harness_redis_stop(&srv);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "federation ended with status %d", status);
 }
 
 /* Opens n connections from 127.0.0.1, each sending half a request. */
