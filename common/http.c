@@ -17,6 +17,13 @@ int http_first_call(void **con_cls)
 	return 1;
 }
 
+void http_secure(struct MHD_Response *r, const char *csp)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Content-Security-Policy", csp ? csp : HTTP_CSP_DATA);
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
 			     size_t len, const char *allow)
 {
@@ -25,6 +32,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const ch
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	http_secure(r, NULL);
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);

@@ -10,7 +10,7 @@ PACKAGES=(
 	build-essential pkg-config
 	libhiredis-dev libuv1-dev libjansson-dev libmicrohttpd-dev check
 	redis-server redis-tools redis-sentinel
-	python3 python3-redis
+	python3 python3-redis python3-httpx
 	curl procps
 	chromium python3-websocket
 )

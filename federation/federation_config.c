@@ -5,6 +5,7 @@
 #include "federation_config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "orch.h"
@@ -23,6 +24,34 @@ static int parse_token_file(const char *name, const char *path, void *base, char
 	}
 	fclose(fp);
 	c->token[strcspn(c->token, "\r\n")] = '\0';
+	return 0;
+}
+
+/* "" (off) or three distinct ports: the CEO, strategy and risk brains'. */
+static int parse_legacy_ports(const char *name, const char *value, void *base, char *err, size_t errlen)
+{
+	struct federation_config *c = base;
+	memset(c->legacy_ports, 0, sizeof(c->legacy_ports));
+	if (!value[0])
+		return 0;
+	const char *p = value;
+	for (int i = 0; i < FEDERATION_LEGACY_N; i++) {
+		char *end;
+		long port = strtol(p, &end, 10);
+		int last = i == FEDERATION_LEGACY_N - 1;
+		if (end == p || port < 1 || port > 65535 || *end != (last ? '\0' : ',')) {
+			snprintf(err, errlen, "%s: expected three ports (CEO,strategy,risk: 8010,8011,8012) or nothing, got '%.100s'",
+				 name, value);
+			return ORCH_EINVAL;
+		}
+		for (int j = 0; j < i; j++)
+			if (c->legacy_ports[j] == port) {
+				snprintf(err, errlen, "%s: port %ld is given twice in '%.100s'", name, port, value);
+				return ORCH_EINVAL;
+			}
+		c->legacy_ports[i] = (int)port;
+		p = end + 1;
+	}
 	return 0;
 }
 
@@ -49,6 +78,26 @@ static const struct config_setting settings[] = {
 	 .help = "bearer token for writes (at least 16 characters); without one, writes are refused"},
 	{"ORCH_API_TOKEN_FILE", CONFIG_CUSTOM, 0, .def = "", .parse = parse_token_file,
 	 .help = "file whose first line is the token (instead of `ORCH_API_TOKEN`)"},
+	{"ORCH_API_MAX_CONNECTIONS", CONFIG_INT, F(max_connections, int), .def = "1000", .min = 16, .max = 100000,
+	 .help = "open connections per listening port; beyond it new ones wait in the kernel's backlog"},
+	{"ORCH_API_MAX_CONNECTIONS_PER_CLIENT", CONFIG_INT, F(max_per_client, int), .def = "128", .min = 1,
+	 .max = 100000, .help = "open connections from one IP address per port (more are closed at once); raise it "
+				"behind a proxy, where every client has the proxy's address"},
+	{"ORCH_API_REQUEST_TIMEOUT_S", CONFIG_I64, F(request_ms, int64_t), .def = "10", .min = 1, .max = 3600,
+	 .scale = 1000, .help = "a request must arrive whole within this, counted from the connection (or the "
+				"previous answer on keep-alive); a slower one is cut"},
+	{"ORCH_API_MAX_STREAMS", CONFIG_INT, F(max_streams, int), .def = "128", .min = 1, .max = 100000,
+	 .help = "open `GET /events` streams (64 KiB each); beyond it 503"},
+	{"ORCH_GATE_STALE_S", CONFIG_I64, F(gate.stale_ms, int64_t), .def = "90", .min = 1, .max = 86400, .scale = 1000,
+	 .help = "the live gate answers the safe side when the decision or the risk state is older than this"},
+	{"ORCH_GATE_SAFE_SIDE", CONFIG_ENUM, F(gate_emergency, int), .def = "PASSIVE", .choices = "PASSIVE|EMERGENCY",
+	 .help = "the live gate's CEO mode on missing or stale state (never ACTIVE); EMERGENCY also refuses every "
+		 "evaluation"},
+	{"ORCH_GATE_STOP_LOSS", CONFIG_DOUBLE, F(gate.stop_loss_frac, double), .def = "0.02", .min = 0.0001, .max = 1,
+	 .help = "loss at the stop as a fraction of the notional: sizes the gate's positions and its `max_loss`"},
+	{"ORCH_LEGACY_PORTS", CONFIG_CUSTOM, 0, .def = "", .parse = parse_legacy_ports,
+	 .help = "`8010,8011,8012`: also serve the live gate on the original CEO, strategy and risk brains' ports "
+		 "(`/status`, `/health`, `/evaluate`), on `ORCH_API_BIND`; empty: off"},
 };
 #undef F
 #undef STR
@@ -58,6 +107,7 @@ static void init(void *base)
 	struct federation_config *c = base;
 	memset(c, 0, sizeof(*c));
 	fed_config_defaults(&c->brain);
+	gate_config_defaults(&c->gate);
 }
 
 const struct config_table federation_config_table = {"federation", settings, sizeof(settings) / sizeof(settings[0]),
@@ -73,5 +123,11 @@ int federation_config_load(struct federation_config *c, char *err, size_t errlen
 		snprintf(err, errlen, "ORCH_API_TOKEN: a token needs at least 16 characters");
 		return ORCH_EINVAL;
 	}
-	return 0;
+	c->gate.safe_side = c->gate_emergency ? GATE_EMERGENCY : GATE_PASSIVE;
+	for (int i = 0; i < FEDERATION_LEGACY_N; i++)
+		if (c->legacy_ports[i] && c->legacy_ports[i] == c->api_port) {
+			snprintf(err, errlen, "ORCH_LEGACY_PORTS: port %d is ORCH_API_PORT's", c->api_port);
+			return ORCH_EINVAL;
+		}
+	return gate_config_validate(&c->gate, err, errlen);
 }

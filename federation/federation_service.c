@@ -15,6 +15,8 @@
  * "alert" and "mode" (each CEO mode switch) events, with a heartbeat on
  * every cycle. POST force-decision publishes a ceo_command and answers with
  * the CEO's ceo_command_reply, or 504 after ORCH_FEDERATION_FORCE_TIMEOUT_MS.
+ * The live gate's state (gate_wire.c) is rebuilt from the same sources
+ * with every state and published to the API's threads when it changed.
  */
 #include "federation_service.h"
 
@@ -25,6 +27,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "federation_brain.h"
+#include "gate_wire.h"
 #include "http_api.h"
 #include "json_util.h"
 #include "lease.h"
@@ -36,6 +39,8 @@
 #include "web_assets.h"
 
 #define N_AGENTS 3
+_Static_assert(sizeof(((struct api_config *)0)->legacy_ports) == sizeof(((struct federation_config *)0)->legacy_ports),
+	       "the API and the settings count the same legacy ports");
 
 static const char *const INPUTS[] = {"ceo_decision",	   "ceo_mode_switch",	    "ceo_alert",
 				     "ceo_command_reply",   "ceo_mode_history",	    "risk_state_update",
@@ -68,6 +73,7 @@ struct federation_service {
 	struct agent agents[N_AGENTS];
 	json_t *last_content;   /* the last published state without its clock fields */
 	struct pending *pending;
+	struct gate_state gate; /* rebuilt on every refresh, copied by the API when it changed */
 	uv_timer_t cycle, sweep;
 	struct metric *m_updates, *m_events, *m_complete, *m_degraded, *m_forced[3];
 };
@@ -125,6 +131,8 @@ static void refresh(struct federation_service *f, int force_publish)
 	}
 	json_decref(f->last_content);
 	f->last_content = content;
+	gate_wire_state(&f->st, gs, &f->gate);
+	api_set_gate(f->api, &f->gate);
 	metrics_set(f->m_complete, complete);
 	metrics_set(f->m_degraded, json_is_true(json_object_get(gs, "degraded")));
 	set_json_body(f, API_PREFIX "/global-state",
@@ -400,7 +408,12 @@ int federation_service_new(struct federation_service **out, struct service *svc,
 	service_policy_config(svc, "federation", &pc);
 	struct redis_conn_opts ro = {.name = "federation-leases"};
 	struct api_config ac = {.port = f->cfg.api_port, .bind = f->cfg.api_bind, .token = f->cfg.token,
-				.cors_origin = f->cfg.cors, .assets = web_assets, .n_assets = web_assets_count};
+				.cors_origin = f->cfg.cors, .assets = web_assets, .n_assets = web_assets_count,
+				.limits = {.max_connections = (unsigned)f->cfg.max_connections,
+					   .max_per_client = (unsigned)f->cfg.max_per_client,
+					   .request_ms = f->cfg.request_ms, .max_streams = f->cfg.max_streams},
+				.gate = f->cfg.gate};
+	memcpy(ac.legacy_ports, f->cfg.legacy_ports, sizeof(ac.legacy_ports));
 	int rc;
 	if ((rc = bus_new(&f->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_new(&f->policy, svc->loop, &pc, &svc->cfg.redis)) != 0 ||
@@ -432,6 +445,9 @@ int federation_service_start(struct federation_service *f, char *err, size_t err
 		return rc;
 	log_info("federation: REST API on %s:%d%s", f->cfg.api_bind, api_port(f->api),
 		 f->cfg.token[0] ? "" : " (no ORCH_API_TOKEN: writes refused)");
+	if (f->cfg.legacy_ports[0])
+		log_info("federation: live gate also on %s ports %d (CEO), %d (strategy), %d (risk)", f->cfg.api_bind,
+			 f->cfg.legacy_ports[0], f->cfg.legacy_ports[1], f->cfg.legacy_ports[2]);
 	return 0;
 }
 

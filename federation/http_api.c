@@ -1,15 +1,16 @@
 /*
- * http_api.c - the Federation's REST API server (contract in http_api.h):
- * the daemon, dispatch over the route table (http_routes.c), the bodies
- * the loop swaps in, the token check, the dashboard's files and the
- * requests handed to the loop.
+ * http_api.c - the Federation's REST API (contract in http_api.h): its
+ * lifecycle (the listeners of http_server.c, the loop's handles), the
+ * bodies the loop swaps in, the mode history and the requests handed to
+ * the loop.
  *
- * Threads: libmicrohttpd's two epoll threads run the handler; it reads the
+ * Threads: each listener's two epoll threads run the handler; it reads the
  * bodies under a mutex (MHD counts the responses' references) and never
  * blocks on the loop. A write is suspended, queued under the same mutex
  * and announced to the loop with uv_async_send; the loop answers it with
  * api_complete(), which stores the answer and resumes the connection, and
- * the handler, called again, sends it.
+ * the handler, called again, sends it. A loop timer sweeps the open
+ * connections for requests past their deadline (api__sweep).
  */
 #include "http_api.h"
 
@@ -18,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "http.h"
 #include "http_internal.h"
+#include "metrics.h"
 #include "orch.h"
 
 /* FNV-1a of the body, as a quoted ETag. */
@@ -39,6 +42,7 @@ struct MHD_Response *api__response(const struct api *a, const char *body, size_t
 		return NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	http_secure(r, NULL);
 	if (etag)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	if (a->cors[0])
@@ -136,48 +140,7 @@ void api_push_history(struct api *a, const char *entry, size_t len)
 	free(dropped);
 }
 
-/* ---- writes: the token, the hand-off to the loop ---- */
-
-/* Constant-time comparison of the presented token with ours. */
-static int token_ok(const char *have, const char *want)
-{
-	size_t lh = strlen(have), lw = strlen(want);
-	unsigned char diff = (unsigned char)(lh != lw);
-	for (size_t i = 0; i < lw; i++)
-		diff |= (unsigned char)(want[i] ^ (i < lh ? have[i] : 0));
-	return diff == 0;
-}
-
-static enum MHD_Result unauthorized(struct MHD_Connection *c)
-{
-	static const char body[] = "{\"status\":\"error\",\"error\":{\"code\":\"unauthorized\","
-				   "\"message\":\"a valid Authorization: Bearer token is required\"}}";
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* 1 when the request may not write; its answer (403, 401) is queued in
- * *ret. */
-static int token_refused(struct api *a, struct MHD_Connection *c, enum MHD_Result *ret)
-{
-	if (!a->token[0]) {
-		*ret = http_respond_error(c, MHD_HTTP_FORBIDDEN, "writes_disabled",
-					  "no API token is configured (ORCH_API_TOKEN), so writes are refused");
-		return 1;
-	}
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !token_ok(auth + 7, a->token)) {
-		*ret = unauthorized(c);
-		return 1;
-	}
-	return 0;
-}
+/* ---- writes: the hand-off to the loop ---- */
 
 static void async_cb(uv_async_t *h)
 {
@@ -225,120 +188,12 @@ void api_complete(struct api_request *req, unsigned status, const char *body)
 	MHD_resume_connection(req->conn);
 }
 
-/* ---- dispatch ---- */
-
-/* The dashboard's files, outside the prefix. */
-static enum MHD_Result serve_asset(struct api *a, struct MHD_Connection *c, const char *url, const char *method)
-{
-	for (size_t i = 0; i < a->n_assets; i++) {
-		if (strcmp(url, a->assets[i].path) != 0)
-			continue;
-		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-			return http_respond_method_not_allowed(c, "GET, HEAD");
-		const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-		if (inm && !strcmp(inm, a->asset_etag[i]))
-			return api__queue(a, c, MHD_HTTP_NOT_MODIFIED, "", 0, a->asset_etag[i]);
-		return MHD_queue_response(c, MHD_HTTP_OK, a->asset_resp[i]);
-	}
-	return http_respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
-}
-
-/* The route for url and method; NULL with *allow set to the methods the
- * path takes ("" when the path is unknown). */
-static const struct api_route *find_route(const char *url, const char *method, char *allow, size_t allowlen)
-{
-	int head = !strcmp(method, "HEAD");
-	allow[0] = '\0';
-	for (size_t i = 0; i < api_n_routes; i++) {
-		const struct api_route *r = &api_routes[i];
-		if (strcmp(r->path, url) != 0)
-			continue;
-		if (!strcmp(r->method, method) || (head && !strcmp(r->method, "GET")))
-			return r;
-		size_t n = strlen(allow);
-		snprintf(allow + n, allowlen - n, "%s%s%s", n ? ", " : "", r->method,
-			 !strcmp(r->method, "GET") ? ", HEAD" : "");
-	}
-	return NULL;
-}
-
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct api *a = cls;
-	(void)version;
-	struct api_request *req = *con_cls;
-	if (!req) {
-		req = calloc(1, sizeof(*req));
-		if (!req)
-			return MHD_NO;
-		req->api = a;
-		req->conn = c;
-		*con_cls = req;
-		return MHD_YES; /* answering on the first call would close keep-alive */
-	}
-	if (*upload_size) {
-		/* keep what fits; count the rest to answer 413 */
-		if (req->body_len + *upload_size <= API_MAX_BODY) {
-			char *grown = realloc(req->body, req->body_len + *upload_size + 1);
-			if (!grown)
-				return MHD_NO;
-			req->body = grown;
-			memcpy(req->body + req->body_len, upload, *upload_size);
-			req->body[req->body_len + *upload_size] = '\0';
-		}
-		req->body_len += *upload_size;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (req->answered) {
-		pthread_mutex_lock(&a->lock);
-		char *body = req->answer;
-		unsigned status = req->status;
-		pthread_mutex_unlock(&a->lock);
-		return api__queue(a, c, status, body, strlen(body), NULL);
-	}
-	if (req->queued)
-		return MHD_YES;
-	char allow[64];
-	const struct api_route *r = find_route(url, method, allow, sizeof(allow));
-	if (!r && allow[0])
-		return http_respond_method_not_allowed(c, allow);
-	if (req->body_len > API_MAX_BODY)
-		return http_respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "the body is larger than 64 KiB");
-	if (!r)
-		return strncmp(url, API_PREFIX, strlen(API_PREFIX)) == 0
-			       ? http_respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint")
-			       : serve_asset(a, c, url, method);
-	enum MHD_Result ret;
-	if (r->auth && token_refused(a, c, &ret))
-		return ret;
-	req->route = r;
-	return r->handler(a, req);
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)c;
-	(void)toe;
-	struct api_request *req = *con_cls;
-	if (!req)
-		return;
-	/* a queued request is freed here only once the loop answered it */
-	if (!req->queued || req->answered) {
-		free(req->answer);
-		free(req->body);
-		free(req);
-	}
-	*con_cls = NULL;
-}
-
 /* ---- lifecycle ---- */
 
 static void release(struct api *a)
 {
 	api__sse_release(a);
+	api__gate_release(a);
 	for (size_t i = 0; i < a->n_assets; i++)
 		MHD_destroy_response(a->asset_resp[i]);
 	free(a->asset_resp);
@@ -352,6 +207,8 @@ static void release(struct api *a)
 	http_probes_free(a->probes);
 	free(a->openapi);
 	pthread_mutex_destroy(&a->lock);
+	pthread_mutex_destroy(&a->conn_lock);
+	pthread_mutex_destroy(&a->gate_lock);
 	free(a);
 }
 
@@ -372,6 +229,7 @@ static int prepare_assets(struct api *a, const struct api_config *cfg)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, f->type);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, a->asset_etag[i]);
+		http_secure(r, API_CSP_DASHBOARD);
 		a->asset_resp[i] = r;
 		a->n_assets = i + 1;
 	}
@@ -387,19 +245,39 @@ int api_new(struct api **out, uv_loop_t *loop, const struct api_config *cfg, api
 		snprintf(err, errlen, "ORCH_API_BIND: '%s' is not an IPv4 address", cfg->bind);
 		return ORCH_EINVAL;
 	}
+	struct gate_config gc = cfg->gate;
+	if (!gc.stale_ms)
+		gate_config_defaults(&gc);
+	if (gate_config_validate(&gc, err, errlen) != 0)
+		return ORCH_EINVAL;
 	struct api *a = calloc(1, sizeof(*a));
 	if (!a)
 		return ORCH_ENOMEM;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->conn_lock, NULL);
+	pthread_mutex_init(&a->gate_lock, NULL);
 	a->loop = loop;
-	a->bind_port = cfg->port;
+	a->gate_cfg = gc;
+	a->limits = cfg->limits;
+	a->listeners[a->n_listeners++] =
+		(struct api_listener){.api = a, .table = &api_table_main, .bind_port = cfg->port, .setting = "ORCH_API_PORT"};
+	for (int i = 0; i < API_LEGACY_N; i++)
+		if (cfg->legacy_ports[i])
+			a->listeners[a->n_listeners++] = (struct api_listener){
+				.api = a, .table = &api_table_legacy[i], .bind_port = cfg->legacy_ports[i],
+				.setting = "ORCH_LEGACY_PORTS"};
 	snprintf(a->bind, sizeof(a->bind), "%s", cfg->bind);
 	snprintf(a->token, sizeof(a->token), "%s", cfg->token ? cfg->token : "");
 	snprintf(a->cors, sizeof(a->cors), "%s", cfg->cors_origin ? cfg->cors_origin : "");
 	a->on_command = on_command;
 	a->data = data;
 	a->next_seq = 1;
-	if (http_probes_new(&a->probes) != 0 || !(a->openapi = api__openapi()) || prepare_assets(a, cfg) != 0) {
+	a->m_cut = metrics_counter("orch_api_requests_cut_total", NULL,
+				   "Connections closed because their request was not whole in time");
+	a->m_sse_refused = metrics_counter("orch_api_streams_refused_total", NULL,
+					   "GET /events refused with 503: ORCH_API_MAX_STREAMS open");
+	if (http_probes_new(&a->probes) != 0 || !(a->openapi = api__openapi()) || prepare_assets(a, cfg) != 0 ||
+	    api__gate_init(a) != 0) {
 		snprintf(err, errlen, "ORCH_API_PORT: out of memory preparing the API");
 		release(a);
 		return ORCH_ENOMEM;
@@ -408,47 +286,75 @@ int api_new(struct api **out, uv_loop_t *loop, const struct api_config *cfg, api
 	return 0;
 }
 
+/* Room for every connection the listeners may hold: raises the soft limit
+ * on open files up to the hard one when needed. */
+static int ensure_fds(const struct api *a, char *err, size_t errlen)
+{
+	rlim_t per = a->limits.max_connections ? a->limits.max_connections : 1024;
+	rlim_t need = per * (rlim_t)a->n_listeners + 64;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need)
+		return 0;
+	snprintf(err, errlen, "ORCH_API_MAX_CONNECTIONS: %d listener(s) of %u connections need %llu open files, "
+		 "the limit is %llu", a->n_listeners, (unsigned)per, (unsigned long long)need,
+		 (unsigned long long)rl.rlim_cur);
+	return ORCH_EINVAL;
+}
+
+static void sweep_cb(uv_timer_t *t)
+{
+	api__sweep(t->data);
+}
+
 int api_start(struct api *a, char *err, size_t errlen)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)a->bind_port)};
-	inet_pton(AF_INET, a->bind, &sa.sin_addr);
-	/* epoll with a pool of two threads: the fastest setup measured on this
-	 * machine for a fixed body (../shared/spec/performance-ceilings.md) */
-	a->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)a->bind_port, NULL,
-				NULL, handler, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-				(unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
-				completed, a, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
-	if (!a->d) {
-		snprintf(err, errlen, "ORCH_API_PORT: cannot listen on %s:%d (in use?)", a->bind, a->bind_port);
-		return ORCH_EIO;
-	}
-	if (uv_async_init(a->loop, &a->async, async_cb) != 0) {
+	int rc = ensure_fds(a, err, errlen), n = 0;
+	for (; rc == 0 && n < a->n_listeners; n++)
+		rc = api__listen(a, &a->listeners[n], err, errlen);
+	if (rc == 0 && uv_async_init(a->loop, &a->async, async_cb) != 0) {
 		snprintf(err, errlen, "ORCH_API_PORT: cannot set up the loop handoff");
-		MHD_stop_daemon(a->d);
-		a->d = NULL;
-		return ORCH_EIO;
+		rc = ORCH_EIO;
+	}
+	if (rc != 0) {
+		while (n-- > 0)
+			if (a->listeners[n].d) {
+				MHD_stop_daemon(a->listeners[n].d);
+				a->listeners[n].d = NULL;
+			}
+		return rc;
 	}
 	a->async.data = a;
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);
-	a->port = info ? info->port : a->bind_port;
+	a->open_handles = 2;
+	uv_timer_init(a->loop, &a->sweep);
+	a->sweep.data = a;
+	if (a->limits.request_ms > 0) {
+		int64_t every = a->limits.request_ms / 4 < 100 ? 100 : a->limits.request_ms / 4 > 1000 ? 1000
+											: a->limits.request_ms / 4;
+		uv_timer_start(&a->sweep, sweep_cb, (uint64_t)every, (uint64_t)every);
+	}
 	return 0;
 }
 
 int api_port(const struct api *a)
 {
-	return a->port;
+	return a->listeners[0].port;
 }
 
-static void async_closed(uv_handle_t *h)
+static void handle_closed(uv_handle_t *h)
 {
-	release(h->data);
+	struct api *a = h->data;
+	if (--a->open_handles == 0)
+		release(a);
 }
 
 void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	if (!a->d) {
+	if (!a->open_handles) {
 		release(a);
 		return;
 	}
@@ -468,6 +374,9 @@ void api_free(struct api *a)
 	a->stopping = 1;
 	api__sse_wake(a);
 	pthread_mutex_unlock(&a->lock);
-	MHD_stop_daemon(a->d);
-	uv_close((uv_handle_t *)&a->async, async_closed);
+	for (int i = 0; i < a->n_listeners; i++)
+		MHD_stop_daemon(a->listeners[i].d);
+	uv_timer_stop(&a->sweep);
+	uv_close((uv_handle_t *)&a->async, handle_closed);
+	uv_close((uv_handle_t *)&a->sweep, handle_closed);
 }

@@ -1,8 +1,9 @@
 /*
- * http_routes.c - the Federation API's one route table: what each path
+ * http_routes.c - the Federation API's route table: what each path
  * answers, who may call it and what the OpenAPI document says of it.
- * Dispatch and 405's Allow (http_api.c) and the OpenAPI document
- * (api__openapi) all read this table, so a route is written once.
+ * Dispatch and 405's Allow (http_server.c) and the OpenAPI document
+ * (api__openapi) all read this table, so a route is written once. The
+ * legacy ports' tables are the gate's (http_gate.c).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -76,7 +77,10 @@ static enum MHD_Result serve_history(struct api *a, struct api_request *req)
 }
 
 #define OK200(what) "\"responses\":{\"200\":{\"description\":\"" what "\"}}"
-const struct api_route api_routes[] = {
+#define GATE_ANSWER(what)                                                                                         \
+	"\"responses\":{\"200\":{\"description\":\"" what " (docs/live-gate.md)\"},\"400\":{\"description\":"         \
+	"\"the body cannot be read: never an approval\"}}"
+static const struct api_route routes[] = {
 	{"GET", API_PREFIX "/global-state", serve_body, 0, "The merged global state",
 	 "\"responses\":{\"200\":{\"description\":\"{status: ok, data: GlobalState} or {status: initializing}\"},"
 	 "\"304\":{\"description\":\"unchanged (If-None-Match)\"}}"},
@@ -102,15 +106,28 @@ const struct api_route api_routes[] = {
 	{"GET", "/readyz", serve_probe, 0, "Readiness: 200 when the bus and the PolicyStore are usable, else 503",
 	 OK200("ready")},
 	{"GET", "/metrics", serve_probe, 0, "Prometheus metrics", OK200("text/plain")},
+	{"GET", "/compat/ceo/status", api__gate_ceo_status, 0,
+	 "Live gate: the CEO brain's mode (ACTIVE, PASSIVE, EMERGENCY) and confidence; read-only, no token",
+	 OK200("{mode, confidence, operating_mode, safe_side, ...} (docs/live-gate.md)")},
+	{"GET", "/compat/ceo/health", api__gate_ceo_health, 0, "Live gate: the CEO brain's health", OK200("ok")},
+	{"POST", "/compat/strategy/evaluate", api__gate_strategy_evaluate, 0,
+	 "Live gate: may this signal trade? Read-only, no token", GATE_ANSWER("{approved, reason, code, ...}")},
+	{"GET", "/compat/strategy/health", api__gate_strategy_health, 0, "Live gate: the strategy brain's health",
+	 OK200("ok")},
+	{"POST", "/compat/risk/evaluate", api__gate_risk_evaluate, 0,
+	 "Live gate: size, leverage, risk score and loss at the stop for this signal; read-only, no token",
+	 GATE_ANSWER("{approved, position_size, leverage, risk_score, max_loss, ...}")},
+	{"GET", "/compat/risk/health", api__gate_risk_health, 0, "Live gate: the risk brain's health", OK200("ok")},
 };
 #undef OK200
-const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);
+#undef GATE_ANSWER
+const struct api_table api_table_main = {routes, sizeof(routes) / sizeof(routes[0]), 1};
 
 char *api__openapi(void)
 {
 	json_t *paths = json_object();
-	for (size_t i = 0; paths && i < api_n_routes; i++) {
-		const struct api_route *r = &api_routes[i];
+	for (size_t i = 0; paths && i < api_table_main.n; i++) {
+		const struct api_route *r = &api_table_main.routes[i];
 		char frag[1024], method[8];
 		snprintf(frag, sizeof(frag), "{%s}", r->openapi);
 		json_t *op = json_loads(frag, 0, NULL);

@@ -3,13 +3,16 @@
  * ring of the newest SSE_RING events the loop pushed, and the streams that
  * read it. A stream with nothing to send is suspended until the next event
  * or heartbeat; one that fell behind the ring continues from the oldest
- * event kept.
+ * event kept. At most limits.max_streams are open (each holds a 64 KiB
+ * buffer); beyond that GET /events answers 503.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "http_internal.h"
+#include "metrics.h"
 
 #define SSE_BLOCK (64 * 1024)
 
@@ -105,6 +108,7 @@ static void sse_free(void *cls)
 	for (struct sse **pp = &a->streams; *pp; pp = &(*pp)->next_stream)
 		if (*pp == s) {
 			*pp = s->next_stream;
+			a->n_streams--;
 			break;
 		}
 	pthread_mutex_unlock(&a->lock);
@@ -121,6 +125,14 @@ enum MHD_Result api__sse_start(struct api *a, struct api_request *req)
 	s->conn = c;
 	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
 	pthread_mutex_lock(&a->lock);
+	if (a->limits.max_streams && a->n_streams >= a->limits.max_streams) {
+		pthread_mutex_unlock(&a->lock);
+		free(s);
+		metrics_inc(a->m_sse_refused);
+		return http_respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too_many_streams",
+					  "every event stream is taken (ORCH_API_MAX_STREAMS); retry later");
+	}
+	a->n_streams++;
 	char *end = NULL;
 	unsigned long long id = last ? strtoull(last, &end, 10) : 0;
 	/* resume after the given id; a new stream starts with the newest event */
@@ -139,6 +151,7 @@ enum MHD_Result api__sse_start(struct api *a, struct api_request *req)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	http_secure(r, NULL);
 	if (a->cors[0])
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", a->cors);
 	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);

@@ -1,7 +1,8 @@
 // validate.js - checks rendered Kubernetes manifests offline: every object
 // against the Kubernetes OpenAPI schemas (kubernetes-models), then the
 // properties this project relies on, which the schemas cannot catch
-// (they accept unknown keys): probes on the admin port, resources, a
+// (they accept unknown keys): probes on the admin port (the federation's
+// liveness on its API port), resources, a
 // locked-down security context, a PodDisruptionBudget per Deployment, two
 // ceo replicas, the federation's Service and autoscaler.
 // Usage: kubectl kustomize OVERLAY | node validate.js
@@ -48,9 +49,12 @@ for (const d of deployments) {
     need(c.resources && c.resources.requests && c.resources.limits, `${name}: resources missing`);
     const admin = (c.ports || []).find((p) => p.name === "admin");
     need(admin && admin.containerPort === 9100, `${name}: admin port 9100 missing`);
-    for (const [probe, path] of [["readinessProbe", "/readyz"], ["livenessProbe", "/healthz"]]) {
+    // the federation's liveness covers its API port, which serves /healthz
+    // too: a flood there must restart it while the admin port stays 200
+    const livePort = name === "federation" ? "api" : "admin";
+    for (const [probe, path, port] of [["readinessProbe", "/readyz", "admin"], ["livenessProbe", "/healthz", livePort]]) {
       const g = c[probe] && c[probe].httpGet;
-      need(g && g.path === path && g.port === "admin", `${name}: ${probe} must GET ${path} on the admin port`);
+      need(g && g.path === path && g.port === port, `${name}: ${probe} must GET ${path} on the ${port} port`);
     }
     const env = Object.fromEntries((c.env || []).map((e) => [e.name, e]));
     need(env.ORCH_INSTANCE_ID && env.ORCH_INSTANCE_ID.valueFrom, `${name}: ORCH_INSTANCE_ID must come from the pod name`);

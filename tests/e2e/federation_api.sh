@@ -7,6 +7,9 @@
 # a wrong token (401 + WWW-Authenticate), the right token (200 with the
 # CEO's decision) and with no CEO running (504), writes refused without a
 # configured token (403), 404, 405 with Allow, 413, bad query 400; the
+# Bearer scheme in any case, a control character after the token refused
+# (401), 413 at once for an announced 10 MB body, the security headers
+# (CSP, X-Frame-Options, nosniff) on the dashboard and every answer; the
 # /events stream receiving a state change, Last-Event-ID resuming, and a
 # clean SIGTERM with a stream open; /healthz, /readyz and /metrics.
 # Everything it starts is stopped on exit. Exit 0 = pass.
@@ -76,6 +79,28 @@ checks=$((checks + 1))
 grep -qi '^www-authenticate: bearer' "$tmp/headers" || fail "401 without WWW-Authenticate"
 curl_check "force" 200 -X POST -H "Authorization: Bearer $token" "$api/agents/ceo/force-decision"
 json_check "force" 'd["status"] == "ok" and d["decision"]["trigger"] == "command" and "operating_mode" in d["decision"]'
+# the scheme in any case (RFC 7235); a control character in the header refuses
+curl_check "force, lower-case scheme" 200 -X POST -H "Authorization: bearer $token" "$api/agents/ceo/force-decision"
+curl_check "force, upper-case scheme" 200 -X POST -H "Authorization: BEARER  $token" "$api/agents/ceo/force-decision"
+raw_status() { # the status line of raw request bytes (printf format) sent to the API port
+	"$PY" - "$aport" "$1" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+print(s.recv(200).split(b"\r\n")[0].decode(), end="")
+PYEOF
+}
+for bad in '\x00x' '\x00' '\x01' '\x7f'; do
+	checks=$((checks + 1))
+	got=$(raw_status "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: Bearer $token$bad\r\nConnection: close\r\n\r\n") || true
+	[ "$got" = "HTTP/1.1 401 Unauthorized" ] || fail "token followed by $bad: $got, want 401"
+	checks=$((checks + 1))
+	got=$(raw_status "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: Bearer $token$bad\r\n\r\n") || true
+	[ "$got" = "HTTP/1.1 401 Unauthorized" ] || fail "token followed by $bad in the last header: $got, want 401"
+done
+checks=$((checks + 1))
+got=$(raw_status "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\nHost: t\nContent-Length: 0\nAuthorization: Bearer $token\n\n") || true
+[ "$got" = "HTTP/1.1 200 OK" ] || fail "a clean token with bare LF line ends: $got, want 200"
 
 # an operator's mode change shows in the history
 publish ceo_command "{\"request_id\": \"e2e-op\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"drill\", \"operator\": \"e2e\"}"
@@ -124,6 +149,19 @@ curl_check "metrics" 200 "$base/metrics"
 checks=$((checks + 1))
 grep -q '^orch_federation_events_total [1-9]' "$tmp/body" || fail "metrics without orch_federation_events_total"
 
+# security headers on the dashboard, on API answers and on errors
+curl_check "dashboard" 200 "$base/"
+checks=$((checks + 1))
+grep -qi "^content-security-policy: default-src 'none'; script-src 'self'; style-src 'self';" "$tmp/headers" ||
+	fail "dashboard without its CSP: $(grep -i '^content-security' "$tmp/headers")"
+for url in "$base/" "$base/static/app.js" "$api/global-state" "$api/nothing" "$base/healthz" "$base/compat/ceo/status"; do
+	curl -s -o /dev/null -D "$tmp/headers" --max-time 10 "$url" || true
+	checks=$((checks + 1))
+	grep -qi '^x-frame-options: DENY' "$tmp/headers" && grep -qi '^x-content-type-options: nosniff' "$tmp/headers" &&
+		grep -qi "^content-security-policy: default-src 'none';.*frame-ancestors 'none'" "$tmp/headers" ||
+		fail "security headers missing at $url"
+done
+
 # errors
 curl_check "unknown path" 404 "$api/nothing"
 json_check "unknown path" 'd["status"] == "error" and d["error"]["code"] == "not_found"'
@@ -135,6 +173,11 @@ head -c 70000 /dev/zero | tr '\0' 'x' >"$tmp/big"
 curl_check "too large" 413 -X POST -H "Authorization: Bearer $token" --data-binary "@$tmp/big" \
 	"$api/agents/ceo/force-decision"
 curl_check "bad limit" 400 "$api/mode-history?limit=0"
+# a body announced over 64 KiB is refused before it is sent
+checks=$((checks + 1))
+got=$(raw_status "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $token\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n") || true
+[ "$got" = "HTTP/1.1 413 Content Too Large" ] || [ "$got" = "HTTP/1.1 413 Payload Too Large" ] ||
+	fail "Content-Length 10 MB without the body: '$got', want 413 at once"
 
 # a second federation without a token refuses writes
 aport2=$(free_port)

@@ -1,6 +1,7 @@
 /*
  * fuzz_http.c - libFuzzer target for the Federation API's request parsing
- * and routing: each input is sent as raw bytes over a loopback connection
+ * and routing (the live gate's routes and the token among them): each
+ * input is sent as raw bytes over a loopback connection
  * to the API (http_api.c, started once in-process on a free port with a
  * token configured) and the answer is read until the server closes, goes
  * quiet after answering, or 200 ms pass. The server must never crash, and

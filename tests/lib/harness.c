@@ -220,19 +220,14 @@ int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int time
 	return u.met ? 0 : ORCH_ETIMEDOUT;
 }
 
-char *harness_http(int port, const char *method, const char *path)
+char *harness_http_raw(int port, const char *request)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	char *buf = NULL;
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-		goto out;
-	char req[512];
-	int n = snprintf(req, sizeof(req),
-			 "%s %s HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", method,
-			 path);
-	if (write(fd, req, (size_t)n) != n)
+	size_t n = strlen(request);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || write(fd, request, n) != (ssize_t)n)
 		goto out;
 	size_t cap = 1 << 20, len = 0;
 	buf = calloc(1, cap);
@@ -243,6 +238,14 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return buf;
+}
+
+char *harness_http(int port, const char *method, const char *path)
+{
+	char req[512];
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		 method, path);
+	return harness_http_raw(port, req);
 }
 
 int harness_http_status(const char *response)

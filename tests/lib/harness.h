@@ -48,6 +48,8 @@ int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int time
 /* One HTTP/1.1 request to 127.0.0.1:port (Connection: close); returns the
  * whole response, status line to body (caller frees), or NULL. */
 char *harness_http(int port, const char *method, const char *path);
+/* The same for a whole raw request (it should ask Connection: close). */
+char *harness_http_raw(int port, const char *request);
 /* Status code and body of a response from harness_http. */
 int harness_http_status(const char *response);
 const char *harness_http_body(const char *response);
