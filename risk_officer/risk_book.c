@@ -190,6 +190,12 @@ struct risk_book {
 	int64_t period;             /* index of the open period */
 	double period_close;        /* last equity seen in the open period */
 	double prev_close;          /* close of the previous period, 0 = none yet */
+	double prev_gross;          /* gross exposure at the previous period's close */
+	/* exposure-normalised returns: EWMA variances, short and long */
+	int unit_n;
+	double unit_var_short, unit_var_long;
+	/* the open period's loss so far, in expected shortfalls */
+	double period_loss, period_es, loss_to_es;
 	/* day */
 	int64_t day;
 	double day_peak, equity;
@@ -318,6 +324,44 @@ static void apply_exposure(struct risk_book *b, const struct risk_input *in)
 		b->open_positions = in->open_positions;
 }
 
+/* The window's expected shortfall at the highest confidence (historical or
+ * Gaussian, whichever is larger: a short window's history can be mild),
+ * the yardstick of the next period's loss; 0 until the window suffices.
+ * Once per period: the window changes only when a period closes. */
+static void note_es(struct risk_book *b)
+{
+	struct risk_metrics m;
+	b->period_es = 0;
+	if (risk_window_metrics(b->equity_w, b->cfg.conf, b->cfg.n_conf, &m) != 0 || !m.sufficient)
+		return;
+	int top = m.n_conf - 1;
+	b->period_es = fmax(m.historical[top].es, m.gaussian[top].es);
+}
+
+/* The open period's return r so far (not in the window yet) as a loss in
+ * expected shortfalls of the window before it. */
+static void note_tail(struct risk_book *b, double r)
+{
+	b->period_loss = r < 0 ? -r : 0;
+	b->loss_to_es = b->period_es > 0 ? b->period_loss / b->period_es : 0;
+}
+
+/* The period's return per unit of the gross leverage held through it. */
+static void note_unit_return(struct risk_book *b, double r)
+{
+	double lev = b->prev_close > 0 ? b->prev_gross / b->prev_close : 0;
+	if (lev < 0.01)
+		return; /* (nearly) flat: the return says nothing of the markets held */
+	double u = r / lev, u2 = u * u;
+	double ls = b->cfg.ewma_lambda, ll = b->cfg.ewma_lambda_long > 0 ? b->cfg.ewma_lambda_long : ls;
+	if (b->unit_n++ == 0) {
+		b->unit_var_short = b->unit_var_long = u2;
+		return;
+	}
+	b->unit_var_short = ls * b->unit_var_short + (1 - ls) * u2;
+	b->unit_var_long = ll * b->unit_var_long + (1 - ll) * u2;
+}
+
 static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char *why, size_t whylen)
 {
 	int64_t period = in->t_ms / b->cfg.period_ms;
@@ -335,12 +379,15 @@ static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char
 	}
 	if (b->have_equity && period > b->period) {
 		if (b->prev_close > 0) {
-			int rc = push_checked(b->equity_w, b->period_close / b->prev_close - 1,
-					      (b->period + 1) * b->cfg.period_ms, why, whylen);
+			double r = b->period_close / b->prev_close - 1;
+			int rc = push_checked(b->equity_w, r, (b->period + 1) * b->cfg.period_ms, why, whylen);
 			if (rc != 0)
 				return rc;
+			note_unit_return(b, r);
+			note_es(b);
 		}
 		b->prev_close = b->period_close;
+		b->prev_gross = b->gross; /* the last known before the new period's snapshot */
 	}
 	if (!b->have_equity || day != b->day) {
 		b->day_peak = b->have_equity ? b->equity : in->equity;
@@ -353,6 +400,9 @@ static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char
 	if (in->equity > b->day_peak)
 		b->day_peak = in->equity;
 	apply_exposure(b, in);
+	/* the open period's return so far, against the window before it */
+	if (b->prev_close > 0)
+		note_tail(b, b->period_close / b->prev_close - 1);
 	return 0;
 }
 
@@ -397,6 +447,18 @@ void risk_book_view(const struct risk_book *b, struct risk_view *out, const char
 		*source = "none";
 	}
 	risk_window_metrics(w, b->cfg.conf, b->cfg.n_conf, &out->portfolio);
+	/* drawdowns are the book's, from equity: never from pooled trades */
+	risk_window_drawdowns(b->equity_w, &out->portfolio.current_drawdown, &out->portfolio.max_drawdown);
+	const struct risk_metrics *p = &out->portfolio;
+	if (w == b->equity_w && p->sufficient && p->sd > 0)
+		out->drawdown_sigma = p->current_drawdown / (p->sd * sqrt((double)p->n_obs));
+	double ppy = periods_per_year(&b->cfg);
+	out->unit_n = b->unit_n;
+	out->unit_vol_short = sqrt(b->unit_var_short * ppy);
+	out->unit_vol_long = sqrt(b->unit_var_long * ppy);
+	out->period_loss = b->period_loss;
+	out->period_es = b->period_es;
+	out->loss_to_es = b->loss_to_es;
 	out->have_snapshot = b->have_equity;
 	out->equity = b->equity;
 	out->gross_exposure = b->gross;

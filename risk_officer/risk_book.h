@@ -28,7 +28,18 @@
  * equity series has RISK_MIN_OBS returns, the pooled trade returns stand in
  * for the portfolio's tail metrics (the view says which source it used).
  * Daily drawdown is 1 - equity / the day's peak (UTC day, the previous
- * day's last equity counting as the opening peak).
+ * day's last equity counting as the opening peak). Drawdowns always come
+ * from equity (a short history of closed trades is not a drawdown of the
+ * book), from the first period on.
+ *
+ * Exposure-normalised returns: each period's return divided by the gross
+ * leverage held at its start (the return per unit of exposure, the same
+ * whatever size the layer lets the book run at), and two EWMA volatilities
+ * of them, short and long: their ratio says how calm the markets the book
+ * holds are against their own norm (volatility targeting). The open
+ * period's loss so far is also measured in expected shortfalls of the
+ * window (at the highest confidence; the period is not in the window yet):
+ * the brain calls a loss of many ES a tail event.
  */
 #ifndef RISK_BOOK_H
 #define RISK_BOOK_H
@@ -79,7 +90,8 @@ struct risk_book_config {
 	size_t window_count;       /* returns kept per window */
 	int64_t window_age_ms;     /* 0 = no age limit */
 	int64_t period_ms;         /* portfolio return period */
-	double ewma_lambda;
+	double ewma_lambda;        /* EWMA decay of volatilities, the short one (e.g. 0.94) */
+	double ewma_lambda_long;   /* the long one, of the exposure-normalised volatility (e.g. 0.9945) */
 	int max_strategies;        /* windows per strategy; more are pooled as "other" */
 	double conf[RISK_MAX_CONF];
 	int n_conf;

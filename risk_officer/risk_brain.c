@@ -43,6 +43,7 @@ int risk_limits_validate(const struct risk_limits *l, char *err, size_t errlen)
 		{"vol_ceiling", l->vol_ceiling}, {"max_leverage", l->max_leverage},
 		{"concentration_ceiling", l->concentration_ceiling},
 		{"max_risk_per_trade", l->max_risk_per_trade}, {"score_critical", l->score_critical},
+		{"tail_multiple", l->tail_multiple},
 	};
 	for (size_t i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
 		if (!(pos[i].v > 0) || !isfinite(pos[i].v)) {
@@ -112,6 +113,7 @@ static const struct {
 	[RISK_A_LEVERAGE] = {"LEVERAGE", "leverage"},
 	[RISK_A_CONCENTRATION] = {"CONCENTRATION", "herfindahl"},
 	[RISK_A_RISK_SCORE] = {"RISK_SCORE", "risk_score"},
+	[RISK_A_TAIL] = {"TAIL_EVENT", "loss_to_es"},
 };
 
 static const double enter_at[] = {0, 0.6, 0.8, 1.0}; /* by level, fraction of the limit */
@@ -160,6 +162,11 @@ static int alert_input(enum risk_alert_code c, const struct risk_view *v, const 
 	case RISK_A_CONCENTRATION:
 		*value = v->herfindahl, *limit = l->concentration_ceiling;
 		return v->have_snapshot && v->open_positions > 1;
+	case RISK_A_TAIL:
+		/* the open period's loss in expected shortfalls: CRITICAL at
+		 * tail_multiple, a loss beyond anything the window holds */
+		*value = v->loss_to_es, *limit = l->tail_multiple;
+		return l->tail_multiple > 0 && v->period_es > 0;
 	case RISK_A_RISK_SCORE:
 	default:
 		*value = sc->score, *limit = l->score_critical;
@@ -178,8 +185,8 @@ int risk_alerts_update(struct risk_alert_state *st, const struct risk_view *v,
 		enum risk_alert_level cur = st->level[c], next = cur;
 		double threshold = 0;
 		if (!have)
-			value = 0;
-		while (next < RISK_ALERT_CRITICAL && value >= enter_at[next + 1] * limit) {
+			value = 0; /* nothing to measure: levels only fall */
+		while (have && next < RISK_ALERT_CRITICAL && value >= enter_at[next + 1] * limit) {
 			next++;
 			threshold = enter_at[next] * limit;
 		}

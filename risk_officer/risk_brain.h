@@ -39,6 +39,7 @@ struct risk_limits {
 	double max_risk_per_trade;    /* reference, base for the recommendation */
 	int max_positions;            /* reference, base for the recommendation */
 	double score_critical;        /* score at which RISK_SCORE is CRITICAL, e.g. 80 */
+	double tail_multiple;         /* a period's loss of this many ES is a TAIL_EVENT (CRITICAL), e.g. 2 */
 	double hysteresis;            /* fraction of a limit, e.g. 0.1 */
 };
 
@@ -53,6 +54,15 @@ struct risk_view {
 	double largest_share;           /* largest |exposure| / gross, 0 when flat */
 	double herfindahl;              /* sum of squared shares, 0 when flat */
 	int open_positions;
+	/* the current drawdown in standard deviations of the window's span:
+	 * current_drawdown / (sd per period * sqrt(n_obs)); 0 until sufficient */
+	double drawdown_sigma;
+	/* exposure-normalised volatility, annualised (see risk_book.h) */
+	int unit_n;                     /* returns behind it */
+	double unit_vol_short, unit_vol_long;
+	/* the open period's loss so far, and in expected shortfalls of the
+	 * window before it (0 on a gain or before the window is sufficient) */
+	double period_loss, period_es, loss_to_es;
 };
 
 enum risk_component {
@@ -81,7 +91,7 @@ enum risk_alert_level { RISK_ALERT_NONE, RISK_ALERT_INFO, RISK_ALERT_WARNING, RI
 
 enum risk_alert_code {
 	RISK_A_DRAWDOWN, RISK_A_DAILY_DRAWDOWN, RISK_A_VAR, RISK_A_ES, RISK_A_VOLATILITY,
-	RISK_A_LEVERAGE, RISK_A_CONCENTRATION, RISK_A_RISK_SCORE, RISK_A_COUNT
+	RISK_A_LEVERAGE, RISK_A_CONCENTRATION, RISK_A_RISK_SCORE, RISK_A_TAIL, RISK_A_COUNT
 };
 
 struct risk_alert {

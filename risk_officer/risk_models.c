@@ -422,6 +422,16 @@ int risk_window_push(struct risk_window *w, double r, int64_t t_ms)
 	return 0;
 }
 
+void risk_window_drawdowns(const struct risk_window *w, double *current, double *max)
+{
+	*current = *max = 0;
+	if (!w->n)
+		return;
+	struct lagg all = lqueue_all(&w->levels);
+	*current = clamp_loss(-expm1(-(all.max - all.v)));
+	*max = clamp_loss(-expm1(-all.dd));
+}
+
 int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf,
 			struct risk_metrics *out)
 {

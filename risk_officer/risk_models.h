@@ -115,6 +115,10 @@ void risk_window_expire(struct risk_window *w, int64_t now_ms);
 size_t risk_window_count(const struct risk_window *w);
 /* Copies the window's returns, oldest first, into r (room for count). */
 void risk_window_returns(const struct risk_window *w, double *r);
+/* Current and maximum drawdown (positive fractions) of the window's
+ * returns, known from the first return on (the metrics wait for
+ * RISK_MIN_OBS). */
+void risk_window_drawdowns(const struct risk_window *w, double *current, double *max);
 /* Current metrics of the window. Returns 0 or ORCH_EINVAL (confidences). */
 int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf,
 			struct risk_metrics *out);

@@ -61,7 +61,11 @@ static const struct config_setting settings[] = {
 	{"ORCH_RISK_REBUILD_MAX", CONFIG_LONG, F(rebuild_max, long), .def = "100000", .min = 0, .max = 10000000,
 	 .help = "entries read back per input stream when a replica becomes active (0 = start with empty windows)"},
 	{"ORCH_RISK_EWMA_LAMBDA", CONFIG_DOUBLE, F(book.ewma_lambda, double), .def = "0.94", .min = 0.5,
-	 .max = 0.9999, .help = "EWMA decay of the volatility estimate"},
+	 .max = 0.9999, .help = "EWMA decay per period of the volatility estimate (0.94: RiskMetrics, half-life 11 periods)"},
+	{"ORCH_RISK_EWMA_LAMBDA_LONG", CONFIG_DOUBLE, F(book.ewma_lambda_long, double), .def = "0.9945", .min = 0.5,
+	 .max = 0.9999, .help = "EWMA decay per period of the long exposure-normalised volatility, the norm that "
+				"volatility targeting measures the short one against (0.9945: half-life 126 periods, "
+				"half a year of days)", .rule = 1},
 	{"ORCH_RISK_CONFIDENCE", CONFIG_CUSTOM, 0, .def = "0.95,0.99", .parse = parse_confidences,
 	 .help = "VaR/ES confidences, 1-4 values in (0.5, 1)"},
 	{"ORCH_RISK_MAX_DRAWDOWN", CONFIG_DOUBLE, F(env.max_drawdown, double), .def = "0.15", .min = 0.001, .max = 1,
@@ -76,6 +80,9 @@ static const struct config_setting settings[] = {
 	 .min = 0.01, .max = 1, .help = "Herfindahl index ceiling", .rule = 1},
 	{"ORCH_RISK_SCORE_CRITICAL", CONFIG_DOUBLE, F(env.score_critical, double), .def = "80", .min = 1, .max = 100,
 	 .help = "score at which RISK_SCORE is CRITICAL", .rule = 1},
+	{"ORCH_RISK_TAIL_MULTIPLE", CONFIG_DOUBLE, F(env.tail_multiple, double), .def = "2", .min = 1, .max = 100,
+	 .help = "a period's loss of this many expected shortfalls (highest confidence) raises TAIL_EVENT, CRITICAL",
+	 .rule = 1},
 	{"ORCH_RISK_ALERT_HYSTERESIS", CONFIG_DOUBLE, F(env.hysteresis, double), .def = "0.1", .min = 0, .max = 0.49,
 	 .help = "fraction of a limit below a threshold before a level is left", .rule = 1},
 	{"ORCH_RISK_MAX_DAILY_DRAWDOWN", CONFIG_DOUBLE, F(env.max_daily_drawdown, double), .def = "0.05", .min = 1e-6,

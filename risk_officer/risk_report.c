@@ -53,7 +53,7 @@ static json_t *tails(const struct risk_metrics *m, int es)
 static json_t *conventions(const struct risk_assessment *a)
 {
 	const struct risk_metrics *m = &a->view.portfolio;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:I, s:I, s:i, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s}",
 			 "sign", "loss_positive: VaR, ES and drawdowns are positive loss fractions in [0, 1]",
 			 "confidence", "keys of var/es are the confidence p; tail probability is 1-p",
 			 "historical", "R quantile type 7; ES = mean of returns strictly below the VaR quantile",
@@ -69,7 +69,12 @@ static json_t *conventions(const struct risk_assessment *a)
 			 "window_count", (json_int_t)a->window_count,
 			 "window_age_s", (json_int_t)(a->window_age_ms / 1000),
 			 "min_obs", RISK_MIN_OBS,
-			 "score", "0-100, higher = more risk");
+			 "score", "0-100, higher = more risk",
+			 "drawdown_sigma", "current_drawdown / (sample sd per period x sqrt(n_obs)), 0 until sufficient",
+			 "unit_volatility", "EWMA (ewma_lambda short, ORCH_RISK_EWMA_LAMBDA_LONG long) sd of each period's "
+					    "return / gross leverage at its start, annualised; flat periods skipped",
+			 "loss_to_es", "the open period's loss (positive) / period_es, the larger of historical and "
+				       "gaussian ES at the highest confidence of the window before it; 0 on a gain");
 }
 
 static json_t *metrics(const struct risk_assessment *a)
@@ -77,7 +82,7 @@ static json_t *metrics(const struct risk_assessment *a)
 	const struct risk_metrics *m = &a->view.portfolio;
 	const struct risk_view *v = &a->view;
 	return json_pack("{s:s, s:I, s:b, s:o, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
-			 " s:f, s:f, s:f, s:f, s:i}",
+			 " s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f}",
 			 "source", a->source, "n_obs", (json_int_t)m->n_obs, "sufficient", m->sufficient,
 			 "var", tails(m, 0), "es", tails(m, 1),
 			 "volatility_annualized", m->volatility_annualized,
@@ -88,7 +93,9 @@ static json_t *metrics(const struct risk_assessment *a)
 			 "daily_drawdown", v->daily_drawdown, "equity", v->equity,
 			 "gross_exposure", v->gross_exposure, "leverage", v->leverage,
 			 "largest_share", v->largest_share, "herfindahl", v->herfindahl,
-			 "open_positions", v->open_positions);
+			 "open_positions", v->open_positions, "drawdown_sigma", v->drawdown_sigma,
+			 "unit_volatility_short", v->unit_vol_short, "unit_volatility_long", v->unit_vol_long,
+			 "period_loss", v->period_loss, "period_es", v->period_es, "loss_to_es", v->loss_to_es);
 }
 
 static json_t *alert_detail(const struct risk_alert *al)

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 #include "orch.h"
@@ -311,6 +312,99 @@ START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
 }
 END_TEST
 
+/* One snapshot per period: equity and gross exposure. */
+static void feed(struct risk_book *b, int64_t t_ms, double equity, double gross)
+{
+	char why[128];
+	struct risk_input in = {.kind = RISK_IN_SNAPSHOT, .open_positions = 1, .total_exposure = gross};
+	in.t_ms = t_ms;
+	in.equity = equity;
+	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+}
+
+START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma_issue_14)
+{
+	struct risk_book_config cfg = {.window_count = 1000, .period_ms = 86400000, .ewma_lambda = 0.94,
+				       .ewma_lambda_long = 0.99, .max_strategies = 4, .conf = {0.95, 0.99},
+				       .n_conf = 2};
+	struct risk_book *b;
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	/* the same market moves (+-1% per unit), held at leverage 1 then 3:
+	 * the book's returns triple, its returns per unit of exposure do not */
+	double eq = 1000, var_s = 0, var_l = 0;
+	int64_t t = 0;
+	for (int i = 0; i < 60; i++, t += cfg.period_ms) {
+		double lev = i < 30 ? 1 : 3, u = i % 2 ? 0.01 : -0.01;
+		feed(b, t, eq, lev * eq);
+		if (i > 1) { /* period i-1 closed (period 0 has no close before it) */
+			double u2 = 1e-4;
+			var_s = i == 2 ? u2 : 0.94 * var_s + 0.06 * u2;
+			var_l = i == 2 ? u2 : 0.99 * var_l + 0.01 * u2;
+		}
+		eq *= 1 + lev * u;
+	}
+	struct risk_view v;
+	const char *src;
+	risk_book_view(b, &v, &src);
+	ck_assert_int_eq(v.unit_n, 58);
+	double ppy = 365; /* daily periods: calendar days a year */
+	ck_assert_double_eq_tol(v.unit_vol_short, sqrt(var_s * ppy), 1e-12);
+	ck_assert_double_eq_tol(v.unit_vol_long, sqrt(var_l * ppy), 1e-12);
+	ck_assert_double_eq_tol(v.unit_vol_short, 0.01 * sqrt(ppy), 1e-12);
+	ck_assert(v.portfolio.volatility_annualized > 1.5 * v.unit_vol_short); /* the book's own: tripled */
+	/* drawdowns come from equity even before the metrics suffice */
+	risk_book_free(b);
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	feed(b, 0, 1000, 1000);
+	feed(b, cfg.period_ms, 900, 1000);
+	feed(b, 2 * cfg.period_ms, 950, 1000);
+	risk_book_view(b, &v, &src);
+	ck_assert_int_eq(v.portfolio.sufficient, 0);
+	ck_assert_double_eq_tol(v.portfolio.current_drawdown, 0.1, 1e-12);
+	ck_assert_double_eq_tol(v.portfolio.max_drawdown, 0.1, 1e-12);
+	ck_assert_double_eq(v.drawdown_sigma, 0); /* no sd to measure it in yet */
+	risk_book_free(b);
+	/* a calm window, then a period losing 8%: several ES, TAIL_EVENT critical */
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	eq = 1000;
+	t = 0;
+	double last = 0;
+	for (int i = 0; i < 40; i++, t += cfg.period_ms) {
+		feed(b, t, eq, eq);
+		last = eq;
+		eq *= 1 + (i % 2 ? 0.01 : -0.0099);
+	}
+	risk_book_view(b, &v, &src);
+	ck_assert(v.portfolio.sufficient);
+	ck_assert(v.loss_to_es > 0 && v.loss_to_es < 1); /* an ordinary loss: a fraction of an ES */
+	double sd = v.portfolio.volatility_annualized / sqrt(ppy);
+	ck_assert_double_eq_tol(v.drawdown_sigma,
+				v.portfolio.current_drawdown / (sd * sqrt((double)v.portfolio.n_obs)), 1e-12);
+	feed(b, t, last * 0.92, last); /* the next period opens 8% down */
+	risk_book_view(b, &v, &src);
+	ck_assert_double_eq_tol(v.period_loss, 0.08, 1e-9);
+	ck_assert(v.period_es > 0.009 && v.period_es < 0.04);
+	ck_assert_double_eq_tol(v.loss_to_es, v.period_loss / v.period_es, 1e-12);
+	struct risk_limits l = limits;
+	l.tail_multiple = 2;
+	struct risk_score sc;
+	risk_score_compute(&v, &l, &sc);
+	struct risk_alert_state st;
+	memset(&st, 0, sizeof(st));
+	struct risk_alert ch[RISK_A_COUNT];
+	int n = risk_alerts_update(&st, &v, &sc, &l, ch);
+	ck_assert_int_eq(st.level[RISK_A_TAIL], RISK_ALERT_CRITICAL);
+	ck_assert(n >= 1);
+	ck_assert_str_eq(risk_alert_code_name(RISK_A_TAIL), "TAIL_EVENT");
+	/* tail_multiple is validated with the other limits */
+	char err[96];
+	l.tail_multiple = NAN;
+	ck_assert_int_eq(risk_limits_validate(&l, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert_str_eq(err, "tail_multiple: must be a positive number");
+	risk_book_free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("risk_brain");
@@ -323,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, test_risk_input_reads_original_fields);
 	tcase_add_test(tc, test_risk_book_concentration_and_daily_drawdown_on_equity);
 	tcase_add_test(tc, test_risk_inputs_outside_their_domain_are_refused_issue_18);
+	tcase_add_test(tc, test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma_issue_14);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
