@@ -95,7 +95,7 @@ static int build_doc(const json_t *cur, json_t **doc, void *data)
 	if (!c->leader || c->fenced || !c->brain_ready)
 		return ORCH_EAGAIN;
 	struct ceo_limits l;
-	ceo_brain_limits(&c->cfg.brain, c->brain.mode, &c->in, &l);
+	ceo_brain_limits(&c->cfg.brain, c->brain.mode, &c->in, &l, NULL);
 	int changed = 0;
 	const char *reason = c->sw.active ? c->sw.reason : "effective limits";
 	json_t *d = ceo_report_policy_doc(cur, c->brain.mode, &l, reason, clock_now_ms(), &changed);
@@ -329,7 +329,7 @@ static void on_command(struct ceo_service *c, const struct bus_event *ev, const 
 	d.changed = before != cmd->mode;
 	d.rule = "operator";
 	snprintf(d.reason, sizeof(d.reason), "%.255s", reason);
-	ceo_brain_limits(&c->cfg.brain, cmd->mode, &c->in, &d.limits);
+	ceo_brain_limits(&c->cfg.brain, cmd->mode, &c->in, &d.limits, &d.vol_ratio);
 	d.confidence = 1;
 	reply(c, cmd, "ok", NULL, &d);
 }
