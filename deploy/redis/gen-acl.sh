@@ -4,7 +4,7 @@
 # (orchctl, the replay feeder), `trading` (the original system's producers),
 # `healthcheck` (PING only) and `default` off. Each service writes only its
 # own streams and keys, consumes only its inputs and dead-letters only them;
-# the lists below are read from the code (docs/security.md names where).
+# the lists and rules below are read from the code, each naming where.
 # Passwords: REDIS_PASSWORD_<USER> from the environment, else the one an
 # earlier run kept in DIR/passwords.env, else 32 random bytes (hex); with
 # --rotate USER (or all), a new one. Writes into DIR (deploy/redis/generated):
