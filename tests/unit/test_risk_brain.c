@@ -357,6 +357,22 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	/* the drawdown of the unit returns, in sigmas of the window */
 	ck_assert(v.drawdown_sigma_known);
 	ck_assert_double_gt(v.unit_drawdown, 0);
+	/* twelve closed trades at -3.5 % and no equity yet: the pooled trades
+	 * stand in for the tail metrics, but a short history of trades is no
+	 * drawdown of the book (it read as 35 %: BLACK_SWAN) */
+	risk_book_free(b);
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	char why[128];
+	for (int i = 0; i < 12; i++) {
+		struct risk_input tr = {.kind = RISK_IN_TRADE, .t_ms = 1000 + i, .ret = -0.035};
+		ck_assert_int_eq(risk_book_apply(b, &tr, why, sizeof(why)), 0);
+	}
+	risk_book_view(b, &v, &src);
+	ck_assert_str_eq(src, "closed_trades");
+	ck_assert(v.portfolio.sufficient);
+	ck_assert_double_eq(v.portfolio.current_drawdown, 0);
+	ck_assert_double_eq(v.portfolio.max_drawdown, 0);
+	ck_assert(!v.drawdown_sigma_known);
 	/* drawdowns come from equity even before the metrics suffice */
 	risk_book_free(b);
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
