@@ -2,7 +2,8 @@
 # orchctl_online.sh - orchctl's commands against a running layer (a private
 # redis-server, ceo, risk_officer and federation on free loopback ports),
 # through Redis and through the REST API: status shows the leases and
-# streams; force-decision and set-mode come back with the CEO's decision
+# streams, and the PolicyStore document at ORCH_POLICY_KEY when that is
+# set (too long a key exits 2 naming it); force-decision and set-mode come back with the CEO's decision
 # and set-mode lands in the PolicyStore and in mode-history (both
 # transports); global-state; tail prints events published after it
 # started and stops after --count; a malformed trade shows in dlq list
@@ -56,6 +57,13 @@ grep_check "status lease" '^ceo +ceo-1\|'
 grep_check "status streams" '^stream +length +groups +pending +lag'
 check "status json" 0 status --json
 json_check "status json" 'd["leases"]["risk_officer"].startswith("ro-1|") and d["policy"]["version"] >= 1'
+# status reads the document where the services do: ORCH_POLICY_KEY when set
+json_check "status policy key" 'd["policy"]["key"] == "t:policy:current"'
+redis-cli -p "$rport" SET t:own:policy '{"version": 4242, "operating_mode": "BLACK_SWAN"}' >/dev/null
+ORCH_POLICY_KEY=t:own:policy check "status ORCH_POLICY_KEY" 0 status --json
+json_check "status ORCH_POLICY_KEY" 'd["policy"] == dict(d["policy"], key="t:own:policy", version=4242, operating_mode="BLACK_SWAN")'
+ORCH_POLICY_KEY=$(printf 'k%.0s' $(seq 1 200)) check "status bad ORCH_POLICY_KEY" 2 status
+grep_check "status bad ORCH_POLICY_KEY" '^orchctl status: ORCH_POLICY_KEY: ' "$tmp/err"
 
 check "force-decision" 0 force-decision --json --timeout-ms 10000
 json_check "force-decision" 'd["trigger"] == "command" and d["operating_mode"] in ("EXPANSION","GROWTH","DEFENSIVE","CAPITAL_PRESERVATION","BLACK_SWAN")'
