@@ -35,6 +35,7 @@
 #include "strategy_brain.h"
 #include "strategy_policy.h"
 #include "strategy_report.h"
+#include "trade.h"
 
 struct strategy_officer_service;
 
@@ -170,7 +171,7 @@ static int apply_event(struct strategy_officer_service *s, const struct bus_even
 {
 	int rc = strat_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, in, why, len);
 	if (rc == 0)
-		rc = strat_book_apply(s->book, in, why, len);
+		rc = strat_book_apply(s->book, in, clock_now_ms(), why, len);
 	if (rc == 0) {
 		clock_observe_ms(in->t_ms);
 		metrics_inc(s->m_inputs[in->kind]);
@@ -186,8 +187,11 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	char why[256];
 	int rc;
 	if (replica_covered(s->replica, si->index, ev->stream_id)) {
-		/* the rebuild applied it; a malformed one still goes to the DLQ */
+		/* the rebuild applied it; a malformed one (or one the book refused
+		 * as older than the window) still goes to the DLQ */
 		rc = strat_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, &in, why, sizeof(why));
+		if (rc == 0)
+			rc = trade_check_age(in.t_ms, clock_now_ms(), s->cfg.book.window_age_ms, why, sizeof(why));
 		if (rc == 0)
 			return 0;
 	} else {
