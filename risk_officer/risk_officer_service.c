@@ -85,7 +85,10 @@ static void assess(struct risk_officer_service *r, struct risk_assessment *a, st
 static void publish_state(struct risk_officer_service *r, const struct risk_assessment *a)
 {
 	json_t *strategies = risk_book_strategies_json(r->book);
-	bus_publish_new(r->bus, "risk_state_update", risk_report_state(a, strategies));
+	json_t *state = risk_report_state(a, strategies);
+	/* the interval it runs at, which the Federation's status reports */
+	json_object_set_new(state, "assessment_interval_s", json_integer(r->cfg.interval_ms / 1000));
+	bus_publish_new(r->bus, "risk_state_update", state);
 	json_decref(strategies);
 	if (risk_cycle_ceilings_due(&r->core, a))
 		bus_publish_new(r->bus, "risk_ceiling_update", risk_cycle_ceiling_payload(a));

@@ -135,7 +135,10 @@ static void evaluate(struct strategy_officer_service *s)
 		json_decref(s->last_key);
 		s->last_key = json_incref(key);
 	}
-	bus_publish_new(s->bus, "strategy_state_update", strat_report_state(&c));
+	json_t *state = strat_report_state(&c);
+	/* the interval it runs at, which the Federation's status reports */
+	json_object_set_new(state, "analysis_interval_s", json_integer(s->cfg.interval_ms / 1000));
+	bus_publish_new(s->bus, "strategy_state_update", state);
 	json_t *want = json_incref(json_object_get(key, "disabled"));
 	json_decref(key);
 	if (want && (!s->want_disabled || !json_equal(want, s->want_disabled))) {

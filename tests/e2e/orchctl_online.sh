@@ -3,8 +3,10 @@
 # redis-server, ceo, risk_officer and federation on free loopback ports),
 # through Redis and through the REST API: status shows the leases and
 # streams, and the PolicyStore document at ORCH_POLICY_KEY when that is
-# set (too long a key exits 2 naming it); force-decision and set-mode come back with the CEO's decision
-# and set-mode lands in the PolicyStore and in mode-history (both
+# set (too long a key exits 2 naming it), and through the API every
+# agent's status with the intervals the running agents state;
+# force-decision and set-mode come back with the CEO's decision and
+# set-mode lands in the PolicyStore and in mode-history (both
 # transports); global-state; tail prints events published after it
 # started and stops after --count; a malformed trade shows in dlq list
 # with its reason, dlq retry puts it back on its stream and drop removes
@@ -19,7 +21,7 @@ token=e2e-token-0123456789abcdef
 aport=$(free_port)
 ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 "$bindir/ceo" 2>"$tmp/ceo.log" &
 pids+=($!)
-ORCH_INSTANCE_ID=ro-1 ORCH_LEASE_TTL_MS=1000 "$bindir/risk_officer" 2>"$tmp/risk.log" &
+ORCH_INSTANCE_ID=ro-1 ORCH_LEASE_TTL_MS=1000 ORCH_RISK_INTERVAL_S=25 "$bindir/risk_officer" 2>"$tmp/risk.log" &
 pids+=($!)
 ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport ORCH_API_TOKEN=$token "$bindir/federation" 2>"$tmp/federation.log" &
 pids+=($!)
@@ -92,6 +94,16 @@ check "global-state" 0 global-state --json
 json_check "global-state" '"global_mode" in d and "effective_risk_limits" in d'
 check "global-state api" 0 global-state --api "$api" --json
 json_check "global-state api" '"global_mode" in d.get("partial", d)'
+
+# every agent's status through the API, with the intervals the running agents state
+want_status='d["agents"]["risk"]["assessment_interval"] == 25 and d["agents"]["ceo"]["decision_interval"] == 30 and d["agents"]["risk"]["recent_assessments_count"] >= 1'
+for _ in $(seq 1 100); do
+	"$orchctl" status --api "$api" --json >"$tmp/out" 2>/dev/null &&
+		"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not ($want_status))" "$tmp/out" 2>/dev/null && break
+	sleep 0.1
+done
+check "status api" 0 status --api "$api" --json
+json_check "status api" "$want_status"
 
 # tail: only events published after it started, then --count stops it
 publish risk_alert '{"level": "INFO", "alerts": [], "risk_score": 1}'
