@@ -399,7 +399,7 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	char why[128];
 	for (int i = 0; i < 12; i++) {
 		struct risk_input tr = {.kind = RISK_IN_TRADE, .t_ms = 1000 + i, .ret = -0.035};
-		ck_assert_int_eq(risk_book_apply(b, &tr, why, sizeof(why)), 0);
+		ck_assert_int_eq(risk_book_apply(b, &tr, tr.t_ms, why, sizeof(why)), 0);
 	}
 	risk_book_view(b, &v, &src);
 	ck_assert_str_eq(src, "closed_trades");
