@@ -6,7 +6,8 @@
 # redis:7 is missing and no registry gives it (or with --airgap), makes both
 # from the Debian mirror (deploy/images-airgap.sh). Then, under a compose
 # project of its own (the user's stack, image and volumes are never
-# touched), with the API on a free loopback port and a fresh API token:
+# touched), with the API on a free loopback port, a fresh API token and a
+# fresh command key:
 #   - build, up -d, every service healthy;
 #   - global-state 200 and complete, the three agents reporting, the dashboard;
 #   - force-decision refused without the token, decided with it;
@@ -190,11 +191,13 @@ fi
 
 api_port=$(free_port)
 token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+command_key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 cat >"$work/env" <<EOF
 ORCH_IMAGE=orchestration:compose-test
 ORCH_API_HOST_IP=127.0.0.1
 ORCH_API_PORT=$api_port
 ORCH_API_TOKEN=$token
+ORCH_COMMAND_KEY=$command_key
 EOF
 dc() { bounded docker-compose -p "$project" -f docker-compose.yml --env-file "$work/env" "$@"; }
 api=http://127.0.0.1:$api_port/api/orchestration

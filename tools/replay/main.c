@@ -32,6 +32,8 @@
 
 #include "backtest_report.h"
 #include "ceo_config.h"
+#include "clock.h"
+#include "command_auth.h"
 #include "config.h"
 #include "json_util.h"
 #include "orch.h"
@@ -62,6 +64,9 @@ static void usage(FILE *f)
 		   "  --delay-ms N         pause between days (default 0)\n"
 		   "  --no-wait            do not wait for the layer between days nor ask the CEO\n"
 		   "                       to decide (a CEO that decides on its inputs)\n"
+		   "\n"
+		   "Each day's force_decision is signed with ORCH_COMMAND_KEY (or the first line\n"
+		   "of ORCH_COMMAND_KEY_FILE): the CEO's key.\n"
 		   "\n"
 		   "Exit status: 0 success, 2 usage or input error, 1 Redis error or no answer\n"
 		   "from the CEO.\n");
@@ -156,12 +161,14 @@ static json_t *reply_for(const redisReply *entry, const char *prefix)
 	return NULL;
 }
 
-/* Publishes a force_decision with request_id rid, stamped with day ts. */
-static int send_decide(struct rlink *c, const char *prefix, const char *rid, const char *ts)
+/* Publishes a force_decision with request_id rid, stamped with day ts and
+ * signed with key on the real clock (the CEO judges its age so). */
+static int send_decide(struct rlink *c, const char *prefix, const char *key, const char *rid, const char *ts)
 {
 	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "action", "force_decision", "reason",
 				"replay: the day's inputs are in", "operator", "replay");
-	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
+	int signed_ok = cmd && command_sign(cmd, "ceo_command", key, clock_wall_ms()) == 0;
+	char *text = signed_ok ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	json_decref(cmd);
 	int ok = text && xadd_ok(rlink_cmd(c, "XADD %s:stream:ceo_command * event_type ceo_command event_id %s "
 						 "payload %s trace_id %s timestamp %s source replay",
@@ -182,7 +189,7 @@ static int send_decide(struct rlink *c, const char *prefix, const char *rid, con
  * timeout_ms.
  */
 #define RESEND_MS 3000
-static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout_ms)
+static int decide(struct rlink *c, const char *prefix, const char *sign_key, int64_t t_ms, int timeout_ms)
 {
 	char key[160], id[64], base[48], rid[64], ts[40];
 	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", prefix);
@@ -193,7 +200,7 @@ static int decide(struct rlink *c, const char *prefix, int64_t t_ms, int timeout
 	for (int waited = 0; waited < timeout_ms; waited += 200) {
 		if (waited % RESEND_MS == 0) {
 			snprintf(rid, sizeof(rid), "%s%d", base, ++sent);
-			if (send_decide(c, prefix, rid, ts) != 0)
+			if (send_decide(c, prefix, sign_key, rid, ts) != 0)
 				return -1;
 		}
 		redisReply *r = rlink_cmd(c, "XREAD COUNT 100 BLOCK 200 STREAMS %s %s", key, id);
@@ -317,6 +324,7 @@ static json_t *mode_switches(struct rlink *c, const char *prefix)
 struct options {
 	const char *prices_path, *summary_path, *report_path, *rules;
 	int delay_ms, wait;
+	char key[256];          /* ORCH_COMMAND_KEY: the CEO's, to sign force_decision with */
 };
 
 /* Replays p through both books against Redis; 0, or 1 on a Redis failure. */
@@ -350,7 +358,7 @@ static int run(const struct replay_prices *p, struct rlink *c, const char *prefi
 		replay_record_day(&rec, p->t_ms[d], &day[0], &day[1], pv.mode);
 		if (o->wait) {
 			wait_layer(c, prefix, 5000);
-			if (decide(c, prefix, p->t_ms[d], 10000) != 0)
+			if (decide(c, prefix, o->key, p->t_ms[d], 10000) != 0)
 				goto out;
 		}
 		if (o->delay_ms > 0)
@@ -420,6 +428,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.rules = ceo_rules_name(ceo.brain.rules);
+	if (config_load_command_key(o.key, sizeof(o.key), err, sizeof(err)) != 0) {
+		fprintf(stderr, "replay: %s\n", err);
+		return 2;
+	}
+	if (o.wait && !o.key[0]) {
+		fprintf(stderr, "replay: set ORCH_COMMAND_KEY (or ORCH_COMMAND_KEY_FILE) to the CEO's key: it decides "
+				"each day on a signed force_decision\n");
+		return 2;
+	}
 	struct replay_prices p;
 	if (replay_prices_load(o.prices_path, 1, 2, &p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "replay: %s\n", err);
