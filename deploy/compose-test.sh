@@ -12,7 +12,8 @@
 #   - global-state 200 and complete, the three agents reporting, the dashboard;
 #   - force-decision refused without the token, decided with it;
 #   - the PolicyStore's version (read inside the redis container) moved by
-#     two operator mode changes, then kept across `restart ceo` and
+#     two operator mode changes (a third, signed with another key, refused),
+#     then kept across `restart ceo` and
 #     `restart redis` (AOF), and the layer deciding again after both;
 #   - down -v; then the demo profile in replay mode: the replay exits 0 and
 #     prints its summary; down -v.
@@ -298,6 +299,13 @@ for mode in DEFENSIVE GROWTH; do
 	check "orchctl set-mode $mode" "orchctl failed" \
 		logged set-mode dc exec -T ceo orchctl set-mode "$mode" --reason "compose test" --operator compose-test
 done
+# refused_elsewhere: a set-mode signed with another key is refused by the CEO
+refused_elsewhere() {
+	! dc exec -T -e ORCH_COMMAND_KEY=another-key-0123456789abcdef ceo orchctl set-mode GROWTH \
+		--reason "compose test" --operator mallory >"$work/refused.log" 2>&1 &&
+		grep -q 'bad signature' "$work/refused.log"
+}
+check "orchctl set-mode under another key: refused" "not refused for its signature" refused_elsewhere
 v1=$(policy_version)
 echo "   version $v0 at start, $v1 after two operator mode changes"
 check "two mode changes, two versions" "$v0 -> $v1" [ "$v1" -ge $((v0 + 2)) ]
