@@ -101,7 +101,8 @@ static const struct config_setting settings[] = {
 	{"ORCH_CEO_DEBOUNCE_MS", CONFIG_I64, F(debounce_ms, int64_t), .def = "50", .min = 0, .max = 60000,
 	 .help = "decision after an input (inputs within it coalesce)"},
 	{"ORCH_CEO_COMMAND_TTL_S", CONFIG_I64, F(command_ttl_ms, int64_t), .def = "60", .min = 1, .max = 86400,
-	 .scale = 1000, .help = "operator commands older than this are ignored"},
+	 .scale = 1000, .help = "an operator command signed longer ago (or further ahead) than this is refused, and "
+				"its request id is remembered this long against replays"},
 	{"ORCH_CEO_EVALUATE", CONFIG_ENUM, F(on_command_only, int), .def = "input", .choices = "input|command",
 	 .help = "`input`: decide on inputs, alerts and the interval; `command`: only on commands and on taking the "
 		 "lease (replays: the feeder says when a day is in)"},

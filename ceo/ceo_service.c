@@ -5,7 +5,8 @@
  *
  * Every replica consumes every input (a consumer group of its own, so a
  * standby is always warm); only the holder of the lease "ceo" decides,
- * writes and answers commands. Evaluations run ORCH_CEO_DEBOUNCE_MS after
+ * writes and answers commands, which count only when signed
+ * (ceo_command_service.c). Evaluations run ORCH_CEO_DEBOUNCE_MS after
  * an input, at once on a CRITICAL risk_alert or a command, on taking the
  * lease, and every ORCH_CEO_INTERVAL_S; with ORCH_CEO_EVALUATE=command
  * (replays) only commands and the lease do, so that a feeder decides when
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "ceo_command_service.h"
 #include "ceo_inputs.h"
 #include "ceo_report.h"
 #include "clock.h"
@@ -54,6 +56,7 @@ struct ceo_service {
 	struct policy *policy;
 	struct policy_writer *writer;
 	struct lease *lease;
+	struct ceo_command_service *commands; /* the door: only signed commands pass */
 	struct ceo_inputs in;
 	struct ceo_brain brain;
 	int leader, brain_ready, fenced, enabled;
@@ -283,14 +286,9 @@ static void reply(struct ceo_service *c, const struct ceo_command *cmd, const ch
 	bus_publish_new(c->bus, "ceo_command_reply", p);
 }
 
-static void on_command(struct ceo_service *c, const struct bus_event *ev, const struct ceo_command *cmd)
+static void on_command(struct ceo_service *c, const struct ceo_command *cmd)
 {
 	int64_t now = clock_now_ms();
-	if (now - ev->time_us / 1000 > c->cfg.command_ttl_ms) {
-		log_warn("ceo: command %s older than %lld s ignored", cmd->request_id,
-			 (long long)(c->cfg.command_ttl_ms / 1000));
-		return;
-	}
 	struct ceo_decision d;
 	if (cmd->action == CEO_CMD_FORCE_DECISION) {
 		if (evaluate(c, "force_decision", &d) != 0) {
@@ -345,15 +343,21 @@ static int on_input(struct bus_delivery *dl, const struct bus_event *ev, void *d
 	enum ceo_event kind = ceo_event_of(ev->event_type);
 	char why[256];
 	if (kind == CEO_EV_COMMAND) {
+		/* the signature first (every replica, to remember the ids used),
+		 * on real time: a replay's clock is no measure of a command's age */
 		struct ceo_command cmd;
-		if (ceo_command_parse(ev->payload, &cmd, why, sizeof(why)) != 0) {
+		int rc = ceo_command_service_admit(c->commands, ev, clock_wall_ms(), why, sizeof(why));
+		if (rc == ORCH_EMALFORMED && c->leader)
+			ceo_command_service_reject(c->bus, ev->payload, why);
+		if (rc == 0 && ceo_command_parse(ev->payload, &cmd, why, sizeof(why)) != 0) {
 			metrics_inc(c->m_malformed);
-			bus_delivery_reason(dl, "%s", why);
-			return ORCH_EMALFORMED;
+			rc = ORCH_EMALFORMED;
 		}
-		if (c->leader)
-			on_command(c, ev, &cmd);
-		return 0;
+		if (rc == ORCH_EMALFORMED)
+			bus_delivery_reason(dl, "%s", why);
+		if (rc == 0 && c->leader)
+			on_command(c, &cmd);
+		return rc == ORCH_EAGAIN ? 0 : rc;
 	}
 	int critical = 0;
 	if (ceo_inputs_apply(&c->in, kind, ev->payload, clock_now_ms(), &critical, why, sizeof(why)) != 0) {
@@ -444,6 +448,7 @@ static void teardown(void *data)
 	bus_free(c->bus);
 	lease_free(c->lease);
 	policy_free(c->policy);
+	ceo_command_service_free(c->commands);
 	uv_close((uv_handle_t *)&c->cycle, NULL);
 	uv_close((uv_handle_t *)&c->debounce, NULL);
 }
@@ -479,7 +484,9 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 	struct lease_config lc = {.prefix = svc->cfg.prefix, .role = "ceo", .holder = svc->cfg.instance_id,
 				  .ttl_ms = svc->cfg.lease_ttl_ms};
 	int rc;
-	if ((rc = bus_new(&c->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
+	if ((rc = ceo_command_service_new(&c->commands, svc->cfg.command_key, cfg->command_ttl_ms,
+					  clock_wall_ms())) != 0 ||
+	    (rc = bus_new(&c->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_new(&c->policy, svc->loop, &pc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_writer_new(&c->writer, svc->loop, c->policy, &wc, build_doc, policy_done, c)) != 0 ||
 	    (rc = lease_new(&c->lease, svc->loop, &lc, &svc->cfg.redis, on_lease, c)) != 0)

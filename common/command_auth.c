@@ -5,6 +5,7 @@
 #include "command_auth.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ struct seen {
 };
 
 struct command_guard {
-	int64_t ttl_ms;
+	int64_t ttl_ms, since_ms;
 	size_t max, n;
 	struct seen *ids;
 };
@@ -57,7 +58,14 @@ int command_sign(json_t *cmd, const char *event_type, const char *key, int64_t n
 	return json_object_set_new(cmd, "signature", json_string(hex)) == 0 ? 0 : ORCH_ENOMEM;
 }
 
-int command_guard_new(struct command_guard **out, int64_t ttl_ms, size_t max)
+const char *command_refusal_name(enum command_refusal r)
+{
+	static const char *const names[COMMAND_N_REFUSALS] = {"no_key", "unsigned", "stale", "bad_signature",
+							      "replay"};
+	return (unsigned)r < COMMAND_N_REFUSALS ? names[r] : "unknown";
+}
+
+int command_guard_new(struct command_guard **out, int64_t ttl_ms, size_t max, int64_t now_ms)
 {
 	if (ttl_ms <= 0 || max == 0)
 		return ORCH_EINVAL;
@@ -67,6 +75,7 @@ int command_guard_new(struct command_guard **out, int64_t ttl_ms, size_t max)
 		return ORCH_ENOMEM;
 	}
 	g->ttl_ms = ttl_ms;
+	g->since_ms = now_ms;
 	g->max = max;
 	*out = g;
 	return 0;
@@ -120,27 +129,37 @@ static int is_hex64(const char *s)
 	return 1;
 }
 
+/* Sets *r and why; returns ORCH_EMALFORMED. */
+static int refuse(enum command_refusal *r, enum command_refusal what, char *why, size_t whylen, const char *fmt,
+		  ...) __attribute__((format(printf, 5, 6)));
+static int refuse(enum command_refusal *r, enum command_refusal what, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	*r = what;
+	return ORCH_EMALFORMED;
+}
+
 int command_verify(struct command_guard *g, const json_t *cmd, const char *event_type, const char *key,
-		   int64_t now_ms, char *why, size_t whylen)
+		   int64_t now_ms, enum command_refusal *refusal, char *why, size_t whylen)
 {
 	const char *sig = json_string_value(json_object_get(cmd, "signature"));
 	const char *rid = json_string_value(json_object_get(cmd, "request_id"));
 	json_t *at = json_object_get(cmd, "signed_at");
-	if (!key || !key[0]) {
-		snprintf(why, whylen, "refused: no ORCH_COMMAND_KEY is set here, so no command can prove its sender");
-		return ORCH_EMALFORMED;
-	}
-	if (!is_hex64(sig) || !json_is_integer(at) || !rid || !rid[0]) {
-		snprintf(why, whylen, "refused: not signed (signature, signed_at and request_id are required)");
-		return ORCH_EMALFORMED;
-	}
-	int64_t age = now_ms - (int64_t)json_integer_value(at);
-	if (age > g->ttl_ms || -age > g->ttl_ms) {
-		snprintf(why, whylen, "refused: signed %lld s %s, beyond the %lld s a command lives",
-			 (long long)((age < 0 ? -age : age) / 1000), age < 0 ? "ahead" : "ago",
-			 (long long)(g->ttl_ms / 1000));
-		return ORCH_EMALFORMED;
-	}
+	if (!key || !key[0])
+		return refuse(refusal, COMMAND_NO_KEY, why, whylen,
+			      "refused: no ORCH_COMMAND_KEY is set here, so no command can prove its sender");
+	if (!is_hex64(sig) || !json_is_integer(at) || !rid || !rid[0])
+		return refuse(refusal, COMMAND_UNSIGNED, why, whylen,
+			      "refused: not signed (signature, signed_at and request_id are required)");
+	int64_t signed_at = (int64_t)json_integer_value(at), age = now_ms - signed_at;
+	if (age > g->ttl_ms || -age > g->ttl_ms)
+		return refuse(refusal, COMMAND_STALE, why, whylen,
+			      "refused: signed %lld s %s, beyond the %lld s a command lives",
+			      (long long)((age < 0 ? -age : age) / 1000), age < 0 ? "ahead" : "ago",
+			      (long long)(g->ttl_ms / 1000));
 	char *text = signed_text(cmd, event_type), want[2 * SHA256_LEN + 1];
 	if (!text) {
 		snprintf(why, whylen, "out of memory");
@@ -151,15 +170,16 @@ int command_verify(struct command_guard *g, const json_t *cmd, const char *event
 	char lower[2 * SHA256_LEN + 1];
 	for (size_t i = 0; i <= 2 * SHA256_LEN; i++)
 		lower[i] = (char)tolower((unsigned char)sig[i]);
-	if (!hmac_equal(lower, want, 2 * SHA256_LEN)) {
-		snprintf(why, whylen, "refused: bad signature (not signed with this layer's ORCH_COMMAND_KEY)");
-		return ORCH_EMALFORMED;
-	}
+	if (!hmac_equal(lower, want, 2 * SHA256_LEN))
+		return refuse(refusal, COMMAND_BAD_SIGNATURE, why, whylen,
+			      "refused: bad signature (not signed with this layer's ORCH_COMMAND_KEY)");
+	if (signed_at < g->since_ms)
+		return refuse(refusal, COMMAND_REPLAY, why, whylen,
+			      "refused: signed before this process started checking, so a replay of it could not be told");
 	uint64_t h = fnv(rid);
-	if (seen_before(g, h, now_ms)) {
-		snprintf(why, whylen, "refused: request_id %.80s was already used (a replay)", rid);
-		return ORCH_EMALFORMED;
-	}
+	if (seen_before(g, h, now_ms))
+		return refuse(refusal, COMMAND_REPLAY, why, whylen, "refused: request_id %.80s was already used (a replay)",
+			      rid);
 	remember(g, h, now_ms);
 	return 0;
 }

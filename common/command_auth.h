@@ -26,15 +26,28 @@ int command_sign(json_t *cmd, const char *event_type, const char *key, int64_t n
 
 struct command_guard;
 
-/* A checker remembering up to max accepted request ids for ttl_ms. Free
- * with command_guard_free(). 0, ORCH_EINVAL or ORCH_ENOMEM. */
-int command_guard_new(struct command_guard **out, int64_t ttl_ms, size_t max);
-/* 0 when cmd is signed under key, within the ttl of now_ms, and its
- * request_id is new (it is then remembered); else ORCH_EMALFORMED with the
- * reason in why (no key configured, unsigned, stale, bad signature, a
- * replay). */
+/* Why command_verify refused a command. */
+enum command_refusal {
+	COMMAND_NO_KEY,        /* no key is configured on the checker */
+	COMMAND_UNSIGNED,      /* no signature, signed_at or request_id */
+	COMMAND_STALE,         /* signed longer ago, or further ahead, than the ttl */
+	COMMAND_BAD_SIGNATURE, /* not signed under this key, or changed since */
+	COMMAND_REPLAY,        /* request_id already accepted, or signed before the checker was made */
+	COMMAND_N_REFUSALS
+};
+/* "no_key", "unsigned", "stale", "bad_signature", "replay" (static). */
+const char *command_refusal_name(enum command_refusal r);
+
+/* A checker remembering up to max accepted request ids for ttl_ms, made at
+ * now_ms (commands signed before are refused). Free with
+ * command_guard_free(). 0, ORCH_EINVAL or ORCH_ENOMEM. */
+int command_guard_new(struct command_guard **out, int64_t ttl_ms, size_t max, int64_t now_ms);
+/* 0 when cmd is signed under key, within the ttl of now_ms, not before the
+ * checker was made, and its request_id is new (it is then remembered);
+ * else ORCH_EMALFORMED with the reason in *refusal and in words in why, or
+ * ORCH_ENOMEM. */
 int command_verify(struct command_guard *g, const json_t *cmd, const char *event_type, const char *key,
-		   int64_t now_ms, char *why, size_t whylen);
+		   int64_t now_ms, enum command_refusal *refusal, char *why, size_t whylen);
 /* NULL is a no-op. */
 void command_guard_free(struct command_guard *g);
 

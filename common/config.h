@@ -57,7 +57,11 @@ struct orch_config {
 	int lease_ttl_ms;                 /* ORCH_LEASE_TTL_MS, default 10000 */
 	int bus_wait_replicas;            /* ORCH_BUS_WAIT_REPLICAS, default 0 */
 	int event_max_future_ms;          /* ORCH_EVENT_MAX_FUTURE_S, default 300 s */
+	char command_key[256];            /* ORCH_COMMAND_KEY or the first line of ORCH_COMMAND_KEY_FILE;
+					     "" = none (the CEO then refuses every command) */
 };
+
+#define CONFIG_COMMAND_KEY_MIN 16         /* bytes */
 
 typedef const char *(*config_getenv_fn)(const char *name);
 /* Replaces the environment lookup (NULL restores getenv). */
@@ -79,6 +83,23 @@ int config_load_redis(struct redis_target *t, const char *url, char *err, size_t
  * or ORCH_EINVAL with "ORCH_POLICY_KEY: ..." in err.
  */
 int config_load_policy_key(const char *prefix, char *key, size_t keylen, char *err, size_t errlen);
+
+/*
+ * The operators' command key alone (for tools that sign commands):
+ * ORCH_COMMAND_KEY, or the first line of ORCH_COMMAND_KEY_FILE, into key
+ * ("" when neither is set). ORCH_EINVAL with "NAME: reason" in err when
+ * both are set, the file cannot be read, or the key is shorter than
+ * CONFIG_COMMAND_KEY_MIN bytes or does not fit in keylen.
+ */
+int config_load_command_key(char *key, size_t keylen, char *err, size_t errlen);
+
+/*
+ * The first line of the file at path, without its line end, into out (for
+ * secrets given as files: Kubernetes Secrets, Docker secrets). 0, or
+ * ORCH_EINVAL with "name: reason" in err when it cannot be read, is empty
+ * or does not fit in outlen.
+ */
+int config_read_line(const char *name, const char *path, char *out, size_t outlen, char *err, size_t errlen);
 
 /*
  * Loads struct orch_config for `service` with `default_admin_port`.

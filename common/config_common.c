@@ -1,7 +1,8 @@
 /*
  * config_common.c - the settings every service shares: Redis (URL,
  * Sentinel, timeouts, WAIT) and the runtime (prefix, instance, admin port,
- * logs, clock, outbox, lease), as settings tables (config.h).
+ * logs, clock, outbox, lease, the operators' command key), as settings
+ * tables (config.h).
  */
 #include "config.h"
 
@@ -285,6 +286,66 @@ static int parse_outbox(const char *name, const char *v, void *base, char *err, 
 	return 0;
 }
 
+int config_read_line(const char *name, const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	if (!fp || getline(&line, &cap, fp) < 0) {
+		snprintf(err, errlen, "%s: cannot read a line from '%.300s'", name, path);
+		rc = ORCH_EINVAL;
+		goto out;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!line[0] || strlen(line) >= outlen) {
+		snprintf(err, errlen, "%s: the first line of '%.300s' is empty or longer than %zu bytes", name, path,
+			 outlen - 1);
+		rc = ORCH_EINVAL;
+		goto out;
+	}
+	snprintf(out, outlen, "%s", line);
+out:
+	free(line);
+	if (fp)
+		fclose(fp);
+	return rc;
+}
+
+static int parse_command_key(const char *name, const char *v, void *base, char *err, size_t errlen)
+{
+	struct orch_config *c = base;
+	if (v[0] && (strlen(v) < CONFIG_COMMAND_KEY_MIN || strlen(v) >= sizeof(c->command_key))) {
+		snprintf(err, errlen, "%s: a key needs %d to %zu bytes, this one has %zu", name, CONFIG_COMMAND_KEY_MIN,
+			 sizeof(c->command_key) - 1, strlen(v));
+		return ORCH_EINVAL;
+	}
+	snprintf(c->command_key, sizeof(c->command_key), "%s", v);
+	return 0;
+}
+
+/* After ORCH_COMMAND_KEY (the table's order). */
+static int parse_command_key_file(const char *name, const char *path, void *base, char *err, size_t errlen)
+{
+	struct orch_config *c = base;
+	char key[sizeof(c->command_key)];
+	if (!path[0])
+		return 0;
+	if (c->command_key[0]) {
+		snprintf(err, errlen, "%s: ORCH_COMMAND_KEY is set too; set only one of them", name);
+		return ORCH_EINVAL;
+	}
+	int rc = config_read_line(name, path, key, sizeof(key), err, errlen);
+	if (rc == 0 && strlen(key) < CONFIG_COMMAND_KEY_MIN) {
+		snprintf(err, errlen, "%s: the key in '%.300s' has %zu bytes; a key needs at least %d", name, path,
+			 strlen(key), CONFIG_COMMAND_KEY_MIN);
+		rc = ORCH_EINVAL;
+	}
+	if (rc == 0)
+		snprintf(c->command_key, sizeof(c->command_key), "%s", key);
+	return rc;
+}
+
 #define OC(f, T) CONFIG_FIELD(struct orch_config, f, T)
 #define OC_STR(f) OC(f, char[sizeof(((struct orch_config *)0)->f)]), sizeof(((struct orch_config *)0)->f)
 static const struct config_setting common_settings[] = {
@@ -323,6 +384,13 @@ static const struct config_setting common_settings[] = {
 				"(its time would pin recency and the event clock); 0 = no check"},
 	{"ORCH_BUS_WAIT_REPLICAS", CONFIG_INT, OC(bus_wait_replicas, int), .def = "0", .min = 0, .max = 16,
 	 .help = "replicas each published event waits for (`WAIT` after every `XADD`; 0 = none)"},
+	/* in this order: config_load_command_key loads these two alone */
+	{"ORCH_COMMAND_KEY", CONFIG_CUSTOM, 0, .def = "", .parse = parse_command_key,
+	 .help = "the key operators' commands are signed with (HMAC-SHA256, 16 bytes or more): the CEO accepts a "
+		 "`ceo_command` only under it, and `orchctl`, the Federation and the replay feeder sign with it; "
+		 "without one the CEO refuses every command (docs/operations.md)"},
+	{"ORCH_COMMAND_KEY_FILE", CONFIG_CUSTOM, 0, .def = "", .parse = parse_command_key_file,
+	 .help = "file whose first line is that key (instead of `ORCH_COMMAND_KEY`; setting both is an error)"},
 };
 #undef OC
 #undef OC_STR
@@ -331,17 +399,25 @@ const struct config_table config_common_table = {"common", common_settings,
 						  sizeof(common_settings) / sizeof(common_settings[0]),
 						  sizeof(struct orch_config), NULL};
 
-int config_load_policy_key(const char *prefix, char *key, size_t keylen, char *err, size_t errlen)
+/* Loads only the `count` rows of the common table from the one named
+ * `first` on into c (a tool that needs one setting reads it as the
+ * services do, without their other settings). */
+static int load_rows(const char *first, size_t count, struct orch_config *c, char *err, size_t errlen)
 {
 	const size_t n = sizeof(common_settings) / sizeof(common_settings[0]);
 	size_t i = 0;
-	while (i < n && strcmp(common_settings[i].name, "ORCH_POLICY_KEY") != 0)
+	while (i < n && strcmp(common_settings[i].name, first) != 0)
 		i++;
-	/* the table's own row, so that the tools read the key as the services do */
-	struct config_table row = {"common", &common_settings[i], i < n, sizeof(struct orch_config), NULL};
+	struct config_table rows = {"common", &common_settings[i], i + count <= n ? count : 0,
+				    sizeof(struct orch_config), NULL};
+	memset(c, 0, sizeof(*c));
+	return config_table_load(&rows, c, err, errlen);
+}
+
+int config_load_policy_key(const char *prefix, char *key, size_t keylen, char *err, size_t errlen)
+{
 	struct orch_config cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	int rc = config_table_load(&row, &cfg, err, errlen);
+	int rc = load_rows("ORCH_POLICY_KEY", 1, &cfg, err, errlen);
 	if (rc != 0)
 		return rc;
 	int len = cfg.policy_key[0] ? snprintf(key, keylen, "%s", cfg.policy_key)
@@ -351,6 +427,20 @@ int config_load_policy_key(const char *prefix, char *key, size_t keylen, char *e
 		return ORCH_EINVAL;
 	}
 	return 0;
+}
+
+int config_load_command_key(char *key, size_t keylen, char *err, size_t errlen)
+{
+	struct orch_config c;
+	/* ORCH_COMMAND_KEY and ORCH_COMMAND_KEY_FILE, in that order */
+	int rc = load_rows("ORCH_COMMAND_KEY", 2, &c, err, errlen);
+	if (rc == 0 && strlen(c.command_key) >= keylen) {
+		snprintf(err, errlen, "ORCH_COMMAND_KEY: longer than %zu bytes", keylen - 1);
+		rc = ORCH_EINVAL;
+	}
+	if (rc == 0)
+		snprintf(key, keylen, "%s", c.command_key);
+	return rc;
 }
 
 int config_load(struct orch_config *cfg, const char *service, int default_admin_port, char *err, size_t errlen)

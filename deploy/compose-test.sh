@@ -7,7 +7,8 @@
 # from the Debian mirror (deploy/images-airgap.sh). Then, under a compose
 # project of its own (the user's stack, image and volumes are never
 # touched), with the API on a free loopback port, a fresh API token and a
-# fresh Redis ACL (deploy/redis/gen-acl.sh, in the run's own directory):
+# fresh Redis ACL (deploy/redis/gen-acl.sh, in the run's own directory)
+# and a fresh command key:
 #   - build, up -d, every service healthy;
 #   - global-state 200 and complete, the three agents reporting, the dashboard;
 #   - force-decision refused without the token, decided with it;
@@ -15,8 +16,9 @@
 #     risk_officer user;
 #   - the PolicyStore's version (read inside the redis container, as the
 #     operator) moved by two operator mode changes (orchctl in the tools
-#     profile), then kept across `restart ceo` and `restart redis` (AOF),
-#     and the layer deciding again after both;
+#     profile; a third, signed with another key, refused), then kept across
+#     `restart ceo` and `restart redis` (AOF), and the layer deciding again
+#     after both;
 #   - down -v; then the demo profile in replay mode: the replay exits 0 and
 #     prints its summary; down -v.
 # Each step prints its time; the run is bounded (ORCH_COMPOSE_TEST_TIMEOUT,
@@ -195,12 +197,14 @@ fi
 api_port=$(free_port)
 token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 env -u ORCH_POLICY_KEY deploy/redis/gen-acl.sh --prefix quantum --out "$work/acl" | indent
+command_key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 cat >"$work/env" <<EOF
 ORCH_IMAGE=orchestration:compose-test
 ORCH_API_HOST_IP=127.0.0.1
 ORCH_API_PORT=$api_port
 ORCH_API_TOKEN=$token
 ORCH_REDIS_ACL_DIR=$work/acl
+ORCH_COMMAND_KEY=$command_key
 EOF
 dc() { bounded docker-compose -p "$project" -f docker-compose.yml --env-file "$work/env" "$@"; }
 api=http://127.0.0.1:$api_port/api/orchestration
@@ -330,6 +334,13 @@ for mode in DEFENSIVE GROWTH; do
 	check "orchctl set-mode $mode (as the operator)" "orchctl failed" \
 		logged set-mode dc run --rm --no-deps -T orchctl set-mode "$mode" --reason "compose test" --operator compose-test
 done
+# refused_elsewhere: a set-mode signed with another key is refused by the CEO
+refused_elsewhere() {
+	! dc run --rm --no-deps -T -e ORCH_COMMAND_KEY=another-key-0123456789abcdef orchctl set-mode GROWTH \
+		--reason "compose test" --operator mallory >"$work/refused.log" 2>&1 &&
+		grep -q 'bad signature' "$work/refused.log"
+}
+check "orchctl set-mode under another key: refused" "not refused for its signature" refused_elsewhere
 v1=$(policy_version)
 echo "   version $v0 at start, $v1 after two operator mode changes"
 check "two mode changes, two versions" "$v0 -> $v1" [ "$v1" -ge $((v0 + 2)) ]

@@ -5,8 +5,10 @@
 # windows, freshness and cooldowns set for daily data), then tools/replay
 # over the bundled prices (or --prices FILE), its summary, its report (an
 # HTML page, build/demo-report.html unless --report OUT), and where to find
-# the dashboard and the API. Stays up until Ctrl-C (--once: exits after the
-# summary) and stops what it started by pid.
+# the dashboard and the API. Operators' commands are signed with a key made
+# for the run (ORCH_COMMAND_KEY_FILE in the temporary directory; printed
+# for orchctl). Stays up until Ctrl-C (--once: exits after the summary)
+# and stops what it started by pid.
 #
 #   run-local.sh [--once] [--prices FILE] [--summary-json OUT] [--report OUT]
 #
@@ -74,6 +76,11 @@ printf '%-17s 127.0.0.1:%d (pid %d, data in %s)\n' redis-server "$redis_port" "$
 api_port=${ORCH_API_PORT:-8000}
 export ORCH_REDIS_URL="redis://127.0.0.1:$redis_port/0" ORCH_OUTBOX_DIR="$workdir" ORCH_LOG_LEVEL=warn \
 	ORCH_POLICY_CREATE=true
+# the operators' command key, new for each run: the CEO takes only commands
+# signed with it; the replay feeder, the Federation and orchctl sign with it
+(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$workdir/command-key")
+unset ORCH_COMMAND_KEY
+export ORCH_COMMAND_KEY_FILE="$workdir/command-key"
 # replay mode (deploy/env/replay.env, shared with docker-compose's demo)
 set -a
 # shellcheck disable=SC1091 # plain VAR=value lines
@@ -110,6 +117,7 @@ echo "Report:     file://$report"
 echo "Dashboard:  http://127.0.0.1:$api_port/"
 echo "REST API:   http://127.0.0.1:$api_port/api/orchestration/global-state (see /api/orchestration/openapi.json)"
 echo "Redis:      redis-cli -p $redis_port --scan --pattern 'quantum:*'"
+echo "Commands:   ORCH_REDIS_URL=$ORCH_REDIS_URL ORCH_COMMAND_KEY_FILE=$ORCH_COMMAND_KEY_FILE $bindir/orchctl set-mode ..."
 if [ "$once" -eq 1 ]; then
 	exit 0
 fi

@@ -13,18 +13,7 @@
 static int parse_token_file(const char *name, const char *path, void *base, char *err, size_t errlen)
 {
 	struct federation_config *c = base;
-	if (!path[0])
-		return 0;
-	FILE *fp = fopen(path, "r");
-	if (!fp || !fgets(c->token, sizeof(c->token), fp)) {
-		snprintf(err, errlen, "%s: cannot read a token from '%.300s'", name, path);
-		if (fp)
-			fclose(fp);
-		return ORCH_EINVAL;
-	}
-	fclose(fp);
-	c->token[strcspn(c->token, "\r\n")] = '\0';
-	return 0;
+	return path[0] ? config_read_line(name, path, c->token, sizeof(c->token), err, errlen) : 0;
 }
 
 /* "" (off) or three distinct ports: the CEO, strategy and risk brains'. */

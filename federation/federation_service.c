@@ -13,8 +13,9 @@
  * holders (which replica of each agent leads) are read from Redis on the
  * same cycle. GET /events streams "state" (every published state),
  * "alert" and "mode" (each CEO mode switch) events, with a heartbeat on
- * every cycle. POST force-decision publishes a ceo_command and answers with
- * the CEO's ceo_command_reply, or 504 after ORCH_FEDERATION_FORCE_TIMEOUT_MS.
+ * every cycle. POST force-decision publishes a ceo_command, signed with
+ * ORCH_COMMAND_KEY (503 without one), and answers with the CEO's
+ * ceo_command_reply, or 504 after ORCH_FEDERATION_FORCE_TIMEOUT_MS.
  * The live gate's state (gate_wire.c) is rebuilt from the same sources
  * with every state and published to the API's threads when it changed.
  */
@@ -26,6 +27,7 @@
 
 #include "bus.h"
 #include "clock.h"
+#include "command_auth.h"
 #include "federation_brain.h"
 #include "federation_status.h"
 #include "gate_wire.h"
@@ -161,6 +163,11 @@ static void on_command(struct api_request *req, void *data)
 		api_complete(req, 404, "{\"status\":\"error\",\"error\":{\"code\":\"not_found\",\"message\":\"no such endpoint\"}}");
 		return;
 	}
+	if (!f->svc->cfg.command_key[0]) {
+		api_complete(req, 503, "{\"status\":\"error\",\"error\":{\"code\":\"no_command_key\",\"message\":"
+				       "\"no ORCH_COMMAND_KEY here to sign the command with; the CEO takes only signed ones\"}}");
+		return;
+	}
 	int enabled = 1;
 	json_util_get_bool(f->st.doc[FED_POLICY], "enable_ai_ceo", &enabled);
 	struct pending *p = calloc(1, sizeof(*p));
@@ -177,6 +184,11 @@ static void on_command(struct api_request *req, void *data)
 	p->deadline_ms = clock_mono_ms() + f->cfg.force_timeout_ms;
 	json_t *cmd = json_pack("{s:s, s:s, s:s}", "request_id", p->request_id, "action", "force_decision", "operator",
 				"federation-api");
+	/* signed on real time: the CEO judges a command's age by its own */
+	if (cmd && command_sign(cmd, "ceo_command", f->svc->cfg.command_key, clock_wall_ms()) != 0) {
+		json_decref(cmd);
+		cmd = NULL;
+	}
 	if (bus_publish_new(f->bus, "ceo_command", cmd) != 0) {
 		force_finish(f, p, 503, "{\"status\":\"error\",\"error\":{\"code\":\"bus_unavailable\","
 					"\"message\":\"the command could not be sent\"}}", "not sent");
@@ -425,8 +437,9 @@ int federation_service_start(struct federation_service *f, char *err, size_t err
 	uv_timer_start(&f->sweep, sweep_cb, 100, 100);
 	if ((rc = bus_start(f->bus)) != 0 || (rc = policy_start(f->policy)) != 0 || (rc = redis_conn_start(f->cmd)) != 0)
 		return rc;
-	log_info("federation: REST API on %s:%d%s", f->cfg.api_bind, api_port(f->api),
-		 f->cfg.token[0] ? "" : " (no ORCH_API_TOKEN: writes refused)");
+	log_info("federation: REST API on %s:%d%s%s", f->cfg.api_bind, api_port(f->api),
+		 f->cfg.token[0] ? "" : " (no ORCH_API_TOKEN: writes refused)",
+		 f->svc->cfg.command_key[0] ? "" : " (no ORCH_COMMAND_KEY: force-decision refused)");
 	if (f->cfg.legacy_ports[0])
 		log_info("federation: live gate also on %s ports %d (CEO), %d (strategy), %d (risk)", f->cfg.api_bind,
 			 f->cfg.legacy_ports[0], f->cfg.legacy_ports[1], f->cfg.legacy_ports[2]);

@@ -94,8 +94,9 @@ static const struct api_route routes[] = {
 	{"POST", API_PREFIX "/agents/ceo/force-decision", to_loop, 1,
 	 "Ask the CEO for a decision now and wait for it (5 s)",
 	 "\"responses\":{\"200\":{\"description\":\"{status: ok, decision}\"},\"401\":{\"description\":"
-	 "\"missing or wrong token\"},\"403\":{\"description\":\"no token configured\"},\"503\":{\"description\":"
-	 "\"the AI CEO is disabled\"},\"504\":{\"description\":\"no CEO answered\"}}"},
+	 "\"missing or wrong token\"},\"403\":{\"description\":\"no token configured\"},\"502\":{\"description\":"
+	 "\"the CEO refused (e.g. the command's signature)\"},\"503\":{\"description\":\"the AI CEO is disabled, "
+	 "or no ORCH_COMMAND_KEY to sign with\"},\"504\":{\"description\":\"no CEO answered\"}}"},
 	{"GET", API_PREFIX "/mode-history", serve_history, 0, "Recent mode changes, newest first",
 	 "\"parameters\":[{\"name\":\"limit\",\"in\":\"query\",\"schema\":{\"type\":\"integer\",\"minimum\":1,"
 	 "\"maximum\":1000}}]," OK200("ok")},

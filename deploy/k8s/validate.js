@@ -4,11 +4,12 @@
 // (they accept unknown keys): probes on the admin port (the federation's
 // liveness on its API port), resources, a
 // locked-down security context, a PodDisruptionBudget per Deployment, two
-// ceo replicas, the federation's Service and autoscaler, every secret a pod
-// reads present, Redis on its ACL, and the network policies: every pod
-// behind a default deny, Redis reachable from the services (and labelled
-// client namespaces) only, nothing open to any source but the federation's
-// API port, the admin ports from a namespace selector only.
+// ceo replicas, the federation's Service and autoscaler, the operators'
+// command key from the Secret for the ceo and the federation, every secret
+// a pod reads present, Redis on its ACL, and the network policies: every
+// pod behind a default deny, Redis reachable from the services (and
+// labelled client namespaces) only, nothing open to any source but the
+// federation's API port, the admin ports from a namespace selector only.
 // Usage: kubectl kustomize OVERLAY | node validate.js
 "use strict";
 
@@ -77,7 +78,19 @@ need(svc && svc.spec.ports.some((p) => p.port === 8000), "federation: Service on
 const hpa = byKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.name === "federation");
 need(hpa, "federation: HorizontalPodAutoscaler missing");
 need(byKind("ConfigMap").some((c) => c.metadata.name === "orch-config"), "ConfigMap orch-config missing");
-need(byKind("Secret").some((s) => s.metadata.name === "orch-secrets"), "Secret orch-secrets missing");
+const secrets = byKind("Secret").find((s) => s.metadata.name === "orch-secrets");
+need(secrets, "Secret orch-secrets missing");
+need(secrets && "ORCH_COMMAND_KEY" in Object.assign({}, secrets.data, secrets.stringData),
+  "orch-secrets: ORCH_COMMAND_KEY missing");
+// the CEO verifies operators' commands and the federation signs them: both
+// take the one key from the Secret, never from a value written here
+for (const name of ["ceo", "federation"]) {
+  const d = deployments.find((x) => x.metadata.name === name);
+  const env = d ? Object.fromEntries((d.spec.template.spec.containers[0].env || []).map((e) => [e.name, e])) : {};
+  const ref = env.ORCH_COMMAND_KEY && env.ORCH_COMMAND_KEY.valueFrom && env.ORCH_COMMAND_KEY.valueFrom.secretKeyRef;
+  need(ref && ref.name === "orch-secrets" && ref.key === "ORCH_COMMAND_KEY",
+    `${name}: ORCH_COMMAND_KEY must come from the Secret orch-secrets`);
+}
 
 // every secret key a pod reads exists (the generated Redis passwords too)
 const workloads = deployments.concat(byKind("StatefulSet"));

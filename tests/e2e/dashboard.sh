@@ -25,11 +25,13 @@ chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-da
 	--remote-debugging-port="$dport" --window-size=1280,1400 "http://127.0.0.1:$aport/" >"$tmp/chrome.log" 2>&1 &
 pids+=($!)
 
-"$PY" - "$dport" "$rport" "${ORCH_SCREENSHOT:-}" <<'EOF'
-import base64, json, subprocess, sys, time, urllib.request
+"$PY" - "$dport" "$rport" "${ORCH_SCREENSHOT:-}" "$(dirname "$0")/lib" <<'EOF'
+import base64, json, os, subprocess, sys, time, urllib.request
 import websocket
 
 dport, rport, shot = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, sys.argv[4])
+from sign_command import sign
 
 def page_ws():
     for _ in range(100):
@@ -74,8 +76,8 @@ wait_for("the strategy ranking", lambda: "chop" in text("strategies") and "wilso
 wait_for("the limits", lambda: "max_leverage4" in text("limits").replace(" ", ""))
 before = text("mode")
 target = "CAPITAL_PRESERVATION" if before != "CAPITAL_PRESERVATION" else "DEFENSIVE"
-cmd = json.dumps({"request_id": "dash-1", "action": "set_mode", "mode": target, "reason": "dashboard drill",
-                  "operator": "e2e"})
+cmd = json.dumps(sign(os.environ["ORCH_COMMAND_KEY"], {"request_id": "dash-1", "action": "set_mode", "mode": target,
+                                                      "reason": "dashboard drill", "operator": "e2e"}))
 subprocess.run(["redis-cli", "-p", rport, "XADD", "t:stream:ceo_command", "*", "event_type", "ceo_command",
                 "payload", cmd, "trace_id", "", "timestamp", time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime()),
                 "source", "e2e"], check=True, capture_output=True)

@@ -6,7 +6,8 @@
 # history after an operator command, force-decision with no token (401),
 # a wrong token (401 + WWW-Authenticate), the right token (200 with the
 # CEO's decision) and with no CEO running (504), writes refused without a
-# configured token (403), 404, 405 with Allow, 413, bad query 400; the
+# configured token (403), without a command key to sign with (503), 404,
+# 405 with Allow, 413, bad query 400; the
 # Bearer scheme in any case, a control character after the token refused
 # (401), 413 at once for an announced 10 MB body, the security headers
 # (CSP, X-Frame-Options, nosniff) on the dashboard and every answer; the
@@ -106,7 +107,7 @@ got=$(raw_status "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\nHo
 [ "$got" = "HTTP/1.1 200 OK" ] || fail "a clean token with bare LF line ends: $got, want 200"
 
 # an operator's mode change shows in the history
-publish ceo_command "{\"request_id\": \"e2e-op\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"drill\", \"operator\": \"e2e\"}"
+publish_command "{\"request_id\": \"e2e-op\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"drill\", \"operator\": \"e2e\"}"
 for _ in $(seq 1 50); do
 	curl -s "$api/mode-history?limit=1" >"$tmp/body"
 	grep -q e2e-op "$tmp/body" && break
@@ -240,6 +241,18 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$aport2/api/orchestration/openapi.json" && break; sleep 0.05; done
 curl_check "no token configured" 403 -X POST -H "Authorization: Bearer $token" \
 	"http://127.0.0.1:$aport2/api/orchestration/agents/ceo/force-decision"
+# and one with a token but no command key cannot sign: 503, nothing sent
+aport3=$(free_port)
+ORCH_INSTANCE_ID=fed-3 ORCH_API_PORT=$aport3 ORCH_API_TOKEN=$token ORCH_COMMAND_KEY= "$bindir/federation" \
+	2>"$tmp/federation3.log" &
+pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$aport3/api/orchestration/openapi.json" && break; sleep 0.05; done
+commands=$(redis-cli -p "$rport" XLEN t:stream:ceo_command)
+curl_check "no command key" 503 -X POST -H "Authorization: Bearer $token" \
+	"http://127.0.0.1:$aport3/api/orchestration/agents/ceo/force-decision"
+json_check "no command key" 'd["error"]["code"] == "no_command_key"'
+checks=$((checks + 1))
+[ "$(redis-cli -p "$rport" XLEN t:stream:ceo_command)" = "$commands" ] || fail "a federation without a key sent a command"
 
 # SIGTERM with a stream open: the federation ends its streams and exits 0
 curl -s -N --max-time 10 "$api/events" >/dev/null &

@@ -91,7 +91,7 @@ until_status() {
 # the federation answers GATE_MODE for MODE
 set_mode() {
 	for i in $(seq 1 10); do
-		publish ceo_command "{\"request_id\": \"gate-$1-$i\", \"action\": \"set_mode\", \"mode\": \"$1\", \"reason\": \"e2e\", \"operator\": \"e2e\"}"
+		publish_command "{\"request_id\": \"gate-$1-$i\", \"action\": \"set_mode\", \"mode\": \"$1\", \"reason\": \"e2e\", \"operator\": \"e2e\"}"
 		until_status "http://127.0.0.1:$a1/compat/ceo/status" \
 			"d['mode'] == '$2' and d['operating_mode'] == '$1' and not d['safe_side']" && return 0
 	done
@@ -171,7 +171,7 @@ for url in "http://127.0.0.1:$a1/compat/risk/evaluate" "http://127.0.0.1:$l3/eva
 	[ "$(cat "$tmp/bad.code")" = 400 ] || fail "malformed body at $url: status $(cat "$tmp/bad.code")"
 	expect "malformed body at $url" bad "d['status'] == 'error' and d['error']['code'] == 'bad_request' and 'approved' not in d"
 done
-publish ceo_command '{"request_id": "gate-leave", "action": "leave_black_swan", "mode": "EXPANSION", "reason": "e2e", "operator": "e2e"}'
+publish_command '{"request_id": "gate-leave", "action": "leave_black_swan", "mode": "EXPANSION", "reason": "e2e", "operator": "e2e"}'
 until_status "http://127.0.0.1:$a1/compat/ceo/status" "d['mode'] == 'ACTIVE'" || fail "BLACK_SWAN was never left"
 get nan "http://127.0.0.1:$l2/evaluate" -X POST -d '{"symbol": "BTCUSDT", "direction": "BUY", "confidence": NaN}'
 expect "a NaN confidence is refused" nan "d['approved'] is False and d['code'] == 'no_confidence'"

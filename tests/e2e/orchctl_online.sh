@@ -7,7 +7,9 @@
 # agent's status with the intervals the running agents state;
 # force-decision and set-mode come back with the CEO's decision and
 # set-mode lands in the PolicyStore and in mode-history (both
-# transports); global-state; tail prints events published after it
+# transports), signed with the CEO's key (without one nothing is sent,
+# under another the CEO refuses and nothing moves, a key file works);
+# global-state; tail prints events published after it
 # started and stops after --count; a malformed trade shows in dlq list
 # with its reason, dlq retry puts it back on its stream and drop removes
 # it; an unreachable Redis or API exits 1, usage errors exit 2, with
@@ -83,6 +85,19 @@ check "mode-history" 0 mode-history --limit 5
 grep_check "mode-history" 'CAPITAL_PRESERVATION +alice +operator alice: e2e drill'
 check "mode-history api" 0 mode-history --api "$api" --json
 json_check "mode-history api" 'd[0]["new_mode"] == "CAPITAL_PRESERVATION" and d[0]["operator"] == "alice"'
+# commands prove their sender (issue 18): without a key nothing is sent
+# (usage error); under another key the CEO refuses and nothing moves; the
+# key from a file works like the variable
+ORCH_COMMAND_KEY= check "set-mode without a key" 2 set-mode GROWTH --reason x --operator alice
+grep_check "set-mode without a key" 'set ORCH_COMMAND_KEY or ORCH_COMMAND_KEY_FILE' "$tmp/err"
+ORCH_COMMAND_KEY=another-key-0123456789abcdef check "set-mode, another key" 1 set-mode GROWTH --reason x --operator mallory
+grep_check "set-mode, another key" 'the CEO refused: refused: bad signature' "$tmp/err"
+checks=$((checks + 1))
+[ "$(redis-cli -p "$rport" GET t:policy:current | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["operating_mode"])')" = CAPITAL_PRESERVATION ] ||
+	fail "set-mode under another key moved the PolicyStore"
+echo "$ORCH_COMMAND_KEY" >"$tmp/command-key"
+ORCH_COMMAND_KEY= ORCH_COMMAND_KEY_FILE=$tmp/command-key check "force-decision, key from a file" 0 force-decision --json
+json_check "force-decision, key from a file" 'd["operating_mode"] == "CAPITAL_PRESERVATION"'
 check "set-mode without reason" 2 set-mode GROWTH --operator alice
 check "set-mode bad mode" 2 set-mode SIDEWAYS --reason x --operator alice
 

@@ -46,6 +46,9 @@ static pid_t spawn_ceo_with(int i, const char *name, const char *extra)
 			     "ORCH_CEO_DEBOUNCE_MS=10", "ORCH_CEO_RULES=original", extra, NULL};
 	pid_t pid = harness_spawn_program("ceo", &srv, env);
 	ck_assert_int_gt(pid, 0);
+	/* ready: connected, and the policy document loaded (a leader without
+	 * it is not ready to decide) */
+	ck_assert_msg(stack_wait_ready(ports[i], 10000), "%s is not ready", name);
 	return pid;
 }
 
@@ -76,6 +79,12 @@ static void teardown(void)
 static void publish(redisContext *c, const char *type, const char *payload)
 {
 	ck_assert_int_eq(stack_publish(c, "t", type, payload, NULL), 0);
+}
+
+/* An operator's command, signed now with the key the CEOs here have. */
+static void publish_command(redisContext *c, const char *payload)
+{
+	ck_assert_int_eq(stack_publish_command(c, "t", payload, HARNESS_COMMAND_KEY, clock_wall_ms()), 0);
 }
 
 /* The newest `type` payload whose field kv[0] is kv[1], within 10 s. */
@@ -142,7 +151,7 @@ START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
 	ck_assert_double_eq(stack_metric(ports[0], "orch_ceo_mode{mode=\"BLACK_SWAN\"}"), 1);
 
 	/* BLACK_SWAN is left only by an operator; the reply carries the decision */
-	publish(c, "ceo_command", "{\"request_id\": \"op-1\", \"action\": \"leave_black_swan\", \"mode\": \"DEFENSIVE\","
+	publish_command(c, "{\"request_id\": \"op-1\", \"action\": \"leave_black_swan\", \"mode\": \"DEFENSIVE\","
 				  " \"reason\": \"incident closed\", \"operator\": \"alice\"}");
 	const char *rq[] = {"request_id", "op-1"};
 	json_t *rep = wait_for(c, "ceo_command_reply", rq);
@@ -170,7 +179,7 @@ START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
 	json_decref(doc);
 
 	/* force_decision round trip */
-	publish(c, "ceo_command", "{\"request_id\": \"fd-7\", \"action\": \"force_decision\"}");
+	publish_command(c, "{\"request_id\": \"fd-7\", \"action\": \"force_decision\"}");
 	const char *fd[] = {"request_id", "fd-7"};
 	rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
@@ -263,7 +272,7 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 	ck_assert_int_gt(token_b, token_a);
 	/* b decides and writes: an operator sets DEFENSIVE through it (a
 	 * started in EXPANSION, the policy's NORMAL) */
-	publish(c, "ceo_command", "{\"request_id\": \"op-2\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\","
+	publish_command(c, "{\"request_id\": \"op-2\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\","
 				  " \"reason\": \"drill\", \"operator\": \"bob\"}");
 	const char *rq[] = {"request_id", "op-2"};
 	json_t *rep = wait_for(c, "ceo_command_reply", rq);
@@ -353,7 +362,7 @@ START_TEST(test_ceo_command_mode_decides_on_command_only)
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), before);
 	json_decref(doc);
 
-	publish(c, "ceo_command", "{\"request_id\": \"day-1\", \"action\": \"force_decision\"}");
+	publish_command(c, "{\"request_id\": \"day-1\", \"action\": \"force_decision\"}");
 	const char *fd[] = {"request_id", "day-1"};
 	json_t *rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
@@ -380,10 +389,12 @@ START_TEST(test_ceo_event_clock_ignores_command_time)
 	/* the input is in once the CEO's state says so */
 	for (int i = 0; i < 200 && stack_metric(ports[0], "orch_ceo_input_age_seconds{input=\"risk_state\"}") < 0; i++)
 		usleep(25000);
-	publish(c, "ceo_command", "{\"request_id\": \"now-1\", \"action\": \"force_decision\"}");
+	publish_command(c, "{\"request_id\": \"now-1\", \"action\": \"force_decision\"}");
 	const char *fd[] = {"request_id", "now-1"};
 	json_t *rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
+	ck_assert_msg(!strcmp(json_string_value(json_object_get(rep, "status")), "ok"), "the CEO answered %s: %s",
+		      json_string_value(json_object_get(rep, "status")), json_string_value(json_object_get(rep, "error")));
 	const char *ts = json_string_value(json_object_get(json_object_get(rep, "decision"), "decision_timestamp"));
 	char *text = json_dumps(rep, JSON_COMPACT);
 	ck_assert_msg(ts != NULL, "a reply without a decision: %s", text ? text : "?");

@@ -288,6 +288,9 @@ pid_t harness_spawn_program_args(const char *program, const struct harness_redis
 	setenv("ORCH_REDIS_URL", url, 1);
 	/* the tests' layers own their keys: whoever starts first creates the document */
 	setenv("ORCH_POLICY_CREATE", "true", 1);
+	/* operators' commands are signed with the tests' key (stack_command) */
+	unsetenv("ORCH_COMMAND_KEY_FILE");
+	setenv("ORCH_COMMAND_KEY", HARNESS_COMMAND_KEY, 1);
 	for (size_t i = 0; env && env[i]; i++) {
 		char name[128];
 		const char *eq = strchr(env[i], '=');

@@ -56,9 +56,14 @@ const char *harness_http_body(const char *response);
 /* A loopback TCP port that was free a moment ago. */
 int harness_free_port(void);
 
+/* The operators' command key every program started here gets, unless
+ * its env says otherwise. */
+#define HARNESS_COMMAND_KEY "tests-command-key-0123456789abcdef"
+
 /* Starts one of the project's programs ($ORCH_BIN_DIR/program, default
- * build/bin) against server r: ORCH_REDIS_URL points at it, then each
- * "NAME=value" of the NULL-terminated env is set. The child dies with
+ * build/bin) against server r: ORCH_REDIS_URL points at it, ORCH_COMMAND_KEY
+ * is HARNESS_COMMAND_KEY, then each "NAME=value" of the NULL-terminated
+ * env is set. The child dies with
  * the caller. Returns the pid (the caller kills and reaps it) or -1. */
 pid_t harness_spawn_program(const char *program, const struct harness_redis *r, const char *const *env);
 /* The same with arguments: args NULL-terminated (at most 30), or NULL. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "command_auth.h"
 #include "harness.h"
 #include "json_util.h"
 
@@ -98,11 +99,25 @@ int stack_wait_ready(int port, int timeout_ms)
 	}
 }
 
+int stack_publish_command(redisContext *c, const char *prefix, const char *payload, const char *key,
+			  int64_t signed_at_ms)
+{
+	if (!key)
+		return stack_publish(c, prefix, "ceo_command", payload, NULL);
+	json_t *cmd = json_loads(payload, 0, NULL);
+	char *text = cmd && command_sign(cmd, "ceo_command", key, signed_at_ms) == 0 ? json_dumps(cmd, JSON_COMPACT)
+										      : NULL;
+	int rc = text ? stack_publish(c, prefix, "ceo_command", text, NULL) : -1;
+	free(text);
+	json_decref(cmd);
+	return rc;
+}
+
 json_t *stack_command(redisContext *c, const char *prefix, const char *id, const char *body)
 {
 	char payload[512];
 	snprintf(payload, sizeof(payload), "{\"request_id\": \"%s\", %s}", id, body);
-	if (stack_publish(c, prefix, "ceo_command", payload, NULL) != 0)
+	if (stack_publish_command(c, prefix, payload, HARNESS_COMMAND_KEY, clock_wall_ms()) != 0)
 		return NULL;
 	const char *want[] = {"request_id", id};
 	return stack_wait_payload(c, prefix, "ceo_command_reply", stack_field_is, want, 10000);

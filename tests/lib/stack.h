@@ -8,6 +8,7 @@
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>
+#include <stdint.h>
 
 /* XADDs an EventBus v2 entry (event_type, payload, trace_id, timestamp,
  * source "test") to {prefix}:stream:{type}; timestamp NULL = now. Returns
@@ -37,8 +38,14 @@ int stack_group_done(redisContext *c, const char *stream, const char *group, lon
  * up to timeout_ms; else 0. */
 int stack_wait_ready(int port, int timeout_ms);
 
-/* Publishes ceo_command {"request_id": id, <body>} under prefix and returns
- * the CEO's ceo_command_reply to it within 10 s, or NULL (caller decrefs). */
+/* Publishes ceo_command `payload` (JSON text of an object) under prefix,
+ * signed with key at signed_at_ms (key NULL: as given, unsigned). 0 or -1. */
+int stack_publish_command(redisContext *c, const char *prefix, const char *payload, const char *key,
+			  int64_t signed_at_ms);
+
+/* Publishes ceo_command {"request_id": id, <body>} under prefix, signed now
+ * with HARNESS_COMMAND_KEY, and returns the CEO's ceo_command_reply to it
+ * within 10 s, or NULL (caller decrefs). */
 json_t *stack_command(redisContext *c, const char *prefix, const char *id, const char *body);
 
 /* Writes the header and the first `days` rows of the bundled prices

@@ -2,8 +2,9 @@
  * test_command_auth.c - SHA-256 and HMAC-SHA256 against their published
  * test vectors (FIPS 180-4 examples, RFC 4231), and operator commands:
  * a signed command passes once; a changed field, another event type, a
- * stale or future time, a replayed request_id, no signature or no key
- * configured are each refused with their reason (issue 18).
+ * stale or future time, a replayed request_id, one signed before the
+ * checker was made, no signature or no key configured are each refused
+ * with their reason (issue 18).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -79,46 +80,62 @@ static json_t *command(const char *rid)
 START_TEST(test_command_signed_passes_once_and_tampering_is_refused_issue_18)
 {
 	struct command_guard *g;
-	ck_assert_int_eq(command_guard_new(&g, 60000, 16), 0);
+	enum command_refusal r;
+	ck_assert_int_eq(command_guard_new(&g, 60000, 16, NOW - 1000), 0);
 	char why[200];
 	json_t *c = command("r-1");
 	ck_assert_int_eq(command_sign(c, "ceo_command", KEY, NOW), 0);
-	ck_assert_int_eq(command_verify(g, c, "ceo_command", KEY, NOW + 1000, why, sizeof(why)), 0);
+	ck_assert_int_eq(command_verify(g, c, "ceo_command", KEY, NOW + 1000, &r, why, sizeof(why)), 0);
 	/* the same command again: a replay */
-	ck_assert_int_eq(command_verify(g, c, "ceo_command", KEY, NOW + 2000, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, c, "ceo_command", KEY, NOW + 2000, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "refused: request_id r-1 was already used (a replay)");
+	ck_assert_int_eq(r, COMMAND_REPLAY);
 	/* a field changed after signing */
 	json_t *d = command("r-2");
 	ck_assert_int_eq(command_sign(d, "ceo_command", KEY, NOW), 0);
 	json_object_set_new(d, "mode", json_string("EXPANSION"));
-	ck_assert_int_eq(command_verify(g, d, "ceo_command", KEY, NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, d, "ceo_command", KEY, NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "refused: bad signature (not signed with this layer's ORCH_COMMAND_KEY)");
+	ck_assert_int_eq(r, COMMAND_BAD_SIGNATURE);
 	/* signed for another event type, or with another key */
 	json_t *e = command("r-3");
 	ck_assert_int_eq(command_sign(e, "other_command", KEY, NOW), 0);
-	ck_assert_int_eq(command_verify(g, e, "ceo_command", KEY, NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, e, "ceo_command", KEY, NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(r, COMMAND_BAD_SIGNATURE);
 	ck_assert_int_eq(command_sign(e, "ceo_command", "another-key-entirely-0000000", NOW), 0);
-	ck_assert_int_eq(command_verify(g, e, "ceo_command", KEY, NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, e, "ceo_command", KEY, NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	/* too old, too far ahead */
 	json_t *f = command("r-4");
 	ck_assert_int_eq(command_sign(f, "ceo_command", KEY, NOW - 61000), 0);
-	ck_assert_int_eq(command_verify(g, f, "ceo_command", KEY, NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, f, "ceo_command", KEY, NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "refused: signed 61 s ago, beyond the 60 s a command lives");
+	ck_assert_int_eq(r, COMMAND_STALE);
 	ck_assert_int_eq(command_sign(f, "ceo_command", KEY, NOW + 120000), 0);
-	ck_assert_int_eq(command_verify(g, f, "ceo_command", KEY, NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, f, "ceo_command", KEY, NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "refused: signed 120 s ahead, beyond the 60 s a command lives");
 	/* unsigned, and no key configured on the checker */
 	json_t *u = command("r-5");
-	ck_assert_int_eq(command_verify(g, u, "ceo_command", KEY, NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, u, "ceo_command", KEY, NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "refused: not signed (signature, signed_at and request_id are required)");
+	ck_assert_int_eq(r, COMMAND_UNSIGNED);
 	ck_assert_int_eq(command_sign(u, "ceo_command", KEY, NOW), 0);
-	ck_assert_int_eq(command_verify(g, u, "ceo_command", "", NOW, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g, u, "ceo_command", "", NOW, &r, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert(strstr(why, "no ORCH_COMMAND_KEY") != NULL);
+	ck_assert_int_eq(r, COMMAND_NO_KEY);
+	ck_assert_str_eq(command_refusal_name(r), "no_key");
 	ck_assert_int_eq(command_sign(u, "ceo_command", "", NOW), ORCH_EINVAL);
 	/* once its ttl passed, a request_id is forgotten (and the command stale) */
 	json_t *c2 = command("r-1");
 	ck_assert_int_eq(command_sign(c2, "ceo_command", KEY, NOW + 70000), 0);
-	ck_assert_int_eq(command_verify(g, c2, "ceo_command", KEY, NOW + 70000, why, sizeof(why)), 0);
+	ck_assert_int_eq(command_verify(g, c2, "ceo_command", KEY, NOW + 70000, &r, why, sizeof(why)), 0);
+	/* a checker made later (a restarted CEO) knows nothing of what was
+	 * accepted before it: it refuses what was signed before it was made */
+	struct command_guard *g2;
+	ck_assert_int_eq(command_guard_new(&g2, 60000, 16, NOW + 70001), 0);
+	ck_assert_int_eq(command_verify(g2, c2, "ceo_command", KEY, NOW + 71000, &r, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(r, COMMAND_REPLAY);
+	ck_assert(strstr(why, "signed before") != NULL);
+	command_guard_free(g2);
 	json_decref(c);
 	json_decref(c2);
 	json_decref(d);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "orch.h"
@@ -137,6 +138,53 @@ START_TEST(test_config_errors_name_the_key)
 	expect_error("ORCH_REDIS_SENTINELS", "h:1,h:x", "ORCH_REDIS_SENTINELS");
 	expect_error("ORCH_REDIS_CONNECT_TIMEOUT_MS", "10", "ORCH_REDIS_CONNECT_TIMEOUT_MS");
 	expect_error("ORCH_OUTBOX_DIR", "/nonexistent/dir", "ORCH_OUTBOX_DIR");
+}
+END_TEST
+
+/* Issue 18: the operators' command key, given directly or as a file (a
+ * Kubernetes or Docker secret), never both, never short; a tool loads it
+ * alone; no error echoes it. */
+START_TEST(test_config_command_key_from_env_or_file_issue_18)
+{
+	static const char KEY[] = "operators-key-0123456789";
+	struct orch_config cfg;
+	char err[512] = "", key[256], path[] = "/tmp/test_config_key.XXXXXX";
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_str_eq(cfg.command_key, "");
+	set("ORCH_COMMAND_KEY", KEY);
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_str_eq(cfg.command_key, KEY);
+	ck_assert_int_eq(config_load_command_key(key, sizeof(key), err, sizeof(err)), 0);
+	ck_assert_str_eq(key, KEY);
+	/* a file whose first line is the key, its line end dropped */
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "%s\r\nsecond line\n", KEY);
+	fclose(f);
+	n_vars = 0;
+	set("ORCH_COMMAND_KEY_FILE", path);
+	ck_assert_int_eq(config_load_command_key(key, sizeof(key), err, sizeof(err)), 0);
+	ck_assert_str_eq(key, KEY);
+	/* both: an error naming both */
+	set("ORCH_COMMAND_KEY", KEY);
+	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
+	ck_assert_msg(strstr(err, "ORCH_COMMAND_KEY_FILE: ORCH_COMMAND_KEY is set too") != NULL, "%s", err);
+	/* short, directly or in the file: refused naming where it came from */
+	n_vars = 0;
+	set("ORCH_COMMAND_KEY", "short-key");
+	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
+	ck_assert_str_eq(err, "ORCH_COMMAND_KEY: a key needs 16 to 255 bytes, this one has 9");
+	f = fopen(path, "w");
+	fprintf(f, "short-key\n");
+	fclose(f);
+	n_vars = 0;
+	set("ORCH_COMMAND_KEY_FILE", path);
+	ck_assert_int_eq(config_load_command_key(key, sizeof(key), err, sizeof(err)), ORCH_EINVAL);
+	ck_assert_msg(strncmp(err, "ORCH_COMMAND_KEY_FILE: the key in", 33) == 0 && !strstr(err, "short-key"), "%s", err);
+	unlink(path);
+	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
+	ck_assert_msg(strstr(err, "ORCH_COMMAND_KEY_FILE: cannot read") != NULL, "%s", err);
 }
 END_TEST
 
@@ -312,6 +360,7 @@ int main(void)
 	tcase_add_test(tc, test_config_password_only_url);
 	tcase_add_test(tc, test_config_sentinels);
 	tcase_add_test(tc, test_config_errors_name_the_key);
+	tcase_add_test(tc, test_config_command_key_from_env_or_file_issue_18);
 	tcase_add_test(tc, test_config_backoff_max_below_min_is_refused);
 	tcase_add_test(tc, test_config_never_echoes_password);
 	tcase_add_test(tc, test_config_policy_key_for_tools_is_the_services_key);

@@ -3,8 +3,8 @@
  * global-state, mode-history, force-decision, set-mode, tail and dlq.
  * Each talks to Redis (streams, leases, the PolicyStore, dead letters) or,
  * where the Federation serves the same thing, to its REST API with --api.
- * Commands to the CEO go on its ceo_command stream and wait for the
- * ceo_command_reply with their request_id.
+ * Commands to the CEO go on its ceo_command stream, signed, and wait for
+ * the ceo_command_reply with their request_id (orchctl_command.c).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,13 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bus_envelope.h"
-#include "clock.h"
 #include "config.h"
-#include "json_util.h"
 #include "lease.h"
 #include "orch.h"
 #include "orchctl.h"
+#include "orchctl_command.h"
 #include "orchctl_io.h"
 #include "orchctl_net.h"
 #include "redis_sync.h"
@@ -280,60 +278,6 @@ int orchctl_mode_history(int argc, char **argv)
 
 /* ---- commands to the CEO ---- */
 
-/*
- * Publishes ceo_command `cmd` (request_id added; the reference is taken)
- * and waits for its reply. Returns the reply (caller json_decref()s) or
- * NULL (printed).
- */
-static json_t *ceo_command(redisContext *c, const struct orchctl_target *t, json_t *cmd)
-{
-	json_t *reply = NULL;
-	char rid[64], key[160], id[64] = "0-0", ts[40];
-	int64_t now_ms = clock_now_ms();
-	bus_uuid7(now_ms, rid);
-	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	json_object_set_new(cmd, "request_id", json_string(rid));
-	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", t->prefix);
-	redisReply *r = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
-	if (r && r->type == REDIS_REPLY_ARRAY && r->elements)
-		snprintf(id, sizeof(id), "%s", r->element[0]->element[0]->str);
-	freeReplyObject(r);
-	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
-	r = text ? redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s trace_id %s "
-				   "timestamp %s source orchctl",
-				t->prefix, text, rid, ts)
-		 : NULL;
-	free(text);
-	int sent = r && r->type == REDIS_REPLY_STRING;
-	freeReplyObject(r);
-	if (!sent) {
-		fprintf(stderr, "orchctl %s: cannot publish on %s:stream:ceo_command: %s\n", t->cmd, t->prefix,
-			c->err ? c->errstr : "Redis refused");
-		goto out;
-	}
-	for (int waited = 0; waited < t->timeout_ms; waited += 100) {
-		r = redisCommand(c, "XREAD COUNT 100 BLOCK 100 STREAMS %s %s", key, id);
-		const redisReply *entries = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
-		for (size_t e = 0; entries && e < entries->elements; e++) {
-			snprintf(id, sizeof(id), "%s", entries->element[e]->element[0]->str);
-			json_t *p = orchctl_entry(entries->element[e]);
-			const char *got = json_string_value(json_object_get(p, "request_id"));
-			if (got && !strcmp(got, rid)) {
-				freeReplyObject(r);
-				reply = p;
-				goto out;
-			}
-			json_decref(p);
-		}
-		freeReplyObject(r);
-	}
-	fprintf(stderr, "orchctl %s: no answer from the CEO within %d ms (is a ceo running with prefix %s?)\n",
-		t->cmd, t->timeout_ms, t->prefix);
-out:
-	json_decref(cmd);
-	return reply;
-}
-
 /* A reply: the decision printed on "ok", the error on anything else. */
 static int show_reply(const struct orchctl_target *t, json_t *reply)
 {
@@ -356,8 +300,9 @@ int orchctl_force_decision(int argc, char **argv)
 	if (wants_help(argc, argv)) {
 		printf("usage: orchctl force-decision [options]\n\n"
 		       "Asks the CEO to decide now and prints its decision once the PolicyStore\n"
-		       "holds it (a ceo_command on Redis, or POST .../agents/ceo/force-decision with\n"
-		       "--api, which needs --token or ORCH_API_TOKEN).\n\n");
+		       "holds it (a ceo_command on Redis, signed with ORCH_COMMAND_KEY or\n"
+		       "ORCH_COMMAND_KEY_FILE, the CEO's key; or POST .../agents/ceo/force-decision\n"
+		       "with --api, which needs --token or ORCH_API_TOKEN).\n\n");
 		orchctl_target_usage(stdout);
 		exit_codes(stdout);
 		return 0;
@@ -376,10 +321,14 @@ int orchctl_force_decision(int argc, char **argv)
 		json_decref(body);
 		return rc;
 	}
+	char key[256];
+	if ((rc = orchctl_command_key(&t, key, sizeof(key))) != 0)
+		return rc;
 	redisContext *c = orchctl_redis(&t);
 	if (!c)
 		return ORCHCTL_EXIT_FAILED;
-	json_t *reply = ceo_command(c, &t, json_pack("{s:s, s:s}", "action", "force_decision", "operator", "orchctl"));
+	json_t *reply =
+		orchctl_ceo_command(c, &t, key, json_pack("{s:s, s:s}", "action", "force_decision", "operator", "orchctl"));
 	redisFree(c);
 	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
 }
@@ -392,7 +341,8 @@ int orchctl_set_mode(int argc, char **argv)
 		       "Puts the CEO in MODE (EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION,\n"
 		       "BLACK_SWAN) by an operator's command, recorded with the reason on the\n"
 		       "ceo_mode_history stream; from BLACK_SWAN this is the operator's exit. Through\n"
-		       "Redis only (the REST API has no endpoint for it).\n\n");
+		       "Redis only (the REST API has no endpoint for it), signed with ORCH_COMMAND_KEY\n"
+		       "or ORCH_COMMAND_KEY_FILE (the CEO's key).\n\n");
 		orchctl_target_usage(stdout);
 		exit_codes(stdout);
 		return 0;
@@ -429,10 +379,13 @@ int orchctl_set_mode(int argc, char **argv)
 		return usage_error("set-mode", "MODE is one of EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN");
 	if (t.api)
 		return usage_error("set-mode", "the REST API has no set-mode endpoint; leave out --api to use Redis");
+	char key[256];
+	if ((rc = orchctl_command_key(&t, key, sizeof(key))) != 0)
+		return rc;
 	redisContext *c = orchctl_redis(&t);
 	if (!c)
 		return ORCHCTL_EXIT_FAILED;
-	json_t *reply = ceo_command(c, &t,
+	json_t *reply = orchctl_ceo_command(c, &t, key,
 				    json_pack("{s:s, s:s, s:s, s:s}", "action", "set_mode", "mode", mode, "reason", reason,
 					      "operator", op));
 	redisFree(c);

@@ -1,9 +1,8 @@
 /*
  * replay/main.c - the demo's feeder: replays a CSV of daily prices through
  * the simulated book, which obeys the PolicyStore, publishing what real
- * trading services would in the original wire format, with the prices'
- * dates as event times (replay_run.h). Wiring only: options, settings,
- * the prices, the Redis link (replay_link.h), the run.
+ * trading services would in the original wire format, dated by the prices
+ * (replay_run.h). Wiring only: options, settings, prices, link, the run.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "ceo_config.h"
 #include "config.h"
+#include "orch.h"
 #include "replay_link.h"
 #include "replay_prices.h"
 #include "replay_run.h"
@@ -34,8 +34,9 @@ static void usage(FILE *f)
 		   "  --no-wait            do not wait for the layer between days nor ask the CEO\n"
 		   "                       to decide (a CEO that decides on its inputs)\n"
 		   "\n"
-		   "Exit status: 0 success, 2 usage or input error, 1 Redis error or no answer\n"
-		   "from the CEO.\n");
+		   "Each day's force_decision is signed with the CEO's key, ORCH_COMMAND_KEY (or\n"
+		   "ORCH_COMMAND_KEY_FILE). Exit status: 0 success, 2 usage or input error, 1 Redis\n"
+		   "error or no answer from the CEO.\n");
 }
 
 /* The options into o; 0, 1 for --help, or 2 (printed). */
@@ -76,22 +77,24 @@ int main(int argc, char **argv)
 	struct redis_target target;
 	struct ceo_config ceo;
 	struct replay_prices p;
-	char err[256], policy_key[160];
+	struct replay_link *link = NULL;
+	char err[256], policy_key[160], command_key[256];
 	const char *prefix = getenv("ORCH_PREFIX") && *getenv("ORCH_PREFIX") ? getenv("ORCH_PREFIX") : "quantum";
 	if (config_load_redis(&target, NULL, err, sizeof(err)) != 0 ||
 	    config_load_policy_key(prefix, policy_key, sizeof(policy_key), err, sizeof(err)) != 0 ||
+	    config_load_command_key(command_key, sizeof(command_key), err, sizeof(err)) != 0 ||
 	    ceo_config_load(&ceo, err, sizeof(err)) != 0 ||
 	    replay_prices_load(o.prices_path, 1, 2, &p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "replay: %s\n", err);
 		return 2;
 	}
 	o.prefix = prefix;
+	o.command_key = command_key;
 	o.policy_key = policy_key;
 	o.rules = ceo_rules_name(ceo.brain.rules);
-	struct replay_link *link = NULL;
 	if ((rc = replay_link_new(&link, &target)) == 0)
 		rc = replay_run(&p, link, &o);
 	replay_link_free(link);
 	replay_prices_release(&p);
-	return rc == 0 ? 0 : 1;
+	return rc == 0 ? 0 : rc == ORCH_EINVAL ? 2 : 1;
 }

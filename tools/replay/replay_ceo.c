@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "command_auth.h"
 #include "json_util.h"
 #include "orch.h"
 
@@ -37,14 +39,16 @@ static json_t *reply_matching(const redisReply *entry, const char *prefix)
 	return NULL;
 }
 
-/* Publishes a force_decision with request_id rid, stamped with day ts.
- * 0, ORCH_ENOMEM or ORCH_EREDIS (printed). */
-static int send_force_decision(struct replay_link *l, const char *prefix, const char *rid, const char *ts)
+/* Publishes a force_decision with request_id rid, stamped with day ts and
+ * signed with key. 0, ORCH_ENOMEM or ORCH_EREDIS (printed). */
+static int send_force_decision(struct replay_link *l, const char *prefix, const char *key, const char *rid,
+			       const char *ts)
 {
 	int rc = ORCH_ENOMEM;
 	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "action", "force_decision", "reason",
 				"replay: the day's inputs are in", "operator", "replay");
-	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
+	int signed_ok = cmd && command_sign(cmd, "ceo_command", key, clock_wall_ms()) == 0;
+	char *text = signed_ok ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	if (!text)
 		goto out;
 	redisReply *r = replay_link_cmd(l, "XADD %s:stream:ceo_command * event_type ceo_command event_id %s "
@@ -72,7 +76,8 @@ static int reply_verdict(const json_t *p, const char *ts)
 	return ORCH_ECONFLICT;
 }
 
-int replay_ceo_request_decision(struct replay_link *l, const char *prefix, int64_t t_ms, int timeout_ms)
+int replay_ceo_request_decision(struct replay_link *l, const char *prefix, const char *sign_key, int64_t t_ms,
+				int timeout_ms)
 {
 	char key[160], id[64], base[48], rid[64], ts[40];
 	snprintf(key, sizeof(key), "%s:stream:ceo_command_reply", prefix);
@@ -83,7 +88,7 @@ int replay_ceo_request_decision(struct replay_link *l, const char *prefix, int64
 	for (int waited = 0; rc == ORCH_ETIMEDOUT && waited < timeout_ms; waited += 200) {
 		if (waited % REPLAY_CEO_RESEND_MS == 0) {
 			snprintf(rid, sizeof(rid), "%s%d", base, ++sent);
-			int sent_rc = send_force_decision(l, prefix, rid, ts);
+			int sent_rc = send_force_decision(l, prefix, sign_key, rid, ts);
 			if (sent_rc != 0)
 				return sent_rc;
 		}

@@ -2,7 +2,9 @@
  * replay_ceo.h - the feeder asking the CEO to decide on a day's inputs:
  * a force_decision on {prefix}:stream:ceo_command (the CEO runs with
  * ORCH_CEO_EVALUATE=command in replays), answered on ceo_command_reply
- * once the PolicyStore holds the decision. Blocking, over replay_link.
+ * once the PolicyStore holds the decision. The command is signed with the
+ * CEO's key (command_auth.h) on the real clock, the one the CEO judges its
+ * age by. Blocking, over replay_link.
  */
 #ifndef REPLAY_CEO_H
 #define REPLAY_CEO_H
@@ -20,6 +22,7 @@
  * answered within timeout_ms (each printed).
  */
 #define REPLAY_CEO_RESEND_MS 3000
-int replay_ceo_request_decision(struct replay_link *l, const char *prefix, int64_t t_ms, int timeout_ms);
+int replay_ceo_request_decision(struct replay_link *l, const char *prefix, const char *sign_key, int64_t t_ms,
+				int timeout_ms);
 
 #endif

@@ -49,7 +49,7 @@ static int run_day(const struct replay_prices *p, size_t d, struct replay_link *
 	replay_record_day(rec, p->t_ms[d], &day[0], &day[1], pv.mode);
 	if (o->wait) {
 		replay_layer_wait_idle(l, o->prefix, WAIT_IDLE_MS); /* a busy layer still gets the command */
-		if ((rc = replay_ceo_request_decision(l, o->prefix, p->t_ms[d], DECIDE_MS)) != 0)
+		if ((rc = replay_ceo_request_decision(l, o->prefix, o->command_key, p->t_ms[d], DECIDE_MS)) != 0)
 			return rc;
 	}
 	if (o->delay_ms > 0)
@@ -75,6 +75,11 @@ static int report(const struct replay_prices *p, const struct replay_record *rec
 
 int replay_run(const struct replay_prices *p, struct replay_link *l, const struct replay_options *o)
 {
+	if (o->wait && !(o->command_key && o->command_key[0])) {
+		fprintf(stderr, "replay: set ORCH_COMMAND_KEY (or ORCH_COMMAND_KEY_FILE) to the CEO's key: it decides "
+				"each day on a signed force_decision\n");
+		return ORCH_EINVAL;
+	}
 	int rc = 0;
 	const char *names[RB_MAX_INSTR];
 	for (int i = 0; i < p->n_instr; i++)

@@ -20,12 +20,14 @@ struct replay_options {
 	const char *rules;                /* the CEO's rule set, for the summary */
 	const char *prefix;               /* ORCH_PREFIX */
 	const char *policy_key;           /* the PolicyStore document's key (config_load_policy_key) */
+	const char *command_key;          /* ORCH_COMMAND_KEY: the CEO's, to sign force_decision with */
 	int delay_ms;                     /* pause between days */
 	int wait;                         /* 1: wait for the layer and ask the CEO to decide after each day */
 };
 
 /*
- * Replays p through both books against the layer on l. Returns 0, or a
+ * Replays p through both books against the layer on l. Returns 0;
+ * ORCH_EINVAL when it must ask the CEO but has no key to sign with; or a
  * negative ORCH_E* code once a day could not be published, the CEO did not
  * decide, a file could not be written or memory ran out (each printed).
  */
