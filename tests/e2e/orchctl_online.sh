@@ -2,7 +2,8 @@
 # orchctl_online.sh - orchctl's commands against a running layer (a private
 # redis-server, ceo, risk_officer and federation on free loopback ports),
 # through Redis and through the REST API: status shows the leases and
-# streams; force-decision and set-mode come back with the CEO's decision
+# streams, and an emergency stop another writer set with who set it;
+# force-decision and set-mode come back with the CEO's decision
 # and set-mode lands in the PolicyStore and in mode-history (both
 # transports); global-state; tail prints events published after it
 # started and stops after --count; a malformed trade shows in dlq list
@@ -73,6 +74,19 @@ check "mode-history" 0 mode-history --limit 5
 grep_check "mode-history" 'CAPITAL_PRESERVATION +alice +operator alice: e2e drill'
 check "mode-history api" 0 mode-history --api "$api" --json
 json_check "mode-history api" 'd[0]["new_mode"] == "CAPITAL_PRESERVATION" and d[0]["operator"] == "alice"'
+# an emergency stop set by another writer: status says who set it, once the CEO has held it
+redis-cli -p "$rport" GET t:policy:current | "$PY" -c 'import json,sys
+d = json.load(sys.stdin)
+d.update(emergency_mode=True, allow_new_trades=False, emergency_reason="ESS: daily loss",
+         emergency_activated_at="2026-01-05T10:00:00", updated_by="emergency_stop_system", version=d["version"] + 1)
+print(json.dumps(d))' >"$tmp/stop.json"
+redis-cli -p "$rport" -x SET t:policy:current <"$tmp/stop.json" >/dev/null
+for _ in $(seq 1 100); do
+	redis-cli -p "$rport" GET t:policy:current | grep -q '"emergency_set_by"' && break
+	sleep 0.05
+done
+check "status, stop" 0 status --json
+json_check "status, stop" 'd["policy"]["emergency_mode"] is True and d["policy"]["emergency_set_by"] == "emergency_stop_system" and d["policy"]["emergency_reason"] == "ESS: daily loss"'
 check "set-mode without reason" 2 set-mode GROWTH --operator alice
 check "set-mode bad mode" 2 set-mode SIDEWAYS --reason x --operator alice
 
