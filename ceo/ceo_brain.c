@@ -4,15 +4,28 @@
  */
 #include "ceo_brain.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-void ceo_brain_config_defaults(struct ceo_brain_config *c)
+void ceo_brain_config_defaults(struct ceo_brain_config *c, enum ceo_rules r)
 {
 	memset(c, 0, sizeof(*c));
-	ceo_thresholds_defaults(&c->th);
+	c->rules = r;
+	ceo_thresholds_defaults(r, &c->th);
 	for (int m = 0; m < CEO_N_MODES; m++)
-		ceo_limits_defaults((enum ceo_mode)m, &c->limits[m]);
+		ceo_limits_defaults(r, (enum ceo_mode)m, &c->limits[m]);
+	if (r == CEO_RULES_DEFAULT) {
+		/* about two weeks: the short EWMA's half-life (11 periods) of
+		 * daily periods, so the volatility has half forgotten the shock */
+		c->black_swan_exit_auto = 1;
+		c->black_swan_calm_ms = 14 * 86400000LL;
+		/* no cut beyond a quarter (the modes take over), no lever above
+		 * 1.5 (Moreira and Muir's leverage-constrained version) */
+		c->vol_target = 1;
+		c->vol_ratio_min = 0.25;
+		c->vol_ratio_max = 1.5;
+	}
 	c->cooldown_ms = 300000;
 	c->cooldown_aggressive_ms = 600000;
 	c->confirmations = 3;
@@ -35,18 +48,43 @@ void ceo_brain_set_mode(struct ceo_brain *b, enum ceo_mode mode, int64_t now_ms)
 	b->changed_ms = now_ms;
 	b->pending = mode;
 	b->pending_count = 0;
+	if (mode == CEO_BLACK_SWAN)
+		b->swan_ms = now_ms;
+}
+
+/* The volatility ratio for mode m (1 when not targeting or not known). */
+static double vol_ratio(const struct ceo_brain_config *c, enum ceo_mode m, const struct ceo_inputs *in)
+{
+	if (!c->vol_target || in->unit_n < CEO_VOL_MIN_PERIODS || !(in->unit_vol_short > 0) ||
+	    !(in->unit_vol_long > 0))
+		return 1;
+	/* the short estimate's noise: an EWMA of squares with decay l weighs
+	 * like (1 + l) / (1 - l) returns, so sd(sigma^ / sigma) is about
+	 * sqrt((1 - l) / (2 (1 + l))); a ratio within two of them of 1 is
+	 * noise, and only the part beyond counts (continuous at the band) */
+	double l = in->unit_lambda > 0 && in->unit_lambda < 1 ? in->unit_lambda : 0.94;
+	double band = 1 + 2 * sqrt((1 - l) / (2 * (1 + l)));
+	double r = in->unit_vol_long / in->unit_vol_short;
+	r = r > band ? r / band : r < 1 / band ? r * band : 1;
+	double hi = m == CEO_GROWTH ? c->vol_ratio_max : fmin(1, c->vol_ratio_max);
+	r = fmax(c->vol_ratio_min, fmin(hi, r));
+	return fmax(c->vol_ratio_min, floor(r * 20 + 1e-9) / 20);
 }
 
 void ceo_brain_limits(const struct ceo_brain_config *c, enum ceo_mode m, const struct ceo_inputs *in,
-		      struct ceo_limits *out)
+		      struct ceo_limits *out, double *ratio_out)
 {
 	*out = c->limits[m];
+	double ratio = vol_ratio(c, m, in);
+	if (ratio_out)
+		*ratio_out = ratio;
+	out->scaling_factor = fmin(2, out->scaling_factor * ratio);
 	if (!in->ceiling_ms)
 		return;
 	struct ceo_limits ceil = *out;
 	if (in->ceiling_max_leverage > 0)
 		ceil.max_leverage = in->ceiling_max_leverage;
-	if (in->ceiling_max_risk_per_trade > 0)
+	if (in->ceiling_max_risk_per_trade > 0 && c->rules == CEO_RULES_ORIGINAL)
 		ceil.max_risk_pct_per_trade = in->ceiling_max_risk_per_trade;
 	if (in->ceiling_max_positions > 0)
 		ceil.max_positions = in->ceiling_max_positions;
@@ -93,14 +131,20 @@ static void build_state(const struct ceo_brain *b, const struct ceo_brain_config
 			s->health = CEO_DEGRADED;
 		add_stale(out->stale, sizeof(out->stale), "risk_state");
 	}
-	/* drawdowns are kept even when stale: an old drawdown still counts */
+	/* drawdowns are kept even when stale: an old drawdown still counts;
+	 * so is the last word on tails and critical factors */
 	s->daily_drawdown = in->daily_drawdown;
 	s->peak_drawdown = in->peak_drawdown;
+	s->dd_sigma_known = in->dd_sigma_known;
+	s->dd_sigma = in->dd_sigma;
+	s->tail_event = in->tail_event;
 	if (fresh(in->strategy_ms, now, c->strategy_fresh_ms)) {
 		n_fresh++;
 		s->win_rate_known = in->win_rate_sufficient;
 		s->win_rate = in->win_rate;
 		s->win_rate_lower = in->win_rate_lower;
+		s->book_trades = in->book_trades;
+		s->book_psr = in->book_psr;
 	} else {
 		add_stale(out->stale, sizeof(out->stale), "strategy_state");
 	}
@@ -131,7 +175,27 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 	out->rule = rec.rule;
 	snprintf(out->reason, sizeof(out->reason), "%.150s%s%.90s", rec.reason, out->stale[0] ? "; stale: " : "",
 		 out->stale);
-	if (rec.mode == b->mode) {
+	/* "stay" in BLACK_SWAN is no call for it: calm, as far as the rules see */
+	int swan_call = rec.mode == CEO_BLACK_SWAN && strcmp(rec.rule, "stay") != 0;
+	int calm_exit = b->mode == CEO_BLACK_SWAN && c->black_swan_exit_auto && c->black_swan_calm_ms > 0;
+	if (swan_call)
+		b->swan_ms = now_ms;
+	if (calm_exit && !swan_call) {
+		int64_t calm = now_ms - b->swan_ms;
+		if (calm >= c->black_swan_calm_ms) {
+			ceo_brain_set_mode(b, CEO_CAPITAL_PRESERVATION, now_ms);
+			out->changed = 1;
+			out->rule = "black_swan_calm";
+			snprintf(out->reason, sizeof(out->reason),
+				 "no call for BLACK_SWAN for %lld s >= %lld s: CAPITAL_PRESERVATION first",
+				 (long long)(calm / 1000), (long long)(c->black_swan_calm_ms / 1000));
+		} else {
+			out->hold = "black_swan_calm";
+			snprintf(out->hold_detail, sizeof(out->hold_detail),
+				 "%s recommended; BLACK_SWAN is left after %lld s more of calm",
+				 ceo_mode_name(rec.mode), (long long)((c->black_swan_calm_ms - calm + 999) / 1000));
+		}
+	} else if (rec.mode == b->mode) {
 		b->pending = b->mode;
 		b->pending_count = 0;
 	} else if (ceo_mode_safety(rec.mode) > ceo_mode_safety(b->mode)) {
@@ -164,5 +228,5 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 		}
 	}
 	out->mode = b->mode;
-	ceo_brain_limits(c, b->mode, in, &out->limits);
+	ceo_brain_limits(c, b->mode, in, &out->limits, &out->vol_ratio);
 }

@@ -76,6 +76,19 @@ LIMITS_PARSER(CAPITAL_PRESERVATION)
 LIMITS_PARSER(BLACK_SWAN)
 #undef LIMITS_PARSER
 
+/* The rule set: its thresholds, limits and transitions as the defaults of
+ * every brain row after this one. */
+static int parse_rules(const char *name, const char *v, void *base, char *err, size_t errlen)
+{
+	enum ceo_rules r;
+	if (ceo_rules_parse(v, &r) != 0) {
+		snprintf(err, errlen, "%s: expected one of default|original, got '%.60s'", name, v);
+		return ORCH_EINVAL;
+	}
+	ceo_brain_config_defaults(&((struct ceo_config *)base)->brain, r);
+	return 0;
+}
+
 #define F(f, T) CONFIG_FIELD(struct ceo_config, f, T)
 #define LIMITS(MODE)                                                                                              \
 	{"ORCH_CEO_LIMITS_" #MODE, CONFIG_CUSTOM, 0, .def = "", .parse = parse_limits_##MODE,                       \
@@ -92,9 +105,10 @@ static const struct config_setting settings[] = {
 	{"ORCH_CEO_EVALUATE", CONFIG_ENUM, F(on_command_only, int), .def = "input", .choices = "input|command",
 	 .help = "`input`: decide on inputs, alerts and the interval; `command`: only on commands and on taking the "
 		 "lease (replays: the feeder says when a day is in)"},
-	{"ORCH_CEO_RULES", CONFIG_ENUM, F(brain.rules, int), .def = "default", .choices = "default|original",
-	 .help = "the rule set the CEO decides by: `original`, the original system's, kept for comparison; "
-		 "`default` (today the same rules)"},
+	{"ORCH_CEO_RULES", CONFIG_CUSTOM, 0, .def = "default", .parse = parse_rules,
+	 .help = "the rule set the CEO decides by (docs/ceo.md): `default`, the layer's; `original`, the original "
+		 "system's, kept for comparison. It sets the defaults of the settings below; the defaults shown are "
+		 "the `default` set's"},
 	{"ORCH_CEO_CONFIRMATIONS", CONFIG_INT, F(brain.confirmations, int), .min = 1, .max = 1000,
 	 .help = "consecutive evaluations that must recommend a riskier mode before it is taken", .rule = 1},
 	{"ORCH_CEO_COOLDOWN_S", CONFIG_I64, F(brain.cooldown_ms, int64_t), .min = 0, .max = 86400, .scale = 1000,
@@ -107,14 +121,37 @@ static const struct config_setting settings[] = {
 	 .scale = 1000, .help = "an older strategy state leaves the win rate unknown (no GROWTH or EXPANSION)"},
 	{"ORCH_CEO_HEALTH_FRESH_S", CONFIG_I64, F(brain.health_fresh_ms, int64_t), .min = 1, .max = 30 * 86400,
 	 .scale = 1000, .help = "an older health report counts as DEGRADED"},
+	{"ORCH_CEO_DEFENSIVE_DD_SIGMA", CONFIG_DOUBLE, F(brain.th.defensive_dd_sigma, double), .min = 0.01,
+	 .max = 100, .help = "(default rules) drawdown in sigmas (drawdown / (sd x sqrt(n)) of the Risk Officer's "
+			      "window) at which DEFENSIVE is taken; upgrades need half of it", .rule = 1},
+	{"ORCH_CEO_PRESERVATION_DD_SIGMA", CONFIG_DOUBLE, F(brain.th.preservation_dd_sigma, double), .min = 0.01,
+	 .max = 100, .help = "(default rules) drawdown in sigmas at which CAPITAL_PRESERVATION is taken", .rule = 1},
+	{"ORCH_CEO_DEFENSIVE_PSR", CONFIG_DOUBLE, F(brain.th.defensive_psr, double), .min = 0, .max = 1,
+	 .help = "(default rules) the book's PSR below which DEFENSIVE is taken", .rule = 1},
+	{"ORCH_CEO_EXPANSION_PSR", CONFIG_DOUBLE, F(brain.th.expansion_psr, double), .min = 0, .max = 1,
+	 .help = "(default rules) the book's PSR needed for EXPANSION", .rule = 1},
+	{"ORCH_CEO_GROWTH_PSR", CONFIG_DOUBLE, F(brain.th.growth_psr, double), .min = 0, .max = 1,
+	 .help = "(default rules) the book's PSR needed for GROWTH", .rule = 1},
+	{"ORCH_CEO_MIN_BOOK_TRADES", CONFIG_LONG, F(brain.th.min_book_trades, long), .min = 2, .max = 1000000,
+	 .help = "(default rules) pooled trades before the book's PSR counts", .rule = 1},
+	{"ORCH_CEO_BLACK_SWAN_CALM_S", CONFIG_I64, F(brain.black_swan_calm_ms, int64_t), .min = 0,
+	 .max = 365 * 86400, .scale = 1000,
+	 .help = "with ORCH_CEO_BLACK_SWAN_EXIT=auto: BLACK_SWAN is left for CAPITAL_PRESERVATION after this long "
+		 "without a call for it (0: through the confirmations, as the original)", .rule = 1},
+	{"ORCH_CEO_VOL_TARGET", CONFIG_ENUM, F(brain.vol_target, int), .choices = "off|on",
+	 .help = "scale the scaling factor by the Risk Officer's long over short volatility per unit of exposure"},
+	{"ORCH_CEO_VOL_RATIO_MIN", CONFIG_DOUBLE, F(brain.vol_ratio_min, double), .min = 0.01, .max = 1,
+	 .help = "lowest volatility ratio applied", .rule = 1},
+	{"ORCH_CEO_VOL_RATIO_MAX", CONFIG_DOUBLE, F(brain.vol_ratio_max, double), .min = 1, .max = 2,
+	 .help = "highest volatility ratio applied, in GROWTH (other modes: 1)", .rule = 1},
 	{"ORCH_CEO_CRITICAL_DRAWDOWN", CONFIG_DOUBLE, F(brain.th.critical_drawdown, double), .min = 0.0001, .max = 1,
-	 .help = "drawdown (fraction) at which BLACK_SWAN is taken", .rule = 1},
+	 .help = "(original rules) drawdown (fraction) at which BLACK_SWAN is taken", .rule = 1},
 	{"ORCH_CEO_PRESERVATION_DRAWDOWN", CONFIG_DOUBLE, F(brain.th.preservation_drawdown, double), .min = 0.0001,
-	 .max = 1, .help = "drawdown at which CAPITAL_PRESERVATION is taken", .rule = 1},
+	 .max = 1, .help = "(original rules) drawdown at which CAPITAL_PRESERVATION is taken", .rule = 1},
 	{"ORCH_CEO_DEFENSIVE_DRAWDOWN", CONFIG_DOUBLE, F(brain.th.defensive_drawdown, double), .min = 0.0001, .max = 1,
-	 .help = "drawdown at which DEFENSIVE is taken", .rule = 1},
+	 .help = "(original rules) drawdown at which DEFENSIVE is taken", .rule = 1},
 	{"ORCH_CEO_RISK_CRITICAL", CONFIG_DOUBLE, F(brain.th.risk_critical, double), .min = 0, .max = 100,
-	 .help = "risk score (0-100, higher = worse) at which BLACK_SWAN is taken", .rule = 1},
+	 .help = "risk score (0-100, higher = worse) at which BLACK_SWAN (default rules: CAPITAL_PRESERVATION) is taken", .rule = 1},
 	{"ORCH_CEO_RISK_DEFENSIVE", CONFIG_DOUBLE, F(brain.th.risk_defensive, double), .min = 0, .max = 100,
 	 .help = "risk score at which DEFENSIVE is taken", .rule = 1},
 	{"ORCH_CEO_RISK_EXPANSION_CEILING", CONFIG_DOUBLE, F(brain.th.risk_expansion_ceiling, double), .min = 0,
@@ -122,11 +159,11 @@ static const struct config_setting settings[] = {
 	{"ORCH_CEO_RISK_GROWTH_CEILING", CONFIG_DOUBLE, F(brain.th.risk_growth_ceiling, double), .min = 0, .max = 100,
 	 .help = "highest risk score that allows GROWTH", .rule = 1},
 	{"ORCH_CEO_DEFENSIVE_WIN_RATE", CONFIG_DOUBLE, F(brain.th.defensive_win_rate, double), .min = 0, .max = 1,
-	 .help = "a known win rate below this takes DEFENSIVE (not from GROWTH)", .rule = 1},
+	 .help = "(original rules) a known win rate below this takes DEFENSIVE (not from GROWTH)", .rule = 1},
 	{"ORCH_CEO_EXPANSION_WIN_RATE", CONFIG_DOUBLE, F(brain.th.expansion_win_rate, double), .min = 0, .max = 1,
-	 .help = "known win rate needed for EXPANSION", .rule = 1},
+	 .help = "(original rules) known win rate needed for EXPANSION", .rule = 1},
 	{"ORCH_CEO_GROWTH_WIN_RATE", CONFIG_DOUBLE, F(brain.th.growth_win_rate, double), .min = 0, .max = 1,
-	 .help = "known win rate needed for GROWTH", .rule = 1},
+	 .help = "(original rules) known win rate needed for GROWTH", .rule = 1},
 	{"ORCH_CEO_BLACK_SWAN_EXIT", CONFIG_ENUM, F(brain.black_swan_exit_auto, int), .choices = "manual|auto",
 	 .help = "`manual`: BLACK_SWAN is left only by an operator command; `auto`: also when the rules allow"},
 	LIMITS(GROWTH),
@@ -142,7 +179,7 @@ static void init(void *base)
 {
 	struct ceo_config *c = base;
 	memset(c, 0, sizeof(*c));
-	ceo_brain_config_defaults(&c->brain);
+	ceo_brain_config_defaults(&c->brain, CEO_RULES_DEFAULT);
 }
 
 const struct config_table ceo_config_table = {"ceo", settings, sizeof(settings) / sizeof(settings[0]),
@@ -155,6 +192,7 @@ int ceo_config_load(struct ceo_config *c, char *err, size_t errlen)
 	if (rc != 0)
 		return rc;
 	char why[160];
+	c->brain.th.rules = c->brain.rules;
 	if (ceo_thresholds_validate(&c->brain.th, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "ORCH_CEO_* thresholds: %s", why);
 		return ORCH_EINVAL;

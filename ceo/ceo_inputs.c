@@ -57,6 +57,30 @@ static int opt_number(const json_t *o, const char *key, double lo, double hi, do
 	return 0;
 }
 
+/* Our measures the default rules read; absent (the original's producer,
+ * or too short a window) they stay unknown. */
+static int risk_measures(struct ceo_inputs *n, const json_t *p, const json_t *m, char *why, size_t len)
+{
+	double sigma = -1, unit_n = 0;
+	if (opt_number(m, "drawdown_sigma", 0, 1e6, &sigma, why, len) ||
+	    opt_number(m, "unit_periods", 0, 1e12, &unit_n, why, len) ||
+	    opt_number(m, "unit_volatility_short", 0, 1e6, &n->unit_vol_short, why, len) ||
+	    opt_number(m, "unit_volatility_long", 0, 1e6, &n->unit_vol_long, why, len) ||
+	    opt_number(m, "ewma_lambda", 0, 1, &n->unit_lambda, why, len))
+		return ORCH_EMALFORMED;
+	n->dd_sigma_known = sigma >= 0;
+	n->dd_sigma = n->dd_sigma_known ? sigma : 0;
+	n->unit_n = (int)fmin(unit_n, 1e9);
+	n->tail_event = 0;
+	size_t i;
+	const json_t *a;
+	json_array_foreach(json_object_get(p, "active_alerts"), i, a) {
+		const char *code = json_util_get_str(a, "code"), *level = json_util_get_str(a, "level");
+		n->tail_event |= code && level && !strcmp(code, "TAIL_EVENT") && !strcmp(level, "CRITICAL");
+	}
+	return 0;
+}
+
 static int apply_risk_state(struct ceo_inputs *in, const json_t *p, int64_t now, char *why, size_t len)
 {
 	struct ceo_inputs n = *in;
@@ -65,7 +89,7 @@ static int apply_risk_state(struct ceo_inputs *in, const json_t *p, int64_t now,
 	if (need_number(p, "risk_score", 0, 100, &n.risk_score, why, len) ||
 	    opt_number(m, "daily_drawdown", 0, 1, &n.daily_drawdown, why, len) ||
 	    opt_number(m, "current_drawdown", 0, 1, &n.peak_drawdown, why, len) ||
-	    opt_number(m, "open_positions", 0, 1e6, &pos, why, len))
+	    opt_number(m, "open_positions", 0, 1e6, &pos, why, len) || risk_measures(&n, p, m, why, len))
 		return ORCH_EMALFORMED;
 	if (pos >= 0)
 		n.open_positions = (int)pos;
@@ -97,8 +121,12 @@ static int apply_risk_alert(struct ceo_inputs *in, const json_t *p, int64_t now,
 	size_t i;
 	const json_t *d;
 	json_array_foreach(json_object_get(p, "alert_details"), i, d) {
-		const char *code = json_util_get_str(d, "code");
+		const char *code = json_util_get_str(d, "code"), *lv = json_util_get_str(d, "level");
 		double v;
+		if (code && strcmp(code, "TAIL_EVENT") == 0) {
+			n.tail_event = lv && strcmp(lv, "CRITICAL") == 0;
+			continue;
+		}
 		if (!code || json_util_get_double(d, "value", &v) != 0 || !isfinite(v) || v < 0 || v > 1)
 			continue;
 		if (strcmp(code, "DAILY_DRAWDOWN") == 0)
@@ -140,6 +168,12 @@ static int apply_strategy(struct ceo_inputs *in, const json_t *p, int64_t now, c
 	n.win_rate_lower = n.win_rate;
 	json_util_get_double(json_array_get(json_object_get(p, "ranking"), 0), "wilson_lower", &n.win_rate_lower);
 	int64_t k;
+	const json_t *book = json_object_get(p, "book");
+	n.book_trades = 0;
+	if (json_util_get_int64(book, "trades", &k) == 0 && k >= 0 &&
+	    json_util_get_double(book, "psr", &n.book_psr) == 0 && isfinite(n.book_psr) && n.book_psr >= 0 &&
+	    n.book_psr <= 1)
+		n.book_trades = (long)k;
 	if (json_util_get_int64(p, "strategies_eligible", &k) == 0)
 		n.strategies_eligible = (int)k;
 	if (json_util_get_int64(p, "strategies_disabled", &k) == 0)

@@ -111,7 +111,7 @@ static int evaluate(struct ceo_service *c, const char *trigger, struct ceo_decis
 	struct ceo_stop stop;
 	ceo_report_stop_of(policy_current(c->policy, NULL), &stop);
 	if (stop.held && !stop.ours)
-		ceo_brain_limits(&c->cfg.brain, CEO_BLACK_SWAN, &c->in, &d.limits);
+		ceo_brain_limits(&c->cfg.brain, CEO_BLACK_SWAN, &c->in, &d.limits, &d.vol_ratio);
 	bus_publish_new(c->bus, "ceo_decision", ceo_report_decision(&d, trigger, d.changed, &stop, now));
 	if (d.stale[0] && strcmp(d.stale, c->last_stale) != 0) {
 		char msg[160];
@@ -167,7 +167,7 @@ static void operator_decision(struct ceo_service *c, enum ceo_mode before, enum 
 	d->rule = "operator";
 	snprintf(d->reason, sizeof(d->reason), "%.255s", reason);
 	int external = !clearing && ceo_report_external_stop(policy_current(c->policy, NULL));
-	ceo_brain_limits(&c->cfg.brain, external ? CEO_BLACK_SWAN : m, &c->in, &d->limits);
+	ceo_brain_limits(&c->cfg.brain, external ? CEO_BLACK_SWAN : m, &c->in, &d->limits, &d->vol_ratio);
 	d->confidence = 1;
 }
 

@@ -63,7 +63,7 @@ int ceo__build_doc(const json_t *cur, json_t **doc, void *data)
 	int external = ceo_report_external_stop(cur), clear = c->clr.active && external;
 	c->clr.active = clear; /* a stop lifted meanwhile needs no clearing */
 	struct ceo_limits l;
-	ceo_brain_limits(&c->cfg.brain, external && !clear ? CEO_BLACK_SWAN : c->brain.mode, &c->in, &l);
+	ceo_brain_limits(&c->cfg.brain, external && !clear ? CEO_BLACK_SWAN : c->brain.mode, &c->in, &l, NULL);
 	int changed = 0, rc = 0;
 	json_t *d = ceo_report_policy_doc(cur, c->brain.mode, &l, c->mode_reason, clear, clock_now_ms(), &changed);
 	if (!d)

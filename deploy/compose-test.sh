@@ -6,13 +6,17 @@
 # redis:7 is missing and no registry gives it (or with --airgap), makes both
 # from the Debian mirror (deploy/images-airgap.sh). Then, under a compose
 # project of its own (the user's stack, image and volumes are never
-# touched), with the API on a free loopback port and a fresh API token:
+# touched), with the API on a free loopback port, a fresh API token and a
+# fresh Redis ACL (deploy/redis/gen-acl.sh, in the run's own directory):
 #   - build, up -d, every service healthy;
 #   - global-state 200 and complete, the three agents reporting, the dashboard;
 #   - force-decision refused without the token, decided with it;
-#   - the PolicyStore's version (read inside the redis container) moved by
-#     two operator mode changes, then kept across `restart ceo` and
-#     `restart redis` (AOF), and the layer deciding again after both;
+#   - Redis refusing a client without a user, and a command from the
+#     risk_officer user;
+#   - the PolicyStore's version (read inside the redis container, as the
+#     operator) moved by two operator mode changes (orchctl in the tools
+#     profile), then kept across `restart ceo` and `restart redis` (AOF),
+#     and the layer deciding again after both;
 #   - down -v; then the demo profile in replay mode: the replay exits 0 and
 #     prints its summary; down -v.
 # Each step prints its time; the run is bounded (ORCH_COMPOSE_TEST_TIMEOUT,
@@ -119,7 +123,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	if [ "$started" -eq 1 ]; then
 		timeout 120 docker-compose -p "$project" -f docker-compose.yml --env-file "$work/env" --profile demo \
-			down -v --remove-orphans >/dev/null 2>&1 || echo "compose-test: down -v of $project failed" >&2
+			--profile tools down -v --remove-orphans >/dev/null 2>&1 || echo "compose-test: down -v of $project failed" >&2
 	fi
 	stop_engine
 	rm -rf "$work"
@@ -190,11 +194,13 @@ fi
 
 api_port=$(free_port)
 token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+env -u ORCH_POLICY_KEY deploy/redis/gen-acl.sh --prefix quantum --out "$work/acl" | indent
 cat >"$work/env" <<EOF
 ORCH_IMAGE=orchestration:compose-test
 ORCH_API_HOST_IP=127.0.0.1
 ORCH_API_PORT=$api_port
 ORCH_API_TOKEN=$token
+ORCH_REDIS_ACL_DIR=$work/acl
 EOF
 dc() { bounded docker-compose -p "$project" -f docker-compose.yml --env-file "$work/env" "$@"; }
 api=http://127.0.0.1:$api_port/api/orchestration
@@ -248,13 +254,32 @@ wait_complete() {
 		sleep 1
 	done
 }
-# policy_version: the PolicyStore document's version, read inside the
-# redis container; -1 when there is none
+# rcli USER ARGS...: redis-cli inside the redis container as USER of the
+# generated ACL (none: no user at all)
+rcli() {
+	local u=$1 pw
+	shift
+	if [ "$u" = none ]; then
+		# not even the healthcheck user the container's environment names
+		dc exec -T redis env -u REDISCLI_AUTH redis-cli "$@"
+		return
+	fi
+	pw=$(sed -n "s/^REDIS_PASSWORD_${u^^}=//p" "$work/acl/passwords.env")
+	dc exec -T -e "REDISCLI_AUTH=$pw" redis redis-cli --user "$u" "$@"
+}
+# policy_version: the PolicyStore document's version, read as the operator;
+# -1 when there is none
 policy_version() {
 	local v
-	v=$(dc exec -T redis redis-cli GET quantum:policy:current |
+	v=$(rcli operator GET quantum:policy:current |
 		"$PY" -c 'import json, sys; print(json.load(sys.stdin)["version"])' 2>/dev/null) || v=-1
 	echo "$v"
+}
+# answers WANT USER ARGS...: redis-cli as USER answers a line starting with WANT
+answers() {
+	local want=$1
+	shift
+	rcli "$@" 2>&1 | grep -q "^$want"
 }
 
 # answered STATUS EXPR: the last request answered STATUS with a body for
@@ -262,9 +287,16 @@ policy_version() {
 answered() {
 	[ "$code" = "$1" ] && json "$2"
 }
-# force NAME: a force-decision with the token is decided
+# force NAME [SECONDS]: a force-decision with the token is decided (within
+# SECONDS: a CEO that lost its lease while Redis was away answers "not
+# ready to decide" until it leads again, within the lease's ttl)
 force() {
-	code=$(http -X POST -H "Authorization: Bearer $token" "$api/agents/ceo/force-decision")
+	local limit
+	limit=$(until_s "${2:-0}")
+	while code=$(http -X POST -H "Authorization: Bearer $token" "$api/agents/ceo/force-decision") &&
+		[ "$code" = 502 ] && json 'd["error"]["code"] == "ceo_refused"' && [ "$SECONDS" -lt "$limit" ]; do
+		sleep 1
+	done
 	check "$1" - \
 		answered 200 'd["status"] == "ok" and "operating_mode" in d["decision"]'
 }
@@ -285,15 +317,18 @@ check "dashboard" - grep -qi '<html' "$work/body"
 code=$(http -X POST "$api/agents/ceo/force-decision")
 check "force-decision without the token: 401" - answered 401 'd["error"]["code"] == "unauthorized"'
 force "force-decision with the token"
+check "redis: a client without a user refused" "not NOAUTH" answers NOAUTH none GET quantum:policy:current
+check "redis: the risk_officer user cannot send a command" "not NOPERM" \
+	answers NOPERM risk_officer XADD quantum:stream:ceo_command '*' event_type ceo_command payload '{}'
 
 step "policy version across restarts"
 v0=$(policy_version)
 [ "$v0" -ge 1 ] || fatal "no PolicyStore document in Redis"
-aof=$(dc exec -T redis redis-cli CONFIG GET appendonly | tail -1 | tr -d '\r')
-check "redis runs with AOF" "appendonly '$aof'" [ "$aof" = yes ]
+aof=$(rcli operator INFO persistence | sed -n 's/^aof_enabled:\([0-9]*\).*/\1/p')
+check "redis runs with AOF" "aof_enabled '$aof'" [ "$aof" = 1 ]
 for mode in DEFENSIVE GROWTH; do
-	check "orchctl set-mode $mode" "orchctl failed" \
-		logged set-mode dc exec -T ceo orchctl set-mode "$mode" --reason "compose test" --operator compose-test
+	check "orchctl set-mode $mode (as the operator)" "orchctl failed" \
+		logged set-mode dc run --rm --no-deps -T orchctl set-mode "$mode" --reason "compose test" --operator compose-test
 done
 v1=$(policy_version)
 echo "   version $v0 at start, $v1 after two operator mode changes"
@@ -305,7 +340,7 @@ for s in ceo redis; do
 	v=$(policy_version)
 	echo "   version $v after restart $s"
 	check "restart $s: no policy version lost" "$v1 -> $v" [ "$v" -ge "$v1" ]
-	force "force-decision after restart $s"
+	force "force-decision after restart $s" 30
 done
 
 step "docker-compose down -v"

@@ -304,7 +304,10 @@ static enum gate_refusal size_signal(const struct gate_state *s, const struct ga
 	if (s->equity_usd > 0)
 		cap = fmin(s->equity_usd * l->max_risk_pct_per_trade * l->scaling_factor / c->stop_loss_frac,
 			   s->equity_usd * *lev);
-	*size = sig->size_usd > 0 ? fmin(sig->size_usd * l->scaling_factor, cap) : cap;
+	/* the engine sizes its intents for the normal risk budget: a mode
+	 * with less risk per trade scales them down in proportion */
+	double budget = fmin(1, l->max_risk_pct_per_trade / GATE_NORMAL_RISK_PER_TRADE);
+	*size = sig->size_usd > 0 ? fmin(sig->size_usd * l->scaling_factor * budget, cap) : cap;
 	if (isinf(*size)) {
 		snprintf(why, len, "%s: no equity known and no size requested", sig->symbol);
 		return GATE_R_NO_SIZE;

@@ -33,8 +33,9 @@
  *   leverage = min(requested or max_leverage, max_leverage)
  *   cap      = equity * max_risk_pct_per_trade * scaling_factor / f,
  *              and at most equity * leverage (no cap when equity is unknown)
- *   size     = min(requested * scaling_factor, cap), or cap without a
- *              request; neither -> refused (no size)
+ *   size     = min(requested * scaling_factor * min(1, max_risk_pct_per_trade
+ *              / GATE_NORMAL_RISK_PER_TRADE), cap), or cap without a request;
+ *              neither -> refused (no size)
  *   max_loss = size * f
  */
 #ifndef FEDERATION_GATE_H
@@ -47,6 +48,10 @@
 #define GATE_MAX_NAMES 128 /* per list */
 #define GATE_MODE_LEN 24
 #define GATE_REASON_LEN 200
+/* The risk per trade the engine's intents are sized for: the default
+ * PolicyStore document's NORMAL (common/policy_doc.c). A mode with less
+ * scales an intent's size down in proportion. */
+#define GATE_NORMAL_RISK_PER_TRADE 0.015
 
 enum gate_mode { GATE_ACTIVE, GATE_PASSIVE, GATE_EMERGENCY, GATE_MODE_UNKNOWN };
 

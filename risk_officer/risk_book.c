@@ -183,6 +183,7 @@ struct strat {
 struct risk_book {
 	struct risk_book_config cfg;
 	struct risk_window *equity_w, *trades_w;
+	struct risk_window *unit_w;         /* returns per unit of exposure */
 	struct strat *strats;
 	int n_strats;
 	/* equity periods */
@@ -193,7 +194,7 @@ struct risk_book {
 	double prev_gross;          /* gross exposure at the previous period's close */
 	/* exposure-normalised returns: EWMA variances, short and long */
 	int unit_n;
-	double unit_var_short, unit_var_long;
+	double unit_var_short, unit_var_long, unit_w_short, unit_w_long;
 	/* the open period's loss so far, in expected shortfalls */
 	double period_loss, period_es, loss_to_es;
 	/* day */
@@ -230,6 +231,8 @@ int risk_book_new(struct risk_book **out, const struct risk_book_config *cfg)
 	int rc = b->strats ? window_for(b, periods_per_year(cfg), &b->equity_w) : ORCH_ENOMEM;
 	if (rc == 0)
 		rc = window_for(b, 1, &b->trades_w);
+	if (rc == 0)
+		rc = window_for(b, periods_per_year(cfg), &b->unit_w);
 	if (rc != 0) {
 		risk_book_free(b);
 		return rc;
@@ -243,6 +246,7 @@ void risk_book_free(struct risk_book *b)
 	if (!b)
 		return;
 	risk_window_free(b->equity_w);
+	risk_window_free(b->unit_w);
 	risk_window_free(b->trades_w);
 	for (int i = 0; b->strats && i < b->n_strats; i++)
 		risk_window_free(b->strats[i].w);
@@ -324,42 +328,53 @@ static void apply_exposure(struct risk_book *b, const struct risk_input *in)
 		b->open_positions = in->open_positions;
 }
 
-/* The window's expected shortfall at the highest confidence (historical or
- * Gaussian, whichever is larger: a short window's history can be mild),
- * the yardstick of the next period's loss; 0 until the window suffices.
- * Once per period: the window changes only when a period closes. */
+/* The unit window's expected shortfall at the highest confidence
+ * (historical or Gaussian, whichever is larger: a short window's history
+ * can be mild), the yardstick of the next period's loss per unit of
+ * exposure; 0 until the window suffices. Once per period: the window
+ * changes only when a period closes. */
 static void note_es(struct risk_book *b)
 {
 	struct risk_metrics m;
 	b->period_es = 0;
-	if (risk_window_metrics(b->equity_w, b->cfg.conf, b->cfg.n_conf, &m) != 0 || !m.sufficient)
+	if (risk_window_metrics(b->unit_w, b->cfg.conf, b->cfg.n_conf, &m) != 0 || !m.sufficient)
 		return;
 	int top = m.n_conf - 1;
 	b->period_es = fmax(m.historical[top].es, m.gaussian[top].es);
 }
 
-/* The open period's return r so far (not in the window yet) as a loss in
- * expected shortfalls of the window before it. */
+/* The open period's return r so far (not in the window yet), per unit of
+ * the exposure it started with, as a loss in expected shortfalls of the
+ * unit window before it: the same loss reads the same whatever size the
+ * layer let the book run at. */
 static void note_tail(struct risk_book *b, double r)
 {
-	b->period_loss = r < 0 ? -r : 0;
+	double lev = b->prev_close > 0 ? b->prev_gross / b->prev_close : 0;
+	double u = lev >= 0.01 ? r / lev : 0;
+	b->period_loss = u < 0 ? -u : 0;
 	b->loss_to_es = b->period_es > 0 ? b->period_loss / b->period_es : 0;
 }
 
-/* The period's return per unit of the gross leverage held through it. */
-static void note_unit_return(struct risk_book *b, double r)
+/* The period's return per unit of the gross leverage held through it
+ * (ending at t_ms): into the unit window and the EWMA variances. A loss
+ * beyond 99% per unit (an exposure figure older than the trades) is
+ * clamped there. */
+static int note_unit_return(struct risk_book *b, double r, int64_t t_ms)
 {
 	double lev = b->prev_close > 0 ? b->prev_gross / b->prev_close : 0;
 	if (lev < 0.01)
-		return; /* (nearly) flat: the return says nothing of the markets held */
-	double u = r / lev, u2 = u * u;
+		return 0; /* (nearly) flat: the return says nothing of the markets held */
+	double u = fmax(r / lev, -0.99), u2 = u * u;
 	double ls = b->cfg.ewma_lambda, ll = b->cfg.ewma_lambda_long > 0 ? b->cfg.ewma_lambda_long : ls;
-	if (b->unit_n++ == 0) {
-		b->unit_var_short = b->unit_var_long = u2;
-		return;
-	}
+	/* sums from zero, divided by their weight (1 - lambda^n) in the view:
+	 * no start value to wear off, the long estimate is right from the
+	 * first periods */
+	b->unit_n++;
 	b->unit_var_short = ls * b->unit_var_short + (1 - ls) * u2;
 	b->unit_var_long = ll * b->unit_var_long + (1 - ll) * u2;
+	b->unit_w_short = ls * b->unit_w_short + (1 - ls);
+	b->unit_w_long = ll * b->unit_w_long + (1 - ll);
+	return risk_window_push(b->unit_w, u, t_ms) == ORCH_ENOMEM ? ORCH_ENOMEM : 0;
 }
 
 static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char *why, size_t whylen)
@@ -380,10 +395,12 @@ static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char
 	if (b->have_equity && period > b->period) {
 		if (b->prev_close > 0) {
 			double r = b->period_close / b->prev_close - 1;
-			int rc = push_checked(b->equity_w, r, (b->period + 1) * b->cfg.period_ms, why, whylen);
+			int64_t at = (b->period + 1) * b->cfg.period_ms;
+			int rc = push_checked(b->equity_w, r, at, why, whylen);
+			if (rc == 0)
+				rc = note_unit_return(b, r, at);
 			if (rc != 0)
 				return rc;
-			note_unit_return(b, r);
 			note_es(b);
 		}
 		b->prev_close = b->period_close;
@@ -430,6 +447,7 @@ int risk_book_apply(struct risk_book *b, const struct risk_input *in, char *why,
 void risk_book_expire(struct risk_book *b, int64_t now_ms)
 {
 	risk_window_expire(b->equity_w, now_ms);
+	risk_window_expire(b->unit_w, now_ms);
 	risk_window_expire(b->trades_w, now_ms);
 	for (int i = 0; i < b->n_strats; i++)
 		risk_window_expire(b->strats[i].w, now_ms);
@@ -449,13 +467,20 @@ void risk_book_view(const struct risk_book *b, struct risk_view *out, const char
 	risk_window_metrics(w, b->cfg.conf, b->cfg.n_conf, &out->portfolio);
 	/* drawdowns are the book's, from equity: never from pooled trades */
 	risk_window_drawdowns(b->equity_w, &out->portfolio.current_drawdown, &out->portfolio.max_drawdown);
-	const struct risk_metrics *p = &out->portfolio;
-	if (w == b->equity_w && p->sufficient && p->sd > 0)
-		out->drawdown_sigma = p->current_drawdown / (p->sd * sqrt((double)p->n_obs));
+	/* the drawdown of the markets held, in the spread a driftless walk
+	 * would show over the window: blind to the size the layer set */
+	size_t un = risk_window_count(b->unit_w);
+	double usd = risk_window_sd(b->unit_w), umax;
+	risk_window_drawdowns(b->unit_w, &out->unit_drawdown, &umax);
+	out->drawdown_sigma_known = un >= RISK_SIGMA_MIN_OBS && usd > 0;
+	if (out->drawdown_sigma_known)
+		out->drawdown_sigma = out->unit_drawdown / (usd * sqrt((double)un));
 	double ppy = periods_per_year(&b->cfg);
 	out->unit_n = b->unit_n;
-	out->unit_vol_short = sqrt(b->unit_var_short * ppy);
-	out->unit_vol_long = sqrt(b->unit_var_long * ppy);
+	if (b->unit_n) {
+		out->unit_vol_short = sqrt(b->unit_var_short / b->unit_w_short * ppy);
+		out->unit_vol_long = sqrt(b->unit_var_long / b->unit_w_long * ppy);
+	}
 	out->period_loss = b->period_loss;
 	out->period_es = b->period_es;
 	out->loss_to_es = b->loss_to_es;

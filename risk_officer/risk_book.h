@@ -34,15 +34,21 @@
  *
  * Exposure-normalised returns: each period's return divided by the gross
  * leverage held at its start (the return per unit of exposure, the same
- * whatever size the layer lets the book run at), and two EWMA volatilities
- * of them, short and long: their ratio says how calm the markets the book
- * holds are against their own norm (volatility targeting). The open
+ * whatever size the layer lets the book run at), kept in a window like the
+ * equity's, and two EWMA volatilities of them, short and long: their ratio
+ * says how calm the markets the book holds are against their own norm
+ * (volatility targeting). Their drawdown in sigmas (drawdown / (sd *
+ * sqrt(n))) says how far the strategies are below their best, whatever
+ * size the layer held them at: cutting the size cannot keep it from
+ * healing. The open
  * period's loss so far is also measured in expected shortfalls of the
  * window (at the highest confidence; the period is not in the window yet):
  * the brain calls a loss of many ES a tail event.
  */
 #ifndef RISK_BOOK_H
 #define RISK_BOOK_H
+
+#define RISK_SIGMA_MIN_OBS 20 /* periods before a drawdown is measured in sigmas */
 
 #include <jansson.h>
 #include <stddef.h>

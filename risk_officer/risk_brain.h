@@ -54,8 +54,11 @@ struct risk_view {
 	double largest_share;           /* largest |exposure| / gross, 0 when flat */
 	double herfindahl;              /* sum of squared shares, 0 when flat */
 	int open_positions;
-	/* the current drawdown in standard deviations of the window's span:
-	 * current_drawdown / (sd per period * sqrt(n_obs)); 0 until sufficient */
+	/* the current drawdown of the returns per unit of exposure, and it in
+	 * standard deviations of the window's span: / (their sd per period *
+	 * sqrt(their count)); known from RISK_SIGMA_MIN_OBS of them */
+	double unit_drawdown;
+	int drawdown_sigma_known;
 	double drawdown_sigma;
 	/* exposure-normalised volatility, annualised (see risk_book.h) */
 	int unit_n;                     /* returns behind it */

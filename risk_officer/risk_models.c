@@ -422,6 +422,14 @@ int risk_window_push(struct risk_window *w, double r, int64_t t_ms)
 	return 0;
 }
 
+double risk_window_sd(const struct risk_window *w)
+{
+	if (w->n < 2)
+		return 0;
+	double n = (double)w->n, md = csum_get(&w->s1) / n;
+	return sqrt(fmax(csum_get(&w->s2) / n - md * md, 0) * n / (n - 1));
+}
+
 void risk_window_drawdowns(const struct risk_window *w, double *current, double *max)
 {
 	*current = *max = 0;

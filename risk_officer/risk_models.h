@@ -115,6 +115,8 @@ void risk_window_expire(struct risk_window *w, int64_t now_ms);
 size_t risk_window_count(const struct risk_window *w);
 /* Copies the window's returns, oldest first, into r (room for count). */
 void risk_window_returns(const struct risk_window *w, double *r);
+/* Sample standard deviation of the window's returns (0 below 2). */
+double risk_window_sd(const struct risk_window *w);
 /* Current and maximum drawdown (positive fractions) of the window's
  * returns, known from the first return on (the metrics wait for
  * RISK_MIN_OBS). */

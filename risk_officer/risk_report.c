@@ -70,19 +70,22 @@ static json_t *conventions(const struct risk_assessment *a)
 			 "window_age_s", (json_int_t)(a->window_age_ms / 1000),
 			 "min_obs", RISK_MIN_OBS,
 			 "score", "0-100, higher = more risk",
-			 "drawdown_sigma", "current_drawdown / (sample sd per period x sqrt(n_obs)), 0 until sufficient",
-			 "unit_volatility", "EWMA (ewma_lambda short, ORCH_RISK_EWMA_LAMBDA_LONG long) sd of each period's "
-					    "return / gross leverage at its start, annualised; flat periods skipped",
+			 "unit_volatility", "EWMA (ewma_lambda short, ORCH_RISK_EWMA_LAMBDA_LONG long) sd of unit returns "
+					    "(each period's return / gross leverage at its start; flat periods skipped, a "
+					    "loss clamped at 99%), annualised",
+			 "drawdown_sigma", "unit_drawdown (of the unit returns in a window like the equity's) / (their "
+					   "sample sd per period x sqrt(their count)); absent below 20 of them",
 			 "loss_to_es", "the open period's loss (positive) / period_es, the larger of historical and "
 				       "gaussian ES at the highest confidence of the window before it; 0 on a gain");
 }
 
+/* The metrics; drawdown_sigma only when known (absent: unknown). */
 static json_t *metrics(const struct risk_assessment *a)
 {
 	const struct risk_metrics *m = &a->view.portfolio;
 	const struct risk_view *v = &a->view;
-	return json_pack("{s:s, s:I, s:b, s:o, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
-			 " s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f}",
+	json_t *o = json_pack("{s:s, s:I, s:b, s:o, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
+			 " s:f, s:f, s:f, s:f, s:i, s:f, s:i, s:f, s:f, s:f, s:f, s:f}",
 			 "source", a->source, "n_obs", (json_int_t)m->n_obs, "sufficient", m->sufficient,
 			 "var", tails(m, 0), "es", tails(m, 1),
 			 "volatility_annualized", m->volatility_annualized,
@@ -93,9 +96,13 @@ static json_t *metrics(const struct risk_assessment *a)
 			 "daily_drawdown", v->daily_drawdown, "equity", v->equity,
 			 "gross_exposure", v->gross_exposure, "leverage", v->leverage,
 			 "largest_share", v->largest_share, "herfindahl", v->herfindahl,
-			 "open_positions", v->open_positions, "drawdown_sigma", v->drawdown_sigma,
-			 "unit_volatility_short", v->unit_vol_short, "unit_volatility_long", v->unit_vol_long,
-			 "period_loss", v->period_loss, "period_es", v->period_es, "loss_to_es", v->loss_to_es);
+			 "open_positions", v->open_positions, "unit_drawdown", v->unit_drawdown, "unit_periods",
+			 v->unit_n, "unit_volatility_short", v->unit_vol_short, "unit_volatility_long",
+			 v->unit_vol_long, "period_loss", v->period_loss, "period_es", v->period_es, "loss_to_es",
+			 v->loss_to_es);
+	if (o && v->drawdown_sigma_known)
+		json_object_set_new(o, "drawdown_sigma", json_real(v->drawdown_sigma));
+	return o;
 }
 
 static json_t *alert_detail(const struct risk_alert *al)

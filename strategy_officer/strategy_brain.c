@@ -20,6 +20,7 @@ void strat_thresholds_defaults(struct strat_thresholds *t)
 	*t = (struct strat_thresholds){
 		.min_trades = 20, .confidence = 0.95, .disable_win_rate = 0.40, .enable_win_rate = 0.45,
 		.disable_drawdown = 0.25, .enable_drawdown = 0.15, .disable_losses = 8,
+		.disable_psr = 0.05, .enable_psr = 0.5,
 		.disable_accuracy = 0.45, .enable_accuracy = 0.50, .max_fallback_corr = 0.7,
 		.corr_period_ms = 3600000, .min_shared_periods = 5, .stale_ms = 86400000,
 		.quiet_ms = 3600000, .recent_count = 50, .drift_alert = 0.15,
@@ -41,7 +42,8 @@ void strat_thresholds_for_mode(struct strat_thresholds *t, const char *mode)
 	t->enable_accuracy = fmin(t->enable_accuracy * f, 0.99);
 	t->disable_drawdown /= f;
 	t->enable_drawdown /= f;
-	t->disable_losses = (long)fmax(1, floor((double)t->disable_losses / f));
+	if (t->disable_losses > 0)
+		t->disable_losses = (long)fmax(1, floor((double)t->disable_losses / f));
 }
 
 int strat_thresholds_validate(const struct strat_thresholds *t, char *err, size_t errlen)
@@ -51,12 +53,14 @@ int strat_thresholds_validate(const struct strat_thresholds *t, char *err, size_
 		bad = "min_trades must be >= 2";
 	else if (!(t->confidence > 0.5 && t->confidence < 1))
 		bad = "confidence must be in (0.5, 1)";
-	else if (!(t->disable_win_rate > 0 && t->disable_win_rate < t->enable_win_rate && t->enable_win_rate < 1))
-		bad = "win rates need 0 < disable < enable < 1";
+	else if (!(t->disable_win_rate >= 0 && t->disable_win_rate < t->enable_win_rate && t->enable_win_rate < 1))
+		bad = "win rates need 0 <= disable < enable < 1";
 	else if (!(t->enable_drawdown > 0 && t->enable_drawdown < t->disable_drawdown && t->disable_drawdown <= 1))
 		bad = "drawdowns need 0 < enable < disable <= 1";
-	else if (t->disable_losses < 1)
-		bad = "disable_losses must be >= 1";
+	else if (!(t->disable_psr >= 0 && t->disable_psr < t->enable_psr && t->enable_psr < 1))
+		bad = "PSR bounds need 0 <= disable < enable < 1";
+	else if (t->disable_losses < 0)
+		bad = "disable_losses must be >= 0";
 	else if (!(t->disable_accuracy > 0 && t->disable_accuracy < t->enable_accuracy && t->enable_accuracy < 1))
 		bad = "accuracies need 0 < disable < enable < 1";
 	else if (!(t->max_fallback_corr >= -1 && t->max_fallback_corr <= 1))
@@ -117,12 +121,17 @@ static const char *strategy_breach(const struct strat_perf *p, const struct stra
 		*th = t->disable_win_rate;
 		return "wilson_win_rate_below";
 	}
+	if (p->trades >= t->min_trades && p->psr < t->disable_psr) {
+		*ev = p->psr;
+		*th = t->disable_psr;
+		return "psr_below";
+	}
 	if (p->trades >= t->min_trades && p->max_drawdown > t->disable_drawdown) {
 		*ev = p->max_drawdown;
 		*th = t->disable_drawdown;
 		return "drawdown_exceeded";
 	}
-	if (p->consecutive_losses >= t->disable_losses) {
+	if (t->disable_losses > 0 && p->consecutive_losses >= t->disable_losses) {
 		*ev = (double)p->consecutive_losses;
 		*th = (double)t->disable_losses;
 		return "consecutive_losses";
@@ -138,6 +147,11 @@ static int strategy_recovered(const struct strat_unit *u, const struct strat_per
 		*ev = p->wilson_lower;
 		*th = t->enable_win_rate;
 		return p->wilson_lower >= t->enable_win_rate;
+	}
+	if (strcmp(u->reason, "psr_below") == 0) {
+		*ev = p->psr;
+		*th = t->enable_psr;
+		return p->psr >= t->enable_psr;
 	}
 	if (strcmp(u->reason, "drawdown_exceeded") == 0) {
 		*ev = p->max_drawdown;
@@ -157,7 +171,8 @@ static int step_strategy(struct strat_result *r, size_t *cap, struct strat_rank_
 	if (quiet(u, t, now))
 		return 0;
 	if (u->disabled) {
-		if (e->perf.trades < t->min_trades && e->perf.consecutive_losses < t->disable_losses) {
+		if (e->perf.trades < t->min_trades &&
+		    (t->disable_losses == 0 || e->perf.consecutive_losses < t->disable_losses)) {
 			set_state(u, 0, "evidence_expired", (double)e->perf.trades, (double)t->min_trades, now);
 			return add_change(r, cap, STRAT_CH_ENABLED, 0, u, u->reason, u->evidence, u->threshold);
 		}
@@ -370,6 +385,27 @@ static int model_cmp(const void *a, const void *b)
 	return strcmp(x->unit->name, y->unit->name);
 }
 
+/* The pooled evidence of the strategies not disabled (order does not
+ * matter to the figures the book is judged by: PSR, expectancy, profit
+ * factor). 0 or ORCH_ENOMEM. */
+static int book_evidence(struct strat_result *r, const struct strat_thresholds *t)
+{
+	size_t total = 0, at = 0;
+	for (size_t i = 0; i < r->n; i++)
+		total += r->rank[i].status == STRAT_DISABLED ? 0 : r->rank[i].unit->n;
+	double *pool = malloc((total ? total : 1) * sizeof(double));
+	if (!pool)
+		return ORCH_ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct strat_unit *u = r->rank[i].unit;
+		for (size_t k = 0; r->rank[i].status != STRAT_DISABLED && k < u->n; k++)
+			pool[at++] = u->v[strat_unit_at(u, k)];
+	}
+	strat_perf_compute(pool, total, t->confidence, &r->book);
+	free(pool);
+	return 0;
+}
+
 int strat_brain_evaluate(struct strat_book *b, const struct strat_thresholds *t, int64_t now_ms,
 			 struct strat_result *out)
 {
@@ -405,6 +441,8 @@ int strat_brain_evaluate(struct strat_book *b, const struct strat_thresholds *t,
 		out->n_disabled += e->status == STRAT_DISABLED;
 	}
 	out->n = n;
+	if ((rc = book_evidence(out, t)) != 0)
+		goto out;
 	qsort(out->rank, n, sizeof(*out->rank), rank_cmp);
 	if (n && out->rank[0].status == STRAT_ACTIVE) {
 		out->primary = &out->rank[0];

@@ -22,17 +22,25 @@
  *
  * Disable (evidence against) and re-enable (evidence for, stricter),
  * never twice within quiet_ms of the last change of that unit:
- *   wilson_win_rate_below   Wilson upper bound < disable_win_rate;
+ *   wilson_win_rate_below   Wilson upper bound < disable_win_rate (0 = off);
  *                           back when the lower bound >= enable_win_rate
  *   drawdown_exceeded       max drawdown > disable_drawdown;
  *                           back when <= enable_drawdown
- *   consecutive_losses      losses in a row >= disable_losses;
+ *   psr_below               PSR < disable_psr (0 = off) with at least
+ *                           min_trades: evidence, at 1 - disable_psr
+ *                           confidence, that the strategy loses on
+ *                           average, whatever the size of its returns;
+ *                           back when PSR >= enable_psr
+ *   consecutive_losses      losses in a row >= disable_losses (0 = off);
  *                           back after a win
  *   model_accuracy_below    (models) Wilson upper bound of accuracy <
  *                           disable_accuracy; back when the lower bound
  *                           >= enable_accuracy
  * A disabled unit whose window fell below min_trades (its evidence aged
  * out) comes back as insufficient data (reason evidence_expired).
+ * The book: the trades of every strategy not disabled, pooled, give the
+ * same evidence for the book as a whole (its PSR says how sure it is that
+ * the book as it will trade has an edge; the CEO upgrades on it).
  * Models are flagged degraded (an alert, not a disable) when the accuracy
  * of their newest recent_count predictions falls drift_alert below the
  * window's, and recover at half that gap.
@@ -52,6 +60,7 @@ struct strat_thresholds {
 	double disable_win_rate, enable_win_rate;
 	double disable_drawdown, enable_drawdown;
 	long disable_losses;
+	double disable_psr, enable_psr;
 	double disable_accuracy, enable_accuracy;
 	double max_fallback_corr;
 	int64_t corr_period_ms;
@@ -62,8 +71,9 @@ struct strat_thresholds {
 	double drift_alert;
 };
 
-/* Defaults (GROWTH): min_trades 20, confidence 0.95, win rate 0.40/0.45,
- * drawdown 0.25/0.15, 8 losses, accuracy 0.45/0.50, fallback corr 0.7
+/* Defaults (GROWTH), every rule on (the rule set, ORCH_CEO_RULES, turns
+ * off the ones it does not use): min_trades 20, confidence 0.95, win rate
+ * 0.40/0.45, drawdown 0.25/0.15, PSR 0.05/0.5, 8 losses, accuracy 0.45/0.50, fallback corr 0.7
  * over 1 h periods (>= 5), stale 24 h, quiet 1 h, recent 50, drift 0.15. */
 void strat_thresholds_defaults(struct strat_thresholds *t);
 /* Tightens t for an operating mode: EXPANSION and GROWTH as given,
@@ -121,6 +131,7 @@ struct strat_result {
 	size_t n_changes;
 	struct strat_change *changes;
 	size_t n_eligible, n_disabled;
+	struct strat_perf book;          /* the pooled trades of the strategies not disabled */
 };
 
 /*

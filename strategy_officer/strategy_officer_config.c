@@ -21,6 +21,25 @@ static int parse_inputs(const char *name, const char *v, void *base, char *err, 
 				 strat_input_known_types(), err, errlen);
 }
 
+/* The layer's rule set. `original`: the original system's disable rules,
+ * win rate, drawdown and losses in a row. `default`: evidence of a
+ * negative edge (PSR) and drawdown; not how often a strategy wins (a trend
+ * follower wins a third of its trades and profits, and loses eight in a
+ * row now and then). Rows after this one override what it sets. */
+static int parse_rules(const char *name, const char *v, void *base, char *err, size_t errlen)
+{
+	struct strategy_officer_config *c = base;
+	if (strcmp(v, "default") != 0 && strcmp(v, "original") != 0) {
+		snprintf(err, errlen, "%s: expected one of default|original, got '%.60s'", name, v);
+		return ORCH_EINVAL;
+	}
+	int original = strcmp(v, "original") == 0;
+	c->base.disable_psr = original ? 0 : 0.05;
+	c->base.disable_win_rate = original ? 0.40 : 0;
+	c->base.disable_losses = original ? 8 : 0;
+	return 0;
+}
+
 #define F(f, T) CONFIG_FIELD(struct strategy_officer_config, f, T)
 static const struct config_setting settings[] = {
 	{"ORCH_STRATEGY_INPUTS", CONFIG_CUSTOM, 0, .parse = parse_inputs,
@@ -41,20 +60,31 @@ static const struct config_setting settings[] = {
 	 .help = "entries replayed per input stream on takeover"},
 	{"ORCH_STRATEGY_REPORT_TOP", CONFIG_LONG, F(top, long), .def = "20", .min = 0, .max = 1000000,
 	 .help = "ranking entries in `strategy_state_update` (0 = all)"},
+	{"ORCH_CEO_RULES", CONFIG_CUSTOM, 0, .def = "default", .parse = parse_rules,
+	 .help = "the layer's rule set (the CEO's setting, read here too): `original` turns the PSR disable rule "
+		 "off and the win-rate and losses-in-a-row rules on, as the original system's; the defaults shown are "
+		 "the `default` set's"},
 	{"ORCH_STRATEGY_MIN_TRADES", CONFIG_LONG, F(base.min_trades, long), .min = 2, .max = 1000000,
 	 .help = "trades in the window before a strategy is ranked (eligible)", .rule = 1},
 	{"ORCH_STRATEGY_CONFIDENCE", CONFIG_DOUBLE, F(base.confidence, double), .min = 0.5001, .max = 0.9999,
 	 .help = "two-sided confidence of the Wilson interval on win rates and accuracies"},
-	{"ORCH_STRATEGY_DISABLE_WIN_RATE", CONFIG_DOUBLE, F(base.disable_win_rate, double), .min = 0.001,
-	 .max = 0.999, .help = "disable when the win rate's upper bound falls below this", .rule = 1},
+	{"ORCH_STRATEGY_DISABLE_WIN_RATE", CONFIG_DOUBLE, F(base.disable_win_rate, double), .min = 0,
+	 .max = 0.999, .help = "disable when the win rate's upper bound falls below this (0 = off; original rules 0.40)",
+	 .rule = 1},
 	{"ORCH_STRATEGY_ENABLE_WIN_RATE", CONFIG_DOUBLE, F(base.enable_win_rate, double), .min = 0.001, .max = 0.999,
 	 .help = "re-enable when the win rate's lower bound rises above this", .rule = 1},
 	{"ORCH_STRATEGY_DISABLE_DRAWDOWN", CONFIG_DOUBLE, F(base.disable_drawdown, double), .min = 0.001, .max = 1,
 	 .help = "disable at this drawdown of the strategy's own equity", .rule = 1},
 	{"ORCH_STRATEGY_ENABLE_DRAWDOWN", CONFIG_DOUBLE, F(base.enable_drawdown, double), .min = 0.001, .max = 1,
 	 .help = "re-enable below this drawdown", .rule = 1},
-	{"ORCH_STRATEGY_DISABLE_LOSSES", CONFIG_LONG, F(base.disable_losses, long), .min = 1, .max = 1000000,
-	 .help = "disable after this many losses in a row", .rule = 1},
+	{"ORCH_STRATEGY_DISABLE_PSR", CONFIG_DOUBLE, F(base.disable_psr, double), .min = 0, .max = 0.999,
+	 .help = "disable when the PSR (probability that the per-trade Sharpe is above 0) falls below this with "
+		 "at least ORCH_STRATEGY_MIN_TRADES: 95% sure of a negative edge at 0.05; 0 = off, as the original",
+	 .rule = 1},
+	{"ORCH_STRATEGY_ENABLE_PSR", CONFIG_DOUBLE, F(base.enable_psr, double), .min = 0.001, .max = 0.999,
+	 .help = "re-enable a strategy disabled for its PSR when the PSR is back at this (even odds)"},
+	{"ORCH_STRATEGY_DISABLE_LOSSES", CONFIG_LONG, F(base.disable_losses, long), .min = 0, .max = 1000000,
+	 .help = "disable after this many losses in a row (0 = off; original rules 8)", .rule = 1},
 	{"ORCH_STRATEGY_DISABLE_ACCURACY", CONFIG_DOUBLE, F(base.disable_accuracy, double), .min = 0.001,
 	 .max = 0.999, .help = "disable a model when its accuracy's upper bound falls below this"},
 	{"ORCH_STRATEGY_ENABLE_ACCURACY", CONFIG_DOUBLE, F(base.enable_accuracy, double), .min = 0.001,

@@ -177,6 +177,12 @@ json_t *strat_report_state(const struct strat_report_ctx *c)
 					    name_or_null(r->primary), "worst_performing", name_or_null(w),
 					    "confidence", r->primary ? r->primary->perf.psr : 0.0, "operating_mode",
 					    c->mode, "regime", c->regime, "timestamp", ts));
+	const struct strat_perf *bk = &r->book;
+	json_object_set_new(o, "book",
+			    json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:s}", "trades", (json_int_t)bk->trades,
+				      "psr", bk->psr, "expectancy", bk->expectancy, "profit_factor",
+				      bk->profit_factor, "sharpe", bk->sharpe, "win_rate", bk->win_rate, "of",
+				      "the trades of every strategy not disabled, pooled"));
 	return o;
 }
 

@@ -4,7 +4,11 @@
 // (they accept unknown keys): probes on the admin port (the federation's
 // liveness on its API port), resources, a
 // locked-down security context, a PodDisruptionBudget per Deployment, two
-// ceo replicas, the federation's Service and autoscaler.
+// ceo replicas, the federation's Service and autoscaler, every secret a pod
+// reads present, Redis on its ACL, and the network policies: every pod
+// behind a default deny, Redis reachable from the services (and labelled
+// client namespaces) only, nothing open to any source but the federation's
+// API port, the admin ports from a namespace selector only.
 // Usage: kubectl kustomize OVERLAY | node validate.js
 "use strict";
 
@@ -12,6 +16,11 @@ const fs = require("fs");
 const yaml = require("js-yaml");
 
 const docs = yaml.loadAll(fs.readFileSync(0, "utf8")).filter(Boolean);
+// kustomize's generators wrap long base64 values over lines, which the API
+// server ignores and the schema's "byte" format does not
+for (const o of docs)
+  if (o.kind === "Secret" && o.data)
+    for (const k of Object.keys(o.data)) o.data[k] = String(o.data[k]).replace(/\s+/g, "");
 const problems = [];
 const where = (o) => `${o.kind}/${o.metadata && o.metadata.name}`;
 
@@ -69,6 +78,65 @@ const hpa = byKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.
 need(hpa, "federation: HorizontalPodAutoscaler missing");
 need(byKind("ConfigMap").some((c) => c.metadata.name === "orch-config"), "ConfigMap orch-config missing");
 need(byKind("Secret").some((s) => s.metadata.name === "orch-secrets"), "Secret orch-secrets missing");
+
+// every secret key a pod reads exists (the generated Redis passwords too)
+const workloads = deployments.concat(byKind("StatefulSet"));
+const secretKeys = new Map(byKind("Secret").map((s) =>
+  [s.metadata.name, new Set(Object.keys(Object.assign({}, s.data, s.stringData)))]));
+for (const w of workloads) {
+  const pod = w.spec.template.spec;
+  for (const c of pod.containers)
+    for (const e of c.env || []) {
+      const ref = e.valueFrom && e.valueFrom.secretKeyRef;
+      need(!ref || (secretKeys.has(ref.name) && secretKeys.get(ref.name).has(ref.key)),
+        `${w.metadata.name}: ${e.name} reads ${ref && ref.name}/${ref && ref.key}, which the render lacks`);
+    }
+  for (const v of pod.volumes || [])
+    need(!v.secret || secretKeys.has(v.secret.secretName), `${w.metadata.name}: volume ${v.name}: no Secret ${v.secret && v.secret.secretName}`);
+}
+const redis = byKind("StatefulSet").find((s) => s.metadata.name === "redis");
+if (redis) {
+  const cmd = redis.spec.template.spec.containers[0].command || [];
+  need(cmd.includes("--aclfile") && !cmd.includes("--requirepass"), "redis: must load the layer's ACL (--aclfile), no shared password");
+}
+
+// network policies (networking.k8s.io/v1)
+const labelsOf = (w) => w.spec.template.metadata.labels || {};
+const selects = (sel, labels) =>
+  Object.entries(sel.matchLabels || {}).every(([k, v]) => labels[k] === v) &&
+  (sel.matchExpressions || []).every((e) =>
+    e.operator === "In" ? e.values.includes(labels[e.key]) :
+    e.operator === "NotIn" ? !e.values.includes(labels[e.key]) :
+    e.operator === "Exists" ? e.key in labels : !(e.key in labels));
+const policies = byKind("NetworkPolicy").filter((p) => (p.spec.policyTypes || ["Ingress"]).includes("Ingress"));
+const SERVICES = ["ceo", "risk-officer", "strategy-officer", "federation"];
+for (const w of workloads) {
+  const name = w.metadata.name;
+  need(policies.some((p) => selects(p.spec.podSelector, labelsOf(w))), `${name}: no NetworkPolicy selects its pods (default deny)`);
+  for (const p of policies.filter((q) => selects(q.spec.podSelector, labelsOf(w))))
+    for (const rule of p.spec.ingress || []) {
+      const ports = (rule.ports || []).map((x) => x.port);
+      const where = `NetworkPolicy/${p.metadata.name} (${name})`;
+      need(ports.length > 0, `${where}: a rule without ports opens every port`);
+      if (!rule.from || rule.from.length === 0) {
+        need(name === "federation" && ports.every((x) => x === "api" || x === 8000), `${where}: open to any source`);
+        continue;
+      }
+      for (const f of rule.from) {
+        if (ports.includes("redis") || ports.includes(6379))
+          need((f.podSelector && !f.namespaceSelector &&
+                SERVICES.some((s) => selects(f.podSelector, {"app.kubernetes.io/name": s})) &&
+                !selects(f.podSelector, {"app.kubernetes.io/name": "other"})) ||
+               (f.namespaceSelector && !f.podSelector &&
+                (f.namespaceSelector.matchLabels || {})["orchestration/redis-client"] === "true"),
+            `${where}: Redis open beyond the services and the labelled client namespaces`);
+        if (ports.includes("admin") || ports.includes(9100))
+          need(f.namespaceSelector && Object.keys(f.namespaceSelector.matchLabels || {}).length > 0,
+            `${where}: the admin port from beyond the monitoring namespace`);
+        need(!f.ipBlock, `${where}: an ipBlock source`);
+      }
+    }
+}
 
 if (problems.length) {
   for (const p of problems) console.error("FAIL: " + p);

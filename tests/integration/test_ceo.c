@@ -9,7 +9,9 @@
  * operator's set_mode are answered by request_id; a malformed input is
  * dead-lettered; with ORCH_CEO_EVALUATE=command only a command decides,
  * and its answer comes after the write; on the event clock a command
- * stamped today does not move the clock.
+ * stamped today does not move the clock. The CEOs run the original rules,
+ * whose inputs these are (a risk score of 91.5 is BLACK_SWAN there);
+ * test_ceo_rules.c and the demo cover the default set.
  */
 #include <check.h>
 #include <jansson.h>
@@ -41,7 +43,7 @@ static pid_t spawn_ceo_with(int i, const char *name, const char *extra)
 	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", name);
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
 	const char *env[] = {"ORCH_PREFIX=t", id, port, "ORCH_LOG_LEVEL=warn", "ORCH_LEASE_TTL_MS=1000",
-			     "ORCH_CEO_DEBOUNCE_MS=10", extra, NULL};
+			     "ORCH_CEO_DEBOUNCE_MS=10", "ORCH_CEO_RULES=original", extra, NULL};
 	pid_t pid = harness_spawn_program("ceo", &srv, env);
 	ck_assert_int_gt(pid, 0);
 	return pid;
@@ -371,6 +373,8 @@ START_TEST(test_ceo_event_clock_ignores_command_time)
 {
 	redisContext *c = harness_redis_sync(&srv);
 	restart_ceo_with(c, "ceo-e", "ORCH_CLOCK=event");
+	/* a command before the policy is loaded is answered "not ready" */
+	ck_assert_int_eq(stack_wait_ready(ports[0], 10000), 1);
 	ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20}", "1998-08-25T12:00:00.000000"),
 			 0);
 	/* the input is in once the CEO's state says so */
@@ -381,7 +385,9 @@ START_TEST(test_ceo_event_clock_ignores_command_time)
 	json_t *rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
 	const char *ts = json_string_value(json_object_get(json_object_get(rep, "decision"), "decision_timestamp"));
-	ck_assert_ptr_nonnull(ts);
+	char *text = json_dumps(rep, JSON_COMPACT);
+	ck_assert_msg(ts != NULL, "a reply without a decision: %s", text ? text : "?");
+	free(text);
 	ck_assert_msg(strncmp(ts, "1998-08-25", 10) == 0, "decision dated %s, not on the inputs' clock", ts);
 	json_decref(rep);
 	redisFree(c);
@@ -401,7 +407,8 @@ START_TEST(test_ceo_back_to_back_writes_never_conflict_with_themselves_issue_17)
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[0]);
 	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=ceo-q", port, "ORCH_LOG_LEVEL=warn",
 			     "ORCH_CEO_DEBOUNCE_MS=0", "ORCH_CEO_CONFIRMATIONS=1", "ORCH_CEO_COOLDOWN_S=0",
-			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0", "ORCH_CEO_BLACK_SWAN_EXIT=auto", NULL};
+			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0", "ORCH_CEO_BLACK_SWAN_EXIT=auto", "ORCH_CEO_RULES=original",
+			     NULL};
 	pids[0] = harness_spawn_program("ceo", &srv, env);
 	redisContext *c = harness_redis_sync(&srv);
 	wait_holder(c, "ceo-q|");

@@ -227,14 +227,15 @@ static int64_t doc_version(redisContext *c, const char *want_mode)
 	return v;
 }
 
-/* The document holds the CEO's GROWTH at a version above `above`, within
- * 10 s; returns that version. */
-static int64_t wait_growth_above(redisContext *c, int64_t above)
+/* The document holds the CEO's DEFENSIVE (the operator's, which no rule
+ * leaves without information) at a version above `above`, within 10 s;
+ * returns that version. */
+static int64_t wait_defensive_above(redisContext *c, int64_t above)
 {
 	int64_t v = -1;
 	for (int i = 0; i < 200 && v <= above; i++, usleep(50000))
-		v = doc_version(c, "GROWTH");
-	ck_assert_msg(v > above, "the document does not hold GROWTH above version %lld", (long long)above);
+		v = doc_version(c, "DEFENSIVE");
+	ck_assert_msg(v > above, "the document does not hold DEFENSIVE above version %lld", (long long)above);
 	return v;
 }
 
@@ -245,17 +246,21 @@ START_TEST(test_federation_degraded_until_the_ceo_restores_the_policy_issue_18)
 	ck_assert_msg(stack_wait_ready(ceo_admin, 10000), "the ceo is not ready");
 	ck_assert_msg(stack_wait_ready(fed_admin, 10000), "the federation is not ready");
 	redisContext *c = harness_redis_sync(&srv);
-	json_t *rep = stack_command(c, "t", "g-1",
-				    "\"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"t\", \"operator\": \"op\"");
+	json_t *rep = stack_command(c, "t", "d-1",
+				    "\"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"t\", \"operator\": \"op\"");
 	ck_assert_ptr_nonnull(rep);
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	json_decref(rep);
-	int64_t seen = wait_growth_above(c, 0);
+	int64_t seen = wait_defensive_above(c, 0);
 	publish_states(c);
-	struct want w = {"GROWTH", 0};
+	struct want w = {"DEFENSIVE", 0};
 	json_t *g = wait_state(&w);
-	ck_assert_msg(g != NULL, "the global state never showed GROWTH");
+	ck_assert_msg(g != NULL, "the global state never showed DEFENSIVE");
 	json_decref(g);
+	json_t *st = gate_status();
+	ck_assert_ptr_nonnull(st);
+	ck_assert(json_is_false(json_object_get(st, "safe_side")));
+	json_decref(st);
 
 	/* Redis loses everything while the CEO cannot act */
 	kill(ceo, SIGSTOP);
@@ -265,14 +270,14 @@ START_TEST(test_federation_degraded_until_the_ceo_restores_the_policy_issue_18)
 	ck_assert_msg(g != NULL, "the federation did not say degraded");
 	ck_assert(json_is_true(json_object_get(g, "degraded")));
 	json_decref(g);
-	json_t *st = gate_status();
+	st = gate_status();
 	ck_assert_ptr_nonnull(st);
 	ck_assert(json_is_true(json_object_get(st, "safe_side")));
 	ck_assert_str_ne(json_string_value(json_object_get(st, "mode")), "ACTIVE");
 	json_decref(st);
 	/* the CEO resumes and writes its mode back above every version seen */
 	kill(ceo, SIGCONT);
-	seen = wait_growth_above(c, seen);
+	seen = wait_defensive_above(c, seen);
 	w.degraded = 0;
 	g = wait_state(&w);
 	ck_assert_msg(g != NULL, "still degraded after the CEO wrote back");
@@ -284,8 +289,8 @@ START_TEST(test_federation_degraded_until_the_ceo_restores_the_policy_issue_18)
 	ck_assert_int_eq(harness_redis_restart(&srv), 0);
 	int64_t t0 = clock_mono_ms();
 	c = harness_redis_sync(&srv);
-	seen = wait_growth_above(c, seen);
-	printf("restart without data: GROWTH back at version %lld within %lld ms\n", (long long)seen,
+	seen = wait_defensive_above(c, seen);
+	printf("restart without data: DEFENSIVE back at version %lld within %lld ms\n", (long long)seen,
 	       (long long)(clock_mono_ms() - t0));
 	g = wait_state(&w);
 	ck_assert_msg(g != NULL, "still degraded after the restart");

@@ -1,6 +1,7 @@
 /*
- * test_ceo_brain.c - the CEO's rules and transitions: every rule at, just
- * below and just above its threshold, in the original's order; the
+ * test_ceo_brain.c - the original rule set's rules and transitions
+ * (test_ceo_rules.c has the default set's): every rule at, just below and
+ * just above its threshold, in the original's order; the
  * integration guide's example (risk 75, win rate 0.55, drawdown 0.04 ->
  * DEFENSIVE); risk score meaning risk everywhere; staleness as DEGRADED
  * health; immediate escalation, de-escalation only after confirmations
@@ -88,7 +89,7 @@ static void apply(struct ceo_state *s, enum field f, double v)
 START_TEST(test_rules_at_and_around_every_threshold)
 {
 	struct ceo_thresholds t;
-	ceo_thresholds_defaults(&t);
+	ceo_thresholds_defaults(CEO_RULES_ORIGINAL, &t);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct ceo_state s = calm();
 		apply(&s, rows[i].f, rows[i].v);
@@ -104,7 +105,7 @@ END_TEST
 START_TEST(test_growth_and_expansion_edges)
 {
 	struct ceo_thresholds t;
-	ceo_thresholds_defaults(&t);
+	ceo_thresholds_defaults(CEO_RULES_ORIGINAL, &t);
 	struct ceo_recommendation r;
 	struct ceo_state s = calm();
 	/* growth: win >= 0.55, risk <= 30, drawdown < 0.03, healthy */
@@ -163,7 +164,7 @@ END_TEST
 START_TEST(test_spec_example_and_risk_means_risk)
 {
 	struct ceo_thresholds t;
-	ceo_thresholds_defaults(&t);
+	ceo_thresholds_defaults(CEO_RULES_ORIGINAL, &t);
 	struct ceo_recommendation r;
 	struct ceo_state s = calm();
 	s.current = CEO_EXPANSION;
@@ -205,7 +206,7 @@ static struct ceo_inputs fresh_inputs(int64_t now)
 START_TEST(test_escalation_immediate_deescalation_confirmed_and_cooled)
 {
 	struct ceo_brain_config c;
-	ceo_brain_config_defaults(&c);
+	ceo_brain_config_defaults(&c, CEO_RULES_ORIGINAL);
 	struct ceo_brain b;
 	int64_t t = 1000000;
 	ceo_brain_init(&b, CEO_EXPANSION, t);
@@ -263,7 +264,7 @@ END_TEST
 START_TEST(test_black_swan_auto_exit_and_cooldown_into_defensive)
 {
 	struct ceo_brain_config c;
-	ceo_brain_config_defaults(&c);
+	ceo_brain_config_defaults(&c, CEO_RULES_ORIGINAL);
 	c.black_swan_exit_auto = 1;
 	c.confirmations = 1;
 	struct ceo_brain b;
@@ -286,7 +287,7 @@ END_TEST
 START_TEST(test_stale_inputs_count_as_degraded)
 {
 	struct ceo_brain_config c;
-	ceo_brain_config_defaults(&c);
+	ceo_brain_config_defaults(&c, CEO_RULES_ORIGINAL);
 	c.confirmations = 1;
 	c.cooldown_ms = c.cooldown_aggressive_ms = 0;
 	struct ceo_brain b;
@@ -328,28 +329,28 @@ END_TEST
 START_TEST(test_limits_stricter_of_mode_and_ceiling)
 {
 	struct ceo_brain_config c;
-	ceo_brain_config_defaults(&c);
+	ceo_brain_config_defaults(&c, CEO_RULES_ORIGINAL);
 	struct ceo_inputs in = fresh_inputs(1);
 	struct ceo_limits l;
-	ceo_brain_limits(&c, CEO_GROWTH, &in, &l);
+	ceo_brain_limits(&c, CEO_GROWTH, &in, &l, NULL);
 	ck_assert_double_eq(l.max_leverage, 15);
 	ck_assert_int_eq(l.max_positions, 15);
 	in.ceiling_ms = 1;
 	in.ceiling_max_leverage = 4;
 	in.ceiling_max_risk_per_trade = 0.05; /* looser than GROWTH's 0.03: ignored */
 	in.ceiling_max_positions = 7;
-	ceo_brain_limits(&c, CEO_GROWTH, &in, &l);
+	ceo_brain_limits(&c, CEO_GROWTH, &in, &l, NULL);
 	ck_assert_double_eq(l.max_leverage, 4);
 	ck_assert_double_eq(l.max_risk_pct_per_trade, 0.03);
 	ck_assert_int_eq(l.max_positions, 7);
 	ck_assert_double_eq(l.global_min_confidence, 0.65);
-	ceo_brain_limits(&c, CEO_CAPITAL_PRESERVATION, &in, &l);
+	ceo_brain_limits(&c, CEO_CAPITAL_PRESERVATION, &in, &l, NULL);
 	ck_assert_double_eq(l.max_leverage, 2);
 	ck_assert_int_eq(l.max_positions, 2);
 	ck_assert_int_eq(l.enable_rl, 0);
 	ck_assert_int_eq(l.enable_pal, 1);
 	struct ceo_thresholds t;
-	ceo_thresholds_defaults(&t);
+	ceo_thresholds_defaults(CEO_RULES_ORIGINAL, &t);
 	char err[128];
 	ck_assert_int_eq(ceo_thresholds_validate(&t, err, sizeof(err)), 0);
 	t.risk_defensive = 40; /* below the expansion ceiling: inconsistent */

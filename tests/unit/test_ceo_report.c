@@ -31,8 +31,8 @@ static void limits_of(enum ceo_mode m, struct ceo_limits *l)
 {
 	struct ceo_brain_config c;
 	struct ceo_inputs in = {0};
-	ceo_brain_config_defaults(&c);
-	ceo_brain_limits(&c, m, &in, l);
+	ceo_brain_config_defaults(&c, CEO_RULES_DEFAULT);
+	ceo_brain_limits(&c, m, &in, l, NULL);
 }
 
 START_TEST(test_ceo_report__whose_stop)

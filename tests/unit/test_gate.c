@@ -371,8 +371,9 @@ START_TEST(test_gate_defensive_sizes_smaller_than_expansion)
 	s.limits = DEFENSIVE;
 	risk(&s, &g, &v);
 	ck_assert_int_eq(v.mode, GATE_PASSIVE);
-	ck_assert_double_eq_tol(v.position_size_usd, 700, 1e-9); /* 1,000 x 0.7, cap 3,500 */
-	ck_assert_double_eq_tol(v.max_loss_usd, 14, 1e-9);
+	/* 1,000 x 0.7 x 0.01 / 0.015 (its risk per trade against NORMAL's), cap 3,500 */
+	ck_assert_double_eq_tol(v.position_size_usd, 466.66, 1e-9);
+	ck_assert_double_eq_tol(v.max_loss_usd, 9.33, 1e-9);
 	ck_assert(v.position_size_usd < expansion);
 	/* a larger request meets DEFENSIVE's cap: 10,000 x 0.01 x 0.7 / 0.02 */
 	g.size_usd = 8000;
@@ -423,7 +424,7 @@ START_TEST(test_gate_size_without_equity)
 	s.limits = DEFENSIVE;
 	s.equity_usd = -1;
 	risk(&s, &g, &v);
-	ck_assert_double_eq_tol(v.position_size_usd, 700, 1e-9);
+	ck_assert_double_eq_tol(v.position_size_usd, 466.66, 1e-9);
 	g.size_usd = 0;
 	gate_risk_evaluate(&s, &cfg, &g, T, &v);
 	ck_assert_int_eq(v.code, GATE_R_NO_SIZE);

@@ -19,7 +19,7 @@
 static const struct risk_limits limits = {
 	.max_drawdown = 0.15, .max_daily_drawdown = 0.05, .var_ceiling = 0.03, .es_ceiling = 0.05,
 	.vol_ceiling = 1.0, .max_leverage = 5, .concentration_ceiling = 0.5, .max_risk_per_trade = 0.015,
-	.max_positions = 30, .score_critical = 80, .hysteresis = 0.1,
+	.max_positions = 30, .score_critical = 80, .tail_multiple = 2, .hysteresis = 0.1,
 };
 
 static struct risk_view base_view(void)
@@ -331,15 +331,16 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
 	/* the same market moves (+-1% per unit), held at leverage 1 then 3:
 	 * the book's returns triple, its returns per unit of exposure do not */
-	double eq = 1000, var_s = 0, var_l = 0;
+	double eq = 1000, var_s = 0, var_l = 0, w_s = 0, w_l = 0, u_of[60];
 	int64_t t = 0;
 	for (int i = 0; i < 60; i++, t += cfg.period_ms) {
-		double lev = i < 30 ? 1 : 3, u = i % 2 ? 0.01 : -0.01;
+		double lev = i < 30 ? 1 : 3, u = (i % 2 ? 1 : -1) * (i % 3 ? 0.01 : 0.02);
 		feed(b, t, eq, lev * eq);
-		if (i > 1) { /* period i-1 closed (period 0 has no close before it) */
-			double u2 = 1e-4;
-			var_s = i == 2 ? u2 : 0.94 * var_s + 0.06 * u2;
-			var_l = i == 2 ? u2 : 0.99 * var_l + 0.01 * u2;
+		u_of[i] = u;
+		if (i > 1) { /* period i-1 closed: eq_{i-1} / eq_{i-2}, moved by u_{i-2} */
+			double u2 = u_of[i - 2] * u_of[i - 2];
+			var_s = 0.94 * var_s + 0.06 * u2, w_s = 0.94 * w_s + 0.06;
+			var_l = 0.99 * var_l + 0.01 * u2, w_l = 0.99 * w_l + 0.01;
 		}
 		eq *= 1 + lev * u;
 	}
@@ -348,10 +349,14 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	risk_book_view(b, &v, &src);
 	ck_assert_int_eq(v.unit_n, 58);
 	double ppy = 365; /* daily periods: calendar days a year */
-	ck_assert_double_eq_tol(v.unit_vol_short, sqrt(var_s * ppy), 1e-12);
-	ck_assert_double_eq_tol(v.unit_vol_long, sqrt(var_l * ppy), 1e-12);
-	ck_assert_double_eq_tol(v.unit_vol_short, 0.01 * sqrt(ppy), 1e-12);
-	ck_assert(v.portfolio.volatility_annualized > 1.5 * v.unit_vol_short); /* the book's own: tripled */
+	/* weighted from the first period on (no start value to wear off) */
+	ck_assert_double_eq_tol(v.unit_vol_short, sqrt(var_s / w_s * ppy), 1e-12);
+	ck_assert_double_eq_tol(v.unit_vol_long, sqrt(var_l / w_l * ppy), 1e-12);
+	ck_assert(v.unit_vol_short > 0.01 * sqrt(ppy) && v.unit_vol_short < 0.02 * sqrt(ppy));
+	ck_assert(v.portfolio.volatility_annualized > 1.5 * v.unit_vol_long); /* the book's own: tripled */
+	/* the drawdown of the unit returns, in sigmas of the window */
+	ck_assert(v.drawdown_sigma_known);
+	ck_assert_double_gt(v.unit_drawdown, 0);
 	/* drawdowns come from equity even before the metrics suffice */
 	risk_book_free(b);
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
@@ -362,7 +367,7 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	ck_assert_int_eq(v.portfolio.sufficient, 0);
 	ck_assert_double_eq_tol(v.portfolio.current_drawdown, 0.1, 1e-12);
 	ck_assert_double_eq_tol(v.portfolio.max_drawdown, 0.1, 1e-12);
-	ck_assert_double_eq(v.drawdown_sigma, 0); /* no sd to measure it in yet */
+	ck_assert(!v.drawdown_sigma_known); /* too few periods to measure it in */
 	risk_book_free(b);
 	/* a calm window, then a period losing 8%: several ES, TAIL_EVENT critical */
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
@@ -377,7 +382,9 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	risk_book_view(b, &v, &src);
 	ck_assert(v.portfolio.sufficient);
 	ck_assert(v.loss_to_es > 0 && v.loss_to_es < 1); /* an ordinary loss: a fraction of an ES */
+	/* held at leverage 1: the unit returns are the book's */
 	double sd = v.portfolio.volatility_annualized / sqrt(ppy);
+	ck_assert(v.drawdown_sigma_known);
 	ck_assert_double_eq_tol(v.drawdown_sigma,
 				v.portfolio.current_drawdown / (sd * sqrt((double)v.portfolio.n_obs)), 1e-12);
 	feed(b, t, last * 0.92, last); /* the next period opens 8% down */

@@ -16,7 +16,7 @@
 static const struct risk_limits env = {
 	.max_drawdown = 0.15, .max_daily_drawdown = 0.05, .var_ceiling = 0.03, .es_ceiling = 0.05,
 	.vol_ceiling = 1.0, .max_leverage = 5, .concentration_ceiling = 0.5, .max_risk_per_trade = 0.015,
-	.max_positions = 30, .score_critical = 80, .hysteresis = 0.1,
+	.max_positions = 30, .score_critical = 80, .tail_multiple = 2, .hysteresis = 0.1,
 };
 
 static const struct risk_book_config book_cfg = {.window_count = 100, .period_ms = 86400000, .ewma_lambda = 0.94,

@@ -449,7 +449,79 @@ START_TEST(test_thresholds_by_mode_and_validation)
 	ck_assert_double_eq(d.disable_win_rate, g.disable_win_rate);
 	d.enable_win_rate = d.disable_win_rate;
 	ck_assert_int_eq(strat_thresholds_validate(&d, err, sizeof(err)), ORCH_EINVAL);
-	ck_assert_str_eq(err, "win rates need 0 < disable < enable < 1");
+	ck_assert_str_eq(err, "win rates need 0 <= disable < enable < 1");
+	/* 0 turns a rule off, and stays 0 in every mode */
+	d = g;
+	d.disable_win_rate = 0;
+	d.disable_losses = 0;
+	strat_thresholds_for_mode(&d, "BLACK_SWAN");
+	ck_assert_double_eq(d.disable_win_rate, 0);
+	ck_assert_int_eq(d.disable_losses, 0);
+	ck_assert_int_eq(strat_thresholds_validate(&d, err, sizeof(err)), 0);
+	d.disable_psr = d.enable_psr;
+	ck_assert_int_eq(strat_thresholds_validate(&d, err, sizeof(err)), ORCH_EINVAL);
+	ck_assert_str_eq(err, "PSR bounds need 0 <= disable < enable < 1");
+}
+END_TEST
+
+/* The default rule set's thresholds: PSR and drawdown only. */
+static struct strat_thresholds default_rules(void)
+{
+	struct strat_thresholds t;
+	strat_thresholds_defaults(&t);
+	t.disable_win_rate = 0;
+	t.disable_losses = 0;
+	t.quiet_ms = 0;
+	return t;
+}
+
+START_TEST(test_psr_disables_a_loser_whatever_its_scale_issue_14)
+{
+	struct strat_thresholds t = default_rules();
+	struct strat_book *b = new_book();
+	/* tiny returns, profit factor about 0.35: negative edge, small scale */
+	for (int i = 0; i < 40; i++)
+		trade(b, "bleeder", i % 3 == 0 ? 0.0007 : -0.001, T0 + i * 60000);
+	/* a trend follower: wins a third of its trades, eight losses in a
+	 * row, and a positive edge */
+	for (int i = 0; i < 40; i++)
+		trade(b, "trend", i % 3 == 0 ? 0.05 : -0.01, T0 + i * 60000);
+	for (int i = 0; i < 8; i++)
+		trade(b, "trend", -0.01, T0 + (40 + i) * 60000);
+	struct strat_result r;
+	int64_t now = T0 + 50 * 60000;
+	ck_assert_int_eq(strat_brain_evaluate(b, &t, now, &r), 0);
+	ck_assert_uint_eq(r.n_changes, 1);
+	ck_assert_str_eq(r.changes[0].unit->name, "bleeder");
+	ck_assert_str_eq(r.changes[0].reason, "psr_below");
+	ck_assert_double_lt(r.changes[0].evidence, 0.05);
+	/* the book: the trades of the strategies not disabled, pooled */
+	ck_assert_int_eq(r.book.trades, 48);
+	ck_assert_double_gt(r.book.psr, 0.5);
+	strat_result_release(&r);
+	/* the original's rules would have disabled the trend follower too */
+	struct strat_thresholds o = t;
+	o.disable_losses = 8;
+	o.disable_psr = 0;
+	struct strat_book *b2 = new_book();
+	for (int i = 0; i < 48; i++)
+		trade(b2, "trend", i < 40 && i % 3 == 0 ? 0.05 : -0.01, T0 + i * 60000);
+	ck_assert_int_eq(strat_brain_evaluate(b2, &o, now, &r), 0);
+	ck_assert_uint_eq(r.n_changes, 1);
+	ck_assert_str_eq(r.changes[0].reason, "consecutive_losses");
+	strat_result_release(&r);
+	strat_book_free(b2);
+	/* back at even odds: re-enabled */
+	for (int i = 0; i < 120; i++)
+		trade(b, "bleeder", i % 2 ? 0.003 : -0.001, now + (i + 1) * 60000);
+	now += 200 * 60000;
+	ck_assert_int_eq(strat_brain_evaluate(b, &t, now, &r), 0);
+	ck_assert_uint_eq(r.n_changes, 1);
+	ck_assert_int_eq(r.changes[0].kind, STRAT_CH_ENABLED);
+	ck_assert_double_ge(r.changes[0].evidence, 0.5);
+	ck_assert_int_eq(r.book.trades, 48 + 160);
+	strat_result_release(&r);
+	strat_book_free(b);
 }
 END_TEST
 
@@ -468,6 +540,7 @@ int main(void)
 	tcase_add_test(tc, test_model_accuracy_precision_recall_brier);
 	tcase_add_test(tc, test_model_id_attributes_and_unattributed_never_leads_issue_15);
 	tcase_add_test(tc, test_thresholds_by_mode_and_validation);
+	tcase_add_test(tc, test_psr_disables_a_loser_whatever_its_scale_issue_14);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

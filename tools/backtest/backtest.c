@@ -181,7 +181,7 @@ static int ceo_decide(struct engine *e)
 	enum ceo_mode before = e->brain.mode;
 	ceo_brain_decide(&e->brain, bc, &e->in, e->ceo_now, &d);
 	struct ceo_limits l;
-	ceo_brain_limits(bc, e->brain.mode, &e->in, &l);
+	ceo_brain_limits(bc, e->brain.mode, &e->in, &l, NULL);
 	int changed = 0;
 	json_t *doc = ceo_report_policy_doc(e->doc, e->brain.mode, &l, d.changed ? d.reason : "effective limits", 0,
 					    e->ceo_now, &changed);

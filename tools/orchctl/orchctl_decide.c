@@ -8,7 +8,8 @@
  * and win_rate may be null for "unknown"), regime and open_positions
  * (optional, default null and 0), and optionally daily_drawdown and
  * peak_drawdown (drawdown is used for both when they are absent),
- * win_rate_lower and regime_confidence.
+ * win_rate_lower and regime_confidence; for the default rules,
+ * drawdown_sigma (null or absent: unknown), tail_event, book_psr and book_trades (absent: no book evidence).
  */
 #include <errno.h>
 #include <math.h>
@@ -28,7 +29,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: orchctl decide --state FILE\n"
+	fprintf(f, "usage: orchctl decide --state FILE [--rules default|original]\n"
 		   "\n"
 		   "Applies the CEO's rules to one system state and prints the recommended\n"
 		   "operating mode, the rule that fired, the reason and the mode's limits as JSON.\n"
@@ -38,7 +39,10 @@ static void usage(FILE *f)
 		   "                 (fraction), risk_score (0-100, higher = more risk, or null),\n"
 		   "                 win_rate (0-1 or null), health (HEALTHY, DEGRADED, CRITICAL,\n"
 		   "                 OFFLINE); optional regime, open_positions, daily_drawdown,\n"
-		   "                 peak_drawdown, win_rate_lower, regime_confidence\n"
+		   "                 peak_drawdown, win_rate_lower, regime_confidence; for the\n"
+		   "                 default rules drawdown_sigma (or null), tail_event (bool),\n"
+		   "                 book_psr, book_trades\n"
+		   "  --rules SET    the rule set, ORCH_CEO_RULES (default: default)\n"
 		   "  -h, --help     this text\n"
 		   "\n"
 		   "Exit status: 0 success, 2 error.\n");
@@ -111,12 +115,25 @@ static int parse_state(const json_t *o, struct ceo_state *s)
 		return ORCH_EINVAL;
 	}
 	s->regime = json_string_value(r);
+	double trades = 0;
+	const json_t *tail = json_object_get(o, "tail_event");
+	if ((tail && !json_is_boolean(tail)) ||
+	    number(o, "drawdown_sigma", 0, 0, 1e6, &s->dd_sigma, &s->dd_sigma_known) ||
+	    number(o, "book_psr", 0, 0, 1, &s->book_psr, NULL) ||
+	    number(o, "book_trades", 0, 0, 1e12, &trades, NULL)) {
+		if (tail && !json_is_boolean(tail))
+			fprintf(stderr, PREFIX "field 'tail_event' must be true or false\n");
+		return ORCH_EINVAL;
+	}
+	s->tail_event = json_is_true(tail);
+	s->book_trades = (long)trades;
 	return 0;
 }
 
 int orchctl_decide(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *rules = "default";
+	enum ceo_rules set;
 	json_t *in = NULL, *out = NULL;
 	char *text = NULL;
 	int rc = 0;
@@ -128,11 +145,21 @@ int orchctl_decide(int argc, char **argv)
 		}
 		if ((rc = orchctl_take_value(argc, argv, &i, "--state", PREFIX, "decide", &val)) != 0)
 			return rc;
+		if (val) {
+			path = val;
+			continue;
+		}
+		if ((rc = orchctl_take_value(argc, argv, &i, "--rules", PREFIX, "decide", &val)) != 0)
+			return rc;
 		if (!val) {
 			fprintf(stderr, PREFIX "unknown argument '%s' (see orchctl decide --help)\n", argv[i]);
 			return ORCH_EINVAL;
 		}
-		path = val;
+		rules = val;
+	}
+	if (ceo_rules_parse(rules, &set) != 0) {
+		fprintf(stderr, PREFIX "--rules must be default or original, got '%s'\n", rules);
+		return ORCH_EINVAL;
 	}
 	if (!path) {
 		fprintf(stderr, PREFIX "missing --state FILE (see orchctl decide --help)\n");
@@ -151,12 +178,12 @@ int orchctl_decide(int argc, char **argv)
 	struct ceo_limits l;
 	if ((rc = parse_state(in, &s)) != 0)
 		goto out;
-	ceo_thresholds_defaults(&t);
+	ceo_thresholds_defaults(set, &t);
 	ceo_policy_recommend(&s, &t, &rec);
-	ceo_limits_defaults(rec.mode, &l);
-	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "operating_mode", ceo_mode_name(rec.mode), "rule", rec.rule,
-			"reason", rec.reason, "current_mode", ceo_mode_name(s.current), "active_mode",
-			ceo_risk_mode_of(rec.mode), "limits", ceo_report_limits(&l));
+	ceo_limits_defaults(set, rec.mode, &l);
+	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "operating_mode", ceo_mode_name(rec.mode), "rule",
+			rec.rule, "reason", rec.reason, "current_mode", ceo_mode_name(s.current), "active_mode",
+			ceo_risk_mode_of(rec.mode), "limits", ceo_report_limits(&l), "rules", ceo_rules_name(set));
 	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
 	if (!text) {
 		fprintf(stderr, PREFIX "formatting the result: out of memory\n");
