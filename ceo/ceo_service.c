@@ -112,7 +112,10 @@ static int evaluate(struct ceo_service *c, const char *trigger, struct ceo_decis
 	ceo_report_stop_of(policy_current(c->policy, NULL), &stop);
 	if (stop.held && !stop.ours)
 		ceo_brain_limits(&c->cfg.brain, CEO_BLACK_SWAN, &c->in, &d.limits, &d.vol_ratio);
-	bus_publish_new(c->bus, "ceo_decision", ceo_report_decision(&d, trigger, d.changed, &stop, now));
+	json_t *dp = ceo_report_decision(&d, trigger, d.changed, &stop, now);
+	/* the interval it runs at, which the Federation's status reports */
+	json_object_set_new(dp, "decision_interval_s", json_integer(c->cfg.interval_ms / 1000));
+	bus_publish_new(c->bus, "ceo_decision", dp);
 	if (d.stale[0] && strcmp(d.stale, c->last_stale) != 0) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "inputs stale or missing: %s (counted as DEGRADED health)", d.stale);

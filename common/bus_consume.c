@@ -310,6 +310,9 @@ void bus__dispatch(struct sub *s, const redisReply *idr, const redisReply *fr, u
 	char why[256] = "";
 	int rc = bus_envelope_decode(&d->ev, s->type, id, (size_t)d->nfields, (const char *const *)d->fields,
 				     d->lens, why, sizeof(why));
+	/* judged before the clock observes the event's time */
+	if (rc == 0)
+		rc = bus_envelope_check_future(&d->ev, clock_wall_ms(), s->b->cfg.max_future_ms, why, sizeof(why));
 	if (rc == ORCH_EMALFORMED) {
 		metrics_inc(s->m_malformed);
 		sub_dead_letter(s, id, d->nfields, d->fields, d->lens, deliveries, why);

@@ -322,3 +322,14 @@ void bus_event_release(struct bus_event *ev)
 	json_decref(ev->payload);
 	memset(ev, 0, sizeof(*ev));
 }
+
+int bus_envelope_check_future(const struct bus_event *ev, int64_t wall_ms, int max_future_ms, char *why,
+			      size_t whylen)
+{
+	int64_t ahead_ms = ev->time_us / 1000 - wall_ms;
+	if (max_future_ms <= 0 || ahead_ms <= max_future_ms)
+		return 0;
+	snprintf(why, whylen, "stamped %.32s, %lld s ahead of this host's clock (at most %d s: ORCH_EVENT_MAX_FUTURE_S)",
+		 ev->timestamp, (long long)(ahead_ms / 1000), max_future_ms / 1000);
+	return ORCH_EMALFORMED;
+}

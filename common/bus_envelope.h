@@ -72,6 +72,12 @@ void bus_envelope_free_entry(struct bus_entry *e);
 int bus_envelope_decode(struct bus_event *out, const char *stream_type, const char *stream_id,
 			size_t nfields, const char *const *kv, const size_t *lens, char *why, size_t whylen);
 void bus_event_release(struct bus_event *ev);
+/* ORCH_EMALFORMED (the reason in why) when ev is stamped more than
+ * max_future_ms (> 0) ahead of wall_ms, the host's real clock: its time
+ * would pin recency and, in replays, the event clock
+ * (ORCH_EVENT_MAX_FUTURE_S). Else 0. */
+int bus_envelope_check_future(const struct bus_event *ev, int64_t wall_ms, int max_future_ms, char *why,
+			      size_t whylen);
 
 /* Writes a UUIDv7 ("xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx") for epoch_ms into
  * buf (>= 37 bytes). Thread-safe; unique within a process even for the same

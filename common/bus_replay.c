@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bus_replay.h"
+#include "clock.h"
 #include "log.h"
 #include "orch.h"
 #include "redis_conn.h"
@@ -36,6 +37,7 @@ struct bus_replay {
 	int n_types, cur;
 	long max_per_stream;
 	int64_t min_ms;
+	int max_future_ms;
 	int busy, cancelled, in_cancel;
 	bus_replay_event_fn on_event;
 	bus_replay_done_fn on_done;
@@ -112,7 +114,7 @@ static void replay_finish(struct bus_replay *r)
 	replay_free(r);
 }
 
-static int append_event(struct stream_read *s, const redisReply *e)
+static int append_event(struct stream_read *s, const redisReply *e, int max_future_ms)
 {
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY)
@@ -138,6 +140,9 @@ static int append_event(struct stream_read *s, const redisReply *e)
 	}
 	char why[160];
 	rc = bus_envelope_decode(&s->ev[s->n], s->type, e->element[0]->str, nkv / 2, kv, lens, why, sizeof(why));
+	if (rc == 0 && (rc = bus_envelope_check_future(&s->ev[s->n], clock_wall_ms(), max_future_ms, why,
+							sizeof(why))) != 0)
+		bus_event_release(&s->ev[s->n]);
 	if (rc == 0)
 		s->n++;
 	else if (rc == ORCH_EMALFORMED)
@@ -181,7 +186,7 @@ static void page_reply(struct redis_conn *c, redisReply *reply, void *priv)
 			}
 			snprintf(s->cursor, sizeof(s->cursor), "%s", id);
 			s->read++;
-			int rc = append_event(s, e);
+			int rc = append_event(s, e, r->max_future_ms);
 			if (rc == ORCH_EMALFORMED) {
 				r->res.undecodable++;
 			} else if (rc != 0) {
@@ -241,6 +246,7 @@ int bus_replay_start(struct bus_replay **out, uv_loop_t *loop, const struct redi
 		return ORCH_ENOMEM;
 	r->n_types = cfg->n_types;
 	r->max_per_stream = cfg->max_per_stream;
+	r->max_future_ms = cfg->max_future_ms;
 	r->min_ms = cfg->min_ms;
 	r->on_event = on_event;
 	r->on_done = on_done;

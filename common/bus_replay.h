@@ -9,8 +9,9 @@
  * newest first, until max_per_stream entries or an entry older than
  * min_ms; a lost connection restarts the read from scratch once it is
  * back. Entries are decoded like the EventBus decodes them (same
- * envelope, same "direct" format); undecodable ones are counted and
- * skipped, as the consumer group dead-letters them anyway. The id of the
+ * envelope, same "direct" format); undecodable ones, and those stamped
+ * too far ahead of the host's clock, are counted and skipped, as the
+ * consumer group dead-letters them anyway. The id of the
  * newest entry read per stream is reported, so live deliveries at or
  * below it can be recognised as already applied.
  *
@@ -36,6 +37,8 @@ struct bus_replay_config {
 	int n_types;
 	long max_per_stream;                 /* newest entries read per stream, >= 1 */
 	int64_t min_ms;                      /* skip entries whose id is older (ms); 0 = none */
+	int max_future_ms;                   /* skip entries stamped further ahead of the host's clock
+						(bus_envelope_check_future); 0 = no check */
 };
 
 struct bus_replay_result {

@@ -72,6 +72,15 @@ void config_set_getenv(config_getenv_fn fn);
 int config_load_redis(struct redis_target *t, const char *url, char *err, size_t errlen);
 
 /*
+ * The PolicyStore document's key as the services read it, for the tools
+ * that read the document outside a service (orchctl, the replay feeder):
+ * ORCH_POLICY_KEY, loaded by the row of config_common_table, else
+ * {prefix}:policy:current. Writes it into key (keylen bytes). Returns 0,
+ * or ORCH_EINVAL with "ORCH_POLICY_KEY: ..." in err.
+ */
+int config_load_policy_key(const char *prefix, char *key, size_t keylen, char *err, size_t errlen);
+
+/*
  * Loads struct orch_config for `service` with `default_admin_port`.
  * On error returns ORCH_EINVAL and writes "ORCH_X: reason" into err.
  */

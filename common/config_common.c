@@ -307,8 +307,9 @@ static const struct config_setting common_settings[] = {
 	{"ORCH_POLICY_SNAPSHOT", CONFIG_STR, OC_STR(policy_snapshot), .def = "",
 	 .help = "file holding the last known policy document; lets a service start read-only while Redis is down"},
 	{"ORCH_POLICY_KEY", CONFIG_STR, OC_STR(policy_key), .def = "", .doc_def = "`{ORCH_PREFIX}:policy:current`",
-	 .help = "the PolicyStore document's key; give the layer a key of its own when the original's live trading "
-		 "path keeps a HASH at `quantum:policy:current` (docs/operations.md)"},
+	 .help = "the PolicyStore document's key (the services, `orchctl status` and the replay feeder read it); give "
+		 "the layer a key of its own when the original's live trading path keeps a HASH at "
+		 "`quantum:policy:current` (docs/operations.md)"},
 	{"ORCH_POLICY_CREATE", CONFIG_BOOL, OC(policy_create, int), .def = "false",
 	 .help = "create the default document when the key holds none; only for the owner of the key (the CEO of "
 		 "a layer with a key of its own); otherwise a service waits for the document"},
@@ -329,6 +330,28 @@ static const struct config_setting common_settings[] = {
 const struct config_table config_common_table = {"common", common_settings,
 						  sizeof(common_settings) / sizeof(common_settings[0]),
 						  sizeof(struct orch_config), NULL};
+
+int config_load_policy_key(const char *prefix, char *key, size_t keylen, char *err, size_t errlen)
+{
+	const size_t n = sizeof(common_settings) / sizeof(common_settings[0]);
+	size_t i = 0;
+	while (i < n && strcmp(common_settings[i].name, "ORCH_POLICY_KEY") != 0)
+		i++;
+	/* the table's own row, so that the tools read the key as the services do */
+	struct config_table row = {"common", &common_settings[i], i < n, sizeof(struct orch_config), NULL};
+	struct orch_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	int rc = config_table_load(&row, &cfg, err, errlen);
+	if (rc != 0)
+		return rc;
+	int len = cfg.policy_key[0] ? snprintf(key, keylen, "%s", cfg.policy_key)
+				    : snprintf(key, keylen, "%s:policy:current", prefix);
+	if (len < 0 || (size_t)len >= keylen) {
+		snprintf(err, errlen, "ORCH_POLICY_KEY: the key '%s:policy:current' is too long", prefix);
+		return ORCH_EINVAL;
+	}
+	return 0;
+}
 
 int config_load(struct orch_config *cfg, const char *service, int default_admin_port, char *err, size_t errlen)
 {

@@ -128,7 +128,8 @@ static void take_over(struct replica *r)
 		types[i] = r->types[i];
 	struct bus_replay_config rc = {.prefix = r->svc->cfg.prefix, .types = types, .n_types = r->n_types,
 				       .max_per_stream = r->rebuild_max,
-				       .min_ms = r->rebuild_age_ms > 0 ? clock_now_ms() - r->rebuild_age_ms : 0};
+				       .min_ms = r->rebuild_age_ms > 0 ? clock_now_ms() - r->rebuild_age_ms : 0,
+				       .max_future_ms = r->svc->cfg.event_max_future_ms};
 	int err = bus_replay_start(&r->replay, r->svc->loop, &r->svc->cfg.redis, &rc, replay_event, replay_done, r);
 	if (err != 0) {
 		char why[96];

@@ -28,3 +28,15 @@ int trade_parse_return(const json_t *payload, double *ret, char *why, size_t why
 	*ret = pct / 100;
 	return 0;
 }
+
+int trade_check_age(int64_t t_ms, int64_t now_ms, int64_t window_age_ms, char *why, size_t whylen)
+{
+	if (!window_age_ms || t_ms >= now_ms - window_age_ms)
+		return 0;
+	char at[40], now[40];
+	json_util_format_ts_us(t_ms * 1000, at, sizeof(at));
+	json_util_format_ts_us(now_ms * 1000, now, sizeof(now));
+	snprintf(why, whylen, "stamped %.19s, older than the window (%lld s) at %.19s", at,
+		 (long long)(window_age_ms / 1000), now);
+	return ORCH_EMALFORMED;
+}

@@ -31,6 +31,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "federation_brain.h"
+#include "federation_status.h"
 #include "gate_wire.h"
 #include "http_api.h"
 #include "json_util.h"
@@ -42,7 +43,7 @@
 #include "redis_conn.h"
 #include "web_assets.h"
 
-#define N_AGENTS 3
+#define N_AGENTS FED_N_AGENTS
 _Static_assert(sizeof(((struct api_config *)0)->legacy_ports) == sizeof(((struct federation_config *)0)->legacy_ports),
 	       "the API and the settings count the same legacy ports");
 
@@ -50,20 +51,13 @@ static const char *const INPUTS[] = {"ceo_decision",	   "ceo_mode_switch",	    "
 				     "ceo_command_reply",   "ceo_mode_history",	    "risk_state_update",
 				     "risk_alert",	   "risk_ceiling_update",   "strategy_state_update",
 				     "strategy_recommendation", "strategy_alert"};
-static const char *const AGENTS[N_AGENTS] = {"ceo", "risk", "strategy"};
 static const char *const ROLES[N_AGENTS] = {"ceo", "risk_officer", "strategy_officer"};
-static const char *const ENABLE_KEYS[N_AGENTS] = {"enable_ai_ceo", "enable_ai_ro", "enable_ai_so"};
 
 struct pending {
 	struct api_request *req;
 	char request_id[40];
 	int64_t deadline_ms;
 	struct pending *next;
-};
-
-struct agent {
-	char last_event[64], source[64], leader[160];
-	int64_t at_ms;
 };
 
 struct federation_service {
@@ -74,7 +68,7 @@ struct federation_service {
 	struct redis_conn *cmd;
 	struct api *api;
 	struct fed_state st;
-	struct agent agents[N_AGENTS];
+	struct fed_agent agents[N_AGENTS];
 	json_t *last_content;   /* the last published state without its clock fields */
 	struct pending *pending;
 	struct gate_state gate; /* rebuilt on every refresh, copied by the API when it changed */
@@ -91,20 +85,6 @@ static void set_json_body(struct federation_service *f, const char *path, json_t
 		api_set_body(f->api, path, text, strlen(text));
 	free(text);
 	json_decref(body);
-}
-
-static json_t *agent_json(const struct federation_service *f, int i, int64_t now)
-{
-	const struct agent *a = &f->agents[i];
-	const json_t *pol = f->st.doc[FED_POLICY];
-	int enabled = 1;
-	json_util_get_bool(pol, ENABLE_KEYS[i], &enabled);
-	enum fed_source src = i == 0 ? FED_CEO : i == 1 ? FED_RISK : FED_STRATEGY;
-	json_t *last = f->st.doc[src] ? json_incref(f->st.doc[src]) : json_null();
-	return json_pack("{s:s, s:b, s:o, s:s, s:s, s:o, s:b, s:o}", "agent", AGENTS[i], "running", a->at_ms > 0,
-			 "age_s", a->at_ms ? json_real((double)(now - a->at_ms) / 1000) : json_null(), "last_event",
-			 a->last_event, "source", a->source, "leader", a->leader[0] ? json_string(a->leader) : json_null(),
-			 "enabled", enabled, "last_state", last);
 }
 
 /* One event on the API's /events streams. */
@@ -147,11 +127,11 @@ static void refresh(struct federation_service *f, int force_publish)
 			       : json_pack("{s:s, s:O}", "status", "initializing", "partial", gs));
 	json_t *agents = json_object();
 	for (int i = 0; i < N_AGENTS; i++) {
-		json_t *a = agent_json(f, i, now);
+		json_t *a = fed_status_agent(i, &f->agents[i], &f->st, &f->cfg.brain, now);
 		char path[64];
-		snprintf(path, sizeof(path), API_PREFIX "/agents/%s/status", AGENTS[i]);
+		snprintf(path, sizeof(path), API_PREFIX "/agents/%s/status", fed_agent_name(i));
 		set_json_body(f, path, json_pack("{s:s, s:O}", "status", "ok", "data", a));
-		json_object_set_new(agents, AGENTS[i], a);
+		json_object_set_new(agents, fed_agent_name(i), a);
 	}
 	int ready = bus_check_ready(f->bus, bus_state, sizeof(bus_state)) & policy_ok;
 	json_t *rz = json_pack("{s:s, s:{s:s, s:s}}", "status", ready ? "ready" : "not_ready", "checks", "bus",
@@ -162,9 +142,8 @@ static void refresh(struct federation_service *f, int force_publish)
 	free(rtext);
 	json_decref(rz);
 	set_json_body(f, API_PREFIX "/agents/status",
-		      json_pack("{s:s, s:{s:s, s:b, s:I, s:b, s:o}}", "status", "ok", "data", "instance_id",
-				f->svc->cfg.instance_id, "running", 1, "update_interval", (json_int_t)(f->cfg.interval_ms / 1000),
-				"has_global_state", complete, "agents", agents));
+		      json_pack("{s:s, s:o}", "status", "ok", "data",
+				fed_status_federation(f->svc->cfg.instance_id, f->cfg.interval_ms, gs, agents)));
 	json_decref(gs);
 }
 
@@ -254,7 +233,7 @@ static void sweep_cb(uv_timer_t *t)
 
 static void note_agent(struct federation_service *f, int i, const struct bus_event *ev)
 {
-	struct agent *a = &f->agents[i];
+	struct fed_agent *a = &f->agents[i];
 	snprintf(a->last_event, sizeof(a->last_event), "%s", ev->event_type);
 	snprintf(a->source, sizeof(a->source), "%s", ev->source);
 	a->at_ms = clock_now_ms();
@@ -289,9 +268,11 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 	}
 	if (!strcmp(t, "ceo_decision")) {
 		fed_state_set(&f->st, FED_CEO, p, now);
+		fed_agent_note_state(&f->agents[FED_AGENT_CEO], NULL);
 		note_agent(f, 0, ev);
 	} else if (!strcmp(t, "risk_state_update")) {
 		fed_state_set(&f->st, FED_RISK, p, now);
+		fed_agent_note_state(&f->agents[FED_AGENT_RISK], NULL);
 		note_agent(f, 1, ev);
 	} else if (!strcmp(t, "risk_ceiling_update")) {
 		fed_state_set(&f->st, FED_CEILING, p, now);
@@ -301,15 +282,16 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 		note_agent(f, 2, ev);
 	} else if (!strcmp(t, "risk_alert") || !strcmp(t, "strategy_alert") || !strcmp(t, "ceo_alert")) {
 		int i = t[0] == 'c' ? 0 : t[0] == 'r' ? 1 : 2;
-		fed_state_alerts(&f->st, AGENTS[i], p, now);
-		json_t *al = json_pack("{s:s, s:O}", "source", AGENTS[i], "alert", p);
+		fed_state_alerts(&f->st, fed_agent_name(i), p, now);
+		json_t *al = json_pack("{s:s, s:O}", "source", fed_agent_name(i), "alert", p);
 		if (al)
 			push_event(f, "alert", al);
 		json_decref(al);
 		note_agent(f, i, ev);
 	} else {
-		note_agent(f, 2, ev); /* strategy_recommendation */
-		return 0;
+		/* strategy_recommendation: only the agent's status shows it */
+		fed_agent_note_state(&f->agents[FED_AGENT_STRATEGY], p);
+		note_agent(f, 2, ev);
 	}
 	refresh(f, 0);
 	return 0;
@@ -329,7 +311,7 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 
 static void holder_reply(struct redis_conn *c, redisReply *r, void *priv)
 {
-	struct agent *a = priv;
+	struct fed_agent *a = priv;
 	(void)c;
 	if (!r)
 		return;
@@ -462,6 +444,8 @@ void federation_service_free(struct federation_service *f)
 		return;
 	service_detach(f->svc);
 	fed_state_release(&f->st);
+	for (int i = 0; i < N_AGENTS; i++)
+		fed_agent_release(&f->agents[i]);
 	json_decref(f->last_content);
 	free(f);
 }

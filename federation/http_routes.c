@@ -85,8 +85,9 @@ static const struct api_route routes[] = {
 	 "\"responses\":{\"200\":{\"description\":\"{status: ok, data: GlobalState} or {status: initializing}\"},"
 	 "\"304\":{\"description\":\"unchanged (If-None-Match)\"}}"},
 	{"GET", API_PREFIX "/agents/status", serve_body, 0,
-	 "Every agent's last state, age, instance, leader and enabled flag", OK200("ok")},
-	{"GET", API_PREFIX "/agents/ceo/status", serve_body, 0, "The CEO's last state, age, leader and enabled flag",
+	 "The Federation's and every agent's status: the original get_status() keys, then ours", OK200("ok")},
+	{"GET", API_PREFIX "/agents/ceo/status", serve_body, 0,
+	 "The CEO's status: instance, interval, mode, recent decisions, cached states; age, leader, enabled flag",
 	 OK200("ok")},
 	{"GET", API_PREFIX "/agents/risk/status", serve_body, 0, "The Risk Officer's, likewise", OK200("ok")},
 	{"GET", API_PREFIX "/agents/strategy/status", serve_body, 0, "The Strategy Officer's, likewise", OK200("ok")},

@@ -423,9 +423,11 @@ static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char
 	return 0;
 }
 
-int risk_book_apply(struct risk_book *b, const struct risk_input *in, char *why, size_t whylen)
+int risk_book_apply(struct risk_book *b, const struct risk_input *in, int64_t now_ms, char *why, size_t whylen)
 {
-	int rc;
+	int rc = trade_check_age(in->t_ms, now_ms, b->cfg.window_age_ms, why, whylen);
+	if (rc != 0)
+		return rc;
 	switch (in->kind) {
 	case RISK_IN_TRADE:
 		rc = apply_trade(b, in, why, whylen);

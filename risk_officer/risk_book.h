@@ -108,9 +108,11 @@ struct risk_book;
 /* Free with risk_book_free(). Returns 0, ORCH_EINVAL or ORCH_ENOMEM. */
 int risk_book_new(struct risk_book **out, const struct risk_book_config *cfg);
 void risk_book_free(struct risk_book *b);
-/* Applies one input. Returns 0, ORCH_EMALFORMED (why set: e.g. a loss
- * beyond 100%, or time going back within a window) or ORCH_ENOMEM. */
-int risk_book_apply(struct risk_book *b, const struct risk_input *in, char *why, size_t whylen);
+/* Applies one input at now_ms (the decision clock). Returns 0,
+ * ORCH_EMALFORMED (why set: e.g. a loss beyond 100%, time going back
+ * within a window, or an input older than the window at now_ms:
+ * trade_check_age) or ORCH_ENOMEM. */
+int risk_book_apply(struct risk_book *b, const struct risk_input *in, int64_t now_ms, char *why, size_t whylen);
 /* Expires returns older than the age limit at now_ms. */
 void risk_book_expire(struct risk_book *b, int64_t now_ms);
 /* The portfolio view for the brain; *source gets "equity_snapshots",

@@ -38,6 +38,7 @@
 #include "risk_brain.h"
 #include "risk_cycle.h"
 #include "risk_report.h"
+#include "trade.h"
 
 struct risk_officer_service;
 
@@ -84,7 +85,10 @@ static void assess(struct risk_officer_service *r, struct risk_assessment *a, st
 static void publish_state(struct risk_officer_service *r, const struct risk_assessment *a)
 {
 	json_t *strategies = risk_book_strategies_json(r->book);
-	bus_publish_new(r->bus, "risk_state_update", risk_report_state(a, strategies));
+	json_t *state = risk_report_state(a, strategies);
+	/* the interval it runs at, which the Federation's status reports */
+	json_object_set_new(state, "assessment_interval_s", json_integer(r->cfg.interval_ms / 1000));
+	bus_publish_new(r->bus, "risk_state_update", state);
 	json_decref(strategies);
 	if (risk_cycle_ceilings_due(&r->core, a))
 		bus_publish_new(r->bus, "risk_ceiling_update", risk_cycle_ceiling_payload(a));
@@ -147,7 +151,7 @@ static int apply_event(struct risk_officer_service *r, const struct bus_event *e
 {
 	int rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, in, why, len);
 	if (rc == 0)
-		rc = risk_book_apply(r->book, in, why, len);
+		rc = risk_book_apply(r->book, in, clock_now_ms(), why, len);
 	if (rc == 0) {
 		clock_observe_ms(in->t_ms);
 		metrics_inc(r->m_inputs[in->kind]);
@@ -164,8 +168,11 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	char why[256];
 	int rc;
 	if (replica_covered(r->replica, ri->index, ev->stream_id)) {
-		/* the rebuild applied it; a malformed one still goes to the DLQ */
+		/* the rebuild applied it; a malformed one (or one the book refused
+		 * as older than the window) still goes to the DLQ */
 		rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, &in, why, sizeof(why));
+		if (rc == 0)
+			rc = trade_check_age(in.t_ms, clock_now_ms(), r->cfg.book.window_age_ms, why, sizeof(why));
 		if (rc == 0) {
 			metrics_inc(r->m_covered);
 			return 0;

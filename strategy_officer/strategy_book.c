@@ -355,8 +355,10 @@ static int apply_trade(struct strat_book *b, const struct strat_input *in)
 	return 0;
 }
 
-int strat_book_apply(struct strat_book *b, const struct strat_input *in, char *why, size_t whylen)
+int strat_book_apply(struct strat_book *b, const struct strat_input *in, int64_t now_ms, char *why, size_t whylen)
 {
+	if (trade_check_age(in->t_ms, now_ms, b->cfg.window_age_ms, why, whylen) != 0)
+		return ORCH_EMALFORMED;
 	switch (in->kind) {
 	case STRAT_IN_TRADE:
 		if (!(in->ret > -1) || !isfinite(in->ret)) {

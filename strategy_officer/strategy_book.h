@@ -94,9 +94,11 @@ struct strat_book;
 
 int strat_book_new(struct strat_book **out, const struct strat_book_config *cfg);
 void strat_book_free(struct strat_book *b);
-/* Applies an input. Returns 0, ORCH_EMALFORMED (why set: time going back
- * is not refused, a return <= -100% is) or ORCH_ENOMEM. */
-int strat_book_apply(struct strat_book *b, const struct strat_input *in, char *why, size_t whylen);
+/* Applies an input at now_ms (the decision clock). Returns 0,
+ * ORCH_EMALFORMED (why set: time going back is not refused, a return
+ * <= -100% is, and so is an input older than the window at now_ms:
+ * trade_check_age) or ORCH_ENOMEM. */
+int strat_book_apply(struct strat_book *b, const struct strat_input *in, int64_t now_ms, char *why, size_t whylen);
 /* Drops window entries older than now_ms - window_age_ms. */
 void strat_book_expire(struct strat_book *b, int64_t now_ms);
 

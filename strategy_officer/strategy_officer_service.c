@@ -35,6 +35,7 @@
 #include "strategy_brain.h"
 #include "strategy_policy.h"
 #include "strategy_report.h"
+#include "trade.h"
 
 struct strategy_officer_service;
 
@@ -135,7 +136,10 @@ static void evaluate(struct strategy_officer_service *s)
 		json_decref(s->last_key);
 		s->last_key = json_incref(key);
 	}
-	bus_publish_new(s->bus, "strategy_state_update", strat_report_state(&c));
+	json_t *state = strat_report_state(&c);
+	/* the interval it runs at, which the Federation's status reports */
+	json_object_set_new(state, "analysis_interval_s", json_integer(s->cfg.interval_ms / 1000));
+	bus_publish_new(s->bus, "strategy_state_update", state);
 	json_t *want = json_incref(json_object_get(key, "disabled"));
 	json_decref(key);
 	if (want && (!s->want_disabled || !json_equal(want, s->want_disabled))) {
@@ -171,7 +175,7 @@ static int apply_event(struct strategy_officer_service *s, const struct bus_even
 {
 	int rc = strat_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, in, why, len);
 	if (rc == 0)
-		rc = strat_book_apply(s->book, in, why, len);
+		rc = strat_book_apply(s->book, in, clock_now_ms(), why, len);
 	if (rc == 0) {
 		clock_observe_ms(in->t_ms);
 		metrics_inc(s->m_inputs[in->kind]);
@@ -187,8 +191,11 @@ static int on_input(struct bus_delivery *d, const struct bus_event *ev, void *da
 	char why[256];
 	int rc;
 	if (replica_covered(s->replica, si->index, ev->stream_id)) {
-		/* the rebuild applied it; a malformed one still goes to the DLQ */
+		/* the rebuild applied it; a malformed one (or one the book refused
+		 * as older than the window) still goes to the DLQ */
 		rc = strat_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, &in, why, sizeof(why));
+		if (rc == 0)
+			rc = trade_check_age(in.t_ms, clock_now_ms(), s->cfg.book.window_age_ms, why, sizeof(why));
 		if (rc == 0)
 			return 0;
 	} else {

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		struct strat_input *in = &tpl[who[k]];
 		in->ret = r[k];
 		in->t_ms = start + k * 100;
-		if (strat_book_apply(b, in, why, sizeof(why)) != 0)
+		if (strat_book_apply(b, in, in->t_ms, why, sizeof(why)) != 0)
 			return 1;
 	}
 	double ingest_s = (double)(clock_mono_ns() - t0) / 1e9;

@@ -10,6 +10,8 @@
 # Bearer scheme in any case, a control character after the token refused
 # (401), 413 at once for an announced 10 MB body, the security headers
 # (CSP, X-Frame-Options, nosniff) on the dashboard and every answer; the
+# agents' status with the original's get_status() keys holding the values
+# the agents stated (intervals, counts, last payloads, lease holders); the
 # /events stream receiving a state change, Last-Event-ID resuming, and a
 # clean SIGTERM with a stream open; /healthz, /readyz and /metrics.
 # Everything it starts is stopped on exit. Exit 0 = pass.
@@ -19,7 +21,7 @@ set -euo pipefail
 token=e2e-token-0123456789abcdef
 aport=$(free_port)
 ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport ORCH_API_TOKEN=$token ORCH_FEDERATION_FORCE_TIMEOUT_MS=1500 \
-	"$bindir/federation" 2>"$tmp/federation.log" &
+	ORCH_FEDERATION_INTERVAL_S=12 "$bindir/federation" 2>"$tmp/federation.log" &
 fed_pid=$!
 pids+=($fed_pid)
 api=http://127.0.0.1:$aport/api/orchestration
@@ -49,7 +51,8 @@ json_check "initializing" 'd["status"] == "initializing"'
 curl_check "force, no ceo" 504 -X POST -H "Authorization: Bearer $token" "$api/agents/ceo/force-decision"
 json_check "force, no ceo" 'd["error"]["code"] == "ceo_timeout"'
 
-ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 "$bindir/ceo" 2>"$tmp/ceo.log" &
+ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 ORCH_CEO_INTERVAL_S=45 "$bindir/ceo" \
+	2>"$tmp/ceo.log" &
 pids+=($!)
 publish risk_state_update '{"risk_score": 20, "risk_level": "low", "metrics": {"daily_drawdown": 0.0}}'
 publish strategy_state_update '{"win_rate": 0.6, "primary_strategy": "trend", "ranking": [{"strategy": "trend", "status": "active"}]}'
@@ -178,6 +181,57 @@ checks=$((checks + 1))
 got=$(raw_status "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $token\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n") || true
 [ "$got" = "HTTP/1.1 413 Content Too Large" ] || [ "$got" = "HTTP/1.1 413 Payload Too Large" ] ||
 	fail "Content-Length 10 MB without the body: '$got', want 413 at once"
+
+# the agents' status in the shape of the original's get_status(), with the values the
+# federation holds: the intervals the agents state, counts, last payloads, lease holders
+publish risk_state_update '{"risk_score": 30, "risk_level": "moderate", "assessment_interval_s": 20, "metrics": {"daily_drawdown": 0.0, "n_obs": 42, "equity": 100000}}'
+publish strategy_state_update '{"win_rate": 0.6, "primary_strategy": "trend", "ranking": [{"strategy": "trend", "status": "active"}], "analysis_interval_s": 60, "strategies_tracked": 2, "models": [{"model": "a"}, {"model": "b"}, {"model": "c"}], "regime": "trending"}'
+publish strategy_recommendation '{"primary_strategy": "trend", "n": 1}'
+publish strategy_recommendation '{"primary_strategy": "trend", "n": 2}'
+for _ in $(seq 1 300); do # the lease holders are read every ORCH_FEDERATION_INTERVAL_S
+	curl -s "$api/agents/status" >"$tmp/agents.json"
+	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]["agents"]; sys.exit(not (d["ceo"]["instance_id"] and d["strategy"]["last_recommendation"] and d["strategy"]["last_recommendation"]["n"] == 2 and d["risk"]["returns_history_length"] == 42))' "$tmp/agents.json" 2>/dev/null && break
+	sleep 0.1
+done
+curl -s "$api/global-state" >"$tmp/global.json"
+redis-cli -p "$rport" GET t:policy:current >"$tmp/policy.json"
+redis-cli -p "$rport" XLEN t:stream:ceo_decision >"$tmp/decisions"
+redis-cli -p "$rport" --raw XREVRANGE t:stream:ceo_decision + - COUNT 1 | grep '^{' | head -1 >"$tmp/last_decision.json"
+checks=$((checks + 1))
+"$PY" - "$tmp" <<'PYEOF' || fail "agents status: see above"
+import json, sys
+t = sys.argv[1]
+d = json.load(open(t + "/agents.json"))["data"]
+gs = json.load(open(t + "/global.json"))["data"]
+policy = json.load(open(t + "/policy.json"))
+decisions = int(open(t + "/decisions").read())
+last = json.load(open(t + "/last_decision.json"))
+ceo, risk, strat = d["agents"]["ceo"], d["agents"]["risk"], d["agents"]["strategy"]
+want = [
+    (d["instance_id"], "fed-1"), (d["running"], True), (d["update_interval"], 12.0), (d["has_global_state"], True),
+    (d["latest_global_state"]["global_mode"], gs["global_mode"]),
+    (ceo["instance_id"], "ceo-1"), (ceo["running"], True), (ceo["decision_interval"], 45.0),
+    (ceo["current_mode"], policy["operating_mode"]), (ceo["recent_decisions_count"], min(decisions, 10)),
+    (ceo["last_decision"]["decision_timestamp"], last["decision_timestamp"]),
+    (ceo["cached_states"], {"risk_state_available": True, "strategy_state_available": True,
+                            "portfolio_state_available": True, "system_health_available": True}),
+    (risk["assessment_interval"], 20.0), (risk["returns_history_length"], 42), (risk["recent_assessments_count"], 3),
+    (risk["last_assessment"]["risk_score"], 30), (risk["portfolio_state_cached"], True),
+    (strat["analysis_interval"], 60.0), (strat["tracked_strategies"], 2), (strat["tracked_models"], 3),
+    (strat["current_regime"], "trending"), (strat["recent_recommendations_count"], 2),
+]
+for k in ("ceo_state", "risk_state", "strategy_state"):
+    h = d["integration_health"][k]
+    want += [(h["available"], True), (h["stale"], False), (isinstance(h["age_seconds"], float) and 0 <= h["age_seconds"] < 60, True)]
+bad = [(i, got, exp) for i, (got, exp) in enumerate(want) if got != exp]
+for i, got, exp in bad:
+    print(f"  check {i}: got {json.dumps(got)[:200]}, want {json.dumps(exp)[:200]}", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+for a in ceo risk strategy; do
+	curl_check "$a status" 200 "$api/agents/$a/status"
+	json_check "$a status" "d[\"data\"][\"agent\"] == \"$a\" and set(d[\"data\"]) == set(json.load(open(\"$tmp/agents.json\"))[\"data\"][\"agents\"][\"$a\"])"
+done
 
 # a second federation without a token refuses writes
 aport2=$(free_port)

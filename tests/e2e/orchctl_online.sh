@@ -2,9 +2,12 @@
 # orchctl_online.sh - orchctl's commands against a running layer (a private
 # redis-server, ceo, risk_officer and federation on free loopback ports),
 # through Redis and through the REST API: status shows the leases and
-# streams, and an emergency stop another writer set with who set it;
-# force-decision and set-mode come back with the CEO's decision
-# and set-mode lands in the PolicyStore and in mode-history (both
+# streams, and the PolicyStore document at ORCH_POLICY_KEY when that is
+# set (too long a key exits 2 naming it), with an emergency stop another
+# writer set and who set it, and through the API every agent's status
+# with the intervals the running agents state; force-decision and
+# set-mode come back with the CEO's decision and set-mode lands in the
+# PolicyStore and in mode-history (both
 # transports); global-state; tail prints events published after it
 # started and stops after --count; a malformed trade shows in dlq list
 # with its reason, dlq retry puts it back on its stream and drop removes
@@ -19,7 +22,7 @@ token=e2e-token-0123456789abcdef
 aport=$(free_port)
 ORCH_INSTANCE_ID=ceo-1 ORCH_LEASE_TTL_MS=1000 ORCH_CEO_DEBOUNCE_MS=10 "$bindir/ceo" 2>"$tmp/ceo.log" &
 pids+=($!)
-ORCH_INSTANCE_ID=ro-1 ORCH_LEASE_TTL_MS=1000 "$bindir/risk_officer" 2>"$tmp/risk.log" &
+ORCH_INSTANCE_ID=ro-1 ORCH_LEASE_TTL_MS=1000 ORCH_RISK_INTERVAL_S=25 "$bindir/risk_officer" 2>"$tmp/risk.log" &
 pids+=($!)
 ORCH_INSTANCE_ID=fed-1 ORCH_API_PORT=$aport ORCH_API_TOKEN=$token "$bindir/federation" 2>"$tmp/federation.log" &
 pids+=($!)
@@ -57,6 +60,13 @@ grep_check "status lease" '^ceo +ceo-1\|'
 grep_check "status streams" '^stream +length +groups +pending +lag'
 check "status json" 0 status --json
 json_check "status json" 'd["leases"]["risk_officer"].startswith("ro-1|") and d["policy"]["version"] >= 1'
+# status reads the document where the services do: ORCH_POLICY_KEY when set
+json_check "status policy key" 'd["policy"]["key"] == "t:policy:current"'
+redis-cli -p "$rport" SET t:own:policy '{"version": 4242, "operating_mode": "BLACK_SWAN"}' >/dev/null
+ORCH_POLICY_KEY=t:own:policy check "status ORCH_POLICY_KEY" 0 status --json
+json_check "status ORCH_POLICY_KEY" 'd["policy"] == dict(d["policy"], key="t:own:policy", version=4242, operating_mode="BLACK_SWAN")'
+ORCH_POLICY_KEY=$(printf 'k%.0s' $(seq 1 200)) check "status bad ORCH_POLICY_KEY" 2 status
+grep_check "status bad ORCH_POLICY_KEY" '^orchctl status: ORCH_POLICY_KEY: ' "$tmp/err"
 
 check "force-decision" 0 force-decision --json --timeout-ms 10000
 json_check "force-decision" 'd["trigger"] == "command" and d["operating_mode"] in ("EXPANSION","GROWTH","DEFENSIVE","CAPITAL_PRESERVATION","BLACK_SWAN")'
@@ -98,6 +108,16 @@ check "global-state" 0 global-state --json
 json_check "global-state" '"global_mode" in d and "effective_risk_limits" in d'
 check "global-state api" 0 global-state --api "$api" --json
 json_check "global-state api" '"global_mode" in d.get("partial", d)'
+
+# every agent's status through the API, with the intervals the running agents state
+want_status='d["agents"]["risk"]["assessment_interval"] == 25 and d["agents"]["ceo"]["decision_interval"] == 30 and d["agents"]["risk"]["recent_assessments_count"] >= 1'
+for _ in $(seq 1 100); do
+	"$orchctl" status --api "$api" --json >"$tmp/out" 2>/dev/null &&
+		"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not ($want_status))" "$tmp/out" 2>/dev/null && break
+	sleep 0.1
+done
+check "status api" 0 status --api "$api" --json
+json_check "status api" "$want_status"
 
 # tail: only events published after it started, then --count stops it
 publish risk_alert '{"level": "INFO", "alerts": [], "risk_score": 1}'

@@ -6,7 +6,9 @@
  * carrying the real values (the original's handlers saw empty state),
  * exactly the VaR that risk_metrics_compute gives for the same period
  * returns, a CRITICAL risk_alert when the day's drawdown passes the
- * policy's limit, and dead-letter a malformed trade with its reason.
+ * policy's limit, and dead-letter a malformed trade with its reason, and
+ * a trade dated far behind the event clock (older than the window) or far
+ * ahead of the host's clock (issue 18).
  * With two replicas, the standby takes over when the active one is
  * killed, rebuilds its windows from the streams and computes the same
  * numbers, applying no event twice.
@@ -170,24 +172,50 @@ START_TEST(test_risk_officer_publishes_exact_state_and_critical_alert_from_origi
 }
 END_TEST
 
+/* A state assessed once the event clock moved (the first comes at 0). */
+static int assessed_after_1970(json_t *p, const void *arg)
+{
+	(void)arg;
+	const char *ts = json_string_value(json_object_get(p, "assessment_timestamp"));
+	return ts && strncmp(ts, "1970-", 5) != 0;
+}
+
 START_TEST(test_risk_officer_dead_letters_malformed_trade_with_reason)
 {
 	redisContext *c = harness_redis_sync(&srv);
 	xadd(c, "trade.closed", "2026-01-05T10:00:01.000000", "pnl_percent", "abc", "model", "ensemble");
 	xadd(c, "trade.closed", "2026-01-05T10:00:02.000000", "symbol", "BTCUSDT", "model", "ensemble");
+	/* issue 18: dated far from the event clock, behind it or ahead of the host's */
+	xadd(c, "trade.closed", "1970-01-01T00:00:00.000000", "pnl_percent", "1.5", "model", "ensemble");
+	xadd(c, "trade.closed", "2099-01-01T00:00:00.000000", "pnl_percent", "1.5", "model", "ensemble");
 	redisReply *r = NULL;
 	for (int i = 0; i < 200; i++) {
 		freeReplyObject(r);
 		r = redisCommand(c, "XRANGE t:dlq:trade.closed - +");
-		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4)
 			break;
 		usleep(50000);
 	}
-	ck_assert_int_eq(r->elements, 2);
+	ck_assert_int_eq(r->elements, 4);
 	ck_assert_str_eq(r->element[0]->element[1]->element[1]->str, "malformed: pnl_percent: not a number");
 	ck_assert_str_eq(r->element[1]->element[1]->element[1]->str,
 			 "malformed: no pnl_percent, pnl_pct or realized_pnl_pct field");
+	ck_assert_str_eq(r->element[2]->element[1]->element[1]->str,
+			 "malformed: stamped 1970-01-01T00:00:00, older than the window (2592000 s) at "
+			 "2026-01-05T10:00:02");
+	ck_assert_msg(strstr(r->element[3]->element[1]->element[1]->str,
+			     "stamped 2099-01-01T00:00:00.000000, ") &&
+			      strstr(r->element[3]->element[1]->element[1]->str,
+				     " s ahead of this host's clock (at most 300 s: ORCH_EVENT_MAX_FUTURE_S)"),
+		      "%s", r->element[3]->element[1]->element[1]->str);
 	freeReplyObject(r);
+	/* the event clock did not jump to 2099: a trade of the day still counts */
+	xadd(c, "trade.closed", "2026-01-05T10:00:03.000000", "pnl_percent", "1.5", "model", "ensemble");
+	json_t *st = stack_wait_payload(c, "t", "risk_state_update", assessed_after_1970, NULL, 5000);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_msg(!strncmp(json_string_value(json_object_get(st, "assessment_timestamp")), "2026-01-05T10:00:0", 18),
+		      "%s", json_string_value(json_object_get(st, "assessment_timestamp")));
+	json_decref(st);
 	/* both ACKed: nothing left pending for the Risk Officer's group */
 	r = redisCommand(c, "XPENDING t:stream:trade.closed t:group:risk_officer:trade.closed");
 	ck_assert_int_eq(r->element[0]->integer, 0);

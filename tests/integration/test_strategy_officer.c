@@ -34,7 +34,7 @@ static void setup(void)
 	char port[48];
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", admin_port);
 	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=so-test", port, "ORCH_LOG_LEVEL=warn",
-			     "ORCH_CLOCK=event", "ORCH_STRATEGY_PUBLISH_MIN_MS=20", NULL};
+			     "ORCH_CLOCK=event", "ORCH_STRATEGY_PUBLISH_MIN_MS=20", "ORCH_STRATEGY_INTERVAL_S=75", NULL};
 	so_pid = harness_spawn_program("strategy_officer", &srv, env);
 	ck_assert_int_gt(so_pid, 0);
 }
@@ -112,6 +112,8 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	xadd_payload(c, "meta.regime", 0, "{\"regime\": \"TRENDING\"}");
 	json_t *st = wait_for(c, "strategy_state_update", any, NULL);
 	ck_assert_msg(st != NULL, "no strategy_state_update from an active officer");
+	/* the interval it runs at, for the Federation's status of it */
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "analysis_interval_s")), 75);
 	json_decref(st);
 
 	/* another writer moves the policy on without the officer seeing it:

@@ -186,6 +186,26 @@ static const struct config_setting sample_settings[] = {
 #undef F
 static const struct config_table sample = {"sample", sample_settings, 7, sizeof(struct sample), NULL};
 
+START_TEST(test_config_policy_key_for_tools_is_the_services_key)
+{
+	char key[160], err[256];
+	ck_assert_int_eq(config_load_policy_key("t", key, sizeof(key), err, sizeof(err)), 0);
+	ck_assert_str_eq(key, "t:policy:current");
+	set("ORCH_POLICY_KEY", "quantum:orchestration:policy");
+	ck_assert_int_eq(config_load_policy_key("t", key, sizeof(key), err, sizeof(err)), 0);
+	ck_assert_str_eq(key, "quantum:orchestration:policy");
+	struct orch_config cfg;
+	ck_assert_int_eq(load(&cfg, err), 0);
+	ck_assert_str_eq(cfg.policy_key, key);
+	char too_long[200];
+	memset(too_long, 'k', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	vars[n_vars - 1][1] = too_long;
+	ck_assert_int_eq(config_load_policy_key("t", key, sizeof(key), err, sizeof(err)), ORCH_EINVAL);
+	ck_assert_msg(!strncmp(err, "ORCH_POLICY_KEY: ", 17), "%s", err);
+}
+END_TEST
+
 START_TEST(test_config_table_reads_every_type_and_keeps_module_defaults)
 {
 	struct sample v = {.size = 7};
@@ -294,6 +314,7 @@ int main(void)
 	tcase_add_test(tc, test_config_errors_name_the_key);
 	tcase_add_test(tc, test_config_backoff_max_below_min_is_refused);
 	tcase_add_test(tc, test_config_never_echoes_password);
+	tcase_add_test(tc, test_config_policy_key_for_tools_is_the_services_key);
 	tcase_add_test(tc, test_config_table_reads_every_type_and_keeps_module_defaults);
 	tcase_add_test(tc, test_config_table_errors_name_the_key_and_the_range);
 	tcase_add_test(tc, test_config_table_prints_defaults_ranges_and_help);

@@ -3,15 +3,17 @@
  * wins field by field (and the state says which source set it), stale
  * sources make the state degraded with a reason, alerts are one per
  * (source, code) with the most severe kept, completeness and the
- * disabled features follow the original's rules; the mode is the
- * policy's, whatever the events say, and the policy's emergency stop and
- * its data loss show.
+ * disabled features follow the original's rules; the agents' status
+ * holds what they said and nothing invented; the mode is the policy's,
+ * whatever the events say, and the policy's emergency stop and its data
+ * loss show.
  */
 #include <check.h>
 #include <jansson.h>
 #include <string.h>
 
 #include "federation_brain.h"
+#include "federation_status.h"
 #include "run_suite.h"
 
 static const int64_t T = 1767225600000;
@@ -253,6 +255,68 @@ START_TEST(test_alerts_deduplicated_by_source_and_code)
 }
 END_TEST
 
+/* The agents' status before anything came, then from what came: nulls and
+ * zeros, never invented values; counts capped as the original's lists. */
+START_TEST(test_status_holds_only_what_the_agents_said)
+{
+	struct fed_state s;
+	struct fed_config c;
+	fed_state_init(&s);
+	fed_config_defaults(&c);
+	struct fed_agent a[FED_N_AGENTS];
+	memset(a, 0, sizeof(a));
+	json_t *o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_is_null(json_object_get(o, "instance_id")) && json_is_null(json_object_get(o, "current_mode")) &&
+		  json_is_null(json_object_get(o, "decision_interval")) && json_is_null(json_object_get(o, "last_decision")));
+	ck_assert(json_is_false(json_object_get(o, "running")));
+	ck_assert(json_is_false(json_object_get(json_object_get(o, "cached_states"), "risk_state_available")));
+	json_decref(o);
+
+	set_json(&s, FED_CEO,
+		 "{\"operating_mode\": \"DEFENSIVE\", \"decision_interval_s\": 30, \"stale_inputs\": \"strategy_state\","
+		 " \"factors\": {\"risk_score\": 40}}",
+		 T - 1000);
+	for (int i = 0; i < 12; i++)
+		fed_agent_note_state(&a[0], NULL);
+	a[0].at_ms = T - 1000;
+	snprintf(a[0].leader, sizeof(a[0].leader), "ceo-1");
+	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "instance_id")), "ceo-1");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "current_mode")), "DEFENSIVE");
+	ck_assert_double_eq(json_real_value(json_object_get(o, "decision_interval")), 30);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "recent_decisions_count")), FED_STATUS_RECENT);
+	ck_assert(json_is_true(json_object_get(o, "running")));
+	const json_t *cs = json_object_get(o, "cached_states");
+	ck_assert(json_is_true(json_object_get(cs, "risk_state_available")));
+	ck_assert(json_is_false(json_object_get(cs, "strategy_state_available")));
+	ck_assert(json_is_true(json_object_get(cs, "system_health_available")));
+	json_decref(o);
+	/* an operator's switch after the decision is the CEO's mode now */
+	set_json(&s, FED_SWITCH, "{\"new_mode\": \"CAPITAL_PRESERVATION\"}", T - 500);
+	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "current_mode")), "CAPITAL_PRESERVATION");
+	json_decref(o);
+	/* heard from longer ago than the freshness limit: not running */
+	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T + c.fresh_ms[FED_CEO]);
+	ck_assert(json_is_false(json_object_get(o, "running")));
+	json_decref(o);
+
+	json_t *rec = json_pack("{s:s}", "primary_strategy", "trend");
+	fed_agent_note_state(&a[2], rec);
+	json_decref(rec);
+	o = fed_status_agent(FED_AGENT_STRATEGY, &a[2], &s, &c, T);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "current_regime")), "UNKNOWN");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "recent_recommendations_count")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "last_recommendation"), "primary_strategy")),
+			 "trend");
+	json_decref(o);
+	for (int i = 0; i < FED_N_AGENTS; i++)
+		fed_agent_release(&a[i]);
+	fed_state_release(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("federation_brain");
@@ -262,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, test_emergency_stop_and_policy_loss_shown);
 	tcase_add_test(tc, test_stale_and_missing_sources);
 	tcase_add_test(tc, test_alerts_deduplicated_by_source_and_code);
+	tcase_add_test(tc, test_status_holds_only_what_the_agents_said);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -255,13 +255,47 @@ START_TEST(test_risk_inputs_outside_their_domain_are_refused_issue_18)
 	struct risk_input snap = {.kind = RISK_IN_SNAPSHOT, .open_positions = -1, .total_exposure = -1};
 	snap.t_ms = 1000;
 	snap.equity = 100;
-	ck_assert_int_eq(risk_book_apply(b, &snap, why, sizeof(why)), 0);
+	ck_assert_int_eq(risk_book_apply(b, &snap, snap.t_ms, why, sizeof(why)), 0);
 	snap.t_ms = 2000;
 	snap.equity = 1101;
-	ck_assert_int_eq(risk_book_apply(b, &snap, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(risk_book_apply(b, &snap, snap.t_ms, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert(strstr(why, "beyond +1000% in one period") != NULL);
 	snap.equity = 1100;
-	ck_assert_int_eq(risk_book_apply(b, &snap, why, sizeof(why)), 0);
+	ck_assert_int_eq(risk_book_apply(b, &snap, snap.t_ms, why, sizeof(why)), 0);
+	risk_book_free(b);
+}
+END_TEST
+
+START_TEST(test_risk_inputs_older_than_the_window_are_refused_issue_18)
+{
+	struct risk_book_config cfg = {.window_count = 100, .window_age_ms = 30 * 86400000LL, .period_ms = 86400000,
+				       .ewma_lambda = 0.94, .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+	struct risk_book *b;
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	const int64_t now = 1767225600000; /* 2026-01-01 */
+	char why[160];
+	struct risk_input in = {.kind = RISK_IN_TRADE, .t_ms = now, .ret = 0.01, .strategy = "trend"};
+	ck_assert_int_eq(risk_book_apply(b, &in, now, why, sizeof(why)), 0);
+	/* a trade dated 1970: refused with the reason, never counted at the newest time */
+	in.t_ms = 0;
+	ck_assert_int_eq(risk_book_apply(b, &in, now, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "stamped 1970-01-01T00:00:00, older than the window (2592000 s) at 2026-01-01T00:00:00");
+	/* and so is a snapshot: its equity would open a period 56 years long */
+	struct risk_input snap = {.kind = RISK_IN_SNAPSHOT, .t_ms = 0, .equity = 100, .open_positions = -1,
+				  .total_exposure = -1};
+	ck_assert_int_eq(risk_book_apply(b, &snap, now, why, sizeof(why)), ORCH_EMALFORMED);
+	/* at the window's edge it still counts */
+	in.t_ms = now - cfg.window_age_ms;
+	ck_assert_int_eq(risk_book_apply(b, &in, now, why, sizeof(why)), 0);
+	json_t *st = risk_book_strategies_json(b);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(st, "trend"), "n_obs")), 2);
+	json_decref(st);
+	risk_book_free(b);
+	/* no age limit: nothing is too old */
+	cfg.window_age_ms = 0;
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	in.t_ms = 0;
+	ck_assert_int_eq(risk_book_apply(b, &in, now, why, sizeof(why)), 0);
 	risk_book_free(b);
 }
 END_TEST
@@ -283,7 +317,7 @@ START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
 	for (int i = 0; i < 5; i++) {
 		in.t_ms = day + i * 1000;
 		in.equity = eq[i];
-		ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+		ck_assert_int_eq(risk_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 	}
 	struct risk_view v;
 	const char *src;
@@ -294,12 +328,12 @@ START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
 	/* next day: the previous day's last equity is the opening peak */
 	in.t_ms = day + 86400000;
 	in.equity = 1000;
-	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+	ck_assert_int_eq(risk_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 	risk_book_view(b, &v, &src);
 	ck_assert_double_eq_tol(v.daily_drawdown, 1 - 1000.0 / 1089.0, 1e-15);
 	struct risk_input ex = {.kind = RISK_IN_EXPOSURE, .total_exposure = -1, .open_positions = -1,
 				.n_symbols = 2, .symbol_exposure = {3000, 1000}};
-	ck_assert_int_eq(risk_book_apply(b, &ex, why, sizeof(why)), 0);
+	ck_assert_int_eq(risk_book_apply(b, &ex, ex.t_ms, why, sizeof(why)), 0);
 	risk_book_view(b, &v, &src);
 	ck_assert_double_eq_tol(v.herfindahl, 0.75 * 0.75 + 0.25 * 0.25, 1e-15);
 	ck_assert_double_eq_tol(v.largest_share, 0.75, 1e-15);
@@ -307,7 +341,7 @@ START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
 	ck_assert_int_eq(v.open_positions, 2);
 	/* a snapshot from before the open period is refused, not guessed at */
 	in.t_ms = day;
-	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(risk_book_apply(b, &in, in.t_ms, why, sizeof(why)), ORCH_EMALFORMED);
 	risk_book_free(b);
 }
 END_TEST
@@ -319,7 +353,7 @@ static void feed(struct risk_book *b, int64_t t_ms, double equity, double gross)
 	struct risk_input in = {.kind = RISK_IN_SNAPSHOT, .open_positions = 1, .total_exposure = gross};
 	in.t_ms = t_ms;
 	in.equity = equity;
-	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+	ck_assert_int_eq(risk_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 }
 
 START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma_issue_14)
@@ -357,6 +391,22 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	/* the drawdown of the unit returns, in sigmas of the window */
 	ck_assert(v.drawdown_sigma_known);
 	ck_assert_double_gt(v.unit_drawdown, 0);
+	/* twelve closed trades at -3.5 % and no equity yet: the pooled trades
+	 * stand in for the tail metrics, but a short history of trades is no
+	 * drawdown of the book (it read as 35 %: BLACK_SWAN) */
+	risk_book_free(b);
+	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
+	char why[128];
+	for (int i = 0; i < 12; i++) {
+		struct risk_input tr = {.kind = RISK_IN_TRADE, .t_ms = 1000 + i, .ret = -0.035};
+		ck_assert_int_eq(risk_book_apply(b, &tr, tr.t_ms, why, sizeof(why)), 0);
+	}
+	risk_book_view(b, &v, &src);
+	ck_assert_str_eq(src, "closed_trades");
+	ck_assert(v.portfolio.sufficient);
+	ck_assert_double_eq(v.portfolio.current_drawdown, 0);
+	ck_assert_double_eq(v.portfolio.max_drawdown, 0);
+	ck_assert(!v.drawdown_sigma_known);
 	/* drawdowns come from equity even before the metrics suffice */
 	risk_book_free(b);
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
@@ -424,6 +474,7 @@ int main(void)
 	tcase_add_test(tc, test_risk_input_reads_original_fields);
 	tcase_add_test(tc, test_risk_book_concentration_and_daily_drawdown_on_equity);
 	tcase_add_test(tc, test_risk_inputs_outside_their_domain_are_refused_issue_18);
+	tcase_add_test(tc, test_risk_inputs_older_than_the_window_are_refused_issue_18);
 	tcase_add_test(tc, test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma_issue_14);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -35,7 +35,7 @@ static void snapshot(struct risk_book *b, int64_t t_ms, double equity, double ex
 	in.open_positions = exposure > 0 ? 1 : 0;
 	in.n_symbols = exposure > 0 ? 1 : 0;
 	in.symbol_exposure[0] = exposure;
-	ck_assert_int_eq(risk_book_apply(b, &in, why, sizeof(why)), 0);
+	ck_assert_int_eq(risk_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 }
 
 START_TEST(risk_cycle__policy_limits_overlay_the_settings)

@@ -98,7 +98,7 @@ static void trade(struct strat_book *b, const char *strategy, double r, int64_t 
 	struct strat_input in = {.kind = STRAT_IN_TRADE, .t_ms = t_ms, .ret = r, .confidence = -1};
 	snprintf(in.strategy, sizeof(in.strategy), "%s", strategy);
 	char why[128];
-	ck_assert_int_eq(strat_book_apply(b, &in, why, sizeof(why)), 0);
+	ck_assert_int_eq(strat_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 }
 
 static const int64_t T0 = 1767225600000; /* 2026-01-01 */
@@ -307,7 +307,7 @@ static void parse_apply(struct strat_book *b, const char *type, const char *json
 	char why[160] = "";
 	int rc = strat_input_parse(type, p, t_ms, &in, why, sizeof(why));
 	if (rc == 0)
-		rc = strat_book_apply(b, &in, why, sizeof(why));
+		rc = strat_book_apply(b, &in, in.t_ms, why, sizeof(why));
 	ck_assert_msg(rc == want, "%s %s: rc %d (%s)", type, json, rc, why);
 	json_decref(p);
 }
@@ -365,6 +365,32 @@ END_TEST
 
 /* The live executors name only model_id; trades with no name at all are
  * tracked as "unattributed", which never leads however well it does. */
+START_TEST(test_inputs_older_than_the_window_are_refused_issue_18)
+{
+	struct strat_book *b = NULL;
+	struct strat_book_config cfg = {.window_count = 500, .window_age_ms = 30 * 24 * HOUR, .max_units = 1000,
+					.decision_ttl_ms = HOUR};
+	ck_assert_int_eq(strat_book_new(&b, &cfg), 0);
+	char why[160];
+	struct strat_input in = {.kind = STRAT_IN_TRADE, .t_ms = 0, .ret = 0.01, .confidence = -1, .strategy = "trend"};
+	ck_assert_int_eq(strat_book_apply(b, &in, T0, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_str_eq(why, "stamped 1970-01-01T00:00:00, older than the window (2592000 s) at 2026-01-01T00:00:00");
+	ck_assert_uint_eq(strat_book_strategies(b), 0);
+	/* an old regime would overwrite the current one */
+	struct strat_input rg = {.kind = STRAT_IN_REGIME, .t_ms = T0, .regime = "trending"};
+	ck_assert_int_eq(strat_book_apply(b, &rg, T0, why, sizeof(why)), 0);
+	rg.t_ms = 0;
+	snprintf(rg.regime, sizeof(rg.regime), "ranging");
+	ck_assert_int_eq(strat_book_apply(b, &rg, T0, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_str_eq(strat_book_regime(b), "trending");
+	/* at the window's edge a trade still counts */
+	in.t_ms = T0 - cfg.window_age_ms;
+	ck_assert_int_eq(strat_book_apply(b, &in, T0, why, sizeof(why)), 0);
+	ck_assert_uint_eq(strat_book_strategy(b, 0)->n, 1);
+	strat_book_free(b);
+}
+END_TEST
+
 START_TEST(test_model_id_attributes_and_unattributed_never_leads_issue_15)
 {
 	struct strat_book *b = new_book();
@@ -406,7 +432,7 @@ START_TEST(test_model_accuracy_precision_recall_brier)
 		int right = i < 24 ? i % 2 == 0 : i % 4 == 0;
 		in.ret = right ? 0.01 : -0.01;
 		char why[64];
-		ck_assert_int_eq(strat_book_apply(b, &in, why, sizeof(why)), 0);
+		ck_assert_int_eq(strat_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 	}
 	struct strat_thresholds t;
 	strat_thresholds_defaults(&t);
@@ -539,6 +565,7 @@ int main(void)
 	tcase_add_test(tc, test_inputs_in_the_original_wire_format);
 	tcase_add_test(tc, test_model_accuracy_precision_recall_brier);
 	tcase_add_test(tc, test_model_id_attributes_and_unattributed_never_leads_issue_15);
+	tcase_add_test(tc, test_inputs_older_than_the_window_are_refused_issue_18);
 	tcase_add_test(tc, test_thresholds_by_mode_and_validation);
 	tcase_add_test(tc, test_psr_disables_a_loser_whatever_its_scale_issue_14);
 	suite_add_tcase(s, tc);

@@ -150,7 +150,7 @@ static int deliver(struct engine *e, const struct replay_entry *en)
 	if (trade ? e->ro_trades : e->ro_snapshots) {
 		struct risk_input in;
 		if ((ro = risk_input_parse(ev.event_type, ev.payload, t_ms, &in, why, sizeof(why))) == 0 &&
-		    (ro = risk_book_apply(e->rbook, &in, why, sizeof(why))) == 0) {
+		    (ro = risk_book_apply(e->rbook, &in, later(e->ro_now, t_ms), why, sizeof(why))) == 0) {
 			e->ro_now = later(later(e->ro_now, t_ms), in.t_ms);
 			ro_turn(e);
 		}
@@ -158,7 +158,7 @@ static int deliver(struct engine *e, const struct replay_entry *en)
 	if (trade && e->so_trades) {
 		struct strat_input in;
 		if ((so = strat_input_parse(ev.event_type, ev.payload, t_ms, &in, why, sizeof(why))) == 0 &&
-		    (so = strat_book_apply(e->sbook, &in, why, sizeof(why))) == 0) {
+		    (so = strat_book_apply(e->sbook, &in, later(e->so_now, t_ms), why, sizeof(why))) == 0) {
 			e->so_now = later(later(e->so_now, t_ms), in.t_ms);
 			so = so_turn(e);
 		}

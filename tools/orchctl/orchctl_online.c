@@ -14,6 +14,7 @@
 
 #include "bus_envelope.h"
 #include "clock.h"
+#include "config.h"
 #include "json_util.h"
 #include "lease.h"
 #include "orch.h"
@@ -92,7 +93,9 @@ static long long reply_int(redisReply *r)
 
 /* ---- status ---- */
 
-static json_t *status_redis(redisContext *c, const struct orchctl_target *t)
+/* What the layer's Redis holds; the PolicyStore document read at
+ * policy_key. New reference. */
+static json_t *status_redis(redisContext *c, const struct orchctl_target *t, const char *policy_key)
 {
 	json_t *leases = json_object(), *streams = json_array(), *dlq = json_array(), *policy = json_object();
 	for (size_t i = 0; i < sizeof(LEASES) / sizeof(LEASES[0]); i++) {
@@ -102,9 +105,10 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t)
 		json_object_set_new(leases, LEASES[i], r && r->type == REDIS_REPLY_STRING ? json_string(r->str) : json_null());
 		freeReplyObject(r);
 	}
-	redisReply *r = redisCommand(c, "GET %s:policy:current", t->prefix);
+	redisReply *r = redisCommand(c, "GET %s", policy_key);
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
+	json_object_set_new(policy, "key", json_string(policy_key));
 	static const char *const keys[] = {"version",	       "operating_mode",	 "active_mode",
 					   "emergency_mode",	       "allow_new_trades",	 "emergency_set_by",
 					   "emergency_reason",	       "emergency_activated_at", "updated_by",
@@ -159,10 +163,15 @@ int orchctl_status(int argc, char **argv)
 		return usage_error("status", "unexpected argument");
 	if (t.api)
 		return api_show(&t, "/api/orchestration/agents/status", NULL);
+	char policy_key[160], err[256];
+	if ((rc = config_load_policy_key(t.prefix, policy_key, sizeof(policy_key), err, sizeof(err))) != 0) {
+		fprintf(stderr, "orchctl status: %s\n", err);
+		return rc;
+	}
 	redisContext *c = orchctl_redis(&t);
 	if (!c)
 		return ORCHCTL_EXIT_FAILED;
-	json_t *s = status_redis(c, &t);
+	json_t *s = status_redis(c, &t, policy_key);
 	redisFree(c);
 	if (t.json) {
 		orchctl_print(&t, s, NULL);

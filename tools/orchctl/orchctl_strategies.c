@@ -315,8 +315,9 @@ int orchctl_strategies(int argc, char **argv)
 	char why[160];
 	if ((rc = strat_book_new(&book, &bc)) != 0)
 		goto fail;
+	/* rows in time order, each at its own time: a file's history is never "too old" */
 	for (size_t i = 0; i < rows.n; i++)
-		if ((rc = strat_book_apply(book, &rows.v[i], why, sizeof(why))) != 0)
+		if ((rc = strat_book_apply(book, &rows.v[i], rows.v[i].t_ms, why, sizeof(why))) != 0)
 			goto fail;
 	int64_t now = rows.v[rows.n - 1].t_ms;
 	if ((rc = strat_brain_evaluate(book, &th, now, &res)) != 0)
