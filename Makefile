@@ -48,7 +48,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # The services' glue (settings tables, the loop-side code, the REST API):
 # everything of a service directory that is neither main.c nor pure.
 GLUE := $(BUILD)/lib/libglue.a
-GLUE_SRC := $(wildcard $(SVC_DIRS:%=%/*_service.c) $(SVC_DIRS:%=%/*_config.c) federation/http_*.c)
+GLUE_SRC := $(wildcard $(SVC_DIRS:%=%/*_service*.c) $(SVC_DIRS:%=%/*_config.c) federation/http_*.c)
 GLUE_OBJ := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
 # The pure core: models, brains, inputs and payloads, the demo's book. They
 # take structs and the time and return structs; tests/check-pure.sh holds

@@ -293,8 +293,11 @@ int ceo_command_parse(const json_t *p, struct ceo_command *out, char *why, size_
 		out->action = CEO_CMD_SET_MODE;
 	else if (strcmp(action, "leave_black_swan") == 0)
 		out->action = CEO_CMD_LEAVE_BLACK_SWAN;
+	else if (strcmp(action, "clear_emergency_stop") == 0)
+		out->action = CEO_CMD_CLEAR_EMERGENCY_STOP;
 	else {
-		snprintf(why, whylen, "action '%s' is not force_decision, set_mode or leave_black_swan", action);
+		snprintf(why, whylen, "action '%s' is not force_decision, set_mode, leave_black_swan or clear_emergency_stop",
+			 action);
 		return ORCH_EMALFORMED;
 	}
 	if (out->action == CEO_CMD_SET_MODE && !out->has_mode) {

@@ -22,7 +22,8 @@
  *   meta.regime,          regime | market_regime (required), confidence |
  *   regime_detected       regime_confidence
  *   ceo_command           request_id, action (force_decision, set_mode,
- *                         leave_black_swan), mode, reason, operator
+ *                         leave_black_swan, clear_emergency_stop), mode,
+ *                         reason, operator
  */
 #ifndef CEO_INPUTS_H
 #define CEO_INPUTS_H
@@ -58,7 +59,7 @@ enum ceo_event ceo_event_of(const char *event_type);
 int ceo_inputs_apply(struct ceo_inputs *in, enum ceo_event kind, const json_t *payload, int64_t now_ms,
 		     int *critical, char *why, size_t whylen);
 
-enum ceo_action { CEO_CMD_FORCE_DECISION, CEO_CMD_SET_MODE, CEO_CMD_LEAVE_BLACK_SWAN };
+enum ceo_action { CEO_CMD_FORCE_DECISION, CEO_CMD_SET_MODE, CEO_CMD_LEAVE_BLACK_SWAN, CEO_CMD_CLEAR_EMERGENCY_STOP };
 
 struct ceo_command {
 	char request_id[80];
@@ -71,7 +72,8 @@ struct ceo_command {
 
 /* Parses a ceo_command. ORCH_EMALFORMED (why set) without a request_id or
  * action; set_mode needs mode, reason and operator; leave_black_swan needs
- * reason and operator (mode optional, default CAPITAL_PRESERVATION). */
+ * reason and operator (mode optional, default CAPITAL_PRESERVATION);
+ * clear_emergency_stop needs reason and operator. */
 int ceo_command_parse(const json_t *payload, struct ceo_command *out, char *why, size_t whylen);
 
 #endif

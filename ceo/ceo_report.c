@@ -5,6 +5,7 @@
 #include "ceo_report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json_util.h"
@@ -23,9 +24,43 @@ enum ceo_mode ceo_report_start_mode(const json_t *doc)
 	m = risk && !strcmp(risk, "AGGRESSIVE_SMALL_ACCOUNT") ? CEO_GROWTH
 	    : risk && !strcmp(risk, "NORMAL")		 ? CEO_EXPANSION
 							 : CEO_DEFENSIVE;
-	if (json_is_true(json_object_get(doc, "emergency_mode")))
-		m = CEO_BLACK_SWAN;
-	return m;
+	struct ceo_stop st;
+	ceo_report_stop_of(doc, &st);
+	return st.ours ? CEO_BLACK_SWAN : m;
+}
+
+void ceo_report_stop_of(const json_t *doc, struct ceo_stop *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->held = json_is_true(json_object_get(doc, "emergency_mode")) ||
+		    json_is_false(json_object_get(doc, "allow_new_trades"));
+	if (!out->held)
+		return;
+	const char *reason = json_util_get_str(doc, "emergency_reason"), *at = json_util_get_str(doc, "emergency_activated_at");
+	const char *by = json_util_get_str(doc, "emergency_set_by"), *writer = json_util_get_str(doc, "updated_by");
+	const char *mode = json_util_get_str(doc, "operating_mode");
+	snprintf(out->reason, sizeof(out->reason), "%s", reason ? reason : "");
+	snprintf(out->activated_at, sizeof(out->activated_at), "%s", at ? at : "");
+	int by_ceo = !json_object_get(doc, "emergency_set_by") || (by && !strcmp(by, "ceo"));
+	out->ours = by_ceo && (!strncmp(out->reason, CEO_STOP_REASON_PREFIX, strlen(CEO_STOP_REASON_PREFIX)) ||
+			       (mode && !strcmp(mode, "BLACK_SWAN")));
+	const char *who = out->ours ? "ceo" : !by_ceo && by && *by ? by : writer && *writer ? writer : "external";
+	snprintf(out->set_by, sizeof(out->set_by), "%s", who);
+}
+
+int ceo_report_external_stop(const json_t *doc)
+{
+	struct ceo_stop st;
+	ceo_report_stop_of(doc, &st);
+	return st.held && !st.ours;
+}
+
+json_t *ceo_report_stop(const struct ceo_stop *s)
+{
+	return json_pack("{s:b, s:o, s:o, s:o}", "held", s->held, "set_by",
+			 s->held ? json_string(s->set_by) : json_null(), "reason",
+			 s->reason[0] ? json_string(s->reason) : json_null(), "activated_at",
+			 s->activated_at[0] ? json_string(s->activated_at) : json_null());
 }
 
 json_t *ceo_report_limits(const struct ceo_limits *l)
@@ -51,13 +86,44 @@ static void schema_limits(const struct ceo_limits *in, struct ceo_limits *out)
 	out->scaling_factor = fmin(fmax(out->scaling_factor, 0.01), 2);
 }
 
-json_t *ceo_report_policy_doc(const json_t *cur, enum ceo_mode m, const struct ceo_limits *l, const char *reason,
-			      int64_t now_ms, int *changed)
+/* The emergency fields for mode m over st, the stop cur holds (see
+ * ceo_report.h). */
+static void put_stop(json_t *doc, const struct ceo_stop *st, int external, enum ceo_mode m, const char *reason,
+		     int64_t now_ms)
 {
+	if (external) {
+		json_object_set_new(doc, "emergency_set_by", json_string(st->set_by));
+		return;
+	}
+	int swan = m == CEO_BLACK_SWAN;
+	json_object_set_new(doc, "emergency_mode", json_boolean(swan));
+	json_object_set_new(doc, "allow_new_trades", json_boolean(!swan));
+	if (!swan) {
+		json_object_set_new(doc, "emergency_reason", json_null());
+		json_object_set_new(doc, "emergency_activated_at", json_null());
+		json_object_del(doc, "emergency_set_by");
+		return;
+	}
+	json_object_set_new(doc, "emergency_set_by", json_string("ceo"));
+	if (st->ours)
+		return; /* the CEO's stop as it was set */
+	char ts[40], why[300];
+	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
+	snprintf(why, sizeof(why), "%s%s", CEO_STOP_REASON_PREFIX, reason);
+	json_object_set_new(doc, "emergency_reason", json_string(why));
+	json_object_set_new(doc, "emergency_activated_at", json_string(ts));
+}
+
+json_t *ceo_report_policy_doc(const json_t *cur, enum ceo_mode m, const struct ceo_limits *l, const char *reason,
+			      int clear_external, int64_t now_ms, int *changed)
+{
+	struct ceo_stop st;
+	ceo_report_stop_of(cur, &st);
+	int external = st.held && !st.ours && !clear_external;
 	json_t *doc = json_deep_copy(cur);
 	if (!doc)
 		return NULL;
-	const char *active = ceo_risk_mode_of(m);
+	const char *active = ceo_risk_mode_of(external ? CEO_BLACK_SWAN : m);
 	json_t *modes = json_object_get(doc, "modes");
 	json_t *mode = json_object_get(modes, active);
 	if (!json_is_object(mode)) {
@@ -75,18 +141,7 @@ json_t *ceo_report_policy_doc(const json_t *cur, enum ceo_mode m, const struct c
 	json_decref(lim);
 	json_object_set_new(doc, "active_mode", json_string(active));
 	json_object_set_new(doc, "operating_mode", json_string(ceo_mode_name(m)));
-	int swan = m == CEO_BLACK_SWAN, was_swan = json_is_true(json_object_get(cur, "emergency_mode"));
-	json_object_set_new(doc, "emergency_mode", json_boolean(swan));
-	json_object_set_new(doc, "allow_new_trades", json_boolean(!swan));
-	if (swan && !was_swan) {
-		char ts[40];
-		json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-		json_object_set_new(doc, "emergency_reason", json_string(reason));
-		json_object_set_new(doc, "emergency_activated_at", json_string(ts));
-	} else if (!swan) {
-		json_object_set_new(doc, "emergency_reason", json_null());
-		json_object_set_new(doc, "emergency_activated_at", json_null());
-	}
+	put_stop(doc, &st, external, m, reason, now_ms);
 	*changed = !json_equal(doc, (json_t *)cur);
 	return doc;
 }
@@ -117,7 +172,8 @@ static json_t *factor_lines(const struct ceo_state *s)
 	return a;
 }
 
-json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, int update_policy, int64_t now_ms)
+json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, int update_policy,
+			    const struct ceo_stop *stop, int64_t now_ms)
 {
 	char ts[40];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
@@ -142,16 +198,19 @@ json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, i
 		snprintf(alert, sizeof(alert), "BLACK_SWAN: %s", d->reason);
 	else if (d->stale[0])
 		snprintf(alert, sizeof(alert), "stale inputs: %s", d->stale);
-	return json_pack("{s:s, s:b, s:s, s:o, s:o, s:b, s:o, s:s, s:o, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
-			 "operating_mode", ceo_mode_name(d->mode), "mode_changed", d->changed, "primary_reason",
-			 d->reason, "contributing_factors", factor_lines(s), "factors", factors, "update_policy_store",
-			 update_policy, "policy_updates", updates, "alert_level", alert_level, "alert_message",
-			 alert[0] ? json_string(alert) : json_null(),
-			 "decision_timestamp", ts, "decision_confidence", d->confidence, "previous_mode",
-			 ceo_mode_name(d->previous), "recommended_mode", ceo_mode_name(d->recommended), "rule",
-			 d->rule, "hold", d->hold ? json_string(d->hold) : json_null(), "hold_detail",
-			 d->hold ? json_string(d->hold_detail) : json_null(), "stale_inputs", d->stale,
-			 "effective_limits", ceo_report_limits(&d->limits), "trigger", trigger);
+	json_t *p = json_pack("{s:s, s:b, s:s, s:o, s:o, s:b, s:o, s:s, s:o, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
+			      "operating_mode", ceo_mode_name(d->mode), "mode_changed", d->changed, "primary_reason",
+			      d->reason, "contributing_factors", factor_lines(s), "factors", factors, "update_policy_store",
+			      update_policy, "policy_updates", updates, "alert_level", alert_level, "alert_message",
+			      alert[0] ? json_string(alert) : json_null(),
+			      "decision_timestamp", ts, "decision_confidence", d->confidence, "previous_mode",
+			      ceo_mode_name(d->previous), "recommended_mode", ceo_mode_name(d->recommended), "rule",
+			      d->rule, "hold", d->hold ? json_string(d->hold) : json_null(), "hold_detail",
+			      d->hold ? json_string(d->hold_detail) : json_null(), "stale_inputs", d->stale,
+			      "effective_limits", ceo_report_limits(&d->limits), "trigger", trigger);
+	if (p && stop)
+		json_object_set_new(p, "emergency_stop", ceo_report_stop(stop));
+	return p;
 }
 
 json_t *ceo_report_mode_switch(enum ceo_mode old_mode, enum ceo_mode new_mode, const char *rule, const char *reason,

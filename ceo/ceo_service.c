@@ -11,16 +11,23 @@
  * lease, and every ORCH_CEO_INTERVAL_S; with ORCH_CEO_EVALUATE=command
  * (replays) only commands and the lease do, so that a feeder decides when
  * a time step's inputs are all in. A force_decision command is answered
- * once the PolicyStore holds the decision. A decision that changes the mode
- * or the effective limits is written to the PolicyStore by the policy
- * writer, carrying the lease's fencing token (a conflict re-reads and
- * retries; a fenced write means another CEO leads: this one stops acting);
- * the mode switch is published once the write is stored. Each cycle
- * publishes ceo_decision; ceo_alert goes out for BLACK_SWAN, stale inputs
- * and repeated write failures; mode changes and operator commands are
- * recorded on the ceo_mode_history stream.
+ * once the PolicyStore holds the decision, and so is every command that
+ * writes (an error when the write fails or cannot happen). A decision that
+ * changes the mode or the effective limits is written to the PolicyStore
+ * by the policy writer, carrying the lease's fencing token (a conflict
+ * re-reads and retries; a fenced write means another CEO leads: this one
+ * stops acting); a mode switch's ceo_mode_switch and ceo_mode_history
+ * records go in the same script as the write, so they land together or
+ * not at all. When Redis lost the document the writer puts the CEO's
+ * decision back above every version seen. An emergency stop the CEO did
+ * not set is held (ceo_report.h) until its writer or an operator's
+ * clear_emergency_stop lifts it. Each cycle publishes ceo_decision;
+ * ceo_alert goes out for BLACK_SWAN, stale inputs and repeated write
+ * failures; mode changes and operator commands are recorded on the
+ * ceo_mode_history stream.
  */
 #include "ceo_service.h"
+#include "ceo_service_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,131 +46,6 @@
 #include "policy.h"
 #include "policy_writer.h"
 
-#define CAS_ALERT_AFTER 3
-
-/* A mode switch waiting for its PolicyStore write. */
-struct pending_switch {
-	int active;
-	enum ceo_mode old_mode, new_mode;
-	char rule[40], reason[256], operator_id[64], request_id[80];
-};
-
-struct ceo_service {
-	struct service *svc;
-	struct ceo_config cfg;
-	char bus_service[160];
-	struct bus *bus;
-	struct policy *policy;
-	struct policy_writer *writer;
-	struct lease *lease;
-	struct ceo_command_service *commands; /* the door: only signed commands pass */
-	struct ceo_inputs in;
-	struct ceo_brain brain;
-	int leader, brain_ready, fenced, enabled;
-	uint64_t token;
-	char written_mode[32];          /* the mode of the write in flight, for the log */
-	int reply_waiting;              /* a force_decision awaits the write of its decision */
-	struct ceo_command reply_cmd;
-	struct ceo_decision reply_d;
-	struct pending_switch sw, sw_sent;
-	char last_stale[96];
-	uv_timer_t cycle, debounce;
-	int64_t switch_times[64];       /* ring of recent switch times, for the hourly rate */
-	int n_switch_times;
-	struct metric *m_cycle, *m_switches, *m_switches_hour, *m_mode[CEO_N_MODES], *m_age[3], *m_fenced,
-		*m_writes, *m_conflicts, *m_malformed;
-};
-
-static void publish_switch(struct ceo_service *c, const struct pending_switch *sw);
-static void reply(struct ceo_service *c, const struct ceo_command *cmd, const char *status, const char *error,
-		  const struct ceo_decision *d);
-
-/* ---- PolicyStore ---- */
-
-/* Answers a waiting force_decision once nothing is left to write, or with
- * error when this CEO can no longer write. */
-static void settle_reply(struct ceo_service *c, const char *error)
-{
-	if (!c->reply_waiting || (!error && policy_writer_busy(c->writer)))
-		return;
-	c->reply_waiting = 0;
-	reply(c, &c->reply_cmd, error ? "error" : "ok", error, error ? NULL : &c->reply_d);
-}
-
-/* The policy writer's build: the brain's mode and effective limits over
- * the current document, or NULL when it holds them already. */
-static int build_doc(const json_t *cur, json_t **doc, void *data)
-{
-	struct ceo_service *c = data;
-	if (!c->leader || c->fenced || !c->brain_ready)
-		return ORCH_EAGAIN;
-	struct ceo_limits l;
-	ceo_brain_limits(&c->cfg.brain, c->brain.mode, &c->in, &l, NULL);
-	int changed = 0;
-	const char *reason = c->sw.active ? c->sw.reason : "effective limits";
-	json_t *d = ceo_report_policy_doc(cur, c->brain.mode, &l, reason, clock_now_ms(), &changed);
-	if (!d)
-		return ORCH_ENOMEM;
-	if (!changed) {
-		json_decref(d);
-		*doc = NULL;
-		return 0;
-	}
-	snprintf(c->written_mode, sizeof(c->written_mode), "%s", ceo_mode_name(c->brain.mode));
-	c->sw_sent = c->sw;
-	c->sw.active = 0;
-	*doc = d;
-	return 0;
-}
-
-static void policy_done(int status, int written, int64_t version, void *data)
-{
-	struct ceo_service *c = data;
-	if (status == 0) {
-		if (written) {
-			metrics_inc(c->m_writes);
-			log_info("ceo: policy version %lld: %s", (long long)version, c->written_mode);
-			if (c->sw_sent.active)
-				publish_switch(c, &c->sw_sent);
-			c->sw_sent.active = 0;
-		} else {
-			if (c->sw.active)
-				publish_switch(c, &c->sw);
-			c->sw.active = 0;
-		}
-		settle_reply(c, NULL);
-		return;
-	}
-	if (status == ORCH_EFENCED) {
-		/* a CEO with a newer token wrote: this one no longer leads */
-		metrics_inc(c->m_fenced);
-		log_error("ceo: policy write fenced (a newer leader wrote version %lld); stopping", (long long)version);
-		c->fenced = 1;
-		c->sw_sent.active = 0;
-		settle_reply(c, "fenced: another CEO leads");
-		return;
-	}
-	if (status == ORCH_ECONFLICT)
-		metrics_inc(c->m_conflicts);
-	if (c->sw_sent.active && !c->sw.active)
-		c->sw = c->sw_sent;
-	c->sw_sent.active = 0;
-	int failures = policy_writer_failures(c->writer);
-	if (failures == CAS_ALERT_AFTER) {
-		char msg[160];
-		snprintf(msg, sizeof(msg), "%d policy writes in a row failed (last: %s)", failures,
-			 orch_strerror(status));
-		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("warning", msg, c->brain.mode, clock_now_ms()));
-	}
-	log_warn("ceo: policy write failed (%s, store at version %lld); retrying", orch_strerror(status),
-		 (long long)version);
-}
-
-static void sync_policy(struct ceo_service *c)
-{
-	policy_writer_request(c->writer, c->token);
-}
-
 /* ---- decisions ---- */
 
 
@@ -179,22 +61,6 @@ static void count_switch(struct ceo_service *c, int64_t now)
 		metrics_set(c->m_mode[m], m == (int)c->brain.mode);
 }
 
-static void publish_switch(struct ceo_service *c, const struct pending_switch *sw)
-{
-	int64_t now = clock_now_ms();
-	const char *op = sw->operator_id[0] ? sw->operator_id : NULL, *req = sw->request_id[0] ? sw->request_id : NULL;
-	bus_publish_new(c->bus, "ceo_mode_switch", ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule,
-									  sw->reason, op, req, c->token, now));
-	bus_publish_new(c->bus, "ceo_mode_history", ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule,
-									   sw->reason, op, req, c->token, now));
-	if (sw->new_mode == CEO_BLACK_SWAN) {
-		char msg[400];
-		snprintf(msg, sizeof(msg), "BLACK_SWAN entered: %s; left only by an operator command%s", sw->reason,
-			 c->cfg.brain.black_swan_exit_auto ? " or when the rules allow (auto exit)" : "");
-		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("critical", msg, sw->new_mode, now));
-	}
-}
-
 static void record_switch(struct ceo_service *c, enum ceo_mode old_mode, enum ceo_mode new_mode, const char *rule,
 			  const char *reason, const struct ceo_command *cmd)
 {
@@ -207,6 +73,7 @@ static void record_switch(struct ceo_service *c, enum ceo_mode old_mode, enum ce
 	snprintf(sw->reason, sizeof(sw->reason), "%s", reason);
 	snprintf(sw->operator_id, sizeof(sw->operator_id), "%s", cmd ? cmd->operator_id : "");
 	snprintf(sw->request_id, sizeof(sw->request_id), "%s", cmd ? cmd->request_id : "");
+	snprintf(c->mode_reason, sizeof(c->mode_reason), "%s", reason);
 	log_warn("ceo: mode %s -> %s (%s: %s)", ceo_mode_name(old_mode), ceo_mode_name(new_mode), rule, reason);
 	count_switch(c, clock_now_ms());
 }
@@ -216,6 +83,7 @@ static void brain_start(struct ceo_service *c)
 {
 	enum ceo_mode m = ceo_report_start_mode(policy_current(c->policy, NULL));
 	ceo_brain_init(&c->brain, m, clock_now_ms());
+	snprintf(c->mode_reason, sizeof(c->mode_reason), "mode %s taken from the policy document", ceo_mode_name(m));
 	c->brain_ready = 1;
 	for (int k = 0; k < CEO_N_MODES; k++)
 		metrics_set(c->m_mode[k], k == (int)m);
@@ -240,8 +108,13 @@ static int evaluate(struct ceo_service *c, const char *trigger, struct ceo_decis
 	ceo_brain_decide(&c->brain, &c->cfg.brain, &c->in, now, &d);
 	if (d.changed)
 		record_switch(c, before, d.mode, d.rule, d.reason, NULL);
-	sync_policy(c);
-	json_t *dp = ceo_report_decision(&d, trigger, d.changed, now);
+	ceo__sync_policy(c);
+	/* a stop the CEO did not set: its decision stands, BLACK_SWAN's limits apply */
+	struct ceo_stop stop;
+	ceo_report_stop_of(policy_current(c->policy, NULL), &stop);
+	if (stop.held && !stop.ours)
+		ceo_brain_limits(&c->cfg.brain, CEO_BLACK_SWAN, &c->in, &d.limits, &d.vol_ratio);
+	json_t *dp = ceo_report_decision(&d, trigger, d.changed, &stop, now);
 	/* the interval it runs at, which the Federation's status reports */
 	json_object_set_new(dp, "decision_interval_s", json_integer(c->cfg.interval_ms / 1000));
 	bus_publish_new(c->bus, "ceo_decision", dp);
@@ -272,18 +145,60 @@ static void debounce_cb(uv_timer_t *t)
 
 /* ---- commands ---- */
 
-static void reply(struct ceo_service *c, const struct ceo_command *cmd, const char *status, const char *error,
-		  const struct ceo_decision *d)
+static const char *const ACTION_NAMES[] = {"force_decision", "set_mode", "leave_black_swan", "clear_emergency_stop"};
+
+void ceo__reply(struct ceo_service *c, const struct ceo_command *cmd, const char *status, const char *error,
+		const struct ceo_decision *d)
 {
 	json_t *p = json_pack("{s:s, s:s, s:s}", "request_id", cmd->request_id, "status", status, "action",
-			      cmd->action == CEO_CMD_FORCE_DECISION ? "force_decision"
-			      : cmd->action == CEO_CMD_SET_MODE	    ? "set_mode"
-								    : "leave_black_swan");
+			      ACTION_NAMES[cmd->action]);
 	if (p && error)
 		json_object_set_new(p, "error", json_string(error));
 	if (p && d)
-		json_object_set_new(p, "decision", ceo_report_decision(d, "command", d->changed, clock_now_ms()));
+		json_object_set_new(p, "decision", ceo_report_decision(d, "command", d->changed, NULL, clock_now_ms()));
 	bus_publish_new(c->bus, "ceo_command_reply", p);
+}
+
+/* The decision an operator's command makes: mode m from before, with the
+ * limits the policy gets (BLACK_SWAN's under a stop the CEO did not set,
+ * unless the command clears it). */
+static void operator_decision(struct ceo_service *c, enum ceo_mode before, enum ceo_mode m, const char *reason,
+			      int clearing, struct ceo_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->mode = d->recommended = m;
+	d->previous = before;
+	d->changed = before != m;
+	d->rule = "operator";
+	snprintf(d->reason, sizeof(d->reason), "%.255s", reason);
+	int external = !clearing && ceo_report_external_stop(policy_current(c->policy, NULL));
+	ceo_brain_limits(&c->cfg.brain, external ? CEO_BLACK_SWAN : m, &c->in, &d->limits, &d->vol_ratio);
+	d->confidence = 1;
+}
+
+/* clear_emergency_stop: only a stop the CEO did not set; its own BLACK_SWAN
+ * stop goes with leave_black_swan. */
+static void clear_stop(struct ceo_service *c, const struct ceo_command *cmd, const char *reason)
+{
+	struct ceo_stop st;
+	ceo_report_stop_of(policy_current(c->policy, NULL), &st);
+	if (!st.held || st.ours) {
+		ceo__reply(c, cmd, "error", !st.held ? "no emergency stop held" : "the stop is the CEO's BLACK_SWAN: leave_black_swan lifts it",
+		      NULL);
+		return;
+	}
+	log_warn("ceo: %s clears the emergency stop set by %s (%s)", reason, st.set_by, st.reason);
+	struct pending_switch *k = &c->clr;
+	*k = (struct pending_switch){.active = 1, .old_mode = c->brain.mode, .new_mode = c->brain.mode};
+	snprintf(k->rule, sizeof(k->rule), "operator_clear_emergency_stop");
+	snprintf(k->reason, sizeof(k->reason), "%.80s (the stop set by %.50s: %.90s)", reason, st.set_by, st.reason);
+	snprintf(k->operator_id, sizeof(k->operator_id), "%s", cmd->operator_id);
+	snprintf(k->request_id, sizeof(k->request_id), "%s", cmd->request_id);
+	struct ceo_decision d;
+	operator_decision(c, c->brain.mode, c->brain.mode, reason, 1, &d);
+	ceo__await_write(c, cmd, &d);
+	ceo__sync_policy(c);
+	ceo__settle_replies(c, NULL);
 }
 
 static void on_command(struct ceo_service *c, const struct ceo_command *cmd)
@@ -292,29 +207,29 @@ static void on_command(struct ceo_service *c, const struct ceo_command *cmd)
 	struct ceo_decision d;
 	if (cmd->action == CEO_CMD_FORCE_DECISION) {
 		if (evaluate(c, "force_decision", &d) != 0) {
-			reply(c, cmd, "error", c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo", NULL);
+			ceo__reply(c, cmd, "error", c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo", NULL);
 			return;
 		}
-		/* one answer waits at a time: an earlier one is answered now */
-		settle_reply(c, c->reply_waiting ? "superseded by a newer force_decision" : NULL);
-		c->reply_waiting = 1;
-		c->reply_cmd = *cmd;
-		c->reply_d = d;
-		settle_reply(c, NULL);
+		ceo__await_write(c, cmd, &d);
+		ceo__settle_replies(c, NULL);
 		return;
 	}
 	if (!c->brain_ready || c->fenced) {
-		reply(c, cmd, "error", "not ready to decide", NULL);
+		ceo__reply(c, cmd, "error", "not ready to decide", NULL);
+		return;
+	}
+	char reason[256];
+	snprintf(reason, sizeof(reason), "operator %.63s: %.180s", cmd->operator_id, cmd->reason);
+	if (cmd->action == CEO_CMD_CLEAR_EMERGENCY_STOP) {
+		clear_stop(c, cmd, reason);
 		return;
 	}
 	if (cmd->action == CEO_CMD_LEAVE_BLACK_SWAN && c->brain.mode != CEO_BLACK_SWAN) {
-		reply(c, cmd, "error", "not in BLACK_SWAN", NULL);
+		ceo__reply(c, cmd, "error", "not in BLACK_SWAN", NULL);
 		return;
 	}
 	enum ceo_mode before = c->brain.mode;
 	ceo_brain_set_mode(&c->brain, cmd->mode, now);
-	char reason[256];
-	snprintf(reason, sizeof(reason), "operator %.63s: %.180s", cmd->operator_id, cmd->reason);
 	if (before != cmd->mode)
 		record_switch(c, before, cmd->mode, cmd->action == CEO_CMD_SET_MODE ? "operator_set_mode"
 										     : "operator_leave_black_swan",
@@ -323,16 +238,10 @@ static void on_command(struct ceo_service *c, const struct ceo_command *cmd)
 		bus_publish_new(c->bus, "ceo_mode_history",
 				ceo_report_mode_switch(before, before, "operator_set_mode", reason, cmd->operator_id,
 						       cmd->request_id, c->token, now));
-	sync_policy(c);
-	memset(&d, 0, sizeof(d));
-	d.mode = d.recommended = cmd->mode;
-	d.previous = before;
-	d.changed = before != cmd->mode;
-	d.rule = "operator";
-	snprintf(d.reason, sizeof(d.reason), "%.255s", reason);
-	ceo_brain_limits(&c->cfg.brain, cmd->mode, &c->in, &d.limits, &d.vol_ratio);
-	d.confidence = 1;
-	reply(c, cmd, "ok", NULL, &d);
+	operator_decision(c, before, cmd->mode, reason, 0, &d);
+	ceo__await_write(c, cmd, &d);
+	ceo__sync_policy(c);
+	ceo__settle_replies(c, NULL);
 }
 
 /* ---- inputs ---- */
@@ -382,7 +291,7 @@ static void on_lease(int leader, uint64_t token, void *data)
 	if (!leader) {
 		log_warn("ceo: standing by (lease lost)");
 		c->brain_ready = 0;
-		settle_reply(c, "lost the lease");
+		ceo__settle_replies(c, "lost the lease");
 		return;
 	}
 	c->fenced = 0;
@@ -411,7 +320,7 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	}
 	if (c->leader && !c->brain_ready)
 		evaluate(c, "policy", NULL);
-	sync_policy(c);
+	ceo__sync_policy(c);
 }
 
 /* ---- lifecycle ---- */
@@ -488,7 +397,7 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 					  clock_wall_ms())) != 0 ||
 	    (rc = bus_new(&c->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_new(&c->policy, svc->loop, &pc, &svc->cfg.redis)) != 0 ||
-	    (rc = policy_writer_new(&c->writer, svc->loop, c->policy, &wc, build_doc, policy_done, c)) != 0 ||
+	    (rc = policy_writer_new(&c->writer, svc->loop, c->policy, &wc, ceo__build_doc, ceo__policy_done, c)) != 0 ||
 	    (rc = lease_new(&c->lease, svc->loop, &lc, &svc->cfg.redis, on_lease, c)) != 0)
 		goto fail;
 	for (int i = 0; i < ceo_n_input_types; i++)

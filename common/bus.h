@@ -111,6 +111,22 @@ int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
  * result or ORCH_EINVAL. */
 int bus_publish_new(struct bus *b, const char *event_type, json_t *payload);
 
+/* An event encoded as bus_publish() would store it, for a writer that
+ * stores it itself in one script with other writes (the PolicyStore's
+ * compare-and-set: both land or neither). */
+struct bus_record {
+	char stream[160];         /* {prefix}:stream:{type} */
+	long maxlen;              /* XADD MAXLEN ~ of the type */
+	struct bus_entry entry;   /* the fields, from this bus's service */
+};
+
+/* Fills rec for payload (borrowed) as event_type. Returns 0 (release rec
+ * with bus_record_release()), ORCH_EINVAL (bad payload or type) or
+ * ORCH_ENOMEM; rec is then empty. */
+int bus_record_encode(const struct bus *b, const char *event_type, const json_t *payload, struct bus_record *rec);
+/* Frees rec's fields and leaves it empty; an empty rec is a no-op. */
+void bus_record_release(struct bus_record *rec);
+
 /* Stream key for a type into buf: {prefix}:stream:{type}. */
 int bus_stream_key(const struct bus *b, const char *event_type, char *buf, size_t len);
 int bus_is_connected(const struct bus *b);

@@ -300,6 +300,26 @@ void bus__pub_on_state(struct bus *b, int connected)
 		pub_pump(b);
 }
 
+int bus_record_encode(const struct bus *b, const char *event_type, const json_t *payload, struct bus_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	int rc = bus_stream_key(b, event_type, rec->stream, sizeof(rec->stream));
+	if (rc == 0)
+		rc = bus_envelope_encode(&rec->entry, event_type, b->service, payload, NULL);
+	if (rc != 0) {
+		memset(rec, 0, sizeof(*rec));
+		return rc;
+	}
+	rec->maxlen = type_maxlen(b, event_type);
+	return 0;
+}
+
+void bus_record_release(struct bus_record *rec)
+{
+	bus_envelope_free_entry(&rec->entry);
+	memset(rec, 0, sizeof(*rec));
+}
+
 int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
 		const struct bus_publish_meta *meta, bus_publish_cb cb, void *cb_data, char *event_id_out)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "bus_envelope.h"
 #include "clock.h"
 #include "json_util.h"
@@ -22,16 +23,26 @@
 #include "policy_internal.h"
 #include "redis_conn.h"
 
-/* KEYS: document, fence, history stream, change stream.
+/* KEYS: document, fence, history stream, change stream, then the stream
+ * of each record.
  * ARGV: new document (its version already the new one), expected version
  * (0 = must not exist), fencing token (0 = none), history maxlen,
  * event_id, timestamp, trace_id, updated_by, traceparent, new active_mode,
- * new version, correlation_id.
+ * new version, correlation_id, number of records, then per record its
+ * MAXLEN, its number of fields and the fields.
  * Returns {"OK", version} | {"CONFLICT", current} | {"FENCED", highest} |
- * {"WRONGTYPE", 0}: a key of another type is never written. */
+ * {"WRONGTYPE", 0}: a key of another type is never written. Every check
+ * comes before the first write, and Redis refuses a script for lack of
+ * memory only at its first write, so everything lands or nothing does. */
 static const char LUA_CAS[] =
 	"local t = redis.call('TYPE', KEYS[1])['ok']\n"
 	"if t ~= 'none' and t ~= 'string' then return {'WRONGTYPE', 0} end\n"
+	"for i = 3, #KEYS do\n"
+	"  local st = redis.call('TYPE', KEYS[i])['ok']\n"
+	"  if st ~= 'none' and st ~= 'stream' then\n"
+	"    return redis.error_reply(KEYS[i] .. ' holds a ' .. st .. ', not a stream: nothing written')\n"
+	"  end\n"
+	"end\n"
 	"local cur = redis.call('GET', KEYS[1])\n"
 	"local curv, prev = 0, cjson.null\n"
 	"if cur then\n"
@@ -57,6 +68,12 @@ static const char LUA_CAS[] =
 	"redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10000', '*', 'event_type', 'policy.updated',"
 	"  'payload', payload, 'trace_id', ARGV[7], 'correlation_id', ARGV[12], 'timestamp', ARGV[6],"
 	"  'source', ARGV[8], 'event_id', ARGV[5], 'traceparent', ARGV[9])\n"
+	"local j = 14\n"
+	"for i = 1, tonumber(ARGV[13]) do\n"
+	"  local n = tonumber(ARGV[j + 1])\n"
+	"  redis.call('XADD', KEYS[4 + i], 'MAXLEN', '~', ARGV[j], '*', unpack(ARGV, j + 2, j + 1 + n))\n"
+	"  j = j + 2 + n\n"
+	"end\n"
 	"return {'OK', v}\n";
 
 struct write_ctx {
@@ -137,18 +154,72 @@ static void cas_reply(struct redis_conn *c, redisReply *r, void *priv)
 	cas_finish(w, status, v);
 }
 
+static void put_arg(const char **argv, size_t *lens, int *k, const char *s, size_t len)
+{
+	argv[*k] = s;
+	lens[(*k)++] = len;
+}
+
+/* The script's arguments: keys, the fixed ones, then the records. New
+ * arrays (argv borrows the strings; free both); 0 or ORCH_ENOMEM. */
+static int cas_args(const struct policy *p, const char *const *fixed, size_t n_fixed,
+		    const struct bus_record *recs, size_t n_recs, char (*counts)[2][24], const char ***argv_out,
+		    size_t **lens_out, int *argc_out)
+{
+	int argc = 4 + (int)n_fixed;
+	for (size_t i = 0; i < n_recs; i++)
+		argc += 1 + 2 + 2 * recs[i].entry.nfields;
+	const char **argv = calloc((size_t)argc, sizeof(*argv));
+	size_t *lens = calloc((size_t)argc, sizeof(*lens));
+	if (!argv || !lens) {
+		free(argv);
+		free(lens);
+		return ORCH_ENOMEM;
+	}
+	int k = 0;
+	const char *keys[] = {p->k_doc, p->k_fence, p->k_hist, p->k_changes};
+	for (int i = 0; i < 4; i++)
+		put_arg(argv, lens, &k, keys[i], strlen(keys[i]));
+	for (size_t i = 0; i < n_recs; i++)
+		put_arg(argv, lens, &k, recs[i].stream, strlen(recs[i].stream));
+	for (size_t i = 0; i < n_fixed; i++)
+		put_arg(argv, lens, &k, fixed[i], strlen(fixed[i]));
+	for (size_t i = 0; i < n_recs; i++) {
+		snprintf(counts[i][0], sizeof(counts[i][0]), "%ld", recs[i].maxlen);
+		snprintf(counts[i][1], sizeof(counts[i][1]), "%d", 2 * recs[i].entry.nfields);
+		put_arg(argv, lens, &k, counts[i][0], strlen(counts[i][0]));
+		put_arg(argv, lens, &k, counts[i][1], strlen(counts[i][1]));
+		for (int f = 0; f < 2 * recs[i].entry.nfields; f++)
+			put_arg(argv, lens, &k, recs[i].entry.argv[f], recs[i].entry.lens[f]);
+	}
+	*argv_out = argv;
+	*lens_out = lens;
+	*argc_out = argc;
+	return 0;
+}
+
 int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
 	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data)
 {
+	return policy_cas_records(p, doc, expected_version, fence, updated_by, trace_id, NULL, 0, cb, data);
+}
+
+int policy_cas_records(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
+		       const char *updated_by, const char *trace_id, const struct bus_record *recs, size_t n_recs,
+		       policy_write_cb cb, void *data)
+{
 	char err[256];
-	if (expected_version < 0 || policy_validate(doc, err, sizeof(err)) != 0) {
-		log_warn("policy: write refused: %s", expected_version < 0 ? "negative version" : err);
+	if (expected_version < 0 || n_recs > POLICY_MAX_RECORDS || policy_validate(doc, err, sizeof(err)) != 0) {
+		log_warn("policy: write refused: %s", expected_version < 0 ? "negative version"
+						      : n_recs > POLICY_MAX_RECORDS ? "too many records"
+										    : err);
 		return ORCH_EINVAL;
 	}
 	if (!redis_conn_is_connected(p->cmd))
 		return ORCH_ENOTCONN;
 	const char *who = updated_by && updated_by[0] ? updated_by : p->writer;
-	char ts[40], eid[40], tp[64], ver[24], exp[24], fen[24], maxlen[24], corr[40];
+	char ts[40], eid[40], tp[64], ver[24], exp[24], fen[24], maxlen[24], corr[40], nrec[24];
+	char counts[POLICY_MAX_RECORDS][2][24];
 	if (p->state == POLICY_WRONGTYPE)
 		return ORCH_EWRONGTYPE;
 	int64_t now_us = clock_now_ms() * 1000;
@@ -158,8 +229,10 @@ int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, ui
 	bus_uuid4(corr);
 	json_t *copy = json_deep_copy(doc);
 	struct write_ctx *w = calloc(1, sizeof(*w));
-	int rc = ORCH_ENOMEM;
+	int rc = ORCH_ENOMEM, argc = 0;
 	char *text = NULL;
+	const char **argv = NULL;
+	size_t *lens = NULL;
 	if (!copy || !w)
 		goto out;
 	/* above what Redis holds and above anything seen: after data loss the
@@ -174,15 +247,20 @@ int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, ui
 	snprintf(exp, sizeof(exp), "%lld", (long long)expected_version);
 	snprintf(fen, sizeof(fen), "%llu", (unsigned long long)fence);
 	snprintf(maxlen, sizeof(maxlen), "%ld", p->history_maxlen);
-	const char *argv[] = {p->k_doc, p->k_fence, p->k_hist, p->k_changes, text, exp, fen, maxlen, eid, ts,
-			      trace_id ? trace_id : "", who, tp, json_string_value(json_object_get(copy, "active_mode")), ver, corr};
+	snprintf(nrec, sizeof(nrec), "%zu", n_recs);
+	const char *fixed[] = {text, exp, fen, maxlen, eid, ts, trace_id ? trace_id : "", who, tp,
+			       json_string_value(json_object_get(copy, "active_mode")), ver, corr, nrec};
+	if ((rc = cas_args(p, fixed, sizeof(fixed) / sizeof(fixed[0]), recs, n_recs, counts, &argv, &lens, &argc)) != 0)
+		goto out;
 	w->p = p;
 	w->cb = cb;
 	w->data = data;
-	rc = redis_conn_eval(p->cmd, cas_reply, w, LUA_CAS, 4, 16, argv, NULL);
+	rc = redis_conn_eval(p->cmd, cas_reply, w, LUA_CAS, 4 + (int)n_recs, argc, argv, lens);
 	if (rc == 0)
 		w = NULL;
 out:
+	free(argv);
+	free(lens);
 	free(text);
 	free(w);
 	json_decref(copy);

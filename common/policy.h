@@ -12,7 +12,9 @@
  * one seen ({prefix}:policy:fence), stores the new document with version+1,
  * appends it to the capped history stream {prefix}:policy:history and
  * publishes policy.updated on {prefix}:stream:policy.updated with the
- * original's payload plus `version`, all atomically.
+ * original's payload plus `version`, all atomically; a writer's own
+ * records (the CEO's ceo_mode_switch) can go in the same script
+ * (policy_cas_records).
  *
  * A local cache follows policy.updated (plain XREAD on its own connection,
  * every instance sees every change), re-reads on reconnect and every
@@ -44,6 +46,7 @@
 #include "config.h"
 
 struct policy;
+struct bus_record;
 
 struct policy_config {
 	const char *prefix;        /* "quantum" */
@@ -123,6 +126,19 @@ int policy_check_ready(void *store, char *buf, size_t len);
  */
 int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
 	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data);
+
+#define POLICY_MAX_RECORDS 4
+
+/*
+ * policy_cas() that also appends recs (borrowed, at most
+ * POLICY_MAX_RECORDS; bus_record_encode() made them) to their streams in
+ * the same script: they land with the document or not at all (the CEO's
+ * ceo_mode_switch and ceo_mode_history beside its mode). A record stream
+ * that holds another Redis type refuses the whole write (ORCH_EREDIS).
+ */
+int policy_cas_records(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
+		       const char *updated_by, const char *trace_id, const struct bus_record *recs, size_t n_recs,
+		       policy_write_cb cb, void *data);
 
 void policy_free(struct policy *p);
 

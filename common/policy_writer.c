@@ -5,7 +5,9 @@
 #include "policy_writer.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "bus.h"
 #include "orch.h"
 
 struct policy_writer {
@@ -22,6 +24,9 @@ struct policy_writer {
 	int failures;             /* failed writes in a row */
 	int64_t min_version;      /* build only once the cache holds this version */
 	int delay_ms;             /* the next conflict backoff */
+	int building;             /* inside build: records may be attached */
+	struct bus_record recs[POLICY_MAX_RECORDS]; /* attached by the last build */
+	size_t n_recs;
 };
 
 static void attempt(struct policy_writer *w);
@@ -44,9 +49,33 @@ static int conflict_delay(struct policy_writer *w)
 	return d / 2 + (int)((double)rand() / ((double)RAND_MAX + 1) * (d - d / 2 + 1));
 }
 
+static void drop_records(struct policy_writer *w)
+{
+	for (size_t i = 0; i < w->n_recs; i++)
+		bus_record_release(&w->recs[i]);
+	w->n_recs = 0;
+}
+
 static void closed(uv_handle_t *h)
 {
 	free(h->data);
+}
+
+/* The store cannot take a write now: the owner hears why, and the writer
+ * tries again after retry_ms. */
+static void refused(struct policy_writer *w, int status, int64_t version)
+{
+	w->failures++;
+	schedule(w, w->cfg.retry_ms);
+	w->done(status, 0, version, w->data);
+}
+
+/* Why the store takes no write in state st. */
+static int refusal_of(enum policy_state st, int stale)
+{
+	if (stale)
+		return ORCH_ENOTCONN;
+	return st == POLICY_WRONGTYPE ? ORCH_EWRONGTYPE : st == POLICY_INVALID ? ORCH_EINVAL : ORCH_ENOENT;
 }
 
 static void written(int status, int64_t new_version, int64_t current_version, void *data)
@@ -85,22 +114,29 @@ static void attempt(struct policy_writer *w)
 	const json_t *cur = policy_current(w->policy, &version);
 	enum policy_state st = policy_state(w->policy, NULL, 0);
 	int lost = st == POLICY_LOST || st == POLICY_REGRESSED;
-	if (!cur || policy_is_stale(w->policy) || (st != POLICY_OK && !lost)) {
-		/* nothing read yet, or nothing this writer may write over */
-		schedule(w, w->cfg.retry_ms);
+	if (!cur) {
+		schedule(w, w->cfg.retry_ms); /* nothing read yet */
+		return;
+	}
+	if (policy_is_stale(w->policy) || (st != POLICY_OK && !lost)) {
+		/* Redis unreachable, or nothing this writer may write over */
+		refused(w, refusal_of(st, policy_is_stale(w->policy)), version);
 		return;
 	}
 	if (version < w->min_version && !lost)
 		return; /* the cache catches up and the owner asks again */
 	json_t *doc = NULL;
+	w->building = 1;
 	int rc = w->build(cur, &doc, w->data);
+	w->building = 0;
+	if (rc != 0 || !doc)
+		drop_records(w);
 	if (rc == 0 && !doc && lost)
 		doc = policy_restore_doc(w->policy); /* Redis lost it: put the last known one back */
 	if (rc == ORCH_EAGAIN)
 		return;
 	if (rc != 0) {
-		w->done(rc, 0, version, w->data);
-		schedule(w, w->cfg.retry_ms);
+		refused(w, rc, version);
 		return;
 	}
 	if (!doc) {
@@ -108,11 +144,12 @@ static void attempt(struct policy_writer *w)
 		w->done(0, 0, version, w->data);
 		return;
 	}
-	rc = policy_cas(w->policy, doc, version, w->fence, w->cfg.updated_by, NULL, written, w);
+	rc = policy_cas_records(w->policy, doc, version, w->fence, w->cfg.updated_by, NULL, w->recs, w->n_recs,
+				written, w);
 	json_decref(doc);
+	drop_records(w);
 	if (rc != 0) {
-		w->done(rc, 0, version, w->data);
-		schedule(w, w->cfg.retry_ms);
+		refused(w, rc, version);
 		return;
 	}
 	w->writing = 1;
@@ -146,6 +183,17 @@ void policy_writer_request(struct policy_writer *w, uint64_t fence)
 	attempt(w);
 }
 
+int policy_writer_attach(struct policy_writer *w, struct bus_record *rec)
+{
+	if (!w->building || w->n_recs == POLICY_MAX_RECORDS) {
+		bus_record_release(rec);
+		return w->building ? ORCH_EFULL : ORCH_EINVAL;
+	}
+	w->recs[w->n_recs++] = *rec;
+	memset(rec, 0, sizeof(*rec));
+	return 0;
+}
+
 int policy_writer_busy(const struct policy_writer *w)
 {
 	return w->writing || w->wanted;
@@ -161,6 +209,7 @@ void policy_writer_free(struct policy_writer *w)
 	if (!w)
 		return;
 	uv_timer_stop(&w->retry);
+	drop_records(w);
 	w->freed = 1;
 	if (!w->writing)
 		uv_close((uv_handle_t *)&w->retry, closed);

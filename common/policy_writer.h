@@ -13,7 +13,9 @@
  * of another type, an invalid document or an absent one. When Redis lost
  * the document (policy_state POLICY_LOST or POLICY_REGRESSED), a write
  * puts it back above every version seen: the owner's, or the last known
- * document when the owner has nothing to change.
+ * document when the owner has nothing to change. Records the build
+ * attaches (policy_writer_attach) are stored in the same script as the
+ * document.
  *
  * Single-threaded: every call on the loop thread. build runs inside
  * policy_writer_request(), and so may done when nothing needs writing or
@@ -41,7 +43,12 @@ typedef int (*policy_writer_build_fn)(const json_t *current, json_t **doc, void 
  * The outcome of what the last build asked for: status 0 with written 1
  * (stored as version) or 0 (already held: nothing was written);
  * ORCH_EFENCED (another holder leads: the writer stops until the next
- * request with a new token); any other code (the writer retries).
+ * request with a new token); any other code (the writer retries), also
+ * when the store takes no write now: ORCH_EWRONGTYPE (the key holds
+ * another type), ORCH_EINVAL (the stored document fails the schema),
+ * ORCH_ENOENT (no document and none to create), ORCH_ENOTCONN (only the
+ * snapshot file read, Redis unreachable). policy_writer_failures() counts
+ * them all. Before anything was read the writer waits without a word.
  */
 typedef void (*policy_writer_done_fn)(int status, int written, int64_t version, void *data);
 
@@ -57,12 +64,20 @@ struct policy_writer_config {
 int policy_writer_new(struct policy_writer **out, uv_loop_t *loop, struct policy *p,
 		      const struct policy_writer_config *cfg, policy_writer_build_fn build,
 		      policy_writer_done_fn done, void *data);
+/* Inside build only: stores rec with the document build returns, in the
+ * same script (policy_cas_records): both land or neither. Steals rec's
+ * contents (rec is left empty, also on error). Returns 0, ORCH_EFULL (more
+ * than POLICY_MAX_RECORDS) or ORCH_EINVAL (outside build). Records of a
+ * build that returns no document, or whose write is not sent or fails,
+ * are dropped: the next build attaches them again. */
+int policy_writer_attach(struct policy_writer *w, struct bus_record *rec);
 /* What the owner wants may have changed: build and write as soon as
  * possible, with fence as the fencing token (0 = none). */
 void policy_writer_request(struct policy_writer *w, uint64_t fence);
 /* 1 while a write is in flight or wanted and not yet done. */
 int policy_writer_busy(const struct policy_writer *w);
-/* Conflicts in a row since the last success (for alerts). */
+/* Failed or refused writes in a row since the last success (for alerts
+ * and for logging only the first). */
 int policy_writer_failures(const struct policy_writer *w);
 /* Stops retrying; a write in flight still completes (done is not called
  * for it). Then frees the writer once its timer has closed. NULL is a

@@ -40,6 +40,11 @@ void fed_state_set(struct fed_state *s, enum fed_source src, json_t *payload, in
 	s->at_ms[src] = now_ms;
 }
 
+void fed_state_policy_problem(struct fed_state *s, const char *problem)
+{
+	snprintf(s->policy_problem, sizeof(s->policy_problem), "%s", problem ? problem : "");
+}
+
 /* ---- alerts ---- */
 
 /* 0 info, 1 warning, 2 critical; the original's risk-level words too
@@ -177,12 +182,12 @@ static json_t *ceiling_limits(const json_t *c)
 
 /* ---- the state ---- */
 
-static json_t *disabled_features(const char *mode, const char *risk_level)
+static json_t *disabled_features(const char *mode, const char *risk_level, int stop)
 {
 	json_t *a = json_array();
 	int swan = mode && !strcmp(mode, "BLACK_SWAN"), cp = mode && !strcmp(mode, "CAPITAL_PRESERVATION");
 	int critical = risk_level && !strcmp(risk_level, "critical"), high = risk_level && !strcmp(risk_level, "high");
-	if (swan || critical)
+	if (swan || critical || stop)
 		json_array_append_new(a, json_string("new_positions"));
 	if (swan || cp)
 		json_array_append_new(a, json_string("rl_position_sizing"));
@@ -204,6 +209,31 @@ static void add_name(json_t *arr, const char *name)
 			return;
 	}
 	json_array_append_new(arr, json_string(name));
+}
+
+/* The operating mode the policy holds: operating_mode, else the CEO's
+ * mode for the original's active_mode; NULL when neither. */
+static const char *policy_mode(const json_t *pol)
+{
+	static const char *const RISK[][2] = {
+		{"AGGRESSIVE_SMALL_ACCOUNT", "GROWTH"}, {"NORMAL", "EXPANSION"}, {"DEFENSIVE", "DEFENSIVE"}};
+	const char *m = json_util_get_str(pol, "operating_mode"), *risk = json_util_get_str(pol, "active_mode");
+	for (size_t i = 0; !m && risk && i < sizeof(RISK) / sizeof(RISK[0]); i++)
+		if (!strcmp(risk, RISK[i][0]))
+			m = RISK[i][1];
+	return m;
+}
+
+/* The policy's emergency stop (see federation_brain.h). */
+static json_t *emergency_stop(const json_t *pol, int *held)
+{
+	const char *by = json_util_get_str(pol, "emergency_set_by"), *writer = json_util_get_str(pol, "updated_by");
+	const char *reason = json_util_get_str(pol, "emergency_reason"), *at = json_util_get_str(pol, "emergency_activated_at");
+	*held = json_is_true(json_object_get(pol, "emergency_mode")) || json_is_false(json_object_get(pol, "allow_new_trades"));
+	const char *who = !*held ? NULL : by ? by : writer ? writer : "external";
+	return json_pack("{s:b, s:o, s:o, s:o}", "held", *held, "set_by", who ? json_string(who) : json_null(), "reason",
+			 *held && reason ? json_string(reason) : json_null(), "activated_at",
+			 *held && at ? json_string(at) : json_null());
 }
 
 json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, int64_t now_ms)
@@ -235,23 +265,31 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 			snprintf(r, sizeof(r), "no %s state received yet", SOURCE_NAMES[i]);
 			json_array_append_new(reasons, json_string(r));
 		}
-	const char *mode = json_util_get_str(ceo, "operating_mode");
-	const char *mode_src = "ceo";
-	const char *mode_reason = json_util_get_str(ceo, "primary_reason");
+	if (s->policy_problem[0]) {
+		char r[300];
+		snprintf(r, sizeof(r), "policy: %s", s->policy_problem);
+		json_array_append_new(reasons, json_string(r));
+	}
+	/* the mode is the policy's; an event only explains it when it agrees */
+	const char *mode = policy_mode(pol), *decided = NULL, *mode_reason = NULL;
 	const json_t *sw = s->doc[FED_SWITCH];
-	if (sw && json_util_get_str(sw, "new_mode") && (!mode || s->at_ms[FED_SWITCH] >= s->at_ms[FED_CEO])) {
-		mode = json_util_get_str(sw, "new_mode");
-		mode_src = "mode_switch";
+	const char *ceo_mode = json_util_get_str(ceo, "operating_mode"), *sw_mode = json_util_get_str(sw, "new_mode");
+	int by_ceo = mode && ceo_mode && !strcmp(mode, ceo_mode), by_sw = mode && sw_mode && !strcmp(mode, sw_mode);
+	double conf = 0;
+	if (by_sw && (!by_ceo || s->at_ms[FED_SWITCH] > s->at_ms[FED_CEO])) {
+		decided = "mode_switch";
 		mode_reason = json_util_get_str(sw, "reason");
+		conf = 1;
+	} else if (by_ceo) {
+		decided = "ceo";
+		mode_reason = json_util_get_str(ceo, "primary_reason");
+		json_util_get_double(ceo, "decision_confidence", &conf);
 	}
-	if (!mode) {
-		mode = json_util_get_str(pol, "operating_mode");
-		mode_src = "policy";
-	}
-	if (!mode) {
+	const char *mode_src = mode ? "policy" : "none";
+	if (!mode)
 		mode = "UNKNOWN";
-		mode_src = "none";
-	}
+	int stop_held = 0;
+	json_t *stop = emergency_stop(pol, &stop_held);
 	/* effective limits: policy's active mode, the CEO's, the ceiling */
 	json_t *limits = json_object(), *who = json_object();
 	const json_t *pmodes = json_object_get(pol, "modes");
@@ -290,8 +328,7 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 	}
 	char ts[40];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	double conf = 0, risk_score = 0, strat_conf = 0;
-	json_util_get_double(ceo, "decision_confidence", &conf);
+	double risk_score = 0, strat_conf = 0;
 	json_util_get_double(risk, "risk_score", &risk_score);
 	json_util_get_double(strat, "confidence", &strat_conf);
 	int complete = ceo && risk && strat;
@@ -314,10 +351,13 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 			  json_util_get_str(strat, "meta_strategy_mode") ? json_util_get_str(strat, "meta_strategy_mode")
 									 : "unknown",
 			  "recommended_models", rec_models, "strategy_confidence", strat_conf, "disabled_features",
-			  disabled_features(mode, risk_level), "alerts", alerts, "snapshot_timestamp", ts,
+			  disabled_features(mode, risk_level, stop_held), "alerts", alerts, "snapshot_timestamp", ts,
 			  "data_completeness", (double)reported / FED_N_SOURCES, "all_agents_healthy",
 			  fresh_agents == 3));
 	json_object_set_new(out, "mode_source", json_string(mode_src));
+	json_object_set_new(out, "mode_decision_source", decided ? json_string(decided) : json_null());
+	json_object_set_new(out, "last_decision_mode", ceo_mode ? json_string(ceo_mode) : json_null());
+	json_object_set_new(out, "emergency_stop", stop);
 	const char *risk_mode = json_util_get_str(pol, "active_mode");
 	json_object_set_new(out, "active_mode", risk_mode ? json_string(risk_mode) : json_null());
 	json_object_set_new(out, "degraded", json_boolean(json_array_size(reasons) > 0));

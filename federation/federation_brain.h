@@ -5,10 +5,21 @@
  * object with the original's fields.
  *
  * Merge rules:
- *   global_mode            the newer of the CEO decision's operating_mode
- *                          and the last ceo_mode_switch's new_mode (an
- *                          operator's switch comes without a decision), else
- *                          the policy's operating_mode, else "UNKNOWN"
+ *   global_mode            the PolicyStore's operating_mode (else the CEO's
+ *                          mode for its active_mode: AGGRESSIVE_SMALL_ACCOUNT
+ *                          GROWTH, NORMAL EXPANSION, DEFENSIVE), else
+ *                          "UNKNOWN": a mode shows only once the policy
+ *                          holds it, whatever the events say
+ *   mode_decision_source   the newer of the CEO decision and the last
+ *                          ceo_mode_switch that name that mode ("ceo",
+ *                          "mode_switch"), or null; mode_reason and
+ *                          mode_decision_confidence come from it (a switch
+ *                          counts as confidence 1); last_decision_mode is
+ *                          the newest decision's mode, informational
+ *   emergency_stop         the policy's stop: held (emergency_mode true or
+ *                          allow_new_trades false), set_by
+ *                          (emergency_set_by, else the document's
+ *                          updated_by), reason, activated_at
  *   effective_risk_limits  field by field the stricter of the policy's
  *                          modes[active_mode], the CEO's effective_limits
  *                          and the Risk Officer's ceiling: the lowest
@@ -27,11 +38,13 @@
  *                          meta_strategy, retraining; CAPITAL_PRESERVATION:
  *                          rl_position_sizing, meta_strategy; risk level
  *                          critical adds new_positions and
- *                          leverage_increase, high adds leverage_increase
+ *                          leverage_increase, high adds leverage_increase;
+ *                          a held emergency stop adds new_positions
  *   alerts                 the latest alerts of each source, one per
  *                          (source, code), the most severe kept
  * Every source carries its age; one older than its freshness limit makes
- * the state `degraded`, with the reason; data_completeness is the share of
+ * the state `degraded`, with the reason, and so does a PolicyStore that
+ * cannot be trusted now (fed_state_policy_problem: data lost, wrong type); data_completeness is the share of
  * sources that ever reported; all_agents_healthy holds when the three
  * agents are fresh.
  */
@@ -71,12 +84,16 @@ struct fed_state {
 	int64_t at_ms[FED_N_DOCS];
 	struct fed_alert alerts[FED_MAX_ALERTS];
 	int n_alerts;
+	char policy_problem[256]; /* why the PolicyStore is not to be trusted now, "" when it is */
 };
 
 void fed_state_init(struct fed_state *s);
 void fed_state_release(struct fed_state *s);
 /* Takes a reference to payload as the newest of source. */
 void fed_state_set(struct fed_state *s, enum fed_source src, json_t *payload, int64_t now_ms);
+/* Why the policy document cannot be trusted now (Redis lost it, the key
+ * holds another type, ...), or NULL/"" when it can. */
+void fed_state_policy_problem(struct fed_state *s, const char *problem);
 /* Records alerts from a risk_alert, strategy_alert or ceo_alert payload
  * (source "risk", "strategy" or "ceo"), replacing the entry of the same
  * (source, code) unless the older one is more severe and still recent.

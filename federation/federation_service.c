@@ -13,8 +13,11 @@
  * holders (which replica of each agent leads) are read from Redis on the
  * same cycle. GET /events streams "state" (every published state),
  * "alert" and "mode" (each CEO mode switch) events, with a heartbeat on
- * every cycle. POST force-decision publishes a ceo_command, signed with
- * ORCH_COMMAND_KEY (503 without one), and answers with the CEO's
+ * every cycle. The mode is the PolicyStore's: a ceo_mode_switch or
+ * ceo_decision only explains it, and a store that lost its document makes
+ * the state degraded and the live gate answer the safe side until the CEO
+ * has written it back. POST force-decision publishes a ceo_command, signed
+ * with ORCH_COMMAND_KEY (503 without one), and answers with the CEO's
  * ceo_command_reply, or 504 after ORCH_FEDERATION_FORCE_TIMEOUT_MS.
  * The live gate's state (gate_wire.c) is rebuilt from the same sources
  * with every state and published to the API's threads when it changed.
@@ -97,6 +100,9 @@ static void push_event(struct federation_service *f, const char *name, const jso
 static void refresh(struct federation_service *f, int force_publish)
 {
 	int64_t now = clock_now_ms();
+	char bus_state[160], policy_state[400];
+	int policy_ok = policy_check_ready(f->policy, policy_state, sizeof(policy_state));
+	fed_state_policy_problem(&f->st, policy_ok ? NULL : policy_state);
 	json_t *gs = fed_global_state(&f->st, &f->cfg.brain, now);
 	if (!gs)
 		return;
@@ -128,9 +134,7 @@ static void refresh(struct federation_service *f, int force_publish)
 		set_json_body(f, path, json_pack("{s:s, s:O}", "status", "ok", "data", a));
 		json_object_set_new(agents, fed_agent_name(i), a);
 	}
-	char bus_state[160], policy_state[160];
-	int ready = bus_check_ready(f->bus, bus_state, sizeof(bus_state)) &
-		    policy_check_ready(f->policy, policy_state, sizeof(policy_state));
+	int ready = bus_check_ready(f->bus, bus_state, sizeof(bus_state)) & policy_ok;
 	json_t *rz = json_pack("{s:s, s:{s:s, s:s}}", "status", ready ? "ready" : "not_ready", "checks", "bus",
 			       bus_state, "policy", policy_state);
 	char *rtext = rz ? json_dumps(rz, JSON_COMPACT) : NULL;

@@ -137,10 +137,12 @@ void gate_ceo_status(const struct gate_state *s, const struct gate_config *c, in
 	} else if (m == GATE_EMERGENCY) {
 		out->mode = GATE_EMERGENCY;
 		snprintf(out->reason, sizeof(out->reason), "operating mode %s", s->operating_mode);
-	} else if (!have || m == GATE_MODE_UNKNOWN || age_ms > c->stale_ms) {
+	} else if (!have || m == GATE_MODE_UNKNOWN || age_ms > c->stale_ms || s->policy_problem[0]) {
 		out->mode = c->safe_side;
 		out->safe_side = 1;
-		if (!s->operating_mode[0])
+		if (s->policy_problem[0])
+			snprintf(out->reason, sizeof(out->reason), "policy: %.190s", s->policy_problem);
+		else if (!s->operating_mode[0])
 			snprintf(out->reason, sizeof(out->reason), "no operating mode reported");
 		else if (!have)
 			snprintf(out->reason, sizeof(out->reason), "operating mode %s has no decision behind it",

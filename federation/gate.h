@@ -8,8 +8,10 @@
  * CEO mode, first match:
  *   EMERGENCY  a held emergency stop (PolicyStore emergency_mode true or
  *              allow_new_trades false), or operating mode BLACK_SWAN
- *   safe side  no operating mode, one not listed here, or one older than
- *              stale_ms: cfg.safe_side (PASSIVE or EMERGENCY), never ACTIVE
+ *   safe side  no operating mode, one not listed here, one older than
+ *              stale_ms, or a PolicyStore not to be trusted now (the
+ *              document lost, ...): cfg.safe_side (PASSIVE or EMERGENCY),
+ *              never ACTIVE
  *   PASSIVE    CAPITAL_PRESERVATION, DEFENSIVE
  *   ACTIVE     GROWTH, EXPANSION
  * confidence = decision_confidence * (1 - age / stale_ms), 0 on the safe side.
@@ -94,6 +96,7 @@ struct gate_state {
 	double decision_confidence;         /* 0..1; < 0 unknown (taken as 1) */
 	int emergency_held;                 /* emergency_mode or !allow_new_trades */
 	char emergency_reason[GATE_REASON_LEN];
+	char policy_problem[GATE_REASON_LEN]; /* why the policy is not to be trusted now, "" = none */
 	struct gate_limits limits;          /* effective limits */
 	struct gate_limits ceiling;         /* the Risk Officer's (known may be 0) */
 	int64_t risk_at_ms;                 /* 0 = never */

@@ -238,13 +238,14 @@ static void read_limits(const json_t *o, const char *risk_key, struct gate_limit
 static void read_mode(const struct fed_state *s, const json_t *gs, struct gate_state *out)
 {
 	const char *mode = json_util_get_str(gs, "global_mode"), *src = json_util_get_str(gs, "mode_source");
+	const char *decided = json_util_get_str(gs, "mode_decision_source");
 	if (!mode || !src || !strcmp(src, "none"))
 		return;
 	snprintf(out->operating_mode, sizeof(out->operating_mode), "%s", mode);
-	if (!strcmp(src, "ceo")) {
+	if (decided && !strcmp(decided, "ceo")) {
 		out->mode_at_ms = s->at_ms[FED_CEO];
 		out->decision_confidence = get_num(gs, "mode_decision_confidence", -1);
-	} else if (!strcmp(src, "mode_switch")) {
+	} else if (decided && !strcmp(decided, "mode_switch")) {
 		out->mode_at_ms = s->at_ms[FED_SWITCH];
 	}
 }
@@ -282,6 +283,7 @@ void gate_wire_state(const struct fed_state *s, const json_t *global_state, stru
 	const json_t *pol = s->doc[FED_POLICY], *strat = s->doc[FED_STRATEGY];
 	read_mode(s, global_state, out);
 	read_emergency(pol, out);
+	snprintf(out->policy_problem, sizeof(out->policy_problem), "%.*s", GATE_REASON_LEN - 1, s->policy_problem);
 	read_limits(json_object_get(global_state, "effective_risk_limits"), "max_risk_pct_per_trade", &out->limits);
 	if (s->doc[FED_CEILING])
 		read_limits(s->doc[FED_CEILING], "max_risk_per_trade", &out->ceiling);

@@ -58,9 +58,12 @@ json_t *gate_wire_risk(const struct gate_risk_verdict *v, int64_t now_ms);
 /*
  * Fills out (initialised first) from the Federation's sources and the
  * GlobalState fed_global_state() made of them (borrowed):
- *   operating_mode   global_mode, timed by its source (the CEO decision or
- *                    the operator's mode switch); from the policy alone it
- *                    has no time, so only BLACK_SWAN counts
+ *   operating_mode   global_mode (the policy's), timed by the event that
+ *                    decided it (mode_decision_source: the CEO decision or
+ *                    the operator's mode switch); with none it has no
+ *                    time, so only BLACK_SWAN counts
+ *   policy_problem   the Federation's (its PolicyStore lost the document,
+ *                    ...): the safe side until it is gone
  *   decision_confidence  mode_decision_confidence when the CEO set the mode
  *   emergency        the policy's emergency_mode true or allow_new_trades
  *                    false, with emergency_reason

@@ -91,8 +91,9 @@ static void policy_done(int status, int written, int64_t version, void *data)
 	}
 	if (status == ORCH_ECONFLICT)
 		metrics_inc(s->m_policy_conflicts);
-	log_warn("strategy_officer: disabled set not stored (%s, policy at version %lld); retrying",
-		 orch_strerror(status), (long long)version);
+	if (policy_writer_failures(s->writer) == 1) /* the first of a run; the writer retries */
+		log_warn("strategy_officer: disabled set not stored (%s, policy at version %lld); retrying",
+			 orch_strerror(status), (long long)version);
 }
 
 static void sync_policy(struct strategy_officer_service *s)

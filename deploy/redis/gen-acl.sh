@@ -70,6 +70,9 @@ done
 CEO_IN=(risk_state_update risk_alert risk_ceiling_update strategy_state_update system_health_update
 	system_degraded meta.regime regime_detected ceo_command)
 CEO_OUT=(ceo_decision ceo_mode_switch ceo_mode_history ceo_alert ceo_command_reply)
+# ceo/ceo_service_store.c attach: stored by the PolicyStore's script with the document
+CEO_RECORDS=(ceo_mode_switch ceo_mode_history)
+NO_RECORDS=()
 # risk_officer/risk_book.c risk_input_known_types (ORCH_RISK_INPUTS picks among them);
 # risk_officer/risk_officer_service.c bus_publish_new
 RISK_IN=(trade.closed position.closed position_closed portfolio.snapshot_updated portfolio_state_update
@@ -110,12 +113,14 @@ changes=$prefix:stream:policy.updated
 # redis_command.c; CLIENT KILL: bus.c ends its own blocked reader at stop).
 SVC_ROOT="-@all +select +client|setname +client|id +client|kill +info +role +wait"
 
-# service_rules IN_ARRAY OUT_ARRAY LEASE_ROLE POLICY: the rules of a service
-# consuming IN and publishing OUT, holding the lease LEASE_ROLE (or none)
-# and writing the PolicyStore (POLICY: fenced = with its lease token, as
-# the CEO; plain = without, as the Strategy Officer; read = not at all).
+# service_rules IN_ARRAY OUT_ARRAY LEASE_ROLE POLICY RECORDS_ARRAY: the
+# rules of a service consuming IN and publishing OUT, holding the lease
+# LEASE_ROLE (or none) and writing the PolicyStore (POLICY: fenced = with
+# its lease token, as the CEO; plain = without, as the Strategy Officer;
+# read = not at all), with the streams of RECORDS (of OUT) written by the
+# PolicyStore's script beside the document (policy_cas_records).
 service_rules() {
-	local -n ins=$1 outs=$2
+	local -n ins=$1 outs=$2 recs=$5
 	local role=$3 policy=$4 sel
 	printf '%s' "$SVC_ROOT"
 	# consuming (common/bus_read.c, bus_consume.c; LUA_CLAIM in bus_read.c)
@@ -130,20 +135,22 @@ service_rules() {
 	# are checked one by one against the selectors here)
 	sel="+eval +evalsha$(keys '' stream "${ins[@]}")$(keys '' dlq "${ins[@]}")"
 	[ -z "$role" ] || sel="$sel$(keys '' lease "$role" "$role:fence")"
-	[ "$policy" = read ] || sel="$sel ~$doc ~$fence ~$history ~$changes"
+	[ "$policy" = read ] || sel="$sel ~$doc ~$fence ~$history ~$changes$(keys '' stream "${recs[@]}")"
 	printf ' (%s)' "$sel"
 	# the lease (common/lease.c: LUA_ACQUIRE, LUA_RENEW, LUA_RELEASE)
 	[ -z "$role" ] || printf ' (+get +pttl +set +pexpire +del%s) (+incr%s)' "$(keys '' lease "$role")" \
 		"$(keys '' lease "$role:fence")"
-	# the PolicyStore's compare-and-set (common/policy.c LUA_CAS)
-	[ "$policy" = read ] || printf ' (+get +type +set ~%s)' "$doc"
+	# the PolicyStore's compare-and-set (common/policy.c LUA_CAS), which
+	# checks the type of every stream it writes before writing anything
+	[ "$policy" = read ] || printf ' (+get +type +set ~%s) (+type %%R~%s %%R~%s%s)' "$doc" "$history" "$changes" \
+		"$(keys %R stream "${recs[@]}")"
 	[ "$policy" != fenced ] || printf ' (+get +set ~%s)' "$fence"
 	return 0
 }
 
 # federation/federation_service.c reads who holds each lease
 federation_rules() {
-	service_rules FED_IN FED_OUT "" read
+	service_rules FED_IN FED_OUT "" read NO_RECORDS
 	printf ' (+get%s)' "$(keys %R lease ceo risk_officer strategy_officer)"
 }
 
@@ -181,9 +188,9 @@ trading_rules() {
 
 rules_of() {
 	case $1 in
-	ceo) service_rules CEO_IN CEO_OUT ceo fenced ;;
-	risk_officer) service_rules RISK_IN RISK_OUT risk_officer read ;;
-	strategy_officer) service_rules STRAT_IN STRAT_OUT strategy_officer plain ;;
+	ceo) service_rules CEO_IN CEO_OUT ceo fenced CEO_RECORDS ;;
+	risk_officer) service_rules RISK_IN RISK_OUT risk_officer read NO_RECORDS ;;
+	strategy_officer) service_rules STRAT_IN STRAT_OUT strategy_officer plain NO_RECORDS ;;
 	federation) federation_rules ;;
 	operator) operator_rules ;;
 	trading) trading_rules ;;

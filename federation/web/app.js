@@ -1,7 +1,8 @@
 // app.js - the dashboard's logic: loads the global state, the strategy
 // ranking and the mode history from /api/orchestration, then follows the
-// /events stream (state, alert, mode) and redraws; the risk chart keeps
-// the last 300 points of risk score, VaR and ES.
+// /events stream (state, alert, mode) and redraws; the mode and an
+// emergency stop are the policy's, as the state gives them; the risk chart
+// keeps the last 300 points of risk score, VaR and ES.
 "use strict";
 
 const API = "/api/orchestration";
@@ -25,6 +26,10 @@ function renderState(g) {
   if (g.active_mode) text($("active-mode"), g.active_mode);
   decidedAt = g.sources && g.sources.ceo && g.sources.ceo.age_s != null
     ? Date.now() - g.sources.ceo.age_s * 1000 : null;
+  const stop = g.emergency_stop || {};
+  $("stop").hidden = !stop.held;
+  text($("stop"), stop.held ? `emergency stop held, set by ${stop.set_by}` +
+    (stop.activated_at ? ` at ${stop.activated_at}` : "") + `: ${stop.reason || "no reason given"}` : "");
   const deg = $("degraded");
   deg.hidden = !g.degraded;
   text(deg, g.degraded ? "degraded: " + g.degraded_reasons.join("; ") : "");
@@ -127,16 +132,8 @@ async function start() {
   es.onopen = () => { text($("conn"), "live"); $("conn").className = "badge live"; };
   es.onerror = () => { text($("conn"), "reconnecting"); $("conn").className = "badge"; };
   es.addEventListener("state", (ev) => { renderState(JSON.parse(ev.data)); refreshAgents(); });
-  es.addEventListener("mode", (ev) => {
-    const m = JSON.parse(ev.data);
-    const mode = $("mode");
-    text(mode, m.new_mode);
-    mode.className = "mode " + m.new_mode;
-    text($("mode-reason"), m.reason);
-    text($("active-mode"), m.active_mode);
-    decidedAt = Date.now();
-    addHistory(m, true);
-  });
+  // a switch is history; the mode shown is the policy's, from the state
+  es.addEventListener("mode", (ev) => addHistory(JSON.parse(ev.data), true));
   setInterval(() => { if (decidedAt) text($("mode-age"), fmtAge(Date.now() - decidedAt)); }, 1000);
 }
 

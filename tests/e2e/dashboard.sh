@@ -3,7 +3,9 @@
 # against a running stack (private redis-server, ceo, federation on free
 # loopback ports): the page loads the mode, limits and strategies, then a
 # mode switch published on the bus (an operator's set_mode through the
-# CEO) must appear on the page, live, and in its mode history. Chromium is
+# CEO) must appear on the page, live, and in its mode history; a forged
+# ceo_mode_switch only in the history (the mode is the policy's); an
+# emergency stop written by another writer, with who set it. Chromium is
 # driven over the DevTools protocol with Debian's python3-websocket. With
 # ORCH_SCREENSHOT=FILE it also saves a screenshot of the page. Exit 0 = pass.
 set -euo pipefail
@@ -83,6 +85,24 @@ subprocess.run(["redis-cli", "-p", rport, "XADD", "t:stream:ceo_command", "*", "
                 "source", "e2e"], check=True, capture_output=True)
 wait_for(f"the switch {before} -> {target}", lambda: text("mode") == target)
 wait_for("the switch in the mode history", lambda: f"-> {target}" in text("history") and "e2e" in text("history"))
+
+def redis(*args):
+    return subprocess.run(["redis-cli", "-p", rport, *args], check=True, capture_output=True, text=True).stdout
+
+# a forged switch reaches the history but not the mode: that is the policy's
+forged = json.dumps({"old_mode": target, "new_mode": "GROWTH", "reason": "forged", "rule": "forged"})
+redis("XADD", "t:stream:ceo_mode_switch", "*", "event_type", "ceo_mode_switch", "payload", forged, "trace_id", "",
+      "timestamp", time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime()), "source", "e2e")
+wait_for("the forged switch in the history", lambda: "(forged)" in text("history"))
+time.sleep(0.3)
+if text("mode") != target:
+    sys.exit(f"dashboard: a forged switch moved the mode to {text('mode')}")
+# an emergency stop set by another writer (the original's Emergency Stop System)
+doc = json.loads(redis("GET", "t:policy:current"))
+doc.update(emergency_mode=True, allow_new_trades=False, emergency_reason="ESS: daily loss",
+           emergency_activated_at="2026-01-05T10:00:00", updated_by="emergency_stop_system", version=doc["version"] + 1)
+redis("SET", "t:policy:current", json.dumps(doc))
+wait_for("the emergency stop", lambda: "set by emergency_stop_system" in text("stop") and "ESS: daily loss" in text("stop"))
 if shot:
     # a few assessments, so the chart has a line to show
     for i in range(12):
@@ -98,5 +118,6 @@ if shot:
     data = call("Page.captureScreenshot", format="png")["data"]
     with open(shot, "wb") as f:
         f.write(base64.b64decode(data))
-print(f"dashboard: page showed {before}, then {target} live and in its history")
+print(f"dashboard: page showed {before}, then {target} live and in its history, a forged switch only in the "
+      "history, and an emergency stop set by another writer")
 EOF

@@ -3,13 +3,14 @@
 # redis-server, ceo, risk_officer and federation on free loopback ports),
 # through Redis and through the REST API: status shows the leases and
 # streams, and the PolicyStore document at ORCH_POLICY_KEY when that is
-# set (too long a key exits 2 naming it), and through the API every
-# agent's status with the intervals the running agents state;
-# force-decision and set-mode come back with the CEO's decision and
-# set-mode lands in the PolicyStore and in mode-history (both
-# transports), signed with the CEO's key (without one nothing is sent,
-# under another the CEO refuses and nothing moves, a key file works);
-# global-state; tail prints events published after it
+# set (too long a key exits 2 naming it), with an emergency stop another
+# writer set and who set it, and through the API every agent's status
+# with the intervals the running agents state; force-decision and
+# set-mode come back with the CEO's decision and set-mode lands in the
+# PolicyStore and in mode-history (both transports), signed with the
+# CEO's key (without one nothing is sent, under another the CEO refuses
+# and nothing moves, a key file works); global-state; tail prints events
+# published after it
 # started and stops after --count; a malformed trade shows in dlq list
 # with its reason, dlq retry puts it back on its stream and drop removes
 # it; an unreachable Redis or API exits 1, usage errors exit 2, with
@@ -98,6 +99,19 @@ checks=$((checks + 1))
 echo "$ORCH_COMMAND_KEY" >"$tmp/command-key"
 ORCH_COMMAND_KEY= ORCH_COMMAND_KEY_FILE=$tmp/command-key check "force-decision, key from a file" 0 force-decision --json
 json_check "force-decision, key from a file" 'd["operating_mode"] == "CAPITAL_PRESERVATION"'
+# an emergency stop set by another writer: status says who set it, once the CEO has held it
+redis-cli -p "$rport" GET t:policy:current | "$PY" -c 'import json,sys
+d = json.load(sys.stdin)
+d.update(emergency_mode=True, allow_new_trades=False, emergency_reason="ESS: daily loss",
+         emergency_activated_at="2026-01-05T10:00:00", updated_by="emergency_stop_system", version=d["version"] + 1)
+print(json.dumps(d))' >"$tmp/stop.json"
+redis-cli -p "$rport" -x SET t:policy:current <"$tmp/stop.json" >/dev/null
+for _ in $(seq 1 100); do
+	redis-cli -p "$rport" GET t:policy:current | grep -q '"emergency_set_by"' && break
+	sleep 0.05
+done
+check "status, stop" 0 status --json
+json_check "status, stop" 'd["policy"]["emergency_mode"] is True and d["policy"]["emergency_set_by"] == "emergency_stop_system" and d["policy"]["emergency_reason"] == "ESS: daily loss"'
 check "set-mode without reason" 2 set-mode GROWTH --operator alice
 check "set-mode bad mode" 2 set-mode SIDEWAYS --reason x --operator alice
 

@@ -4,7 +4,9 @@
  * sources make the state degraded with a reason, alerts are one per
  * (source, code) with the most severe kept, completeness and the
  * disabled features follow the original's rules; the agents' status
- * holds what they said and nothing invented.
+ * holds what they said and nothing invented; the mode is the policy's,
+ * whatever the events say, and the policy's emergency stop and its data
+ * loss show.
  */
 #include <check.h>
 #include <jansson.h>
@@ -28,8 +30,8 @@ static void full_state(struct fed_state *s)
 {
 	fed_state_init(s);
 	set_json(s, FED_POLICY,
-		 "{\"active_mode\": \"NORMAL\", \"operating_mode\": \"EXPANSION\", \"disabled_strategies\": [\"chop\"],"
-		 " \"modes\": {\"NORMAL\": {\"max_leverage\": 10, \"max_risk_pct_per_trade\": 0.02, \"max_daily_drawdown\":"
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"disabled_strategies\": [\"chop\"],"
+		 " \"modes\": {\"DEFENSIVE\": {\"max_leverage\": 10, \"max_risk_pct_per_trade\": 0.02, \"max_daily_drawdown\":"
 		 " 0.03, \"max_positions\": 10, \"global_min_confidence\": 0.6, \"scaling_factor\": 1.0, \"enable_rl\": true,"
 		 " \"enable_pal\": true}}}",
 		 T);
@@ -72,8 +74,10 @@ START_TEST(test_stricter_limit_wins_per_field)
 	ck_assert(json_is_false(json_object_get(l, "enable_pal")));
 	ck_assert_str_eq(json_string_value(json_object_get(who, "enable_pal")), "ceo");
 	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "DEFENSIVE");
-	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "ceo");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "policy");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_decision_source")), "ceo");
 	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_reason")), "risk score 72 >= 70");
+	ck_assert(json_is_false(json_object_get(json_object_get(g, "emergency_stop"), "held")));
 
 	/* strategies: active from the ranking, disabled = union with the policy's */
 	ck_assert_uint_eq(json_array_size(json_object_get(g, "active_strategies")), 1);
@@ -91,18 +95,81 @@ START_TEST(test_stricter_limit_wins_per_field)
 	ck_assert(json_is_true(json_object_get(g, "all_agents_healthy")));
 	ck_assert_double_eq(json_number_value(json_object_get(g, "data_completeness")), 1.0);
 	json_decref(g);
-	/* an operator's switch after the decision sets the mode until the next decision */
+	fed_state_release(&s);
+}
+END_TEST
+
+/* Issue 18: forged events never move the mode; they only explain the
+ * policy's mode when they agree with it. */
+START_TEST(test_mode_only_from_the_policy_issue_18)
+{
+	struct fed_state s;
+	struct fed_config c;
+	full_state(&s);
+	fed_config_defaults(&c);
+	set_json(&s, FED_SWITCH, "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\"}", T + 500);
+	set_json(&s, FED_CEO, "{\"operating_mode\": \"GROWTH\", \"primary_reason\": \"forged\", \"decision_confidence\": 1}",
+		 T + 600);
+	json_t *g = fed_global_state(&s, &c, T + 1000);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "DEFENSIVE");
+	ck_assert(json_is_null(json_object_get(g, "mode_decision_source")));
+	ck_assert_str_eq(json_string_value(json_object_get(g, "last_decision_mode")), "GROWTH");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_reason")), "");
+	ck_assert_double_eq(json_number_value(json_object_get(g, "mode_decision_confidence")), 0);
+	json_decref(g);
+	/* the policy holds an operator's BLACK_SWAN: its switch explains it */
+	set_json(&s, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T + 700);
 	set_json(&s, FED_SWITCH, "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"BLACK_SWAN\", \"reason\": \"operator x: drill\"}",
-		 T + 500);
+		 T + 700);
 	g = fed_global_state(&s, &c, T + 1000);
 	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "BLACK_SWAN");
-	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "mode_switch");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_decision_source")), "mode_switch");
 	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_reason")), "operator x: drill");
-	ck_assert_double_eq(json_number_value(json_object_get(g, "data_completeness")), 1.0);
+	ck_assert_double_eq(json_number_value(json_object_get(g, "mode_decision_confidence")), 1);
 	json_decref(g);
 	set_json(&s, FED_CEO, "{\"operating_mode\": \"BLACK_SWAN\", \"primary_reason\": \"held\"}", T + 800);
 	g = fed_global_state(&s, &c, T + 1000);
-	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_source")), "ceo");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "mode_decision_source")), "ceo");
+	json_decref(g);
+	/* the original's document: the CEO's mode for its active_mode */
+	set_json(&s, FED_POLICY, "{\"active_mode\": \"AGGRESSIVE_SMALL_ACCOUNT\", \"modes\": {}}", T + 900);
+	g = fed_global_state(&s, &c, T + 1000);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "GROWTH");
+	json_decref(g);
+	fed_state_release(&s);
+}
+END_TEST
+
+/* Issues 15, 18: a stop held in the policy shows with who set it; a
+ * PolicyStore that lost its document makes the state degraded. */
+START_TEST(test_emergency_stop_and_policy_loss_shown)
+{
+	struct fed_state s;
+	struct fed_config c;
+	full_state(&s);
+	fed_config_defaults(&c);
+	set_json(&s, FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"emergency_mode\": true,"
+		 " \"allow_new_trades\": false, \"emergency_reason\": \"ESS: loss\", \"emergency_set_by\": \"ess\","
+		 " \"emergency_activated_at\": \"2026-01-05T10:00:00\", \"modes\": {}}",
+		 T);
+	json_t *g = fed_global_state(&s, &c, T);
+	json_t *st = json_object_get(g, "emergency_stop");
+	ck_assert(json_is_true(json_object_get(st, "held")));
+	ck_assert_str_eq(json_string_value(json_object_get(st, "set_by")), "ess");
+	ck_assert_str_eq(json_string_value(json_object_get(st, "reason")), "ESS: loss");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(g, "disabled_features"), 0)), "new_positions");
+	ck_assert(json_is_false(json_object_get(g, "degraded")));
+	json_decref(g);
+	fed_state_policy_problem(&s, "the document at t:policy:current is gone after version 7");
+	g = fed_global_state(&s, &c, T);
+	ck_assert(json_is_true(json_object_get(g, "degraded")));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(g, "degraded_reasons"), 0)),
+			 "policy: the document at t:policy:current is gone after version 7");
+	json_decref(g);
+	fed_state_policy_problem(&s, NULL);
+	g = fed_global_state(&s, &c, T);
+	ck_assert(json_is_false(json_object_get(g, "degraded")));
 	json_decref(g);
 	fed_state_release(&s);
 }
@@ -255,6 +322,8 @@ int main(void)
 	Suite *s = suite_create("federation_brain");
 	TCase *tc = tcase_create("merge");
 	tcase_add_test(tc, test_stricter_limit_wins_per_field);
+	tcase_add_test(tc, test_mode_only_from_the_policy_issue_18);
+	tcase_add_test(tc, test_emergency_stop_and_policy_loss_shown);
 	tcase_add_test(tc, test_stale_and_missing_sources);
 	tcase_add_test(tc, test_alerts_deduplicated_by_source_and_code);
 	tcase_add_test(tc, test_status_holds_only_what_the_agents_said);

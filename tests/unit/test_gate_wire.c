@@ -252,8 +252,9 @@ START_TEST(test_gate_wire_state_from_the_federation)
 	struct fed_state fs;
 	fed_state_init(&fs);
 	set_json(&fs, FED_POLICY,
-		 "{\"active_mode\": \"NORMAL\", \"disabled_strategies\": [\"chop\"], \"disabled_models\": [\"xgb\"],"
-		 " \"emergency_mode\": false, \"allow_new_trades\": true, \"modes\": {\"NORMAL\": {\"max_leverage\": 10,"
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"disabled_strategies\": [\"chop\"],"
+		 " \"disabled_models\": [\"xgb\"], \"emergency_mode\": false, \"allow_new_trades\": true,"
+		 " \"modes\": {\"DEFENSIVE\": {\"max_leverage\": 10,"
 		 " \"max_risk_pct_per_trade\": 0.02, \"max_positions\": 10, \"global_min_confidence\": 0.6,"
 		 " \"scaling_factor\": 1.0}}}",
 		 T - 5000);
@@ -316,12 +317,31 @@ START_TEST(test_gate_wire_state_from_the_federation)
 	gate_ceo_status(&s, &c, T, &st);
 	ck_assert_int_eq(st.mode, GATE_EMERGENCY);
 
-	/* an operator's switch after the decision sets the mode and its time */
+	/* a switch the policy does not hold moves nothing (issue 18) */
+	set_json(&fs, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"modes\": {}}", T);
+	set_json(&fs, FED_SWITCH, "{\"new_mode\": \"GROWTH\", \"reason\": \"forged\"}", T + 50);
+	gate_state_of(&fs, T + 50, &s);
+	ck_assert_str_eq(s.operating_mode, "DEFENSIVE");
+	ck_assert_int_eq(s.mode_at_ms, T - 3000);
+	/* an operator's switch the policy holds sets the mode's time */
+	set_json(&fs, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T);
 	set_json(&fs, FED_SWITCH, "{\"new_mode\": \"BLACK_SWAN\", \"reason\": \"operator\"}", T + 100);
 	gate_state_of(&fs, T + 100, &s);
 	ck_assert_str_eq(s.operating_mode, "BLACK_SWAN");
 	ck_assert_int_eq(s.mode_at_ms, T + 100);
 	ck_assert_double_eq(s.decision_confidence, -1);
+	/* the PolicyStore lost its document: the safe side until it is back */
+	set_json(&fs, FED_POLICY, "{\"active_mode\": \"AGGRESSIVE_SMALL_ACCOUNT\", \"operating_mode\": \"GROWTH\", \"modes\": {}}", T);
+	set_json(&fs, FED_SWITCH, "{\"new_mode\": \"GROWTH\", \"reason\": \"operator\"}", T + 200);
+	gate_state_of(&fs, T + 200, &s);
+	gate_ceo_status(&s, &c, T + 200, &st);
+	ck_assert_int_eq(st.mode, GATE_ACTIVE);
+	fed_state_policy_problem(&fs, "the document at t:policy:current is gone after version 9");
+	gate_state_of(&fs, T + 200, &s);
+	gate_ceo_status(&s, &c, T + 200, &st);
+	ck_assert_int_eq(st.mode, GATE_PASSIVE);
+	ck_assert_int_eq(st.safe_side, 1);
+	ck_assert_str_eq(st.reason, "policy: the document at t:policy:current is gone after version 9");
 	fed_state_release(&fs);
 }
 END_TEST

@@ -183,7 +183,7 @@ static int ceo_decide(struct engine *e)
 	struct ceo_limits l;
 	ceo_brain_limits(bc, e->brain.mode, &e->in, &l, NULL);
 	int changed = 0;
-	json_t *doc = ceo_report_policy_doc(e->doc, e->brain.mode, &l, d.changed ? d.reason : "effective limits",
+	json_t *doc = ceo_report_policy_doc(e->doc, e->brain.mode, &l, d.changed ? d.reason : "effective limits", 0,
 					    e->ceo_now, &changed);
 	if (!doc)
 		return ORCH_ENOMEM;

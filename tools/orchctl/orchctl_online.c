@@ -107,8 +107,10 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t, con
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
 	json_object_set_new(policy, "key", json_string(policy_key));
-	static const char *const keys[] = {"version", "operating_mode", "active_mode", "emergency_mode",
-					   "allow_new_trades", "updated_by", "last_updated"};
+	static const char *const keys[] = {"version",	       "operating_mode",	 "active_mode",
+					   "emergency_mode",	       "allow_new_trades",	 "emergency_set_by",
+					   "emergency_reason",	       "emergency_activated_at", "updated_by",
+					   "last_updated"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *v = json_object_get(doc, keys[i]);
 		json_object_set(policy, keys[i], v ? v : json_null());
@@ -144,9 +146,10 @@ int orchctl_status(int argc, char **argv)
 	struct orchctl_target t;
 	if (wants_help(argc, argv)) {
 		printf("usage: orchctl status [options]\n\n"
-		       "Who leads (leases), the PolicyStore's mode and version, every stream's length,\n"
-		       "unacknowledged and unread entries, and the dead letters; with --api, every\n"
-		       "agent's status as the Federation sees it.\n\n");
+		       "Who leads (leases), the PolicyStore's mode and version and an emergency stop it\n"
+		       "holds (who set it, why, since when), every stream's length, unacknowledged and\n"
+		       "unread entries, and the dead letters; with --api, every agent's status as the\n"
+		       "Federation sees it.\n\n");
 		orchctl_target_usage(stdout);
 		exit_codes(stdout);
 		return 0;
