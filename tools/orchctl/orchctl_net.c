@@ -123,7 +123,7 @@ redisContext *orchctl_redis(const struct orchctl_target *t)
 
 /* ---- HTTP ---- */
 
-/* Connects to the host:port of t->api; returns a socket or -1 (printed). */
+/* Connects to the host:port of t->api; returns a socket or ORCH_EIO (printed). */
 static int api_connect(const struct orchctl_target *t, char *host, size_t hostlen)
 {
 	char port[8] = "80";
@@ -132,7 +132,7 @@ static int api_connect(const struct orchctl_target *t, char *host, size_t hostle
 	size_t hl = (size_t)((colon ? colon : end) - h);
 	if (hl == 0 || hl >= hostlen) {
 		fprintf(stderr, "orchctl %s: --api: no host in '%s'\n", t->cmd, t->api);
-		return -1;
+		return ORCH_EIO;
 	}
 	memcpy(host, h, hl);
 	host[hl] = '\0';
@@ -142,7 +142,7 @@ static int api_connect(const struct orchctl_target *t, char *host, size_t hostle
 	int rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {
 		fprintf(stderr, "orchctl %s: %s: %s\n", t->cmd, t->api, gai_strerror(rc));
-		return -1;
+		return ORCH_EIO;
 	}
 	int fd = -1;
 	for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
@@ -168,7 +168,7 @@ static int send_all(int fd, const char *buf, size_t n)
 	while (n) {
 		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
 		if (w <= 0)
-			return -1;
+			return ORCH_EIO;
 		buf += w;
 		n -= (size_t)w;
 	}
@@ -192,7 +192,7 @@ static int send_request(const struct orchctl_target *t, int fd, const char *host
 			      "Content-Type: application/json\r\nContent-Length: %zu\r\n", strlen(body));
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	if (n >= (int)sizeof(head) || send_all(fd, head, (size_t)n) != 0 || (body && send_all(fd, body, strlen(body))))
-		return -1;
+		return ORCH_EIO;
 	return 0;
 }
 
@@ -248,13 +248,13 @@ int orchctl_http_stream(const struct orchctl_target *t, const char *path)
 	char host[256];
 	int fd = api_connect(t, host, sizeof(host));
 	if (fd < 0)
-		return -1;
+		return ORCH_EIO;
 	struct timeval none = {0, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 	if (send_request(t, fd, host, "GET", path, NULL) != 0) {
 		fprintf(stderr, "orchctl %s: sending to %s failed: %s\n", t->cmd, t->api, strerror(errno));
 		close(fd);
-		return -1;
+		return ORCH_EIO;
 	}
 	/* the head, a byte at a time, so that the body stays in the socket */
 	char head[4096];
@@ -269,7 +269,7 @@ int orchctl_http_stream(const struct orchctl_target *t, const char *path)
 	if (sscanf(head, "HTTP/%*d.%*d %d", &code) != 1 || code != 200) {
 		fprintf(stderr, "orchctl %s: %s%s answered %d\n", t->cmd, t->api, path, code);
 		close(fd);
-		return -1;
+		return ORCH_EIO;
 	}
 	return fd;
 }

@@ -50,7 +50,7 @@ int orchctl_http(const struct orchctl_target *t, const char *method, const char 
 /*
  * Opens a GET of path for streaming: sends the request and skips the
  * response head. Returns a socket to read the body from (close() it), or
- * -1 (printed) on failure or a status other than 200.
+ * ORCH_EIO (printed) on failure or a status other than 200.
  */
 int orchctl_http_stream(const struct orchctl_target *t, const char *path);
 
