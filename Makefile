@@ -5,6 +5,9 @@
 #   make              libcommon.a and every program in build/bin/
 #   make test         install missing Debian packages, build, run every test
 #   make asan         the same suite built with -fsanitize=address,undefined
+#   make chaos        attacks on a running layer (tests/chaos: poison inputs,
+#                     Redis pressure and data loss, forged control events,
+#                     connection floods), a table of outcomes
 #   make bench        benchmarks (BENCH=bus runs one), each against its ceiling
 #   make fuzz         libFuzzer targets (clang), FUZZ_SECONDS each (default 20)
 #   make soak         the services under load for SOAK_SECONDS (600) at
@@ -76,12 +79,14 @@ UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/te
 INTEG := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 # whole-layer tests in C (every binary, Redis restarts, Sentinel failover)
 E2E := $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e/%,$(wildcard tests/e2e/test_*.c))
+# attacks on the whole layer (make chaos); chaos.c is what they share
+CHAOS := $(patsubst tests/chaos/%.c,$(BUILD)/tests/chaos/%,$(filter-out tests/chaos/chaos.c,$(wildcard tests/chaos/*.c)))
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/bench_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 20
 SOAK := $(BUILD)/tests/soak/soak
 
-.PHONY: all test asan bench fuzz fuzzers soak demo compose-test images-airgap install clean deps tests FORCE
+.PHONY: all test asan chaos bench fuzz fuzzers soak demo compose-test images-airgap install clean deps tests FORCE
 .SECONDEXPANSION:
 
 all: $(LIBS) $(SIM) $(BINS)
@@ -128,6 +133,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(SIM) $(LIBS)
 	$(call say,LD,$@)
 	$(call link,$^ $(CHECK_LIBS) $(LDLIBS))
 
+$(CHAOS): $(BUILD)/tests/chaos/%: $(BUILD)/obj/tests/chaos/%.o $(BUILD)/obj/tests/chaos/chaos.o $(TESTLIB_OBJ) $(SIM) $(LIBS)
+	$(call say,LD,$@)
+	$(call link,$^ $(CHECK_LIBS) $(LDLIBS))
+
 $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBS)
 	$(call say,LD,$@)
 	$(call link,-fsanitize=fuzzer $^ $(LDLIBS))
@@ -158,7 +167,7 @@ $(BUILD)/obj/gen/replay_env.o: $(BUILD)/gen/replay_env.c $(FLAGS_FILE)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-tests: $(UNIT) $(INTEG) $(E2E)
+tests: $(UNIT) $(INTEG) $(E2E) $(CHAOS)
 
 fuzzers: $(FUZZERS)
 
@@ -173,6 +182,12 @@ test: deps
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=$(BUILD)-asan OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# Each attack family against its own running layer; bounded in time (each
+# program at most 240 s, the whole suite about 2 minutes) and loopback only.
+chaos: deps
+	@$(MAKE) --no-print-directory all $(CHAOS)
+	@ORCH_TEST_SRCDIR=$(CURDIR) ORCH_BIN_DIR=$(CURDIR)/$(BUILD)/bin tests/chaos/run.sh $(CHAOS)
 
 bench: deps
 	@deploy/install-deps.sh --check --bench >/dev/null 2>&1 || deploy/install-deps.sh --bench

@@ -14,12 +14,8 @@
  * Bounded in count (1100 sockets, the open-file limit raised to fit) and
  * time (each wait has a deadline); loopback only.
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,53 +39,13 @@ static int api;
 static int fds[FLOOD];
 static int64_t opened_ms[FLOOD];
 
-/* A blocking TCP connection from src to 127.0.0.1:port (2 s timeouts). */
-static int connect_from(const char *src, int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	inet_pton(AF_INET, src, &from.sin_addr);
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-	struct timeval tv = {.tv_sec = 2};
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* The status of GET path from src, read within about 2 s; -1 when none.
  * With body, the body's first bytes are copied there. */
 static int get_from(const char *src, const char *path, char *body, size_t bodylen)
 {
-	int fd = connect_from(src, api);
-	if (fd < 0)
-		return -1;
-	char req[256], buf[4096];
-	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
-	ssize_t got = write(fd, req, (size_t)n) == n ? recv(fd, buf, sizeof(buf) - 1, 0) : -1;
-	close(fd);
-	if (got <= 0)
-		return -1;
-	buf[got] = '\0';
-	const char *b = strstr(buf, "\r\n\r\n");
-	if (body)
-		snprintf(body, bodylen, "%s", b ? b + 4 : "");
-	return strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atoi(buf + 9) : -1;
-}
-
-/* 1 when the server closed fd (end of stream or reset). */
-static int closed_by_server(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	char c[256];
-	if (poll(&p, 1, 0) <= 0)
-		return 0;
-	ssize_t r = recv(fd, c, sizeof(c), MSG_DONTWAIT);
-	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+	char req[256];
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+	return harness_send_from(src, api, req, NULL, body, bodylen);
 }
 
 /* The sockets the federation holds open. */
@@ -157,7 +113,7 @@ static int flood(int n)
 {
 	int opened = 0;
 	for (int i = 0; i < n; i++) {
-		fds[i] = connect_from("127.0.0.1", api);
+		fds[i] = harness_connect_from("127.0.0.1", api);
 		if (fds[i] < 0)
 			continue;
 		opened_ms[i] = clock_mono_ms();
@@ -175,7 +131,7 @@ static int trickle(int n, int *cut, int64_t *first_cut_ms, int64_t *last_cut_ms)
 	for (int i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		if (closed_by_server(fds[i]) || send(fds[i], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		if (harness_closed_by_peer(fds[i]) || send(fds[i], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			int64_t held = clock_mono_ms() - opened_ms[i];
 			if (cut) {
 				(*cut)++;
@@ -253,18 +209,8 @@ END_TEST
  * status; the connection stays open in *fd. */
 static int open_stream(int *fd, char *body, size_t bodylen)
 {
-	*fd = connect_from("127.0.0.3", api);
-	static const char req[] = "GET /api/orchestration/events HTTP/1.1\r\nHost: t\r\n\r\n";
-	char buf[2048];
-	ssize_t got = *fd >= 0 && write(*fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1
-			      ? recv(*fd, buf, sizeof(buf) - 1, 0)
-			      : -1;
-	if (got <= 0)
-		return -1;
-	buf[got] = '\0';
-	const char *b = strstr(buf, "\r\n\r\n");
-	snprintf(body, bodylen, "%s", b ? b + 4 : "");
-	return strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atoi(buf + 9) : -1;
+	return harness_send_from("127.0.0.3", api, "GET /api/orchestration/events HTTP/1.1\r\nHost: t\r\n\r\n", fd,
+				 body, bodylen);
 }
 
 START_TEST(api_flood__event_streams_are_capped)

@@ -6,8 +6,10 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,52 @@ int harness_free_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+int harness_connect_from(const char *src, int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, src, &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	struct timeval tv = {.tv_sec = 2};
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int harness_send_from(const char *src, int port, const char *request, int *keep, char *body, size_t bodylen)
+{
+	int fd = harness_connect_from(src, port);
+	char buf[4096];
+	size_t n = strlen(request);
+	ssize_t got = fd >= 0 && write(fd, request, n) == (ssize_t)n ? recv(fd, buf, sizeof(buf) - 1, 0) : -1;
+	if (keep)
+		*keep = fd;
+	else if (fd >= 0)
+		close(fd);
+	if (got <= 0)
+		return -1;
+	buf[got] = '\0';
+	const char *b = strstr(buf, "\r\n\r\n");
+	if (body)
+		snprintf(body, bodylen, "%s", b ? b + 4 : "");
+	return strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atoi(buf + 9) : -1;
+}
+
+int harness_closed_by_peer(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c[256];
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	ssize_t r = recv(fd, c, sizeof(c), MSG_DONTWAIT);
+	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
 static int answers_ping(int port)

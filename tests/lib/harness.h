@@ -55,6 +55,17 @@ int harness_http_status(const char *response);
 const char *harness_http_body(const char *response);
 /* A loopback TCP port that was free a moment ago. */
 int harness_free_port(void);
+/* A blocking TCP connection from the loopback address src ("127.0.0.2":
+ * another client to a per-address limit) to 127.0.0.1:port, with 2 s send
+ * and receive timeouts: the fd (the caller closes it) or -1. */
+int harness_connect_from(const char *src, int port);
+/* Sends request from src to 127.0.0.1:port and reads what arrives first
+ * (within about 2 s): the answer's status, -1 when none; its body's first
+ * bytes go to body when not NULL. keep NULL: the connection is closed;
+ * else it stays open and its fd goes to *keep (-1 when none). */
+int harness_send_from(const char *src, int port, const char *request, int *keep, char *body, size_t bodylen);
+/* 1 when the peer closed fd (end of stream or reset); never blocks. */
+int harness_closed_by_peer(int fd);
 
 /* The operators' command key every program started here gets, unless
  * its env says otherwise. */

@@ -30,8 +30,17 @@ int stack_publish(redisContext *c, const char *prefix, const char *type, const c
 json_t *stack_wait_payload(redisContext *c, const char *prefix, const char *type,
 			   int (*pred)(json_t *payload, const void *arg), const void *arg, int timeout_ms)
 {
+	return stack_wait_payload_after(c, prefix, type, NULL, pred, arg, timeout_ms);
+}
+
+json_t *stack_wait_payload_after(redisContext *c, const char *prefix, const char *type, const char *after,
+				 int (*pred)(json_t *payload, const void *arg), const void *arg, int timeout_ms)
+{
+	char from[80] = "-";
+	if (after)
+		snprintf(from, sizeof(from), "(%s", after);
 	for (int waited = 0; waited <= timeout_ms; waited += 50) {
-		redisReply *r = redisCommand(c, "XREVRANGE %s:stream:%s + - COUNT 100", prefix, type);
+		redisReply *r = redisCommand(c, "XREVRANGE %s:stream:%s + %s COUNT 100", prefix, type, from);
 		for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
 			redisReply *f = r->element[e]->element[1];
 			for (size_t k = 0; k + 1 < f->elements; k += 2) {

@@ -21,6 +21,10 @@ int stack_publish(redisContext *c, const char *prefix, const char *type, const c
 json_t *stack_wait_payload(redisContext *c, const char *prefix, const char *type,
 			   int (*pred)(json_t *payload, const void *arg), const void *arg, int timeout_ms);
 
+/* The same among entries after the entry id `after` (NULL: any). */
+json_t *stack_wait_payload_after(redisContext *c, const char *prefix, const char *type, const char *after,
+				 int (*pred)(json_t *payload, const void *arg), const void *arg, int timeout_ms);
+
 /* A predicate for stack_wait_payload: arg is {"field", "value"}, true when
  * the payload's string field equals value. */
 int stack_field_is(json_t *payload, const void *arg);
