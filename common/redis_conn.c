@@ -111,6 +111,11 @@ static void conn_detach(struct redis_conn *c)
 void redis_conn__drop(struct redis_conn *c, const char *why, int failed)
 {
 	int was_ready = c->state == ST_READY;
+	/* only a connection that lasted proves the server healthy: one that a
+	 * server accepts and then refuses at once (out of memory, busy) keeps
+	 * its count, so the backoff grows */
+	if (was_ready && clock_mono_ms() - c->ready_ms >= c->target.backoff_max_ms)
+		c->attempt = 0;
 	if (c->ac) {
 		conn_detach(c);
 		uv_timer_start(&c->drop_timer, drop_timer_cb, 0, 0);
@@ -161,8 +166,7 @@ static void handshake_cb(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	uv_timer_stop(&c->timer);
 	c->state = ST_READY;
-	c->attempt = 0;
-	c->progress_ms = clock_mono_ms();
+	c->ready_ms = c->progress_ms = clock_mono_ms();
 	metrics_inc(c->m_connects);
 	log_info("redis %s: connected to %s:%d", c->name, c->resolved.host, c->resolved.port);
 	conn_schedule(c, 0);
@@ -389,7 +393,7 @@ void redis_conn_reset(struct redis_conn *c, const char *why)
 	if (c->state == ST_CLOSED)
 		return;
 	if (c->state == ST_READY || c->state == ST_CONNECTING || c->state == ST_HANDSHAKE)
-		redis_conn__drop(c, why, 0);
+		redis_conn__drop(c, why, 1);
 }
 
 long long redis_conn_client_id(const struct redis_conn *c)

@@ -67,7 +67,9 @@ int redis_conn_eval(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata
 		    const char *script, int numkeys, int argc, const char **argv, const size_t *lens);
 
 /* Drops the current connection now (pending callbacks get NULL) and
- * reconnects through discovery after backoff. */
+ * reconnects through discovery after backoff; a reset counts as a failure
+ * (repeated ones back off further) unless the connection had stayed up
+ * ORCH_REDIS_BACKOFF_MAX_MS. */
 void redis_conn_reset(struct redis_conn *c, const char *why);
 
 /* Stops reconnecting, fails pending callbacks with NULL, frees everything

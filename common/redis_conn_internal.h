@@ -27,7 +27,9 @@ struct redis_conn {
 	enum conn_state state;
 	redisAsyncContext *ac;    /* live context, or NULL */
 	redisAsyncContext *dying; /* detached, freed by drop_timer */
-	int attempt;              /* consecutive failures, for backoff */
+	int attempt;              /* consecutive failures, for backoff; a connection
+				     that stayed up backoff_max_ms clears it */
+	int64_t ready_ms;         /* when the connection last became ready */
 	int handshake_left;       /* handshake replies still expected */
 	long long client_id;      /* CLIENT ID of this connection, 0 = unknown */
 	int inflight;             /* user commands awaiting replies */

@@ -19,10 +19,6 @@
 
 static struct chaos_stack s;
 
-/* What the XFAIL checks wait for; NULL once it is on main (XPASS says so). */
-static const char *const CMD_AUTH = "branch cmd-auth (commands HMAC-signed with ORCH_COMMAND_KEY, checked by the CEO)";
-static const char *const POLICY_TRUTH = "branch policy-truth (the federation shows a mode only once the policy holds it)";
-
 static void forged_command(void)
 {
 	const char *attack = "unsigned ceo_command set_mode GROWTH in BLACK_SWAN";
@@ -41,22 +37,22 @@ static void forged_command(void)
 	chaos_policy_mode(s.c, mode, sizeof(mode), &v);
 	/* used to happen: BLACK_SWAN to GROWTH at once, past confirmations and
 	 * cooldown, at risk score 95; the command carries no proof of its sender */
-	chaos_check(attack, past && !strcmp(mode, "BLACK_SWAN"), CMD_AUTH, "policy %s at version %lld (was version %lld)%s",
+	chaos_check(attack, past && !strcmp(mode, "BLACK_SWAN"), NULL, "policy %s at version %lld (was version %lld)%s",
 		    mode, v, v0, past ? "" : "; the CEO did not read it within 5 s");
 	const char *want[] = {"new_mode", "GROWTH"};
 	json_t *sw = stack_wait_payload_after(s.c, "t", "ceo_mode_switch", switch_before, stack_field_is, want, 200);
-	chaos_check(attack, !sw, CMD_AUTH, sw ? "a ceo_mode_switch to GROWTH was published" : "no ceo_mode_switch to GROWTH");
+	chaos_check(attack, !sw, NULL, sw ? "a ceo_mode_switch to GROWTH was published" : "no ceo_mode_switch to GROWTH");
 	json_decref(sw);
 	int dead = chaos_dead_letters(s.c, "ceo_command", id, 1, 1000, groups, sizeof(groups), reason, sizeof(reason));
 	double rej = chaos_metric_sum(s.admin[CHAOS_CEO], rejected);
-	chaos_check(attack, dead >= 1 && reason[0], CMD_AUTH, "%d dead letters%s%s%s", dead, dead ? " (" : "",
+	chaos_check(attack, dead >= 1 && reason[0], NULL, "%d dead letters%s%s%s", dead, dead ? " (" : "",
 		    dead ? reason : "", dead ? ")" : "");
-	chaos_check(attack, rej0 >= 0 && rej - rej0 >= 1, CMD_AUTH, "%s %s", rejected,
+	chaos_check(attack, rej0 >= 0 && rej - rej0 >= 1, NULL, "%s %s", rejected,
 		    rej < 0 ? "not on /metrics" : rej - rej0 >= 1 ? "counted it" : "did not count it");
 	const char *rid[] = {"request_id", "chaos-forged-1"};
 	json_t *reply = stack_wait_payload(s.c, "t", "ceo_command_reply", stack_field_is, rid, 1000);
 	const char *st = json_string_value(json_object_get(reply, "status"));
-	chaos_check(attack, !st || strcmp(st, "ok") != 0, CMD_AUTH, "the CEO answered %s", st ? st : "nothing");
+	chaos_check(attack, !st || strcmp(st, "ok") != 0, NULL, "the CEO answered %s", st ? st : "nothing");
 	json_decref(reply);
 }
 
@@ -90,7 +86,7 @@ static void forged_event(const char *attack, const char *type, const char *paylo
 		    past ? "" : "; the federation did not read it within 5 s");
 	/* on main today the federation reports the forged mode: the newest
 	 * ceo_mode_switch or ceo_decision wins over the policy */
-	chaos_check(attack, past && held, POLICY_TRUTH, "federation global_mode %s",
+	chaos_check(attack, past && held, NULL, "federation global_mode %s",
 		    held ? "BLACK_SWAN in every sample for 1 s" : seen);
 	chaos_check(attack, past && !gate_active, NULL, "live gate /compat/ceo/status %s",
 		    gate_active ? "answered ACTIVE (or nothing)" : "never ACTIVE");
