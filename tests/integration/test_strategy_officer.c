@@ -92,6 +92,15 @@ static int primary_is(json_t *p, const void *arg)
 	return s && strcmp(s, arg) == 0;
 }
 
+/* A state whose leader is "trend" with all its 40 trades in. */
+static int trend_complete(json_t *p, const void *arg)
+{
+	(void)arg;
+	json_t *first = json_array_get(json_object_get(p, "ranking"), 0);
+	const char *name = json_string_value(json_object_get(first, "strategy"));
+	return name && !strcmp(name, "trend") && json_integer_value(json_object_get(first, "trades")) == 40;
+}
+
 static int disables(json_t *p, const void *arg)
 {
 	size_t i;
@@ -185,8 +194,9 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	ck_assert(json_real_value(json_object_get(rec, "confidence")) > 0.5);
 	json_decref(rec);
 
-	/* the state carries the evidence of every strategy */
-	st = wait_for(c, "strategy_state_update", primary_is, "trend");
+	/* the state carries the evidence of every strategy (the trades are
+	 * consumed as they come: wait for all of them) */
+	st = wait_for(c, "strategy_state_update", trend_complete, NULL);
 	ck_assert_ptr_nonnull(st);
 	json_t *rank = json_object_get(st, "ranking");
 	ck_assert_uint_eq(json_array_size(rank), 2);
