@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs the Debian packages that building, testing and
-# the demo need (`--bench`, `--fuzz`: and the benchmarks, the fuzzers;
+# the demo need (`--bench`, `--fuzz`, `--format`: and the benchmarks, the
+# fuzzers, the format check;
 # `--only PKG ...`: just the packages named, as deploy/compose-test.sh asks
 # for the docker engine). `--check` only reports: exit 0 when all are present.
 # Uses sudo when not root; when neither works, prints the exact command.
@@ -16,8 +17,8 @@ PACKAGES=(
 )
 
 # `--bench` adds what `make bench` measures against (the HTTP ceiling),
-# `--fuzz` the compiler of `make fuzz`, `--deploy` the offline checkers of
-# deploy/validate.sh.
+# `--fuzz` the compiler of `make fuzz`, `--format` the formatter of
+# `make format-check`, `--deploy` the offline checkers of deploy/validate.sh.
 args=()
 only=0
 named=()
@@ -26,6 +27,7 @@ for a in "$@"; do
 	--only) only=1 ;;
 	--bench) PACKAGES+=(wrk nginx-light) ;;
 	--fuzz) PACKAGES+=(clang) ;;
+	--format) PACKAGES+=(clang-format) ;;
 	--deploy)
 		PACKAGES+=(docker-compose kubectl shellcheck)
 		# a node and npm from elsewhere (e.g. nodesource) serve as well
