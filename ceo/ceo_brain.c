@@ -55,8 +55,7 @@ void ceo_brain_set_mode(struct ceo_brain *b, enum ceo_mode mode, int64_t now_ms)
 /* The volatility ratio for mode m (1 when not targeting or not known). */
 static double vol_ratio(const struct ceo_brain_config *c, enum ceo_mode m, const struct ceo_inputs *in)
 {
-	if (!c->vol_target || in->unit_n < CEO_VOL_MIN_PERIODS || !(in->unit_vol_short > 0) ||
-	    !(in->unit_vol_long > 0))
+	if (!c->vol_target || in->unit_n < CEO_VOL_MIN_PERIODS || !(in->unit_vol_short > 0) || !(in->unit_vol_long > 0))
 		return 1;
 	/* the short estimate's noise: an EWMA of squares with decay l weighs
 	 * like (1 + l) / (1 - l) returns, so sd(sigma^ / sigma) is about
@@ -173,7 +172,11 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 	out->previous = b->mode;
 	out->recommended = rec.mode;
 	out->rule = rec.rule;
-	snprintf(out->reason, sizeof(out->reason), "%.150s%s%.90s", rec.reason, out->stale[0] ? "; stale: " : "",
+	snprintf(out->reason,
+		 sizeof(out->reason),
+		 "%.150s%s%.90s",
+		 rec.reason,
+		 out->stale[0] ? "; stale: " : "",
 		 out->stale);
 	/* "stay" in BLACK_SWAN is no call for it: calm, as far as the rules see */
 	int swan_call = rec.mode == CEO_BLACK_SWAN && strcmp(rec.rule, "stay") != 0;
@@ -186,14 +189,18 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 			ceo_brain_set_mode(b, CEO_CAPITAL_PRESERVATION, now_ms);
 			out->changed = 1;
 			out->rule = "black_swan_calm";
-			snprintf(out->reason, sizeof(out->reason),
+			snprintf(out->reason,
+				 sizeof(out->reason),
 				 "no call for BLACK_SWAN for %lld s >= %lld s: CAPITAL_PRESERVATION first",
-				 (long long)(calm / 1000), (long long)(c->black_swan_calm_ms / 1000));
+				 (long long)(calm / 1000),
+				 (long long)(c->black_swan_calm_ms / 1000));
 		} else {
 			out->hold = "black_swan_calm";
-			snprintf(out->hold_detail, sizeof(out->hold_detail),
+			snprintf(out->hold_detail,
+				 sizeof(out->hold_detail),
 				 "%s recommended; BLACK_SWAN is left after %lld s more of calm",
-				 ceo_mode_name(rec.mode), (long long)((c->black_swan_calm_ms - calm + 999) / 1000));
+				 ceo_mode_name(rec.mode),
+				 (long long)((c->black_swan_calm_ms - calm + 999) / 1000));
 		}
 	} else if (rec.mode == b->mode) {
 		b->pending = b->mode;
@@ -203,8 +210,10 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 		out->changed = 1;
 	} else if (b->mode == CEO_BLACK_SWAN && !c->black_swan_exit_auto) {
 		out->hold = "black_swan_manual_exit";
-		snprintf(out->hold_detail, sizeof(out->hold_detail),
-			 "%s recommended; BLACK_SWAN is left only by an operator command", ceo_mode_name(rec.mode));
+		snprintf(out->hold_detail,
+			 sizeof(out->hold_detail),
+			 "%s recommended; BLACK_SWAN is left only by an operator command",
+			 ceo_mode_name(rec.mode));
 	} else {
 		if (b->pending == rec.mode && b->pending_count > 0)
 			b->pending_count++;
@@ -219,12 +228,19 @@ void ceo_brain_decide(struct ceo_brain *b, const struct ceo_brain_config *c, con
 			out->changed = 1;
 		} else if (b->pending_count < c->confirmations) {
 			out->hold = "confirming";
-			snprintf(out->hold_detail, sizeof(out->hold_detail), "%s recommended %d of %d times in a row",
-				 ceo_mode_name(rec.mode), b->pending_count, c->confirmations);
+			snprintf(out->hold_detail,
+				 sizeof(out->hold_detail),
+				 "%s recommended %d of %d times in a row",
+				 ceo_mode_name(rec.mode),
+				 b->pending_count,
+				 c->confirmations);
 		} else {
 			out->hold = "cooldown";
-			snprintf(out->hold_detail, sizeof(out->hold_detail), "%s recommended; cooldown %lld s left",
-				 ceo_mode_name(rec.mode), (long long)((cooldown - since + 999) / 1000));
+			snprintf(out->hold_detail,
+				 sizeof(out->hold_detail),
+				 "%s recommended; cooldown %lld s left",
+				 ceo_mode_name(rec.mode),
+				 (long long)((cooldown - since + 999) / 1000));
 		}
 	}
 	out->mode = b->mode;

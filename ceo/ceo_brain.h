@@ -41,13 +41,13 @@
 #define CEO_VOL_MIN_PERIODS 20
 
 struct ceo_brain_config {
-	enum ceo_rules rules;            /* the rule set these thresholds belong to */
+	enum ceo_rules rules; /* the rule set these thresholds belong to */
 	struct ceo_thresholds th;
 	struct ceo_limits limits[CEO_N_MODES];
 	int64_t cooldown_ms, cooldown_aggressive_ms;
 	int confirmations;
 	int black_swan_exit_auto;
-	int64_t black_swan_calm_ms;      /* 0: auto exit through the confirmations */
+	int64_t black_swan_calm_ms; /* 0: auto exit through the confirmations */
 	int vol_target;
 	double vol_ratio_min, vol_ratio_max;
 	int64_t risk_fresh_ms, strategy_fresh_ms, health_fresh_ms;
@@ -64,7 +64,7 @@ void ceo_brain_config_defaults(struct ceo_brain_config *c, enum ceo_rules r);
 struct ceo_inputs {
 	int64_t risk_ms;
 	double risk_score, daily_drawdown, peak_drawdown;
-	double var_ratio, es_ratio;      /* VaR and ES over their ceilings, capped at 1 */
+	double var_ratio, es_ratio; /* VaR and ES over their ceilings, capped at 1 */
 	int64_t strategy_ms;
 	int strategies_eligible, strategies_disabled;
 	int win_rate_sufficient;
@@ -75,7 +75,7 @@ struct ceo_inputs {
 	char regime[32];
 	double regime_confidence;
 	int open_positions;
-	int64_t ceiling_ms;              /* risk_ceiling_update; 0 = none */
+	int64_t ceiling_ms; /* risk_ceiling_update; 0 = none */
 	double ceiling_max_leverage, ceiling_max_risk_per_trade;
 	int ceiling_max_positions;
 	/* the Risk Officer's measures the default rules read */
@@ -92,9 +92,9 @@ struct ceo_inputs {
 struct ceo_brain {
 	enum ceo_mode mode;
 	int64_t changed_ms;
-	enum ceo_mode pending;           /* riskier mode being confirmed */
+	enum ceo_mode pending; /* riskier mode being confirmed */
 	int pending_count;
-	int64_t swan_ms;                 /* when BLACK_SWAN was last called for */
+	int64_t swan_ms; /* when BLACK_SWAN was last called for */
 };
 
 struct ceo_decision {
@@ -102,14 +102,14 @@ struct ceo_decision {
 	int changed;
 	const char *rule;
 	char reason[256];
-	const char *hold;                /* NULL, "cooldown", "confirming", "black_swan_manual_exit" or
-					    "black_swan_calm" */
+	const char *hold; /* NULL, "cooldown", "confirming", "black_swan_manual_exit" or
+			     "black_swan_calm" */
 	char hold_detail[128];
-	struct ceo_state state;          /* as evaluated, after staleness */
-	char stale[96];                  /* e.g. "risk_state strategy_state", "" when all fresh */
-	struct ceo_limits limits;        /* effective */
-	double confidence;               /* share of the inputs that were fresh */
-	double vol_ratio;                /* applied to the scaling factor (1 when none) */
+	struct ceo_state state;   /* as evaluated, after staleness */
+	char stale[96];           /* e.g. "risk_state strategy_state", "" when all fresh */
+	struct ceo_limits limits; /* effective */
+	double confidence;        /* share of the inputs that were fresh */
+	double vol_ratio;         /* applied to the scaling factor (1 when none) */
 };
 
 void ceo_brain_init(struct ceo_brain *b, enum ceo_mode mode, int64_t now_ms);

@@ -17,7 +17,7 @@
 #include "orch.h"
 
 #define REMEMBERED_IDS 4096
-#define LOG_EVERY_MS 60000
+#define LOG_EVERY_MS   60000
 
 /* One kind of refusal (or the skipped history): counted, logged at most
  * once every LOG_EVERY_MS with how many went unlogged since. */
@@ -54,14 +54,17 @@ int ceo_command_service_new(struct ceo_command_service **out, const char *key, i
 	for (int r = 0; r < COMMAND_N_REFUSALS; r++) {
 		char labels[48];
 		snprintf(labels, sizeof(labels), "reason=\"%s\"", command_refusal_name((enum command_refusal)r));
-		k->refused[r].m = metrics_counter("orch_ceo_commands_rejected_total", labels,
+		k->refused[r].m = metrics_counter("orch_ceo_commands_rejected_total",
+						  labels,
 						  "Operator commands refused and dead-lettered (no proof of sender)");
 	}
-	k->expired.m = metrics_counter("orch_ceo_commands_expired_total", NULL,
+	k->expired.m = metrics_counter("orch_ceo_commands_expired_total",
+				       NULL,
 				       "Commands appended longer ago than the command ttl (history), skipped");
 	k->m_accepted = metrics_counter("orch_ceo_commands_accepted_total", NULL, "Operator commands admitted");
 	if (!key[0])
-		log_warn("ceo: no ORCH_COMMAND_KEY (or ORCH_COMMAND_KEY_FILE) is set: every ceo_command is refused until "
+		log_warn("ceo: no ORCH_COMMAND_KEY (or ORCH_COMMAND_KEY_FILE) is set: every ceo_command is refused "
+			 "until "
 			 "the CEO and whoever sends commands share one (docs/operations.md)");
 	*out = k;
 	return 0;
@@ -99,7 +102,9 @@ int ceo_command_service_admit(struct ceo_command_service *k, const struct bus_ev
 		if (tally(&k->expired, now_ms, &unlogged))
 			log_info("ceo: ceo_command entry %s skipped: appended %lld s ago, beyond the %lld s a command "
 				 "lives (%ld more skipped since the last report)",
-				 ev->stream_id, (long long)((now_ms - appended_ms) / 1000), (long long)(k->ttl_ms / 1000),
+				 ev->stream_id,
+				 (long long)((now_ms - appended_ms) / 1000),
+				 (long long)(k->ttl_ms / 1000),
 				 unlogged);
 		return ORCH_EAGAIN;
 	}
@@ -109,7 +114,11 @@ int ceo_command_service_admit(struct ceo_command_service *k, const struct bus_ev
 		metrics_inc(k->m_accepted);
 	if (rc == ORCH_EMALFORMED && tally(&k->refused[r], now_ms, &unlogged))
 		log_warn("ceo: ceo_command entry %s (source '%.64s') %s (%ld more refused as %s since the last report)",
-			 ev->stream_id, ev->source, why, unlogged, command_refusal_name(r));
+			 ev->stream_id,
+			 ev->source,
+			 why,
+			 unlogged,
+			 command_refusal_name(r));
 	return rc;
 }
 

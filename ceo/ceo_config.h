@@ -16,10 +16,10 @@
 
 struct ceo_config {
 	struct ceo_brain_config brain;
-	int64_t interval_ms;      /* ORCH_CEO_INTERVAL_S */
-	int64_t debounce_ms;      /* ORCH_CEO_DEBOUNCE_MS */
-	int64_t command_ttl_ms;   /* ORCH_CEO_COMMAND_TTL_S */
-	int on_command_only;      /* ORCH_CEO_EVALUATE=command */
+	int64_t interval_ms;    /* ORCH_CEO_INTERVAL_S */
+	int64_t debounce_ms;    /* ORCH_CEO_DEBOUNCE_MS */
+	int64_t command_ttl_ms; /* ORCH_CEO_COMMAND_TTL_S */
+	int on_command_only;    /* ORCH_CEO_EVALUATE=command */
 };
 
 extern const struct config_table ceo_config_table;

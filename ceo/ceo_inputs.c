@@ -11,16 +11,28 @@
 #include "json_util.h"
 #include "orch.h"
 
-const char *const ceo_input_types[] = {"risk_state_update", "risk_alert",     "risk_ceiling_update",
-				       "strategy_state_update", "system_health_update", "system_degraded",
-				       "meta.regime", "regime_detected", "ceo_command"};
+const char *const ceo_input_types[] = {"risk_state_update",
+				       "risk_alert",
+				       "risk_ceiling_update",
+				       "strategy_state_update",
+				       "system_health_update",
+				       "system_degraded",
+				       "meta.regime",
+				       "regime_detected",
+				       "ceo_command"};
 const int ceo_n_input_types = (int)(sizeof(ceo_input_types) / sizeof(ceo_input_types[0]));
 
 enum ceo_event ceo_event_of(const char *t)
 {
-	static const enum ceo_event kinds[] = {CEO_EV_RISK_STATE, CEO_EV_RISK_ALERT, CEO_EV_CEILING,
-					       CEO_EV_STRATEGY,   CEO_EV_HEALTH,     CEO_EV_DEGRADED,
-					       CEO_EV_REGIME,     CEO_EV_REGIME,     CEO_EV_COMMAND};
+	static const enum ceo_event kinds[] = {CEO_EV_RISK_STATE,
+					       CEO_EV_RISK_ALERT,
+					       CEO_EV_CEILING,
+					       CEO_EV_STRATEGY,
+					       CEO_EV_HEALTH,
+					       CEO_EV_DEGRADED,
+					       CEO_EV_REGIME,
+					       CEO_EV_REGIME,
+					       CEO_EV_COMMAND};
 	for (int i = 0; i < ceo_n_input_types; i++)
 		if (strcmp(t, ceo_input_types[i]) == 0)
 			return kinds[i];
@@ -74,7 +86,8 @@ static int risk_measures(struct ceo_inputs *n, const json_t *p, const json_t *m,
 	n->tail_event = 0;
 	size_t i;
 	const json_t *a;
-	json_array_foreach(json_object_get(p, "active_alerts"), i, a) {
+	json_array_foreach(json_object_get(p, "active_alerts"), i, a)
+	{
 		const char *code = json_util_get_str(a, "code"), *level = json_util_get_str(a, "level");
 		n->tail_event |= code && level && !strcmp(code, "TAIL_EVENT") && !strcmp(level, "CRITICAL");
 	}
@@ -102,8 +115,7 @@ static int apply_risk_state(struct ceo_inputs *in, const json_t *p, int64_t now,
 	return 0;
 }
 
-static int apply_risk_alert(struct ceo_inputs *in, const json_t *p, int64_t now, int *critical, char *why,
-			    size_t len)
+static int apply_risk_alert(struct ceo_inputs *in, const json_t *p, int64_t now, int *critical, char *why, size_t len)
 {
 	const char *level = json_util_get_str(p, "level");
 	if (!level) {
@@ -120,7 +132,8 @@ static int apply_risk_alert(struct ceo_inputs *in, const json_t *p, int64_t now,
 	}
 	size_t i;
 	const json_t *d;
-	json_array_foreach(json_object_get(p, "alert_details"), i, d) {
+	json_array_foreach(json_object_get(p, "alert_details"), i, d)
+	{
 		const char *code = json_util_get_str(d, "code"), *lv = json_util_get_str(d, "level");
 		double v;
 		if (code && strcmp(code, "TAIL_EVENT") == 0) {
@@ -204,7 +217,8 @@ static int apply_health(struct ceo_inputs *in, const json_t *p, int64_t now, int
 static int apply_regime(struct ceo_inputs *in, const json_t *p, int64_t now, char *why, size_t len)
 {
 	static const char *const keys[] = {"regime", "market_regime", NULL}, *const conf[] = {"confidence",
-											   "regime_confidence", NULL};
+											      "regime_confidence",
+											      NULL};
 	const char *r = json_util_first_str(p, keys);
 	if (!r) {
 		snprintf(why, len, "no regime or market_regime field");
@@ -219,8 +233,8 @@ static int apply_regime(struct ceo_inputs *in, const json_t *p, int64_t now, cha
 	return 0;
 }
 
-int ceo_inputs_apply(struct ceo_inputs *in, enum ceo_event kind, const json_t *payload, int64_t now_ms,
-		     int *critical, char *why, size_t whylen)
+int ceo_inputs_apply(struct ceo_inputs *in, enum ceo_event kind, const json_t *payload, int64_t now_ms, int *critical,
+		     char *why, size_t whylen)
 {
 	*critical = 0;
 	if (!json_is_object(payload)) {
@@ -248,8 +262,7 @@ int ceo_inputs_apply(struct ceo_inputs *in, enum ceo_event kind, const json_t *p
 	}
 }
 
-static int copy_field(const json_t *p, const char *key, char *out, size_t outlen, int required, char *why,
-		      size_t len)
+static int copy_field(const json_t *p, const char *key, char *out, size_t outlen, int required, char *why, size_t len)
 {
 	const char *s = json_util_get_str(p, key);
 	if (!s || !*s) {
@@ -296,7 +309,9 @@ int ceo_command_parse(const json_t *p, struct ceo_command *out, char *why, size_
 	else if (strcmp(action, "clear_emergency_stop") == 0)
 		out->action = CEO_CMD_CLEAR_EMERGENCY_STOP;
 	else {
-		snprintf(why, whylen, "action '%s' is not force_decision, set_mode, leave_black_swan or clear_emergency_stop",
+		snprintf(why,
+			 whylen,
+			 "action '%s' is not force_decision, set_mode, leave_black_swan or clear_emergency_stop",
 			 action);
 		return ORCH_EMALFORMED;
 	}

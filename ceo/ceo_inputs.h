@@ -56,8 +56,8 @@ enum ceo_event ceo_event_of(const char *event_type);
  * CRITICAL risk_alert. Returns 0, or ORCH_EMALFORMED with the reason in
  * why (nothing changed).
  */
-int ceo_inputs_apply(struct ceo_inputs *in, enum ceo_event kind, const json_t *payload, int64_t now_ms,
-		     int *critical, char *why, size_t whylen);
+int ceo_inputs_apply(struct ceo_inputs *in, enum ceo_event kind, const json_t *payload, int64_t now_ms, int *critical,
+		     char *why, size_t whylen);
 
 enum ceo_action { CEO_CMD_FORCE_DECISION, CEO_CMD_SET_MODE, CEO_CMD_LEAVE_BLACK_SWAN, CEO_CMD_CLEAR_EMERGENCY_STOP };
 

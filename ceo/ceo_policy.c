@@ -11,8 +11,8 @@
 
 #include "orch.h"
 
-static const char *const MODE_NAMES[CEO_N_MODES] = {"GROWTH", "EXPANSION", "DEFENSIVE", "CAPITAL_PRESERVATION",
-						     "BLACK_SWAN"};
+static const char *const MODE_NAMES[CEO_N_MODES] = {
+	"GROWTH", "EXPANSION", "DEFENSIVE", "CAPITAL_PRESERVATION", "BLACK_SWAN"};
 static const char *const HEALTH_NAMES[] = {"HEALTHY", "DEGRADED", "CRITICAL", "OFFLINE"};
 
 const char *ceo_mode_name(enum ceo_mode m)
@@ -64,16 +64,26 @@ int ceo_rules_parse(const char *s, enum ceo_rules *out)
 void ceo_thresholds_defaults(enum ceo_rules r, struct ceo_thresholds *t)
 {
 	*t = (struct ceo_thresholds){
-		.rules = r, .risk_critical = 85, .risk_defensive = 70, .risk_expansion_ceiling = 50,
+		.rules = r,
+		.risk_critical = 85,
+		.risk_defensive = 70,
+		.risk_expansion_ceiling = 50,
 		.risk_growth_ceiling = 30,
-		.critical_drawdown = 0.08, .preservation_drawdown = 0.05, .defensive_drawdown = 0.03,
-		.defensive_win_rate = 0.48, .expansion_win_rate = 0.52, .growth_win_rate = 0.55,
+		.critical_drawdown = 0.08,
+		.preservation_drawdown = 0.05,
+		.defensive_drawdown = 0.03,
+		.defensive_win_rate = 0.48,
+		.expansion_win_rate = 0.52,
+		.growth_win_rate = 0.55,
 		/* a driftless book's drawdown from its window's peak over (sd x
 		 * sqrt(n)) is half-normal: above 1 a third of the time, above 2 one
 		 * time in twenty; PSR at even odds and at 95% either way; 20 trades
 		 * as the Strategy Officer's min_trades */
-		.preservation_dd_sigma = 2, .defensive_dd_sigma = 1,
-		.defensive_psr = 0.05, .expansion_psr = 0.5, .growth_psr = 0.95,
+		.preservation_dd_sigma = 2,
+		.defensive_dd_sigma = 1,
+		.defensive_psr = 0.05,
+		.expansion_psr = 0.5,
+		.growth_psr = 0.95,
 		.min_book_trades = 20,
 	};
 }
@@ -96,9 +106,8 @@ int ceo_thresholds_validate(const struct ceo_thresholds *t, char *err, size_t er
 	else if (t->rules == CEO_RULES_DEFAULT &&
 		 !(t->defensive_dd_sigma > 0 && t->defensive_dd_sigma < t->preservation_dd_sigma))
 		bad = "drawdowns in sigmas need 0 < defensive < preservation";
-	else if (t->rules == CEO_RULES_DEFAULT &&
-		 !(t->defensive_psr >= 0 && t->defensive_psr < t->expansion_psr &&
-		   t->expansion_psr <= t->growth_psr && t->growth_psr <= 1))
+	else if (t->rules == CEO_RULES_DEFAULT && !(t->defensive_psr >= 0 && t->defensive_psr < t->expansion_psr &&
+						    t->expansion_psr <= t->growth_psr && t->growth_psr <= 1))
 		bad = "PSR levels need 0 <= defensive < expansion <= growth <= 1";
 	else if (t->rules == CEO_RULES_DEFAULT && t->min_book_trades < 2)
 		bad = "min_book_trades needs >= 2";
@@ -170,7 +179,13 @@ static void recommend_original(const struct ceo_state *s, const struct ceo_thres
 	double dd = fmax(s->daily_drawdown, s->peak_drawdown);
 	double risk = s->risk_score;
 	if (dd >= t->critical_drawdown)
-		return set(out, CEO_BLACK_SWAN, "black_swan_drawdown", "drawdown", dd, ">= critical", t->critical_drawdown);
+		return set(out,
+			   CEO_BLACK_SWAN,
+			   "black_swan_drawdown",
+			   "drawdown",
+			   dd,
+			   ">= critical",
+			   t->critical_drawdown);
 	if (s->risk_known && risk >= t->risk_critical)
 		return set(out, CEO_BLACK_SWAN, "black_swan_risk", "risk score", risk, ">= critical", t->risk_critical);
 	if (s->health == CEO_OFFLINE)
@@ -178,32 +193,52 @@ static void recommend_original(const struct ceo_state *s, const struct ceo_thres
 	if (s->health == CEO_CRITICAL)
 		return set_text(out, CEO_CAPITAL_PRESERVATION, "preservation_health", "system health CRITICAL");
 	if (dd >= t->preservation_drawdown)
-		return set(out, CEO_CAPITAL_PRESERVATION, "preservation_drawdown", "drawdown", dd, ">=",
+		return set(out,
+			   CEO_CAPITAL_PRESERVATION,
+			   "preservation_drawdown",
+			   "drawdown",
+			   dd,
+			   ">=",
 			   t->preservation_drawdown);
 	if (dd >= t->defensive_drawdown)
 		return set(out, CEO_DEFENSIVE, "defensive_drawdown", "drawdown", dd, ">=", t->defensive_drawdown);
 	if (s->risk_known && risk >= t->risk_defensive)
-		return set(out, CEO_DEFENSIVE, "defensive_risk", "risk score", risk, ">= defensive level",
+		return set(out,
+			   CEO_DEFENSIVE,
+			   "defensive_risk",
+			   "risk score",
+			   risk,
+			   ">= defensive level",
 			   t->risk_defensive);
 	if (s->win_rate_known && s->win_rate < t->defensive_win_rate && s->current != CEO_GROWTH)
-		return set(out, CEO_DEFENSIVE, "defensive_win_rate", "win rate", s->win_rate, "<",
-			   t->defensive_win_rate);
-	if (s->win_rate_known && s->risk_known && s->win_rate >= t->growth_win_rate &&
-	    risk <= t->risk_growth_ceiling && dd < t->defensive_drawdown && s->health == CEO_HEALTHY) {
+		return set(
+			out, CEO_DEFENSIVE, "defensive_win_rate", "win rate", s->win_rate, "<", t->defensive_win_rate);
+	if (s->win_rate_known && s->risk_known && s->win_rate >= t->growth_win_rate && risk <= t->risk_growth_ceiling &&
+	    dd < t->defensive_drawdown && s->health == CEO_HEALTHY) {
 		out->mode = CEO_GROWTH;
 		out->rule = "growth";
-		snprintf(out->reason, sizeof(out->reason),
+		snprintf(out->reason,
+			 sizeof(out->reason),
 			 "win rate %.4g >= %.4g, risk score %.4g <= growth ceiling %.4g, drawdown %.4g, healthy",
-			 s->win_rate, t->growth_win_rate, risk, t->risk_growth_ceiling, dd);
+			 s->win_rate,
+			 t->growth_win_rate,
+			 risk,
+			 t->risk_growth_ceiling,
+			 dd);
 		return;
 	}
 	if (s->win_rate_known && s->risk_known && s->win_rate >= t->expansion_win_rate &&
 	    risk <= t->risk_expansion_ceiling && dd < t->defensive_drawdown) {
 		out->mode = CEO_EXPANSION;
 		out->rule = "expansion";
-		snprintf(out->reason, sizeof(out->reason),
+		snprintf(out->reason,
+			 sizeof(out->reason),
 			 "win rate %.4g >= %.4g, risk score %.4g <= expansion ceiling %.4g, drawdown %.4g",
-			 s->win_rate, t->expansion_win_rate, risk, t->risk_expansion_ceiling, dd);
+			 s->win_rate,
+			 t->expansion_win_rate,
+			 risk,
+			 t->risk_expansion_ceiling,
+			 dd);
 		return;
 	}
 	set_text(out, s->current, "stay", "no rule calls for a change");
@@ -227,60 +262,99 @@ static void consider(struct ceo_recommendation *out, enum ceo_mode m, const char
 
 /* The drawdown's mode, with the band below each threshold (down to half
  * of it) holding a mode already taken: a drawdown must heal to end it. */
-static void drawdown_floor(const struct ceo_state *s, const struct ceo_thresholds *t,
-			   struct ceo_recommendation *out)
+static void drawdown_floor(const struct ceo_state *s, const struct ceo_thresholds *t, struct ceo_recommendation *out)
 {
 	int cur = ceo_mode_safety(s->current);
 	double d = s->dd_sigma, cp = t->preservation_dd_sigma, def = t->defensive_dd_sigma;
 	if (!s->dd_sigma_known)
 		return;
 	if (d >= cp || (cur >= ceo_mode_safety(CEO_CAPITAL_PRESERVATION) && d >= cp / 2))
-		consider(out, CEO_CAPITAL_PRESERVATION, "preservation_drawdown", "drawdown %.3g sigmas >= %.3g%s", d,
-			 d >= cp ? cp : cp / 2, d >= cp ? "" : " (not healed)");
+		consider(out,
+			 CEO_CAPITAL_PRESERVATION,
+			 "preservation_drawdown",
+			 "drawdown %.3g sigmas >= %.3g%s",
+			 d,
+			 d >= cp ? cp : cp / 2,
+			 d >= cp ? "" : " (not healed)");
 	else if (d >= def || (cur >= ceo_mode_safety(CEO_DEFENSIVE) && d >= def / 2))
-		consider(out, CEO_DEFENSIVE, "defensive_drawdown", "drawdown %.3g sigmas >= %.3g%s", d,
-			 d >= def ? def : def / 2, d >= def ? "" : " (not healed)");
+		consider(out,
+			 CEO_DEFENSIVE,
+			 "defensive_drawdown",
+			 "drawdown %.3g sigmas >= %.3g%s",
+			 d,
+			 d >= def ? def : def / 2,
+			 d >= def ? "" : " (not healed)");
 }
 
 /* What the evidence of edge allows: GROWTH, EXPANSION, DEFENSIVE on
  * evidence of a negative edge, or, in between or without evidence, the
  * current mode within EXPANSION..DEFENSIVE (no upgrade on no information,
  * no cut either). */
-static void evidence_ceiling(const struct ceo_state *s, const struct ceo_thresholds *t,
-			     struct ceo_recommendation *out)
+static void evidence_ceiling(const struct ceo_state *s, const struct ceo_thresholds *t, struct ceo_recommendation *out)
 {
 	int known = s->book_trades >= t->min_book_trades;
 	double psr = s->book_psr;
 	int calm = s->risk_known && s->risk_score <= t->risk_expansion_ceiling;
 	if (known && psr < t->defensive_psr)
-		return consider(out, CEO_DEFENSIVE, "defensive_edge", "book PSR %.4g < %.4g over %ld trades", psr,
-				t->defensive_psr, s->book_trades);
+		return consider(out,
+				CEO_DEFENSIVE,
+				"defensive_edge",
+				"book PSR %.4g < %.4g over %ld trades",
+				psr,
+				t->defensive_psr,
+				s->book_trades);
 	/* one risk ceiling for both upgrades: GROWTH's larger size raises the
 	 * score, and a tighter ceiling for it would be a loop of its own */
 	if (known && calm && psr >= t->growth_psr && s->health == CEO_HEALTHY)
-		return consider(out, CEO_GROWTH, "growth", "book PSR %.4g >= %.4g over %ld trades, risk score %.4g <= %.4g, "
-			 "healthy", psr, t->growth_psr, s->book_trades, s->risk_score, t->risk_expansion_ceiling);
+		return consider(out,
+				CEO_GROWTH,
+				"growth",
+				"book PSR %.4g >= %.4g over %ld trades, risk score %.4g <= %.4g, "
+				"healthy",
+				psr,
+				t->growth_psr,
+				s->book_trades,
+				s->risk_score,
+				t->risk_expansion_ceiling);
 	if (known && calm && psr >= t->expansion_psr)
-		return consider(out, CEO_EXPANSION, "expansion", "book PSR %.4g >= %.4g over %ld trades, risk score %.4g <= %.4g",
-				psr, t->expansion_psr, s->book_trades, s->risk_score, t->risk_expansion_ceiling);
-	enum ceo_mode hold = s->current == CEO_GROWTH ? CEO_EXPANSION
+		return consider(out,
+				CEO_EXPANSION,
+				"expansion",
+				"book PSR %.4g >= %.4g over %ld trades, risk score %.4g <= %.4g",
+				psr,
+				t->expansion_psr,
+				s->book_trades,
+				s->risk_score,
+				t->risk_expansion_ceiling);
+	enum ceo_mode hold = s->current == CEO_GROWTH                                       ? CEO_EXPANSION
 			     : ceo_mode_safety(s->current) > ceo_mode_safety(CEO_DEFENSIVE) ? CEO_DEFENSIVE
-											  : s->current;
+											    : s->current;
 	if (!known)
-		consider(out, hold, "hold", "%ld of %ld trades: no evidence on the book's edge yet", s->book_trades,
+		consider(out,
+			 hold,
+			 "hold",
+			 "%ld of %ld trades: no evidence on the book's edge yet",
+			 s->book_trades,
 			 t->min_book_trades);
 	else
-		consider(out, hold, "hold", "book PSR %.4g, risk score %.4g: no upgrade (needs PSR >= %.4g and risk <= %.4g)",
-			 psr, s->risk_known ? s->risk_score : -1, t->expansion_psr, t->risk_expansion_ceiling);
+		consider(out,
+			 hold,
+			 "hold",
+			 "book PSR %.4g, risk score %.4g: no upgrade (needs PSR >= %.4g and risk <= %.4g)",
+			 psr,
+			 s->risk_known ? s->risk_score : -1,
+			 t->expansion_psr,
+			 t->risk_expansion_ceiling);
 }
 
 /* Each input names the mode it allows; the safest wins. */
-static void recommend_default(const struct ceo_state *s, const struct ceo_thresholds *t,
-			      struct ceo_recommendation *out)
+static void recommend_default(const struct ceo_state *s, const struct ceo_thresholds *t, struct ceo_recommendation *out)
 {
 	out->rule = NULL;
 	if (s->tail_event)
-		consider(out, CEO_BLACK_SWAN, "black_swan_tail",
+		consider(out,
+			 CEO_BLACK_SWAN,
+			 "black_swan_tail",
 			 "tail event: a period's loss of many expected shortfalls (TAIL_EVENT CRITICAL)");
 	if (s->health == CEO_OFFLINE)
 		consider(out, CEO_BLACK_SWAN, "black_swan_offline", "system health OFFLINE");
@@ -288,10 +362,18 @@ static void recommend_default(const struct ceo_state *s, const struct ceo_thresh
 		consider(out, CEO_CAPITAL_PRESERVATION, "preservation_health", "system health CRITICAL");
 	drawdown_floor(s, t, out);
 	if (s->risk_known && s->risk_score >= t->risk_critical)
-		consider(out, CEO_CAPITAL_PRESERVATION, "preservation_risk", "risk score %.4g >= critical %.4g",
-			 s->risk_score, t->risk_critical);
+		consider(out,
+			 CEO_CAPITAL_PRESERVATION,
+			 "preservation_risk",
+			 "risk score %.4g >= critical %.4g",
+			 s->risk_score,
+			 t->risk_critical);
 	else if (s->risk_known && s->risk_score >= t->risk_defensive)
-		consider(out, CEO_DEFENSIVE, "defensive_risk", "risk score %.4g >= defensive level %.4g", s->risk_score,
+		consider(out,
+			 CEO_DEFENSIVE,
+			 "defensive_risk",
+			 "risk score %.4g >= defensive level %.4g",
+			 s->risk_score,
 			 t->risk_defensive);
 	evidence_ceiling(s, t, out);
 }

@@ -93,7 +93,7 @@ static inline int ceo_mode_safety(enum ceo_mode m)
 }
 
 struct ceo_thresholds {
-	enum ceo_rules rules;            /* the set these belong to */
+	enum ceo_rules rules; /* the set these belong to */
 	/* both sets */
 	double risk_critical, risk_defensive, risk_expansion_ceiling, risk_growth_ceiling;
 	/* original */
@@ -118,8 +118,7 @@ struct ceo_limits {
 	int max_positions;
 	double global_min_confidence;
 	double scaling_factor;
-	int enable_rl, enable_meta_strategy, enable_pal, enable_pba, enable_clm, enable_retraining,
-		enable_dynamic_tpsl;
+	int enable_rl, enable_meta_strategy, enable_pal, enable_pba, enable_clm, enable_retraining, enable_dynamic_tpsl;
 };
 
 /* Rule set r's limits of mode m: the original's per-mode limits
@@ -136,28 +135,28 @@ void ceo_limits_stricter(const struct ceo_limits *a, const struct ceo_limits *b,
 
 struct ceo_state {
 	enum ceo_mode current;
-	double daily_drawdown, peak_drawdown;   /* positive fractions */
+	double daily_drawdown, peak_drawdown; /* positive fractions */
 	int risk_known;
-	double risk_score;                      /* 0-100, higher = more risk */
+	double risk_score; /* 0-100, higher = more risk */
 	int win_rate_known;
-	double win_rate, win_rate_lower;        /* lower: Wilson bound, informational */
+	double win_rate, win_rate_lower; /* lower: Wilson bound, informational */
 	enum ceo_health health;
-	double var_ratio, es_ratio;             /* VaR, ES / their ceilings (informational) */
+	double var_ratio, es_ratio;                   /* VaR, ES / their ceilings (informational) */
 	int strategies_eligible, strategies_disabled; /* strategy health (informational) */
-	const char *regime;                     /* may be NULL */
+	const char *regime;                           /* may be NULL */
 	double regime_confidence;
 	int open_positions;
 	/* default rules' evidence */
 	int dd_sigma_known;
-	double dd_sigma;                        /* drawdown / (sd x sqrt(n)) */
-	int tail_event;                         /* TAIL_EVENT CRITICAL in the latest risk reading */
-	long book_trades;                       /* the Strategy Officer's pooled trades */
-	double book_psr;                        /* meaningful with book_trades */
+	double dd_sigma;  /* drawdown / (sd x sqrt(n)) */
+	int tail_event;   /* TAIL_EVENT CRITICAL in the latest risk reading */
+	long book_trades; /* the Strategy Officer's pooled trades */
+	double book_psr;  /* meaningful with book_trades */
 };
 
 struct ceo_recommendation {
 	enum ceo_mode mode;
-	const char *rule;                       /* e.g. "defensive_drawdown" */
+	const char *rule; /* e.g. "defensive_drawdown" */
 	char reason[200];
 };
 

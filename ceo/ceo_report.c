@@ -22,8 +22,8 @@ enum ceo_mode ceo_report_start_mode(const json_t *doc)
 		return m;
 	const char *risk = json_util_get_str(doc, "active_mode");
 	m = risk && !strcmp(risk, "AGGRESSIVE_SMALL_ACCOUNT") ? CEO_GROWTH
-	    : risk && !strcmp(risk, "NORMAL")		 ? CEO_EXPANSION
-							 : CEO_DEFENSIVE;
+	    : risk && !strcmp(risk, "NORMAL")                 ? CEO_EXPANSION
+							      : CEO_DEFENSIVE;
 	struct ceo_stop st;
 	ceo_report_stop_of(doc, &st);
 	return st.ours ? CEO_BLACK_SWAN : m;
@@ -36,7 +36,8 @@ void ceo_report_stop_of(const json_t *doc, struct ceo_stop *out)
 		    json_is_false(json_object_get(doc, "allow_new_trades"));
 	if (!out->held)
 		return;
-	const char *reason = json_util_get_str(doc, "emergency_reason"), *at = json_util_get_str(doc, "emergency_activated_at");
+	const char *reason = json_util_get_str(doc, "emergency_reason"),
+		   *at = json_util_get_str(doc, "emergency_activated_at");
 	const char *by = json_util_get_str(doc, "emergency_set_by"), *writer = json_util_get_str(doc, "updated_by");
 	const char *mode = json_util_get_str(doc, "operating_mode");
 	snprintf(out->reason, sizeof(out->reason), "%s", reason ? reason : "");
@@ -57,21 +58,46 @@ int ceo_report_external_stop(const json_t *doc)
 
 json_t *ceo_report_stop(const struct ceo_stop *s)
 {
-	return json_pack("{s:b, s:o, s:o, s:o}", "held", s->held, "set_by",
-			 s->held ? json_string(s->set_by) : json_null(), "reason",
-			 s->reason[0] ? json_string(s->reason) : json_null(), "activated_at",
+	return json_pack("{s:b, s:o, s:o, s:o}",
+			 "held",
+			 s->held,
+			 "set_by",
+			 s->held ? json_string(s->set_by) : json_null(),
+			 "reason",
+			 s->reason[0] ? json_string(s->reason) : json_null(),
+			 "activated_at",
 			 s->activated_at[0] ? json_string(s->activated_at) : json_null());
 }
 
 json_t *ceo_report_limits(const struct ceo_limits *l)
 {
-	return json_pack("{s:f, s:f, s:f, s:i, s:f, s:f, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "max_leverage",
-			 l->max_leverage, "max_risk_pct_per_trade", l->max_risk_pct_per_trade, "max_daily_drawdown",
-			 l->max_daily_drawdown, "max_positions", l->max_positions, "global_min_confidence",
-			 l->global_min_confidence, "scaling_factor", l->scaling_factor, "enable_rl", l->enable_rl,
-			 "enable_meta_strategy", l->enable_meta_strategy, "enable_pal", l->enable_pal, "enable_pba",
-			 l->enable_pba, "enable_clm", l->enable_clm, "enable_retraining", l->enable_retraining,
-			 "enable_dynamic_tpsl", l->enable_dynamic_tpsl);
+	return json_pack("{s:f, s:f, s:f, s:i, s:f, s:f, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+			 "max_leverage",
+			 l->max_leverage,
+			 "max_risk_pct_per_trade",
+			 l->max_risk_pct_per_trade,
+			 "max_daily_drawdown",
+			 l->max_daily_drawdown,
+			 "max_positions",
+			 l->max_positions,
+			 "global_min_confidence",
+			 l->global_min_confidence,
+			 "scaling_factor",
+			 l->scaling_factor,
+			 "enable_rl",
+			 l->enable_rl,
+			 "enable_meta_strategy",
+			 l->enable_meta_strategy,
+			 "enable_pal",
+			 l->enable_pal,
+			 "enable_pba",
+			 l->enable_pba,
+			 "enable_clm",
+			 l->enable_clm,
+			 "enable_retraining",
+			 l->enable_retraining,
+			 "enable_dynamic_tpsl",
+			 l->enable_dynamic_tpsl);
 }
 
 /* Limits within the schema's ranges (see ceo_report.h). */
@@ -156,7 +182,10 @@ static json_t *factor_lines(const struct ceo_state *s)
 		snprintf(line, sizeof(line), "risk score %.1f (0-100, higher = worse)", s->risk_score);
 		json_array_append_new(a, json_string(line));
 	}
-	snprintf(line, sizeof(line), "drawdown %.2f%% today, %.2f%% from the peak", 100 * s->daily_drawdown,
+	snprintf(line,
+		 sizeof(line),
+		 "drawdown %.2f%% today, %.2f%% from the peak",
+		 100 * s->daily_drawdown,
 		 100 * s->peak_drawdown);
 	json_array_append_new(a, json_string(line));
 	if (s->win_rate_known) {
@@ -178,17 +207,39 @@ json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, i
 	char ts[40];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
 	const struct ceo_state *s = &d->state;
-	json_t *factors = json_pack(
-		"{s:o, s:f, s:f, s:f, s:f, s:o, s:o, s:i, s:i, s:s, s:o, s:f, s:i}", "risk_score",
-		s->risk_known ? json_real(s->risk_score) : json_null(), "daily_drawdown", s->daily_drawdown,
-		"peak_drawdown", s->peak_drawdown, "var_to_ceiling", s->var_ratio, "es_to_ceiling", s->es_ratio,
-		"win_rate", s->win_rate_known ? json_real(s->win_rate) : json_null(), "win_rate_lower",
-		s->win_rate_known ? json_real(s->win_rate_lower) : json_null(), "strategies_eligible",
-		s->strategies_eligible, "strategies_disabled", s->strategies_disabled, "health",
-		ceo_health_name(s->health), "regime", s->regime ? json_string(s->regime) : json_null(),
-		"regime_confidence", s->regime_confidence, "open_positions", s->open_positions);
-	json_t *updates = update_policy ? json_pack("{s:s, s:s, s:o}", "active_mode", ceo_risk_mode_of(d->mode),
-						    "operating_mode", ceo_mode_name(d->mode), "limits",
+	json_t *factors = json_pack("{s:o, s:f, s:f, s:f, s:f, s:o, s:o, s:i, s:i, s:s, s:o, s:f, s:i}",
+				    "risk_score",
+				    s->risk_known ? json_real(s->risk_score) : json_null(),
+				    "daily_drawdown",
+				    s->daily_drawdown,
+				    "peak_drawdown",
+				    s->peak_drawdown,
+				    "var_to_ceiling",
+				    s->var_ratio,
+				    "es_to_ceiling",
+				    s->es_ratio,
+				    "win_rate",
+				    s->win_rate_known ? json_real(s->win_rate) : json_null(),
+				    "win_rate_lower",
+				    s->win_rate_known ? json_real(s->win_rate_lower) : json_null(),
+				    "strategies_eligible",
+				    s->strategies_eligible,
+				    "strategies_disabled",
+				    s->strategies_disabled,
+				    "health",
+				    ceo_health_name(s->health),
+				    "regime",
+				    s->regime ? json_string(s->regime) : json_null(),
+				    "regime_confidence",
+				    s->regime_confidence,
+				    "open_positions",
+				    s->open_positions);
+	json_t *updates = update_policy ? json_pack("{s:s, s:s, s:o}",
+						    "active_mode",
+						    ceo_risk_mode_of(d->mode),
+						    "operating_mode",
+						    ceo_mode_name(d->mode),
+						    "limits",
 						    ceo_report_limits(&d->limits))
 					: json_object();
 	/* the original's vocabulary: info / warning / critical, message null when none */
@@ -198,16 +249,46 @@ json_t *ceo_report_decision(const struct ceo_decision *d, const char *trigger, i
 		snprintf(alert, sizeof(alert), "BLACK_SWAN: %s", d->reason);
 	else if (d->stale[0])
 		snprintf(alert, sizeof(alert), "stale inputs: %s", d->stale);
-	json_t *p = json_pack("{s:s, s:b, s:s, s:o, s:o, s:b, s:o, s:s, s:o, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
-			      "operating_mode", ceo_mode_name(d->mode), "mode_changed", d->changed, "primary_reason",
-			      d->reason, "contributing_factors", factor_lines(s), "factors", factors, "update_policy_store",
-			      update_policy, "policy_updates", updates, "alert_level", alert_level, "alert_message",
-			      alert[0] ? json_string(alert) : json_null(),
-			      "decision_timestamp", ts, "decision_confidence", d->confidence, "previous_mode",
-			      ceo_mode_name(d->previous), "recommended_mode", ceo_mode_name(d->recommended), "rule",
-			      d->rule, "hold", d->hold ? json_string(d->hold) : json_null(), "hold_detail",
-			      d->hold ? json_string(d->hold_detail) : json_null(), "stale_inputs", d->stale,
-			      "effective_limits", ceo_report_limits(&d->limits), "trigger", trigger);
+	json_t *p = json_pack(
+		"{s:s, s:b, s:s, s:o, s:o, s:b, s:o, s:s, s:o, s:s, s:f, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
+		"operating_mode",
+		ceo_mode_name(d->mode),
+		"mode_changed",
+		d->changed,
+		"primary_reason",
+		d->reason,
+		"contributing_factors",
+		factor_lines(s),
+		"factors",
+		factors,
+		"update_policy_store",
+		update_policy,
+		"policy_updates",
+		updates,
+		"alert_level",
+		alert_level,
+		"alert_message",
+		alert[0] ? json_string(alert) : json_null(),
+		"decision_timestamp",
+		ts,
+		"decision_confidence",
+		d->confidence,
+		"previous_mode",
+		ceo_mode_name(d->previous),
+		"recommended_mode",
+		ceo_mode_name(d->recommended),
+		"rule",
+		d->rule,
+		"hold",
+		d->hold ? json_string(d->hold) : json_null(),
+		"hold_detail",
+		d->hold ? json_string(d->hold_detail) : json_null(),
+		"stale_inputs",
+		d->stale,
+		"effective_limits",
+		ceo_report_limits(&d->limits),
+		"trigger",
+		trigger);
 	if (p && stop)
 		json_object_set_new(p, "emergency_stop", ceo_report_stop(stop));
 	return p;
@@ -218,17 +299,38 @@ json_t *ceo_report_mode_switch(enum ceo_mode old_mode, enum ceo_mode new_mode, c
 {
 	char ts[40];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "old_mode", ceo_mode_name(old_mode),
-			 "new_mode", ceo_mode_name(new_mode), "reason", reason, "rule", rule, "active_mode",
-			 ceo_risk_mode_of(new_mode), "operator", operator_id ? json_string(operator_id) : json_null(),
-			 "request_id", request_id ? json_string(request_id) : json_null(), "fencing_token",
-			 (json_int_t)fence, "timestamp", ts);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s}",
+			 "old_mode",
+			 ceo_mode_name(old_mode),
+			 "new_mode",
+			 ceo_mode_name(new_mode),
+			 "reason",
+			 reason,
+			 "rule",
+			 rule,
+			 "active_mode",
+			 ceo_risk_mode_of(new_mode),
+			 "operator",
+			 operator_id ? json_string(operator_id) : json_null(),
+			 "request_id",
+			 request_id ? json_string(request_id) : json_null(),
+			 "fencing_token",
+			 (json_int_t)fence,
+			 "timestamp",
+			 ts);
 }
 
 json_t *ceo_report_alert(const char *level, const char *message, enum ceo_mode mode, int64_t now_ms)
 {
 	char ts[40];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	return json_pack("{s:s, s:s, s:s, s:s}", "level", level, "message", message, "mode", ceo_mode_name(mode),
-			 "timestamp", ts);
+	return json_pack("{s:s, s:s, s:s, s:s}",
+			 "level",
+			 level,
+			 "message",
+			 message,
+			 "mode",
+			 ceo_mode_name(mode),
+			 "timestamp",
+			 ts);
 }

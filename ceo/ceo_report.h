@@ -36,11 +36,11 @@
 
 /* The emergency stop a policy document holds. */
 struct ceo_stop {
-	int held;                 /* emergency_mode true or allow_new_trades false */
-	int ours;                 /* set by the CEO for BLACK_SWAN */
-	char set_by[64];          /* "ceo", the writer that set it, "external"; "" when none */
-	char reason[200];         /* emergency_reason, "" when none */
-	char activated_at[40];    /* emergency_activated_at, "" when none */
+	int held;              /* emergency_mode true or allow_new_trades false */
+	int ours;              /* set by the CEO for BLACK_SWAN */
+	char set_by[64];       /* "ceo", the writer that set it, "external"; "" when none */
+	char reason[200];      /* emergency_reason, "" when none */
+	char activated_at[40]; /* emergency_activated_at, "" when none */
 };
 
 const char *ceo_risk_mode_of(enum ceo_mode m);

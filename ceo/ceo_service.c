@@ -48,7 +48,6 @@
 
 /* ---- decisions ---- */
 
-
 static void count_switch(struct ceo_service *c, int64_t now)
 {
 	metrics_inc(c->m_switches);
@@ -150,7 +149,12 @@ static const char *const ACTION_NAMES[] = {"force_decision", "set_mode", "leave_
 void ceo__reply(struct ceo_service *c, const struct ceo_command *cmd, const char *status, const char *error,
 		const struct ceo_decision *d)
 {
-	json_t *p = json_pack("{s:s, s:s, s:s}", "request_id", cmd->request_id, "status", status, "action",
+	json_t *p = json_pack("{s:s, s:s, s:s}",
+			      "request_id",
+			      cmd->request_id,
+			      "status",
+			      status,
+			      "action",
 			      ACTION_NAMES[cmd->action]);
 	if (p && error)
 		json_object_set_new(p, "error", json_string(error));
@@ -183,8 +187,12 @@ static void clear_stop(struct ceo_service *c, const struct ceo_command *cmd, con
 	struct ceo_stop st;
 	ceo_report_stop_of(policy_current(c->policy, NULL), &st);
 	if (!st.held || st.ours) {
-		ceo__reply(c, cmd, "error", !st.held ? "no emergency stop held" : "the stop is the CEO's BLACK_SWAN: leave_black_swan lifts it",
-		      NULL);
+		ceo__reply(c,
+			   cmd,
+			   "error",
+			   !st.held ? "no emergency stop held"
+				    : "the stop is the CEO's BLACK_SWAN: leave_black_swan lifts it",
+			   NULL);
 		return;
 	}
 	log_warn("ceo: %s clears the emergency stop set by %s (%s)", reason, st.set_by, st.reason);
@@ -207,7 +215,11 @@ static void on_command(struct ceo_service *c, const struct ceo_command *cmd)
 	struct ceo_decision d;
 	if (cmd->action == CEO_CMD_FORCE_DECISION) {
 		if (evaluate(c, "force_decision", &d) != 0) {
-			ceo__reply(c, cmd, "error", c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo", NULL);
+			ceo__reply(c,
+				   cmd,
+				   "error",
+				   c->enabled ? "not ready to decide" : "disabled by enable_ai_ceo",
+				   NULL);
 			return;
 		}
 		ceo__await_write(c, cmd, &d);
@@ -231,13 +243,23 @@ static void on_command(struct ceo_service *c, const struct ceo_command *cmd)
 	enum ceo_mode before = c->brain.mode;
 	ceo_brain_set_mode(&c->brain, cmd->mode, now);
 	if (before != cmd->mode)
-		record_switch(c, before, cmd->mode, cmd->action == CEO_CMD_SET_MODE ? "operator_set_mode"
-										     : "operator_leave_black_swan",
-			      reason, cmd);
+		record_switch(c,
+			      before,
+			      cmd->mode,
+			      cmd->action == CEO_CMD_SET_MODE ? "operator_set_mode" : "operator_leave_black_swan",
+			      reason,
+			      cmd);
 	else
-		bus_publish_new(c->bus, "ceo_mode_history",
-				ceo_report_mode_switch(before, before, "operator_set_mode", reason, cmd->operator_id,
-						       cmd->request_id, c->token, now));
+		bus_publish_new(c->bus,
+				"ceo_mode_history",
+				ceo_report_mode_switch(before,
+						       before,
+						       "operator_set_mode",
+						       reason,
+						       cmd->operator_id,
+						       cmd->request_id,
+						       c->token,
+						       now));
 	operator_decision(c, before, cmd->mode, reason, 0, &d);
 	ceo__await_write(c, cmd, &d);
 	ceo__sync_policy(c);
@@ -315,8 +337,7 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	    iv * 1000 != c->cfg.interval_ms) {
 		c->cfg.interval_ms = iv * 1000;
 		if (!c->cfg.on_command_only)
-			uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms,
-				       (uint64_t)c->cfg.interval_ms);
+			uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
 	}
 	if (c->leader && !c->brain_ready)
 		evaluate(c, "policy", NULL);
@@ -380,7 +401,8 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 	uv_timer_init(svc->loop, &c->cycle);
 	uv_timer_init(svc->loop, &c->debounce);
 	c->cycle.data = c->debounce.data = c;
-	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &c->bus, .data = c});
+	service_attach(svc,
+		       &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &c->bus, .data = c});
 	register_metrics(c);
 	/* a consumer group per replica: every replica sees every input */
 	snprintf(c->bus_service, sizeof(c->bus_service), "ceo-%s", svc->cfg.instance_id);
@@ -388,13 +410,15 @@ int ceo_service_new(struct ceo_service **out, struct service *svc, const struct 
 	service_bus_config(svc, c->bus_service, &bc);
 	struct policy_config pc;
 	service_policy_config(svc, "ai_ceo", &pc);
-	struct policy_writer_config wc = {.updated_by = "ai_ceo", .conflict_min_ms = 20, .conflict_max_ms = 2000,
-					  .retry_ms = 1000};
-	struct lease_config lc = {.prefix = svc->cfg.prefix, .role = "ceo", .holder = svc->cfg.instance_id,
+	struct policy_writer_config wc = {
+		.updated_by = "ai_ceo", .conflict_min_ms = 20, .conflict_max_ms = 2000, .retry_ms = 1000};
+	struct lease_config lc = {.prefix = svc->cfg.prefix,
+				  .role = "ceo",
+				  .holder = svc->cfg.instance_id,
 				  .ttl_ms = svc->cfg.lease_ttl_ms};
 	int rc;
-	if ((rc = ceo_command_service_new(&c->commands, svc->cfg.command_key, cfg->command_ttl_ms,
-					  clock_wall_ms())) != 0 ||
+	if ((rc = ceo_command_service_new(&c->commands, svc->cfg.command_key, cfg->command_ttl_ms, clock_wall_ms())) !=
+		    0 ||
 	    (rc = bus_new(&c->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_new(&c->policy, svc->loop, &pc, &svc->cfg.redis)) != 0 ||
 	    (rc = policy_writer_new(&c->writer, svc->loop, c->policy, &wc, ceo__build_doc, ceo__policy_done, c)) != 0 ||
@@ -424,8 +448,10 @@ int ceo_service_start(struct ceo_service *c)
 		uv_timer_start(&c->cycle, cycle_cb, (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
 	if ((rc = bus_start(c->bus)) != 0 || (rc = policy_start(c->policy)) != 0 || (rc = lease_start(c->lease)) != 0)
 		return rc;
-	log_info("ceo: consuming as %s, deciding every %lld s while leader by the %s rules", c->bus_service,
-		 (long long)(c->cfg.interval_ms / 1000), ceo_rules_name(c->cfg.brain.rules));
+	log_info("ceo: consuming as %s, deciding every %lld s while leader by the %s rules",
+		 c->bus_service,
+		 (long long)(c->cfg.interval_ms / 1000),
+		 ceo_rules_name(c->cfg.brain.rules));
 	return 0;
 }
 

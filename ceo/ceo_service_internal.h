@@ -51,17 +51,17 @@ struct ceo_service {
 	struct ceo_brain brain;
 	int leader, brain_ready, fenced, enabled;
 	uint64_t token;
-	char written_mode[32];          /* the mode of the write in flight, for the log */
-	char mode_reason[256];          /* why the brain is in its mode (a BLACK_SWAN stop's reason) */
+	char written_mode[32]; /* the mode of the write in flight, for the log */
+	char mode_reason[256]; /* why the brain is in its mode (a BLACK_SWAN stop's reason) */
 	struct waiting waiting[MAX_WAITING];
 	int n_waiting;
 	struct pending_switch sw, sw_sent, clr, clr_sent;
 	char last_stale[96];
 	uv_timer_t cycle, debounce;
-	int64_t switch_times[64];       /* ring of recent switch times, for the hourly rate */
+	int64_t switch_times[64]; /* ring of recent switch times, for the hourly rate */
 	int n_switch_times;
-	struct metric *m_cycle, *m_switches, *m_switches_hour, *m_mode[CEO_N_MODES], *m_age[3], *m_fenced,
-		*m_writes, *m_conflicts, *m_malformed;
+	struct metric *m_cycle, *m_switches, *m_switches_hour, *m_mode[CEO_N_MODES], *m_age[3], *m_fenced, *m_writes,
+		*m_conflicts, *m_malformed;
 };
 
 /* ceo_service.c */

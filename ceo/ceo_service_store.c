@@ -43,8 +43,8 @@ void ceo__await_write(struct ceo_service *c, const struct ceo_command *cmd, cons
 static int attach(struct ceo_service *c, const char *event_type, const struct pending_switch *sw)
 {
 	const char *op = sw->operator_id[0] ? sw->operator_id : NULL, *req = sw->request_id[0] ? sw->request_id : NULL;
-	json_t *p = ceo_report_mode_switch(sw->old_mode, sw->new_mode, sw->rule, sw->reason, op, req, c->token,
-					   clock_now_ms());
+	json_t *p = ceo_report_mode_switch(
+		sw->old_mode, sw->new_mode, sw->rule, sw->reason, op, req, c->token, clock_now_ms());
 	struct bus_record rec;
 	int rc = p ? bus_record_encode(c->bus, event_type, p, &rec) : ORCH_ENOMEM;
 	json_decref(p);
@@ -73,7 +73,8 @@ int ceo__build_doc(const json_t *cur, json_t **doc, void *data)
 		*doc = NULL;
 		return 0;
 	}
-	if ((c->sw.active && ((rc = attach(c, "ceo_mode_switch", &c->sw)) || (rc = attach(c, "ceo_mode_history", &c->sw)))) ||
+	if ((c->sw.active &&
+	     ((rc = attach(c, "ceo_mode_switch", &c->sw)) || (rc = attach(c, "ceo_mode_history", &c->sw)))) ||
 	    (clear && (rc = attach(c, "ceo_mode_history", &c->clr)))) {
 		json_decref(d);
 		return rc;
@@ -93,7 +94,10 @@ static void records_stored(struct ceo_service *c)
 	const struct pending_switch *sw = &c->sw_sent;
 	if (sw->active && sw->new_mode == CEO_BLACK_SWAN) {
 		char msg[400];
-		snprintf(msg, sizeof(msg), "BLACK_SWAN entered: %s; left only by an operator command%s", sw->reason,
+		snprintf(msg,
+			 sizeof(msg),
+			 "BLACK_SWAN entered: %s; left only by an operator command%s",
+			 sw->reason,
 			 c->cfg.brain.black_swan_exit_auto ? " or when the rules allow (auto exit)" : "");
 		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("critical", msg, sw->new_mode, clock_now_ms()));
 	}
@@ -146,17 +150,23 @@ void ceo__policy_done(int status, int written, int64_t version, void *data)
 		records_lost(c);
 	int failures = policy_writer_failures(c->writer);
 	if (failures == 1)
-		log_warn("ceo: policy write failed (%s, store at version %lld); retrying", orch_strerror(status),
+		log_warn("ceo: policy write failed (%s, store at version %lld); retrying",
+			 orch_strerror(status),
 			 (long long)version);
 	if (failures == CAS_ALERT_AFTER) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "%d policy writes in a row failed (last: %s)", failures,
+		snprintf(msg,
+			 sizeof(msg),
+			 "%d policy writes in a row failed (last: %s)",
+			 failures,
 			 orch_strerror(status));
 		bus_publish_new(c->bus, "ceo_alert", ceo_report_alert("warning", msg, c->brain.mode, clock_now_ms()));
 	}
 	if (status != ORCH_ECONFLICT || failures >= CAS_ALERT_AFTER) {
 		char why[200];
-		snprintf(why, sizeof(why), "policy write failed (%s): not stored; the CEO keeps the change and retries",
+		snprintf(why,
+			 sizeof(why),
+			 "policy write failed (%s): not stored; the CEO keeps the change and retries",
 			 orch_strerror(status));
 		ceo__settle_replies(c, why);
 	}
@@ -166,4 +176,3 @@ void ceo__sync_policy(struct ceo_service *c)
 {
 	policy_writer_request(c->writer, c->token);
 }
-

@@ -14,10 +14,19 @@
 
 void bus_config_defaults(struct bus_config *cfg)
 {
-	*cfg = (struct bus_config){.prefix = "quantum", .maxlen = 10000, .block_ms = 2000, .batch = 100,
-				   .max_inflight = 256, .max_deliveries = 5, .claim_idle_ms = 30000,
-				   .claim_interval_ms = 5000, .dedupe_window = 65536, .outbox_max = 100000,
-				   .publish_window = 1000, .dlq_maxlen = 100000, .max_future_ms = 300000};
+	*cfg = (struct bus_config){.prefix = "quantum",
+				   .maxlen = 10000,
+				   .block_ms = 2000,
+				   .batch = 100,
+				   .max_inflight = 256,
+				   .max_deliveries = 5,
+				   .claim_idle_ms = 30000,
+				   .claim_interval_ms = 5000,
+				   .dedupe_window = 65536,
+				   .outbox_max = 100000,
+				   .publish_window = 1000,
+				   .dlq_maxlen = 100000,
+				   .max_future_ms = 300000};
 }
 
 int bus_stream_key(const struct bus *b, const char *event_type, char *buf, size_t len)
@@ -39,7 +48,9 @@ int bus_check_ready(void *data, char *buf, size_t len)
 	int up = redis_conn_is_connected(b->cmd);
 	for (const struct sub *s = b->subs; s && up; s = s->next)
 		up = s->reader && !s->reader_closed && redis_conn_is_connected(s->reader);
-	snprintf(buf, len, up ? "connected, %zu events waiting" : "Redis unreachable, %zu events in the outbox",
+	snprintf(buf,
+		 len,
+		 up ? "connected, %zu events waiting" : "Redis unreachable, %zu events in the outbox",
 		 bus_pending_publishes(b));
 	return up;
 }
@@ -96,8 +107,7 @@ static void sub_handle_closed(uv_handle_t *h)
 	bus_handle_released(s->b);
 }
 
-int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
-	    const struct redis_target *target)
+int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg, const struct redis_target *target)
 {
 	if (!cfg->service || !cfg->service[0] || !cfg->instance || !cfg->instance[0])
 		return ORCH_EINVAL;
@@ -108,7 +118,9 @@ int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
 	bus_config_defaults(&b->cfg);
 	struct bus_config d = b->cfg;
 	b->cfg = *cfg;
-#define BUS_DEFAULT(f) if (b->cfg.f <= 0) b->cfg.f = d.f
+#define BUS_DEFAULT(f)     \
+	if (b->cfg.f <= 0) \
+	b->cfg.f = d.f
 	BUS_DEFAULT(maxlen);
 	BUS_DEFAULT(block_ms);
 	BUS_DEFAULT(batch);
@@ -200,14 +212,19 @@ int bus_subscribe(struct bus *b, const char *event_type, bus_handler_fn fn, void
 	char labels[300];
 	snprintf(labels, sizeof(labels), "event_type=\"%s\"", event_type);
 	s->m_handled = metrics_counter("orch_bus_handled_total", labels, "Events handled and acknowledged");
-	s->m_failed = metrics_counter("orch_bus_handler_failures_total", labels, "Handler failures (entry left pending)");
+	s->m_failed =
+		metrics_counter("orch_bus_handler_failures_total", labels, "Handler failures (entry left pending)");
 	s->m_dlq = metrics_counter("orch_bus_dead_lettered_total", labels, "Entries moved to the dead-letter stream");
-	s->m_dupes = metrics_counter("orch_bus_duplicates_total", labels, "Redelivered duplicates acknowledged without handling");
+	s->m_dupes = metrics_counter(
+		"orch_bus_duplicates_total", labels, "Redelivered duplicates acknowledged without handling");
 	s->m_malformed = metrics_counter("orch_bus_malformed_total", labels, "Entries that could not be decoded");
 	s->m_inflight = metrics_gauge("orch_bus_inflight", labels, "Deliveries being handled");
 	static const double lat[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 30};
-	s->m_lat = metrics_histogram("orch_bus_event_age_seconds", labels,
-				     "Event age (decision clock minus event timestamp) when handled", lat, 10);
+	s->m_lat = metrics_histogram("orch_bus_event_age_seconds",
+				     labels,
+				     "Event age (decision clock minus event timestamp) when handled",
+				     lat,
+				     10);
 	s->next = b->subs;
 	b->subs = s;
 	return 0;
@@ -221,8 +238,8 @@ int bus_start(struct bus *b)
 	for (struct sub *s = b->subs; s; s = s->next) {
 		char name[512];
 		snprintf(name, sizeof(name), "%.200s-read-%.200s", b->consumer, s->type);
-		struct redis_conn_opts o = {.name = name, .stall_timeout_ms = b->cfg.block_ms + 5000,
-					    .on_state = reader_state, .data = s};
+		struct redis_conn_opts o = {
+			.name = name, .stall_timeout_ms = b->cfg.block_ms + 5000, .on_state = reader_state, .data = s};
 		int rc = redis_conn_new(&s->reader, b->loop, &b->target, &o);
 		if (rc != 0)
 			return rc;
@@ -233,7 +250,8 @@ int bus_start(struct bus *b)
 			b->handles_open += 2;
 			s->timers_ready = 1;
 		}
-		uv_timer_start(&s->claim_timer, bus__claim_timer_cb, b->cfg.claim_interval_ms, b->cfg.claim_interval_ms);
+		uv_timer_start(
+			&s->claim_timer, bus__claim_timer_cb, b->cfg.claim_interval_ms, b->cfg.claim_interval_ms);
 		redis_conn_start(s->reader);
 	}
 	/* after a pause the command connection is still running (publishing) */
@@ -279,7 +297,10 @@ static void stop_timer_cb(uv_timer_t *t)
 	for (struct sub *s = b->subs; s; s = s->next)
 		inflight += s->inflight;
 	log_warn("bus: stop deadline reached with %d handlers running, %zu events unpublished and %d "
-		 "acknowledgements unanswered", inflight, b->pub.queued, b->cmd_inflight);
+		 "acknowledgements unanswered",
+		 inflight,
+		 b->pub.queued,
+		 b->cmd_inflight);
 	bus_finish_stop(b);
 }
 

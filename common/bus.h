@@ -36,25 +36,25 @@ struct bus;
 struct bus_delivery;
 
 struct bus_config {
-	const char *prefix;           /* "quantum" */
-	const char *service;          /* group and consumer name part */
-	const char *instance;         /* consumer name part */
-	const char *outbox_dir;       /* NULL/"" = memory only */
-	long maxlen;                  /* XADD MAXLEN ~, default 10000 */
-	int block_ms;                 /* XREADGROUP BLOCK, default 2000 */
-	int batch;                    /* XREADGROUP COUNT upper bound, default 100 */
-	int max_inflight;             /* handler calls not yet finished, default 256 */
-	int max_deliveries;           /* DLQ after this many, default 5 */
-	int claim_idle_ms;            /* processing deadline before reclaim, default 30000 */
-	int claim_interval_ms;        /* reclaim scan period, default 5000 */
-	int dedupe_window;            /* event ids remembered per subscription, default 65536 */
-	int outbox_max;               /* events held in memory while disconnected, default 100000 */
-	int publish_window;           /* XADDs in flight, default 1000 */
-	int wait_replicas;            /* a publish counts once this many replicas have it
-				       * (WAIT after each XADD), default 0: no waiting */
-	long dlq_maxlen;              /* DLQ MAXLEN ~, default 100000 */
-	int max_future_ms;            /* an event stamped more than this ahead of this host's real
-				       * clock is dead-lettered; 0 = no check; default 300000 */
+	const char *prefix;     /* "quantum" */
+	const char *service;    /* group and consumer name part */
+	const char *instance;   /* consumer name part */
+	const char *outbox_dir; /* NULL/"" = memory only */
+	long maxlen;            /* XADD MAXLEN ~, default 10000 */
+	int block_ms;           /* XREADGROUP BLOCK, default 2000 */
+	int batch;              /* XREADGROUP COUNT upper bound, default 100 */
+	int max_inflight;       /* handler calls not yet finished, default 256 */
+	int max_deliveries;     /* DLQ after this many, default 5 */
+	int claim_idle_ms;      /* processing deadline before reclaim, default 30000 */
+	int claim_interval_ms;  /* reclaim scan period, default 5000 */
+	int dedupe_window;      /* event ids remembered per subscription, default 65536 */
+	int outbox_max;         /* events held in memory while disconnected, default 100000 */
+	int publish_window;     /* XADDs in flight, default 1000 */
+	int wait_replicas;      /* a publish counts once this many replicas have it
+				 * (WAIT after each XADD), default 0: no waiting */
+	long dlq_maxlen;        /* DLQ MAXLEN ~, default 100000 */
+	int max_future_ms;      /* an event stamped more than this ahead of this host's real
+				 * clock is dead-lettered; 0 = no check; default 300000 */
 };
 /* Fills defaults (the values above; prefix "quantum"). */
 void bus_config_defaults(struct bus_config *cfg);
@@ -71,8 +71,7 @@ void bus_config_defaults(struct bus_config *cfg);
 typedef int (*bus_handler_fn)(struct bus_delivery *d, const struct bus_event *ev, void *data);
 
 /* Sets the reason recorded in the DLQ for a failing/malformed delivery. */
-void bus_delivery_reason(struct bus_delivery *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void bus_delivery_reason(struct bus_delivery *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Completes a BUS_ASYNC delivery with a handler result as above. */
 void bus_delivery_done(struct bus_delivery *d, int status);
 
@@ -85,8 +84,7 @@ typedef void (*bus_publish_cb)(int status, const char *stream_id, void *data);
 
 /* Creates the bus with its own command connection and one blocking reader.
  * Free with bus_free(). */
-int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg,
-	    const struct redis_target *target);
+int bus_new(struct bus **out, uv_loop_t *loop, const struct bus_config *cfg, const struct redis_target *target);
 /* Registers a handler for event_type (before bus_start). */
 int bus_subscribe(struct bus *b, const char *event_type, bus_handler_fn fn, void *data);
 /* Events of this (subscribed) type do not move the event clock
@@ -101,9 +99,8 @@ int bus_start(struct bus *b);
  * accepted (sent now or held in the outbox), ORCH_EFULL when the outbox is
  * full (counted, logged), ORCH_EINVAL for a bad payload. event_id_out
  * (>= 37 bytes, may be NULL) receives the event id. */
-int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
-		const struct bus_publish_meta *meta, bus_publish_cb cb, void *cb_data,
-		char *event_id_out);
+int bus_publish(struct bus *b, const char *event_type, const json_t *payload, const struct bus_publish_meta *meta,
+		bus_publish_cb cb, void *cb_data, char *event_id_out);
 
 /* bus_publish() that takes the payload's reference and logs a refusal, for
  * fire-and-forget state events. NULL (a failed json_pack: a value JSON
@@ -115,9 +112,9 @@ int bus_publish_new(struct bus *b, const char *event_type, json_t *payload);
  * stores it itself in one script with other writes (the PolicyStore's
  * compare-and-set: both land or neither). */
 struct bus_record {
-	char stream[160];         /* {prefix}:stream:{type} */
-	long maxlen;              /* XADD MAXLEN ~ of the type */
-	struct bus_entry entry;   /* the fields, from this bus's service */
+	char stream[160];       /* {prefix}:stream:{type} */
+	long maxlen;            /* XADD MAXLEN ~ of the type */
+	struct bus_entry entry; /* the fields, from this bus's service */
 };
 
 /* Fills rec for payload (borrowed) as event_type. Returns 0 (release rec

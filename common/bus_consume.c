@@ -24,12 +24,10 @@
 
 /* KEYS: stream, dlq. ARGV: group, consumer, id, reason, dlq maxlen,
  * deliveries, fields... */
-static const char LUA_DLQ[] = LUA_DLQ_FN
-	"local f = {}\n"
-	"for i = 7, #ARGV do f[#f + 1] = ARGV[i] end\n"
-	"dlq(ARGV[3], f, ARGV[4], tonumber(ARGV[6]))\n"
-	"return 1\n";
-
+static const char LUA_DLQ[] = LUA_DLQ_FN "local f = {}\n"
+					 "for i = 7, #ARGV do f[#f + 1] = ARGV[i] end\n"
+					 "dlq(ARGV[3], f, ARGV[4], tonumber(ARGV[6]))\n"
+					 "return 1\n";
 
 static uint64_t hash_id(const char *s)
 {
@@ -228,7 +226,9 @@ void bus_delivery_done(struct bus_delivery *d, int status)
 		metrics_observe(s->m_lat, (double)(clock_now_ms() * 1000 - d->ev.time_us) / 1e6);
 	} else if (status == ORCH_EMALFORMED || d->ev.deliveries >= (unsigned)s->b->cfg.max_deliveries) {
 		char why[400];
-		snprintf(why, sizeof(why), "%s: %s",
+		snprintf(why,
+			 sizeof(why),
+			 "%s: %s",
 			 status == ORCH_EMALFORMED ? "malformed" : "handler failed on the last allowed delivery",
 			 d->reason[0] ? d->reason : orch_strerror(status));
 		if (status == ORCH_EMALFORMED)
@@ -237,8 +237,12 @@ void bus_delivery_done(struct bus_delivery *d, int status)
 	} else {
 		metrics_inc(s->m_failed);
 		log_warn("bus: handler for %s entry %s (event %s) failed on delivery %u: %s; retried after %d ms",
-			 s->type, id, d->ev.event_id, d->ev.deliveries,
-			 d->reason[0] ? d->reason : orch_strerror(status), s->b->cfg.claim_idle_ms);
+			 s->type,
+			 id,
+			 d->ev.event_id,
+			 d->ev.deliveries,
+			 d->reason[0] ? d->reason : orch_strerror(status),
+			 s->b->cfg.claim_idle_ms);
 	}
 	if (d->prev)
 		d->prev->next = d->next;
@@ -308,8 +312,8 @@ void bus__dispatch(struct sub *s, const redisReply *idr, const redisReply *fr, u
 		return;
 	}
 	char why[256] = "";
-	int rc = bus_envelope_decode(&d->ev, s->type, id, (size_t)d->nfields, (const char *const *)d->fields,
-				     d->lens, why, sizeof(why));
+	int rc = bus_envelope_decode(
+		&d->ev, s->type, id, (size_t)d->nfields, (const char *const *)d->fields, d->lens, why, sizeof(why));
 	/* judged before the clock observes the event's time */
 	if (rc == 0)
 		rc = bus_envelope_check_future(&d->ev, clock_wall_ms(), s->b->cfg.max_future_ms, why, sizeof(why));

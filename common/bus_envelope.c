@@ -82,7 +82,7 @@ void bus_uuid4(char *buf)
 	pthread_mutex_lock(&id_lock);
 	uint64_t a = rng_next(), b = rng_next();
 	pthread_mutex_unlock(&id_lock);
-	a = (a & ~0xF000ULL) | 0x4000ULL;                            /* version 4 */
+	a = (a & ~0xF000ULL) | 0x4000ULL;                        /* version 4 */
 	b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; /* variant 10 */
 	char *p = put_hex(buf, a >> 32, 8);
 	*p++ = '-';
@@ -111,8 +111,8 @@ void bus_traceparent_new(char *buf)
 
 /* ---- encode ---- */
 
-int bus_envelope_encode(struct bus_entry *out, const char *event_type, const char *source,
-			const json_t *payload, const struct bus_publish_meta *meta)
+int bus_envelope_encode(struct bus_entry *out, const char *event_type, const char *source, const json_t *payload,
+			const struct bus_publish_meta *meta)
 {
 	static const struct bus_publish_meta none;
 	if (!meta)
@@ -139,14 +139,22 @@ int bus_envelope_encode(struct bus_entry *out, const char *event_type, const cha
 	else
 		bus_traceparent_new(tp);
 	const char *kv[2 * BUS_ENVELOPE_NFIELDS] = {
-		"event_type", event_type,
-		"payload", body,
-		"trace_id", meta->trace_id ? meta->trace_id : "",
-		"correlation_id", corr_id,
-		"timestamp", ts,
-		"source", source ? source : "",
-		"event_id", out->event_id,
-		"traceparent", tp,
+		"event_type",
+		event_type,
+		"payload",
+		body,
+		"trace_id",
+		meta->trace_id ? meta->trace_id : "",
+		"correlation_id",
+		corr_id,
+		"timestamp",
+		ts,
+		"source",
+		source ? source : "",
+		"event_id",
+		out->event_id,
+		"traceparent",
+		tp,
 	};
 	size_t total = 0;
 	for (int i = 0; i < 2 * BUS_ENVELOPE_NFIELDS; i++)
@@ -186,8 +194,8 @@ static int field_is(const char *name, size_t len, const char *want)
 /* Envelope fields by slot; they never become payload keys of a direct
  * entry, except the timestamp, which direct producers use as data too. */
 enum { F_TYPE, F_ID, F_TRACE, F_CORR, F_TS, F_SOURCE, F_TP, F_COUNT };
-static const char *const envelope_names[F_COUNT] = {"event_type", "event_id", "trace_id", "correlation_id",
-						    "timestamp", "source", "traceparent"};
+static const char *const envelope_names[F_COUNT] = {
+	"event_type", "event_id", "trace_id", "correlation_id", "timestamp", "source", "traceparent"};
 
 static int envelope_slot(const char *name, size_t len)
 {
@@ -260,8 +268,13 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 	char *p = ev->store = malloc(total);
 	if (!p)
 		goto fail;
-	char **slot[F_COUNT] = {&ev->event_type, &ev->event_id, &ev->trace_id, &ev->correlation_id,
-				&ev->timestamp, &ev->source, &ev->traceparent};
+	char **slot[F_COUNT] = {&ev->event_type,
+				&ev->event_id,
+				&ev->trace_id,
+				&ev->correlation_id,
+				&ev->timestamp,
+				&ev->source,
+				&ev->traceparent};
 	for (int f = 0; f < F_COUNT; f++)
 		*slot[f] = store_put(&p, val[f] ? val[f] : "", vlen[f]);
 	ev->stream_id = store_put(&p, stream_id, strlen(stream_id));
@@ -295,8 +308,11 @@ int bus_envelope_decode(struct bus_event *ev, const char *stream_type, const cha
 			}
 			memcpy(key, kv[2 * i], lens[2 * i]);
 			key[lens[2 * i]] = 0;
-			if (!json_util_is_utf8(key, lens[2 * i]) || !json_util_is_utf8(kv[2 * i + 1], lens[2 * i + 1])) {
-				snprintf(why, whylen, "field %.64s is not valid UTF-8",
+			if (!json_util_is_utf8(key, lens[2 * i]) ||
+			    !json_util_is_utf8(kv[2 * i + 1], lens[2 * i + 1])) {
+				snprintf(why,
+					 whylen,
+					 "field %.64s is not valid UTF-8",
 					 json_util_is_utf8(key, lens[2 * i]) ? key : "(name)");
 				rc = ORCH_EMALFORMED;
 				goto fail;
@@ -323,13 +339,16 @@ void bus_event_release(struct bus_event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-int bus_envelope_check_future(const struct bus_event *ev, int64_t wall_ms, int max_future_ms, char *why,
-			      size_t whylen)
+int bus_envelope_check_future(const struct bus_event *ev, int64_t wall_ms, int max_future_ms, char *why, size_t whylen)
 {
 	int64_t ahead_ms = ev->time_us / 1000 - wall_ms;
 	if (max_future_ms <= 0 || ahead_ms <= max_future_ms)
 		return 0;
-	snprintf(why, whylen, "stamped %.32s, %lld s ahead of this host's clock (at most %d s: ORCH_EVENT_MAX_FUTURE_S)",
-		 ev->timestamp, (long long)(ahead_ms / 1000), max_future_ms / 1000);
+	snprintf(why,
+		 whylen,
+		 "stamped %.32s, %lld s ahead of this host's clock (at most %d s: ORCH_EVENT_MAX_FUTURE_S)",
+		 ev->timestamp,
+		 (long long)(ahead_ms / 1000),
+		 max_future_ms / 1000);
 	return ORCH_EMALFORMED;
 }

@@ -49,17 +49,17 @@ struct bus_publish_meta {
 /* An encoded entry: field/value pairs ready for XADD. One malloc'd block;
  * free with bus_envelope_free_entry(). */
 struct bus_entry {
-	int nfields;                              /* pairs */
+	int nfields; /* pairs */
 	const char *argv[2 * BUS_ENVELOPE_NFIELDS];
 	size_t lens[2 * BUS_ENVELOPE_NFIELDS];
 	char event_id[37];
-	char *buf;                                /* backing store */
+	char *buf; /* backing store */
 };
 
 /* Encodes `payload` (a JSON object, borrowed) for `event_type` from `source`.
  * Returns 0, ORCH_EINVAL (payload not an object, empty type) or ORCH_ENOMEM. */
-int bus_envelope_encode(struct bus_entry *out, const char *event_type, const char *source,
-			const json_t *payload, const struct bus_publish_meta *meta);
+int bus_envelope_encode(struct bus_entry *out, const char *event_type, const char *source, const json_t *payload,
+			const struct bus_publish_meta *meta);
 void bus_envelope_free_entry(struct bus_entry *e);
 
 /* Decodes an entry given as nfields name/value pairs, interleaved in kv
@@ -69,15 +69,14 @@ void bus_envelope_free_entry(struct bus_entry *e);
  * ORCH_EMALFORMED with a reason in `why` (e.g. "payload is not a JSON
  * object"), or ORCH_ENOMEM. On success *out must be released with
  * bus_event_release(). */
-int bus_envelope_decode(struct bus_event *out, const char *stream_type, const char *stream_id,
-			size_t nfields, const char *const *kv, const size_t *lens, char *why, size_t whylen);
+int bus_envelope_decode(struct bus_event *out, const char *stream_type, const char *stream_id, size_t nfields,
+			const char *const *kv, const size_t *lens, char *why, size_t whylen);
 void bus_event_release(struct bus_event *ev);
 /* ORCH_EMALFORMED (the reason in why) when ev is stamped more than
  * max_future_ms (> 0) ahead of wall_ms, the host's real clock: its time
  * would pin recency and, in replays, the event clock
  * (ORCH_EVENT_MAX_FUTURE_S). Else 0. */
-int bus_envelope_check_future(const struct bus_event *ev, int64_t wall_ms, int max_future_ms, char *why,
-			      size_t whylen);
+int bus_envelope_check_future(const struct bus_event *ev, int64_t wall_ms, int max_future_ms, char *why, size_t whylen);
 
 /* Writes a UUIDv7 ("xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx") for epoch_ms into
  * buf (>= 37 bytes). Thread-safe; unique within a process even for the same

@@ -26,8 +26,8 @@ struct pub_item {
 	bus_publish_cb cb;
 	void *cb_data;
 	/* with wait_replicas: the XADD's answer, kept until the WAIT's */
-	char id[48];              /* stream id, "" until stored */
-	char err[160];            /* the refusal, "" when none */
+	char id[48];   /* stream id, "" until stored */
+	char err[160]; /* the refusal, "" when none */
 };
 
 /* Publishing side: an ordered FIFO; items leave it only when Redis stored
@@ -37,12 +37,12 @@ struct pub_item {
 struct bus_pub {
 	struct pub_item *head, *tail, *unsent;
 	struct pub_item *replied; /* with wait_replicas: next item whose XADD answer is due */
-	size_t queued;   /* items in memory */
-	int inflight;    /* XADDs awaiting a reply on this connection */
-	char *path;      /* outbox file, NULL = memory only */
-	FILE *spill;     /* append handle while the file holds items */
-	long spill_read; /* bytes of the file already moved back to memory */
-	size_t spilled;  /* items in the file not yet moved back */
+	size_t queued;            /* items in memory */
+	int inflight;             /* XADDs awaiting a reply on this connection */
+	char *path;               /* outbox file, NULL = memory only */
+	FILE *spill;              /* append handle while the file holds items */
+	long spill_read;          /* bytes of the file already moved back to memory */
+	size_t spilled;           /* items in the file not yet moved back */
 	struct metric *m_published, *m_queued, *m_overflow, *m_errors, *m_spilled, *m_not_durable;
 };
 
@@ -75,14 +75,14 @@ struct bus {
 
 /* Dead-letter body shared by the scripts: moves entry (id, fields) to the
  * DLQ with its reason and ACKs it. */
-#define LUA_DLQ_FN                                                                          \
-	"local function dlq(id, fields, reason, n)\n"                                        \
-	"  local a = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'dlq_reason', reason,"   \
-	"    'dlq_source_stream', KEYS[1], 'dlq_source_id', id, 'dlq_group', ARGV[1],"       \
-	"    'dlq_consumer', ARGV[2], 'dlq_deliveries', tostring(n)}\n"                     \
-	"  for i = 1, #fields do a[#a + 1] = fields[i] end\n"                               \
-	"  redis.call(unpack(a))\n"                                                         \
-	"  redis.call('XACK', KEYS[1], ARGV[1], id)\n"                                       \
+#define LUA_DLQ_FN                                                                         \
+	"local function dlq(id, fields, reason, n)\n"                                      \
+	"  local a = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'dlq_reason', reason," \
+	"    'dlq_source_stream', KEYS[1], 'dlq_source_id', id, 'dlq_group', ARGV[1],"     \
+	"    'dlq_consumer', ARGV[2], 'dlq_deliveries', tostring(n)}\n"                    \
+	"  for i = 1, #fields do a[#a + 1] = fields[i] end\n"                              \
+	"  redis.call(unpack(a))\n"                                                        \
+	"  redis.call('XACK', KEYS[1], ARGV[1], id)\n"                                     \
 	"end\n"
 
 enum sub_phase { PH_DOWN, PH_GROUP, PH_OWN, PH_NEW, PH_STOPPED };
@@ -106,14 +106,14 @@ struct sub {
 	int retries;      /* failed attempts in a row, for the retry's backoff */
 	enum sub_phase phase;
 	char own_cursor[64], idle_cursor[64];
-	int reading;     /* a read or claim is outstanding on the reader */
-	int claiming;    /* an idle reclaim is outstanding on the command conn */
-	int draining;    /* a stop's read of our own pending entries is outstanding */
-	int untimed;     /* its events do not move the event clock */
+	int reading;  /* a read or claim is outstanding on the reader */
+	int claiming; /* an idle reclaim is outstanding on the command conn */
+	int draining; /* a stop's read of our own pending entries is outstanding */
+	int untimed;  /* its events do not move the event clock */
 	char drain_cursor[64];
-	int inflight;    /* deliveries handed to the handler, not yet finished */
+	int inflight;              /* deliveries handed to the handler, not yet finished */
 	struct bus_delivery *live; /* those deliveries */
-	char *acks;          /* ids to ACK, each NUL-terminated, back to back */
+	char *acks;                /* ids to ACK, each NUL-terminated, back to back */
 	size_t acks_len, acks_cap;
 	int n_acks;
 	struct dedupe seen;

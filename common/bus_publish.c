@@ -136,7 +136,8 @@ static void spill_load(struct bus *b, size_t room)
 		struct pub_item *it = spill_parse(line);
 		if (!it) {
 			metrics_inc(p->m_errors);
-			log_error("bus: outbox %s: unreadable record at byte %ld skipped", p->path,
+			log_error("bus: outbox %s: unreadable record at byte %ld skipped",
+				  p->path,
 				  p->spill_read - (long)n);
 			continue;
 		}
@@ -254,8 +255,12 @@ static void wait_reply(struct redis_conn *c, redisReply *r, void *priv)
 		return;
 	}
 	metrics_inc(p->m_not_durable);
-	log_error("bus: event %s stored on %s as %s but %lld of %d replicas have it: not durable", it->entry.event_id,
-		  it->stream, id, acks, b->cfg.wait_replicas);
+	log_error("bus: event %s stored on %s as %s but %lld of %d replicas have it: not durable",
+		  it->entry.event_id,
+		  it->stream,
+		  id,
+		  acks,
+		  b->cfg.wait_replicas);
 	pub_pop(b, ORCH_ENOTDURABLE, id);
 }
 
@@ -320,8 +325,8 @@ void bus_record_release(struct bus_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
-		const struct bus_publish_meta *meta, bus_publish_cb cb, void *cb_data, char *event_id_out)
+int bus_publish(struct bus *b, const char *event_type, const json_t *payload, const struct bus_publish_meta *meta,
+		bus_publish_cb cb, void *cb_data, char *event_id_out)
 {
 	struct bus_pub *p = &b->pub;
 	if (b->closing)
@@ -347,8 +352,12 @@ int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
 		if (!p->path) {
 			metrics_inc(p->m_overflow);
 			if (((uint64_t)metrics_value(p->m_overflow) & 1023) == 1)
-				log_error("bus: outbox full (%d events), event %s of type %s refused; %.0f refused so far",
-					  b->cfg.outbox_max, it->entry.event_id, event_type, metrics_value(p->m_overflow));
+				log_error("bus: outbox full (%d events), event %s of type %s refused; %.0f refused so "
+					  "far",
+					  b->cfg.outbox_max,
+					  it->entry.event_id,
+					  event_type,
+					  metrics_value(p->m_overflow));
 			item_free(it);
 			return ORCH_EFULL;
 		}
@@ -356,8 +365,10 @@ int bus_publish(struct bus *b, const char *event_type, const json_t *payload,
 			p->spill = fopen(p->path, "a");
 		if (!p->spill || spill_write(p->spill, it) != 0 || fflush(p->spill) != 0) {
 			metrics_inc(p->m_overflow);
-			log_error("bus: cannot write outbox %s (%s): event %s refused", p->path,
-				  strerror(errno), it->entry.event_id);
+			log_error("bus: cannot write outbox %s (%s): event %s refused",
+				  p->path,
+				  strerror(errno),
+				  it->entry.event_id);
 			item_free(it);
 			return ORCH_EFULL;
 		}
@@ -381,13 +392,15 @@ int bus__pub_init(struct bus *b)
 	struct bus_pub *p = &b->pub;
 	p->m_published = metrics_counter("orch_bus_published_total", NULL, "Events stored in Redis by XADD");
 	p->m_queued = metrics_gauge("orch_bus_outbox_events", NULL, "Events waiting to be published");
-	p->m_overflow = metrics_counter("orch_bus_outbox_overflow_total", NULL,
-					"Events refused because the outbox was full");
-	p->m_errors = metrics_counter("orch_bus_publish_errors_total", NULL,
-				      "Events Redis refused or the outbox file could not hold");
+	p->m_overflow =
+		metrics_counter("orch_bus_outbox_overflow_total", NULL, "Events refused because the outbox was full");
+	p->m_errors = metrics_counter(
+		"orch_bus_publish_errors_total", NULL, "Events Redis refused or the outbox file could not hold");
 	p->m_spilled = metrics_gauge("orch_bus_outbox_file_events", NULL, "Events waiting in the outbox file");
-	p->m_not_durable = metrics_counter("orch_bus_publish_not_durable_total", NULL,
-					   "Events stored on the master but not on ORCH_BUS_WAIT_REPLICAS replicas in time");
+	p->m_not_durable =
+		metrics_counter("orch_bus_publish_not_durable_total",
+				NULL,
+				"Events stored on the master but not on ORCH_BUS_WAIT_REPLICAS replicas in time");
 	if (!b->cfg.outbox_dir || !b->cfg.outbox_dir[0])
 		return 0;
 	char path[1024];
@@ -397,8 +410,7 @@ int bus__pub_init(struct bus *b)
 		return ORCH_ENOMEM;
 	p->spilled = spill_count(path);
 	if (p->spilled > 0) {
-		log_info("bus: outbox %s holds %zu events from an earlier run; sending them first", path,
-			 p->spilled);
+		log_info("bus: outbox %s holds %zu events from an earlier run; sending them first", path, p->spilled);
 		p->spill = fopen(path, "a");
 	}
 	metrics_set(p->m_spilled, (double)p->spilled);
@@ -459,7 +471,8 @@ int bus_publish_new(struct bus *b, const char *event_type, json_t *payload)
 		/* jansson refuses NaN, infinities and invalid UTF-8 the same way it
 		 * reports running out of memory: say both, never just one */
 		log_error("bus: %s not built: a value JSON cannot carry (NaN, infinity, invalid UTF-8) or out of "
-			  "memory", event_type);
+			  "memory",
+			  event_type);
 		return ORCH_EINVAL;
 	}
 	int rc = bus_publish(b, event_type, payload, NULL, NULL, NULL, NULL);

@@ -76,8 +76,12 @@ static void sub_retry_later(struct sub *s, const char *what, const redisReply *r
 {
 	int n = s->retries < 5 ? s->retries : 5;
 	if ((s->retries & (s->retries - 1)) == 0 || s->retries == 0)
-		log_warn("bus: %s on %s failed (%d in a row; next try in %d s): %s", what, s->stream, s->retries + 1,
-			 1 << n, r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		log_warn("bus: %s on %s failed (%d in a row; next try in %d s): %s",
+			 what,
+			 s->stream,
+			 s->retries + 1,
+			 1 << n,
+			 r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	s->retries++;
 	uv_timer_start(&s->retry_timer, sub_retry_cb, 1000ULL << n, 0);
 }
@@ -95,18 +99,22 @@ static void sub_dispatch_claimed(struct sub *s, const redisReply *r)
 	for (size_t i = 0; i + 1 < dead->elements; i += 2) {
 		metrics_inc(s->m_dlq);
 		log_error("bus: %s entry %s dead-lettered to %s: delivered %lld times without being acknowledged",
-			  s->type, dead->element[i]->str, s->dlq, dead->element[i + 1]->integer);
+			  s->type,
+			  dead->element[i]->str,
+			  s->dlq,
+			  dead->element[i + 1]->integer);
 	}
 	if (r->element[3]->integer > 0)
 		log_warn("bus: %s: %lld pending entries were trimmed from the stream before being processed",
-			 s->stream, r->element[3]->integer);
+			 s->stream,
+			 r->element[3]->integer);
 }
 
 static int claim_reply_ok(const redisReply *r)
 {
-	return r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
-	       r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_ARRAY &&
-	       r->element[2]->type == REDIS_REPLY_ARRAY && r->element[3]->type == REDIS_REPLY_INTEGER;
+	return r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 && r->element[0]->type == REDIS_REPLY_STRING &&
+	       r->element[1]->type == REDIS_REPLY_ARRAY && r->element[2]->type == REDIS_REPLY_ARRAY &&
+	       r->element[3]->type == REDIS_REPLY_INTEGER;
 }
 
 static void read_reply(struct redis_conn *c, redisReply *r, void *priv)
@@ -204,12 +212,21 @@ void bus__read(struct sub *s)
 	} else if (s->phase == PH_OWN) {
 		snprintf(maxd, sizeof(maxd), "%d", b->cfg.max_deliveries);
 		snprintf(dml, sizeof(dml), "%ld", b->cfg.dlq_maxlen);
-		const char *argv[] = {s->stream, s->dlq, s->group, b->consumer, "own", s->own_cursor,
-				      dml, count, "0", maxd};
+		const char *argv[] = {
+			s->stream, s->dlq, s->group, b->consumer, "own", s->own_cursor, dml, count, "0", maxd};
 		rc = redis_conn_eval(s->reader, own_reply, s, LUA_CLAIM, 2, 10, argv, NULL);
 	} else {
-		const char *argv[] = {"XREADGROUP", "GROUP", s->group, b->consumer, "COUNT", count,
-				      "BLOCK", block, "STREAMS", s->stream, ">"};
+		const char *argv[] = {"XREADGROUP",
+				      "GROUP",
+				      s->group,
+				      b->consumer,
+				      "COUNT",
+				      count,
+				      "BLOCK",
+				      block,
+				      "STREAMS",
+				      s->stream,
+				      ">"};
 		rc = redis_conn_command(s->reader, read_reply, s, 11, argv, NULL);
 	}
 	if (rc == 0)
@@ -227,7 +244,9 @@ static void idle_reply(struct redis_conn *c, redisReply *r, void *priv)
 		return;
 	if (!claim_reply_ok(r)) {
 		if (!redis_reply_is_error(r, "NOGROUP"))
-			log_warn("bus: reclaim on %s failed: %s", s->stream, r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+			log_warn("bus: reclaim on %s failed: %s",
+				 s->stream,
+				 r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
 		return;
 	}
 	sub_dispatch_claimed(s, r);
@@ -246,8 +265,7 @@ void bus__claim_timer_cb(uv_timer_t *t)
 	snprintf(idle, sizeof(idle), "%d", b->cfg.claim_idle_ms);
 	snprintf(maxd, sizeof(maxd), "%d", b->cfg.max_deliveries);
 	snprintf(dml, sizeof(dml), "%ld", b->cfg.dlq_maxlen);
-	const char *argv[] = {s->stream, s->dlq, s->group, b->consumer, "idle", s->idle_cursor,
-			      dml, count, idle, maxd};
+	const char *argv[] = {s->stream, s->dlq, s->group, b->consumer, "idle", s->idle_cursor, dml, count, idle, maxd};
 	if (redis_conn_eval(b->cmd, idle_reply, s, LUA_CLAIM, 2, 10, argv, NULL) == 0)
 		s->claiming = 1;
 }
@@ -268,7 +286,8 @@ static void drain_reply(struct redis_conn *c, redisReply *r, void *priv)
 	(void)c;
 	s->draining = 0;
 	if (!claim_reply_ok(r)) {
-		log_warn("bus: %s: reading back own pending entries at stop failed: %s", s->stream,
+		log_warn("bus: %s: reading back own pending entries at stop failed: %s",
+			 s->stream,
 			 r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
 	} else {
 		sub_dispatch_claimed(s, r);

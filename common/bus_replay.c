@@ -25,9 +25,9 @@
 struct stream_read {
 	char type[128];
 	char key[256];
-	struct bus_event *ev;     /* newest first */
+	struct bus_event *ev; /* newest first */
 	size_t n, cap;
-	long read;                /* entries read, decodable or not */
+	long read;                      /* entries read, decodable or not */
 	char cursor[BUS_REPLAY_ID_LEN]; /* oldest id read so far; "" before the first page */
 };
 
@@ -107,7 +107,9 @@ static void replay_finish(struct bus_replay *r)
 		r->on_event(&r->s[best].ev[--left[best]], r->data);
 		r->res.events++;
 	}
-	log_info("replay: %ld events from %d streams (%ld undecodable skipped)", r->res.events, r->n_types,
+	log_info("replay: %ld events from %d streams (%ld undecodable skipped)",
+		 r->res.events,
+		 r->n_types,
 		 r->res.undecodable);
 	redis_conn_free(r->conn);
 	r->on_done(0, &r->res, r->data);
@@ -140,8 +142,8 @@ static int append_event(struct stream_read *s, const redisReply *e, int max_futu
 	}
 	char why[160];
 	rc = bus_envelope_decode(&s->ev[s->n], s->type, e->element[0]->str, nkv / 2, kv, lens, why, sizeof(why));
-	if (rc == 0 && (rc = bus_envelope_check_future(&s->ev[s->n], clock_wall_ms(), max_future_ms, why,
-							sizeof(why))) != 0)
+	if (rc == 0 &&
+	    (rc = bus_envelope_check_future(&s->ev[s->n], clock_wall_ms(), max_future_ms, why, sizeof(why))) != 0)
 		bus_event_release(&s->ev[s->n]);
 	if (rc == 0)
 		s->n++;
@@ -190,7 +192,8 @@ static void page_reply(struct redis_conn *c, redisReply *reply, void *priv)
 			if (rc == ORCH_EMALFORMED) {
 				r->res.undecodable++;
 			} else if (rc != 0) {
-				log_error("replay: out of memory reading %s; rebuilding from %zu entries", s->key, s->n);
+				log_error(
+					"replay: out of memory reading %s; rebuilding from %zu entries", s->key, s->n);
 				done = 1;
 			}
 			if (s->read >= r->max_per_stream)
@@ -235,8 +238,8 @@ static void conn_state(struct redis_conn *c, int connected, void *data)
 }
 
 int bus_replay_start(struct bus_replay **out, uv_loop_t *loop, const struct redis_target *target,
-		     const struct bus_replay_config *cfg, bus_replay_event_fn on_event,
-		     bus_replay_done_fn on_done, void *data)
+		     const struct bus_replay_config *cfg, bus_replay_event_fn on_event, bus_replay_done_fn on_done,
+		     void *data)
 {
 	if (!cfg || !cfg->prefix || !cfg->types || cfg->n_types < 1 || cfg->n_types > BUS_REPLAY_MAX_TYPES ||
 	    cfg->max_per_stream < 1 || !on_event || !on_done)

@@ -27,23 +27,23 @@
 #include "config.h"
 
 #define BUS_REPLAY_MAX_TYPES 16
-#define BUS_REPLAY_ID_LEN 48
+#define BUS_REPLAY_ID_LEN    48
 
 struct bus_replay;
 
 struct bus_replay_config {
-	const char *prefix;                  /* streams are {prefix}:stream:{type} */
-	const char *const *types;            /* 1..BUS_REPLAY_MAX_TYPES event types */
+	const char *prefix;       /* streams are {prefix}:stream:{type} */
+	const char *const *types; /* 1..BUS_REPLAY_MAX_TYPES event types */
 	int n_types;
-	long max_per_stream;                 /* newest entries read per stream, >= 1 */
-	int64_t min_ms;                      /* skip entries whose id is older (ms); 0 = none */
-	int max_future_ms;                   /* skip entries stamped further ahead of the host's clock
-						(bus_envelope_check_future); 0 = no check */
+	long max_per_stream; /* newest entries read per stream, >= 1 */
+	int64_t min_ms;      /* skip entries whose id is older (ms); 0 = none */
+	int max_future_ms;   /* skip entries stamped further ahead of the host's clock
+				(bus_envelope_check_future); 0 = no check */
 };
 
 struct bus_replay_result {
-	long events;                         /* handed to the callback */
-	long undecodable;                    /* skipped */
+	long events;      /* handed to the callback */
+	long undecodable; /* skipped */
 	/* newest entry id read per type ("" when the stream was empty) */
 	char last_id[BUS_REPLAY_MAX_TYPES][BUS_REPLAY_ID_LEN];
 };
@@ -57,8 +57,8 @@ typedef void (*bus_replay_done_fn)(int status, const struct bus_replay_result *r
  * replay frees itself. Returns 0, ORCH_EINVAL or ORCH_ENOMEM (nothing
  * started, no callback). */
 int bus_replay_start(struct bus_replay **out, uv_loop_t *loop, const struct redis_target *target,
-		     const struct bus_replay_config *cfg, bus_replay_event_fn on_event,
-		     bus_replay_done_fn on_done, void *data);
+		     const struct bus_replay_config *cfg, bus_replay_event_fn on_event, bus_replay_done_fn on_done,
+		     void *data);
 /* Stops a replay still running: on_done(ORCH_ECLOSED) is called now. */
 void bus_replay_cancel(struct bus_replay *r);
 

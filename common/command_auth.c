@@ -14,7 +14,7 @@
 #include "orch.h"
 
 struct seen {
-	uint64_t hash;         /* FNV-1a of the request_id */
+	uint64_t hash; /* FNV-1a of the request_id */
 	int64_t expires_ms;
 };
 
@@ -60,8 +60,7 @@ int command_sign(json_t *cmd, const char *event_type, const char *key, int64_t n
 
 const char *command_refusal_name(enum command_refusal r)
 {
-	static const char *const names[COMMAND_N_REFUSALS] = {"no_key", "unsigned", "stale", "bad_signature",
-							      "replay"};
+	static const char *const names[COMMAND_N_REFUSALS] = {"no_key", "unsigned", "stale", "bad_signature", "replay"};
 	return (unsigned)r < COMMAND_N_REFUSALS ? names[r] : "unknown";
 }
 
@@ -130,8 +129,8 @@ static int is_hex64(const char *s)
 }
 
 /* Sets *r and why; returns ORCH_EMALFORMED. */
-static int refuse(enum command_refusal *r, enum command_refusal what, char *why, size_t whylen, const char *fmt,
-		  ...) __attribute__((format(printf, 5, 6)));
+static int refuse(enum command_refusal *r, enum command_refusal what, char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 static int refuse(enum command_refusal *r, enum command_refusal what, char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
@@ -142,23 +141,33 @@ static int refuse(enum command_refusal *r, enum command_refusal what, char *why,
 	return ORCH_EMALFORMED;
 }
 
-int command_verify(struct command_guard *g, const json_t *cmd, const char *event_type, const char *key,
-		   int64_t now_ms, enum command_refusal *refusal, char *why, size_t whylen)
+int command_verify(struct command_guard *g, const json_t *cmd, const char *event_type, const char *key, int64_t now_ms,
+		   enum command_refusal *refusal, char *why, size_t whylen)
 {
 	const char *sig = json_string_value(json_object_get(cmd, "signature"));
 	const char *rid = json_string_value(json_object_get(cmd, "request_id"));
 	json_t *at = json_object_get(cmd, "signed_at");
 	if (!key || !key[0])
-		return refuse(refusal, COMMAND_NO_KEY, why, whylen,
+		return refuse(refusal,
+			      COMMAND_NO_KEY,
+			      why,
+			      whylen,
 			      "refused: no ORCH_COMMAND_KEY is set here, so no command can prove its sender");
 	if (!is_hex64(sig) || !json_is_integer(at) || !rid || !rid[0])
-		return refuse(refusal, COMMAND_UNSIGNED, why, whylen,
+		return refuse(refusal,
+			      COMMAND_UNSIGNED,
+			      why,
+			      whylen,
 			      "refused: not signed (signature, signed_at and request_id are required)");
 	int64_t signed_at = (int64_t)json_integer_value(at), age = now_ms - signed_at;
 	if (age > g->ttl_ms || -age > g->ttl_ms)
-		return refuse(refusal, COMMAND_STALE, why, whylen,
+		return refuse(refusal,
+			      COMMAND_STALE,
+			      why,
+			      whylen,
 			      "refused: signed %lld s %s, beyond the %lld s a command lives",
-			      (long long)((age < 0 ? -age : age) / 1000), age < 0 ? "ahead" : "ago",
+			      (long long)((age < 0 ? -age : age) / 1000),
+			      age < 0 ? "ahead" : "ago",
 			      (long long)(g->ttl_ms / 1000));
 	char *text = signed_text(cmd, event_type), want[2 * SHA256_LEN + 1];
 	if (!text) {
@@ -171,14 +180,25 @@ int command_verify(struct command_guard *g, const json_t *cmd, const char *event
 	for (size_t i = 0; i <= 2 * SHA256_LEN; i++)
 		lower[i] = (char)tolower((unsigned char)sig[i]);
 	if (!hmac_equal(lower, want, 2 * SHA256_LEN))
-		return refuse(refusal, COMMAND_BAD_SIGNATURE, why, whylen,
+		return refuse(refusal,
+			      COMMAND_BAD_SIGNATURE,
+			      why,
+			      whylen,
 			      "refused: bad signature (not signed with this layer's ORCH_COMMAND_KEY)");
 	if (signed_at < g->since_ms)
-		return refuse(refusal, COMMAND_REPLAY, why, whylen,
-			      "refused: signed before this process started checking, so a replay of it could not be told");
+		return refuse(
+			refusal,
+			COMMAND_REPLAY,
+			why,
+			whylen,
+			"refused: signed before this process started checking, so a replay of it could not be told");
 	uint64_t h = fnv(rid);
 	if (seen_before(g, h, now_ms))
-		return refuse(refusal, COMMAND_REPLAY, why, whylen, "refused: request_id %.80s was already used (a replay)",
+		return refuse(refusal,
+			      COMMAND_REPLAY,
+			      why,
+			      whylen,
+			      "refused: request_id %.80s was already used (a replay)",
 			      rid);
 	remember(g, h, now_ms);
 	return 0;

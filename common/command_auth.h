@@ -46,8 +46,8 @@ int command_guard_new(struct command_guard **out, int64_t ttl_ms, size_t max, in
  * checker was made, and its request_id is new (it is then remembered);
  * else ORCH_EMALFORMED with the reason in *refusal and in words in why, or
  * ORCH_ENOMEM. */
-int command_verify(struct command_guard *g, const json_t *cmd, const char *event_type, const char *key,
-		   int64_t now_ms, enum command_refusal *refusal, char *why, size_t whylen);
+int command_verify(struct command_guard *g, const json_t *cmd, const char *event_type, const char *key, int64_t now_ms,
+		   enum command_refusal *refusal, char *why, size_t whylen);
 /* NULL is a no-op. */
 void command_guard_free(struct command_guard *g);
 

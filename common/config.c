@@ -137,8 +137,13 @@ static int load_one(const struct config_setting *s, const char *v, void *base, c
 	if (is_integer_type(s->type)) {
 		long long n = strtoll(v, &end, 10);
 		if (end == v || *end || errno == ERANGE || n < s->min || n > s->max) {
-			snprintf(err, errlen, "%s: expected an integer in [%lld, %lld], got '%s'", s->name,
-				 (long long)s->min, (long long)s->max, v);
+			snprintf(err,
+				 errlen,
+				 "%s: expected an integer in [%lld, %lld], got '%s'",
+				 s->name,
+				 (long long)s->min,
+				 (long long)s->max,
+				 v);
 			return ORCH_EINVAL;
 		}
 		store_integer(s, field, (int64_t)(n * scale_of(s)));
@@ -148,7 +153,8 @@ static int load_one(const struct config_setting *s, const char *v, void *base, c
 	case CONFIG_DOUBLE: {
 		double d = strtod(v, &end);
 		if (end == v || *end || errno == ERANGE || !isfinite(d) || d < s->min || d > s->max) {
-			snprintf(err, errlen, "%s: expected a number in [%g, %g], got '%s'", s->name, s->min, s->max, v);
+			snprintf(
+				err, errlen, "%s: expected a number in [%g, %g], got '%s'", s->name, s->min, s->max, v);
 			return ORCH_EINVAL;
 		}
 		*(double *)field = d * scale_of(s);
@@ -279,8 +285,14 @@ int config_table_print(FILE *f, const struct config_table *t, int markdown)
 		if (markdown)
 			fprintf(f, "| `%s` | %s%s%s | %s | %s |\n", s->name, q, def, q, range, s->help);
 		else
-			fprintf(f, "  %s = %s%s%s%s\n      %s\n", s->name, def, range[0] ? "  (" : "", range,
-				range[0] ? ")" : "", s->help);
+			fprintf(f,
+				"  %s = %s%s%s%s\n      %s\n",
+				s->name,
+				def,
+				range[0] ? "  (" : "",
+				range,
+				range[0] ? ")" : "",
+				s->help);
 	}
 	fprintf(f, "\n");
 	free(base);

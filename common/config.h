@@ -25,43 +25,43 @@ struct redis_endpoint {
 
 /* Where and how to reach Redis; shared by redis_conn, bus, policy, lease. */
 struct redis_target {
-	struct redis_endpoint addr;       /* used when no sentinels are set */
-	char user[128];                   /* ACL user, "" for none */
-	char password[256];               /* "" for none */
-	int db;                           /* SELECT index, 0..15 */
+	struct redis_endpoint addr; /* used when no sentinels are set */
+	char user[128];             /* ACL user, "" for none */
+	char password[256];         /* "" for none */
+	int db;                     /* SELECT index, 0..15 */
 	struct redis_endpoint sentinels[CONFIG_MAX_SENTINELS];
-	int n_sentinels;                  /* 0 = no Sentinel discovery */
-	char master_name[128];            /* Sentinel service name */
-	int connect_timeout_ms;           /* connect watchdog, default 2000 */
-	int backoff_min_ms;               /* first reconnect delay, default 100 */
-	int backoff_max_ms;               /* cap, default 5000 */
-	int wait_replicas;                /* replicas a PolicyStore or lease write waits for (WAIT) */
-	int wait_timeout_ms;              /* how long it waits, default 500 */
+	int n_sentinels;        /* 0 = no Sentinel discovery */
+	char master_name[128];  /* Sentinel service name */
+	int connect_timeout_ms; /* connect watchdog, default 2000 */
+	int backoff_min_ms;     /* first reconnect delay, default 100 */
+	int backoff_max_ms;     /* cap, default 5000 */
+	int wait_replicas;      /* replicas a PolicyStore or lease write waits for (WAIT) */
+	int wait_timeout_ms;    /* how long it waits, default 500 */
 };
 
 /* Settings every service shares. */
 struct orch_config {
-	char service[64];                 /* set by the caller, e.g. "ceo" */
-	struct redis_target redis;        /* ORCH_REDIS_URL, _SENTINELS, _MASTER_NAME */
-	char prefix[64];                  /* ORCH_PREFIX, default "quantum" */
-	char instance_id[128];            /* ORCH_INSTANCE_ID, default hostname */
-	int admin_port;                   /* ORCH_ADMIN_PORT, default per service; 0 = off */
-	char admin_bind[64];              /* ORCH_ADMIN_BIND, default "127.0.0.1" */
-	enum log_level log_level;         /* ORCH_LOG_LEVEL, default info */
-	enum clock_mode clock_mode;       /* ORCH_CLOCK, "wall" (default) | "event" */
-	char outbox_dir[512];             /* ORCH_OUTBOX_DIR, "" = memory only */
-	char policy_snapshot[512];        /* ORCH_POLICY_SNAPSHOT, "" = none */
-	char policy_key[160];             /* ORCH_POLICY_KEY, "" = {prefix}:policy:current */
-	int policy_create;                /* ORCH_POLICY_CREATE, default false */
-	int policy_refresh_ms;            /* ORCH_POLICY_REFRESH_MS, default 1000 */
-	int lease_ttl_ms;                 /* ORCH_LEASE_TTL_MS, default 10000 */
-	int bus_wait_replicas;            /* ORCH_BUS_WAIT_REPLICAS, default 0 */
-	int event_max_future_ms;          /* ORCH_EVENT_MAX_FUTURE_S, default 300 s */
-	char command_key[256];            /* ORCH_COMMAND_KEY or the first line of ORCH_COMMAND_KEY_FILE;
-					     "" = none (the CEO then refuses every command) */
+	char service[64];           /* set by the caller, e.g. "ceo" */
+	struct redis_target redis;  /* ORCH_REDIS_URL, _SENTINELS, _MASTER_NAME */
+	char prefix[64];            /* ORCH_PREFIX, default "quantum" */
+	char instance_id[128];      /* ORCH_INSTANCE_ID, default hostname */
+	int admin_port;             /* ORCH_ADMIN_PORT, default per service; 0 = off */
+	char admin_bind[64];        /* ORCH_ADMIN_BIND, default "127.0.0.1" */
+	enum log_level log_level;   /* ORCH_LOG_LEVEL, default info */
+	enum clock_mode clock_mode; /* ORCH_CLOCK, "wall" (default) | "event" */
+	char outbox_dir[512];       /* ORCH_OUTBOX_DIR, "" = memory only */
+	char policy_snapshot[512];  /* ORCH_POLICY_SNAPSHOT, "" = none */
+	char policy_key[160];       /* ORCH_POLICY_KEY, "" = {prefix}:policy:current */
+	int policy_create;          /* ORCH_POLICY_CREATE, default false */
+	int policy_refresh_ms;      /* ORCH_POLICY_REFRESH_MS, default 1000 */
+	int lease_ttl_ms;           /* ORCH_LEASE_TTL_MS, default 10000 */
+	int bus_wait_replicas;      /* ORCH_BUS_WAIT_REPLICAS, default 0 */
+	int event_max_future_ms;    /* ORCH_EVENT_MAX_FUTURE_S, default 300 s */
+	char command_key[256];      /* ORCH_COMMAND_KEY or the first line of ORCH_COMMAND_KEY_FILE;
+				       "" = none (the CEO then refuses every command) */
 };
 
-#define CONFIG_COMMAND_KEY_MIN 16         /* bytes */
+#define CONFIG_COMMAND_KEY_MIN 16 /* bytes */
 
 typedef const char *(*config_getenv_fn)(const char *name);
 /* Replaces the environment lookup (NULL restores getenv). */
@@ -105,9 +105,7 @@ int config_read_line(const char *name, const char *path, char *out, size_t outle
  * Loads struct orch_config for `service` with `default_admin_port`.
  * On error returns ORCH_EINVAL and writes "ORCH_X: reason" into err.
  */
-int config_load(struct orch_config *cfg, const char *service, int default_admin_port,
-		char *err, size_t errlen);
-
+int config_load(struct orch_config *cfg, const char *service, int default_admin_port, char *err, size_t errlen);
 
 /* ---- settings tables ----
  *
@@ -129,21 +127,21 @@ enum config_type {
 };
 
 struct config_setting {
-	const char *name;     /* ORCH_CEO_INTERVAL_S */
+	const char *name; /* ORCH_CEO_INTERVAL_S */
 	enum config_type type;
-	size_t offset;        /* of the field in the settings struct (CONFIG_FIELD) */
-	size_t size;          /* CONFIG_STR: the buffer's size */
-	const char *def;      /* applied when unset; NULL keeps the value the struct holds (a module's defaults) */
-	double min, max;      /* numbers: the accepted range, inclusive, in the unit given */
-	double scale;         /* numbers: stored = given x scale (seconds into ms); 0 means 1 */
-	const char *choices;  /* CONFIG_ENUM: "a|b|c" */
+	size_t offset;       /* of the field in the settings struct (CONFIG_FIELD) */
+	size_t size;         /* CONFIG_STR: the buffer's size */
+	const char *def;     /* applied when unset; NULL keeps the value the struct holds (a module's defaults) */
+	double min, max;     /* numbers: the accepted range, inclusive, in the unit given */
+	double scale;        /* numbers: stored = given x scale (seconds into ms); 0 means 1 */
+	const char *choices; /* CONFIG_ENUM: "a|b|c" */
 	/* CONFIG_CUSTOM: parses value (never NULL: the default when unset) into
 	 * base, the whole settings struct; 0 or ORCH_EINVAL naming name in err */
 	int (*parse)(const char *name, const char *value, void *base, char *err, size_t errlen);
-	const char *doc_def;  /* the default as documented, when it is not one value ("host name") */
-	const char *help;     /* one line */
-	int rule;             /* 1: a rule parameter (numeric): it decides a mode, a limit or a disable,
-				 rather than how the service runs; `orchctl backtest --sensitivity` varies it */
+	const char *doc_def; /* the default as documented, when it is not one value ("host name") */
+	const char *help;    /* one line */
+	int rule;            /* 1: a rule parameter (numeric): it decides a mode, a limit or a disable,
+				rather than how the service runs; `orchctl backtest --sensitivity` varies it */
 };
 
 /* The offset of field f (of type T) in struct S; does not compile when the
@@ -151,11 +149,11 @@ struct config_setting {
 #define CONFIG_FIELD(S, f, T) (offsetof(S, f) + 0 * sizeof(char[sizeof(((S *)0)->f) == sizeof(T) ? 1 : -1]))
 
 struct config_table {
-	const char *title;                    /* "ceo", "common" */
+	const char *title; /* "ceo", "common" */
 	const struct config_setting *settings;
 	size_t n;
-	size_t size;                          /* of the settings struct */
-	void (*init)(void *base);             /* the module's defaults, before the table; may be NULL */
+	size_t size;              /* of the settings struct */
+	void (*init)(void *base); /* the module's defaults, before the table; may be NULL */
 };
 
 /*

@@ -93,7 +93,8 @@ static int parse_redis_url(const char *url, struct redis_target *out, char *err,
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		size_t ulen = colon ? (size_t)(colon - p) : (size_t)(at - p);
 		if (pct_decode(p, ulen, out->user, sizeof(out->user)) != 0 ||
-		    (colon && pct_decode(colon + 1, (size_t)(at - colon - 1), out->password, sizeof(out->password)) != 0)) {
+		    (colon &&
+		     pct_decode(colon + 1, (size_t)(at - colon - 1), out->password, sizeof(out->password)) != 0)) {
 			snprintf(err, errlen, "%s: bad user or password escape in redis://***@...", key);
 			return ORCH_EINVAL;
 		}
@@ -107,8 +108,12 @@ static int parse_redis_url(const char *url, struct redis_target *out, char *err,
 	const char *slash = strchr(p, '/');
 	size_t hlen = slash ? (size_t)(slash - p) : strlen(p);
 	if (parse_hostport(p, hlen, &out->addr, 6379) != 0) {
-		snprintf(err, errlen, "%s: expected host:port with port 1-65535 after redis://, got '%.*s'", key,
-			 (int)hlen, p);
+		snprintf(err,
+			 errlen,
+			 "%s: expected host:port with port 1-65535 after redis://, got '%.*s'",
+			 key,
+			 (int)hlen,
+			 p);
 		return ORCH_EINVAL;
 	}
 	out->db = 0;
@@ -140,8 +145,12 @@ static int parse_endpoints(const char *list, struct redis_target *out, char *err
 			n--;
 		if (out->n_sentinels == CONFIG_MAX_SENTINELS ||
 		    parse_hostport(p, n, &out->sentinels[out->n_sentinels], 26379) != 0) {
-			snprintf(err, errlen, "ORCH_REDIS_SENTINELS: expected up to %d host:port entries separated by commas, got '%s'",
-				 CONFIG_MAX_SENTINELS, list);
+			snprintf(err,
+				 errlen,
+				 "ORCH_REDIS_SENTINELS: expected up to %d host:port entries separated by commas, got "
+				 "'%s'",
+				 CONFIG_MAX_SENTINELS,
+				 list);
 			return ORCH_EINVAL;
 		}
 		out->n_sentinels++;
@@ -149,7 +158,6 @@ static int parse_endpoints(const char *list, struct redis_target *out, char *err
 	}
 	return 0;
 }
-
 
 static int name_chars_ok(const char *s)
 {
@@ -178,24 +186,61 @@ static int parse_sentinels(const char *name, const char *v, void *base, char *er
 #define RT(f, T) CONFIG_FIELD(struct redis_target, f, T)
 static const struct config_setting redis_settings[] = {
 	/* first: config_load_redis skips it when the caller names the URL */
-	{"ORCH_REDIS_URL", CONFIG_CUSTOM, 0, .def = "redis://127.0.0.1:6379/0", .parse = parse_url,
+	{"ORCH_REDIS_URL",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "redis://127.0.0.1:6379/0",
+	 .parse = parse_url,
 	 .help = "`redis://[user:password@]host:port/db`; `redis://:password@host:port/db` for a password without "
 		 "ACL user; `%XX` escapes allowed in user and password"},
-	{"ORCH_REDIS_SENTINELS", CONFIG_CUSTOM, 0, .def = "", .parse = parse_sentinels,
+	{"ORCH_REDIS_SENTINELS",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "",
+	 .parse = parse_sentinels,
 	 .help = "`host:port,host:port`: find the master through Sentinel on every (re)connect instead of using the "
 		 "URL's host (user, password and db still come from the URL)"},
-	{"ORCH_REDIS_MASTER_NAME", CONFIG_STR, RT(master_name, char[128]), sizeof(((struct redis_target *)0)->master_name),
-	 .def = "", .help = "Sentinel service name; required with `ORCH_REDIS_SENTINELS`"},
-	{"ORCH_REDIS_CONNECT_TIMEOUT_MS", CONFIG_INT, RT(connect_timeout_ms, int), .def = "2000", .min = 50,
-	 .max = 60000, .help = "connect watchdog per attempt"},
-	{"ORCH_REDIS_BACKOFF_MIN_MS", CONFIG_INT, RT(backoff_min_ms, int), .def = "100", .min = 1, .max = 60000,
-	 .help = "first reconnect delay; each next one doubles up to the maximum, scaled by a random factor in [0.5, 1]"},
-	{"ORCH_REDIS_BACKOFF_MAX_MS", CONFIG_INT, RT(backoff_max_ms, int), .def = "5000", .min = 1, .max = 600000,
+	{"ORCH_REDIS_MASTER_NAME",
+	 CONFIG_STR,
+	 RT(master_name, char[128]),
+	 sizeof(((struct redis_target *)0)->master_name),
+	 .def = "",
+	 .help = "Sentinel service name; required with `ORCH_REDIS_SENTINELS`"},
+	{"ORCH_REDIS_CONNECT_TIMEOUT_MS",
+	 CONFIG_INT,
+	 RT(connect_timeout_ms, int),
+	 .def = "2000",
+	 .min = 50,
+	 .max = 60000,
+	 .help = "connect watchdog per attempt"},
+	{"ORCH_REDIS_BACKOFF_MIN_MS",
+	 CONFIG_INT,
+	 RT(backoff_min_ms, int),
+	 .def = "100",
+	 .min = 1,
+	 .max = 60000,
+	 .help = "first reconnect delay; each next one doubles up to the maximum, scaled by a random factor in [0.5, "
+		 "1]"},
+	{"ORCH_REDIS_BACKOFF_MAX_MS",
+	 CONFIG_INT,
+	 RT(backoff_max_ms, int),
+	 .def = "5000",
+	 .min = 1,
+	 .max = 600000,
 	 .help = "the longest reconnect delay; at least `ORCH_REDIS_BACKOFF_MIN_MS`"},
-	{"ORCH_REDIS_WAIT_REPLICAS", CONFIG_INT, RT(wait_replicas, int), .min = 0, .max = 16,
+	{"ORCH_REDIS_WAIT_REPLICAS",
+	 CONFIG_INT,
+	 RT(wait_replicas, int),
+	 .min = 0,
+	 .max = 16,
 	 .doc_def = "1 with Sentinel, else 0",
 	 .help = "replicas that must acknowledge a PolicyStore or lease write (`WAIT`) before it counts"},
-	{"ORCH_REDIS_WAIT_TIMEOUT_MS", CONFIG_INT, RT(wait_timeout_ms, int), .def = "500", .min = 1, .max = 60000,
+	{"ORCH_REDIS_WAIT_TIMEOUT_MS",
+	 CONFIG_INT,
+	 RT(wait_timeout_ms, int),
+	 .def = "500",
+	 .min = 1,
+	 .max = 60000,
 	 .help = "how long such a write waits for them (at most half the connection's stall timeout)"},
 };
 #undef RT
@@ -207,9 +252,11 @@ static void redis_init(void *base)
 	t->wait_replicas = -1; /* "1 with Sentinel, else 0", settled after loading */
 }
 
-const struct config_table config_redis_table = {"common: Redis", redis_settings,
-						 sizeof(redis_settings) / sizeof(redis_settings[0]),
-						 sizeof(struct redis_target), redis_init};
+const struct config_table config_redis_table = {"common: Redis",
+						redis_settings,
+						sizeof(redis_settings) / sizeof(redis_settings[0]),
+						sizeof(struct redis_target),
+						redis_init};
 
 int config_load_redis(struct redis_target *t, const char *url, char *err, size_t errlen)
 {
@@ -231,7 +278,9 @@ int config_load_redis(struct redis_target *t, const char *url, char *err, size_t
 		return ORCH_EINVAL;
 	}
 	if (t->backoff_max_ms < t->backoff_min_ms) {
-		snprintf(err, errlen, "ORCH_REDIS_BACKOFF_MAX_MS: must be at least ORCH_REDIS_BACKOFF_MIN_MS (%d)",
+		snprintf(err,
+			 errlen,
+			 "ORCH_REDIS_BACKOFF_MAX_MS: must be at least ORCH_REDIS_BACKOFF_MIN_MS (%d)",
 			 t->backoff_min_ms);
 		return ORCH_EINVAL;
 	}
@@ -246,8 +295,12 @@ int config_load_redis(struct redis_target *t, const char *url, char *err, size_t
 static int parse_name(const char *name, const char *v, char *out, size_t outlen, char *err, size_t errlen)
 {
 	if (strlen(v) >= outlen || !name_chars_ok(v)) {
-		snprintf(err, errlen, "%s: expected letters, digits, '_', '.' or '-' (at most %zu), got '%s'", name,
-			 outlen - 1, v);
+		snprintf(err,
+			 errlen,
+			 "%s: expected letters, digits, '_', '.' or '-' (at most %zu), got '%s'",
+			 name,
+			 outlen - 1,
+			 v);
 		return ORCH_EINVAL;
 	}
 	snprintf(out, outlen, "%s", v);
@@ -299,7 +352,11 @@ int config_read_line(const char *name, const char *path, char *out, size_t outle
 	}
 	line[strcspn(line, "\r\n")] = '\0';
 	if (!line[0] || strlen(line) >= outlen) {
-		snprintf(err, errlen, "%s: the first line of '%.300s' is empty or longer than %zu bytes", name, path,
+		snprintf(err,
+			 errlen,
+			 "%s: the first line of '%.300s' is empty or longer than %zu bytes",
+			 name,
+			 path,
 			 outlen - 1);
 		rc = ORCH_EINVAL;
 		goto out;
@@ -316,8 +373,13 @@ static int parse_command_key(const char *name, const char *v, void *base, char *
 {
 	struct orch_config *c = base;
 	if (v[0] && (strlen(v) < CONFIG_COMMAND_KEY_MIN || strlen(v) >= sizeof(c->command_key))) {
-		snprintf(err, errlen, "%s: a key needs %d to %zu bytes, this one has %zu", name, CONFIG_COMMAND_KEY_MIN,
-			 sizeof(c->command_key) - 1, strlen(v));
+		snprintf(err,
+			 errlen,
+			 "%s: a key needs %d to %zu bytes, this one has %zu",
+			 name,
+			 CONFIG_COMMAND_KEY_MIN,
+			 sizeof(c->command_key) - 1,
+			 strlen(v));
 		return ORCH_EINVAL;
 	}
 	snprintf(c->command_key, sizeof(c->command_key), "%s", v);
@@ -337,8 +399,13 @@ static int parse_command_key_file(const char *name, const char *path, void *base
 	}
 	int rc = config_read_line(name, path, key, sizeof(key), err, errlen);
 	if (rc == 0 && strlen(key) < CONFIG_COMMAND_KEY_MIN) {
-		snprintf(err, errlen, "%s: the key in '%.300s' has %zu bytes; a key needs at least %d", name, path,
-			 strlen(key), CONFIG_COMMAND_KEY_MIN);
+		snprintf(err,
+			 errlen,
+			 "%s: the key in '%.300s' has %zu bytes; a key needs at least %d",
+			 name,
+			 path,
+			 strlen(key),
+			 CONFIG_COMMAND_KEY_MIN);
 		rc = ORCH_EINVAL;
 	}
 	if (rc == 0)
@@ -346,58 +413,127 @@ static int parse_command_key_file(const char *name, const char *path, void *base
 	return rc;
 }
 
-#define OC(f, T) CONFIG_FIELD(struct orch_config, f, T)
+#define OC(f, T)  CONFIG_FIELD(struct orch_config, f, T)
 #define OC_STR(f) OC(f, char[sizeof(((struct orch_config *)0)->f)]), sizeof(((struct orch_config *)0)->f)
 static const struct config_setting common_settings[] = {
-	{"ORCH_PREFIX", CONFIG_CUSTOM, 0, .def = "quantum", .parse = parse_prefix,
+	{"ORCH_PREFIX",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "quantum",
+	 .parse = parse_prefix,
 	 .help = "key prefix, as the original system uses"},
-	{"ORCH_INSTANCE_ID", CONFIG_CUSTOM, 0, .parse = parse_instance, .doc_def = "host name",
+	{"ORCH_INSTANCE_ID",
+	 CONFIG_CUSTOM,
+	 0,
+	 .parse = parse_instance,
+	 .doc_def = "host name",
 	 .help = "this instance's name: consumer names, lease holder, logs; unique per instance and stable across its "
 		 "restarts"},
-	{"ORCH_ADMIN_PORT", CONFIG_INT, OC(admin_port, int), .min = 0, .max = 65535, .doc_def = "per service",
+	{"ORCH_ADMIN_PORT",
+	 CONFIG_INT,
+	 OC(admin_port, int),
+	 .min = 0,
+	 .max = 65535,
+	 .doc_def = "per service",
 	 .help = "admin HTTP port (`/healthz`, `/readyz`, `/metrics`); 0 turns it off"},
-	{"ORCH_ADMIN_BIND", CONFIG_STR, OC_STR(admin_bind), .def = "127.0.0.1",
+	{"ORCH_ADMIN_BIND",
+	 CONFIG_STR,
+	 OC_STR(admin_bind),
+	 .def = "127.0.0.1",
 	 .help = "admin HTTP address (IPv4); `0.0.0.0` in containers"},
-	{"ORCH_LOG_LEVEL", CONFIG_CUSTOM, 0, .def = "info", .parse = parse_log_level,
+	{"ORCH_LOG_LEVEL",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "info",
+	 .parse = parse_log_level,
 	 .help = "`debug`, `info`, `warn` or `error`"},
-	{"ORCH_CLOCK", CONFIG_ENUM, OC(clock_mode, int), .def = "wall", .choices = "wall|event",
+	{"ORCH_CLOCK",
+	 CONFIG_ENUM,
+	 OC(clock_mode, int),
+	 .def = "wall",
+	 .choices = "wall|event",
 	 .help = "decision clock: `wall`, or `event` for replays (time is the newest event time seen; operator "
 		 "commands do not move it)"},
-	{"ORCH_OUTBOX_DIR", CONFIG_CUSTOM, 0, .def = "", .parse = parse_outbox,
+	{"ORCH_OUTBOX_DIR",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "",
+	 .parse = parse_outbox,
 	 .help = "directory where events that cannot be published yet are kept across restarts"},
-	{"ORCH_POLICY_SNAPSHOT", CONFIG_STR, OC_STR(policy_snapshot), .def = "",
+	{"ORCH_POLICY_SNAPSHOT",
+	 CONFIG_STR,
+	 OC_STR(policy_snapshot),
+	 .def = "",
 	 .help = "file holding the last known policy document; lets a service start read-only while Redis is down"},
-	{"ORCH_POLICY_KEY", CONFIG_STR, OC_STR(policy_key), .def = "", .doc_def = "`{ORCH_PREFIX}:policy:current`",
+	{"ORCH_POLICY_KEY",
+	 CONFIG_STR,
+	 OC_STR(policy_key),
+	 .def = "",
+	 .doc_def = "`{ORCH_PREFIX}:policy:current`",
 	 .help = "the PolicyStore document's key (the services, `orchctl status` and the replay feeder read it); give "
 		 "the layer a key of its own when the original's live trading path keeps a HASH at "
 		 "`quantum:policy:current` (docs/operations.md)"},
-	{"ORCH_POLICY_CREATE", CONFIG_BOOL, OC(policy_create, int), .def = "false",
+	{"ORCH_POLICY_CREATE",
+	 CONFIG_BOOL,
+	 OC(policy_create, int),
+	 .def = "false",
 	 .help = "create the default document when the key holds none; only for the owner of the key (the CEO of "
 		 "a layer with a key of its own); otherwise a service waits for the document"},
-	{"ORCH_POLICY_REFRESH_MS", CONFIG_INT, OC(policy_refresh_ms, int), .def = "1000", .min = 0, .max = 600000,
+	{"ORCH_POLICY_REFRESH_MS",
+	 CONFIG_INT,
+	 OC(policy_refresh_ms, int),
+	 .def = "1000",
+	 .min = 0,
+	 .max = 600000,
 	 .help = "re-read the document this often, so that writers that never publish `policy.updated` (the "
 		 "original's PolicyStore) are seen; 0 = on changes and reconnects only"},
-	{"ORCH_LEASE_TTL_MS", CONFIG_INT, OC(lease_ttl_ms, int), .def = "10000", .min = 300, .max = 600000,
+	{"ORCH_LEASE_TTL_MS",
+	 CONFIG_INT,
+	 OC(lease_ttl_ms, int),
+	 .def = "10000",
+	 .min = 300,
+	 .max = 600000,
 	 .help = "lease time-to-live of the services that run one active replica: a standby takes over within it"},
-	{"ORCH_EVENT_MAX_FUTURE_S", CONFIG_INT, OC(event_max_future_ms, int), .def = "300", .min = 0, .max = 86400,
-	 .scale = 1000, .help = "an event stamped more than this ahead of the host's real clock is dead-lettered "
-				"(its time would pin recency and the event clock); 0 = no check"},
-	{"ORCH_BUS_WAIT_REPLICAS", CONFIG_INT, OC(bus_wait_replicas, int), .def = "0", .min = 0, .max = 16,
+	{"ORCH_EVENT_MAX_FUTURE_S",
+	 CONFIG_INT,
+	 OC(event_max_future_ms, int),
+	 .def = "300",
+	 .min = 0,
+	 .max = 86400,
+	 .scale = 1000,
+	 .help = "an event stamped more than this ahead of the host's real clock is dead-lettered "
+		 "(its time would pin recency and the event clock); 0 = no check"},
+	{"ORCH_BUS_WAIT_REPLICAS",
+	 CONFIG_INT,
+	 OC(bus_wait_replicas, int),
+	 .def = "0",
+	 .min = 0,
+	 .max = 16,
 	 .help = "replicas each published event waits for (`WAIT` after every `XADD`; 0 = none)"},
 	/* in this order: config_load_command_key loads these two alone */
-	{"ORCH_COMMAND_KEY", CONFIG_CUSTOM, 0, .def = "", .parse = parse_command_key,
+	{"ORCH_COMMAND_KEY",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "",
+	 .parse = parse_command_key,
 	 .help = "the key operators' commands are signed with (HMAC-SHA256, 16 bytes or more): the CEO accepts a "
 		 "`ceo_command` only under it, and `orchctl`, the Federation and the replay feeder sign with it; "
 		 "without one the CEO refuses every command (docs/operations.md)"},
-	{"ORCH_COMMAND_KEY_FILE", CONFIG_CUSTOM, 0, .def = "", .parse = parse_command_key_file,
+	{"ORCH_COMMAND_KEY_FILE",
+	 CONFIG_CUSTOM,
+	 0,
+	 .def = "",
+	 .parse = parse_command_key_file,
 	 .help = "file whose first line is that key (instead of `ORCH_COMMAND_KEY`; setting both is an error)"},
 };
 #undef OC
 #undef OC_STR
 
-const struct config_table config_common_table = {"common", common_settings,
-						  sizeof(common_settings) / sizeof(common_settings[0]),
-						  sizeof(struct orch_config), NULL};
+const struct config_table config_common_table = {"common",
+						 common_settings,
+						 sizeof(common_settings) / sizeof(common_settings[0]),
+						 sizeof(struct orch_config),
+						 NULL};
 
 /* Loads only the `count` rows of the common table from the one named
  * `first` on into c (a tool that needs one setting reads it as the
@@ -408,8 +544,8 @@ static int load_rows(const char *first, size_t count, struct orch_config *c, cha
 	size_t i = 0;
 	while (i < n && strcmp(common_settings[i].name, first) != 0)
 		i++;
-	struct config_table rows = {"common", &common_settings[i], i + count <= n ? count : 0,
-				    sizeof(struct orch_config), NULL};
+	struct config_table rows = {
+		"common", &common_settings[i], i + count <= n ? count : 0, sizeof(struct orch_config), NULL};
 	memset(c, 0, sizeof(*c));
 	return config_table_load(&rows, c, err, errlen);
 }

@@ -24,8 +24,8 @@ void http_secure(struct MHD_Response *r, const char *csp)
 	MHD_add_response_header(r, "Content-Security-Policy", csp ? csp : HTTP_CSP_DATA);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
-			     size_t len, const char *allow)
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type, const char *body, size_t len,
+			     const char *allow)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
@@ -40,8 +40,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const ch
 	return ret;
 }
 
-enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *content_type,
-			     const char *body, size_t len)
+enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *content_type, const char *body,
+			     size_t len)
 {
 	return queue(c, status, content_type, body, len, NULL);
 }
@@ -59,14 +59,13 @@ static enum MHD_Result respond_error_allow(struct MHD_Connection *c, unsigned st
 	return r;
 }
 
-enum MHD_Result http_respond_error(struct MHD_Connection *c, unsigned status, const char *code,
-				   const char *message)
+enum MHD_Result http_respond_error(struct MHD_Connection *c, unsigned status, const char *code, const char *message)
 {
 	return respond_error_allow(c, status, code, message, NULL);
 }
 
 enum MHD_Result http_respond_method_not_allowed(struct MHD_Connection *c, const char *allow)
 {
-	return respond_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-				   "method not allowed for this path", allow);
+	return respond_error_allow(
+		c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed for this path", allow);
 }

@@ -23,11 +23,10 @@ int http_first_call(void **con_cls);
 void http_secure(struct MHD_Response *r, const char *csp);
 
 /* Queues body (copied) with status and content type. */
-enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *content_type,
-			     const char *body, size_t len);
+enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *content_type, const char *body,
+			     size_t len);
 /* Queues {"status":"error","error":{"code":code,"message":message}}. */
-enum MHD_Result http_respond_error(struct MHD_Connection *c, unsigned status, const char *code,
-				   const char *message);
+enum MHD_Result http_respond_error(struct MHD_Connection *c, unsigned status, const char *code, const char *message);
 /* 405 with an Allow header. */
 enum MHD_Result http_respond_method_not_allowed(struct MHD_Connection *c, const char *allow);
 

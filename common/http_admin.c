@@ -54,8 +54,7 @@ static int is_probe_path(const char *url)
 	return !strcmp(url, "/healthz") || !strcmp(url, "/readyz") || !strcmp(url, "/metrics");
 }
 
-enum MHD_Result http_probes_answer(struct http_probes *p, struct MHD_Connection *c, const char *url,
-				   const char *method)
+enum MHD_Result http_probes_answer(struct http_probes *p, struct MHD_Connection *c, const char *url, const char *method)
 {
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return http_respond_method_not_allowed(c, "GET, HEAD");
@@ -78,8 +77,8 @@ enum MHD_Result http_probes_answer(struct http_probes *p, struct MHD_Connection 
 	pthread_mutex_unlock(&p->lock);
 	if (!body)
 		return http_respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
-	enum MHD_Result r = http_respond(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json",
-					 body, strlen(body));
+	enum MHD_Result r = http_respond(
+		c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", body, strlen(body));
 	free(body);
 	return r;
 }
@@ -120,9 +119,17 @@ int http_admin_new(struct http_admin **out, const char *bind_addr, int port, cha
 		snprintf(err, errlen, "ORCH_ADMIN_PORT: out of memory");
 		return ORCH_ENOMEM;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, (uint16_t)port, NULL, NULL,
-				admin_handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
+				(uint16_t)port,
+				NULL,
+				NULL,
+				admin_handler,
+				h,
+				MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&sa,
+				MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)30,
+				MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "ORCH_ADMIN_PORT: cannot listen on %s:%d (in use?)", bind_addr, port);
 		http_probes_free(h->probes);

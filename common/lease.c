@@ -30,24 +30,22 @@
 /* KEYS: lease, fence counter. ARGV: holder, ttl ms. Returns the new token,
  * or minus the ms the lease has left when another holder has it. A holder
  * that restarted takes its own lease over with a new token. */
-static const char LUA_ACQUIRE[] =
-	"local cur = redis.call('GET', KEYS[1])\n"
-	"if cur and string.match(cur, '^(.*)|%d+$') ~= ARGV[1] then\n"
-	"  local left = redis.call('PTTL', KEYS[1])\n"
-	"  if left < 0 then left = tonumber(ARGV[2]) end\n"
-	"  return -math.max(left, 1)\n"
-	"end\n"
-	"local t = redis.call('INCR', KEYS[2])\n"
-	"redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])\n"
-	"return t\n";
+static const char LUA_ACQUIRE[] = "local cur = redis.call('GET', KEYS[1])\n"
+				  "if cur and string.match(cur, '^(.*)|%d+$') ~= ARGV[1] then\n"
+				  "  local left = redis.call('PTTL', KEYS[1])\n"
+				  "  if left < 0 then left = tonumber(ARGV[2]) end\n"
+				  "  return -math.max(left, 1)\n"
+				  "end\n"
+				  "local t = redis.call('INCR', KEYS[2])\n"
+				  "redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])\n"
+				  "return t\n";
 
 /* KEYS: lease. ARGV: "holder|token", ttl ms. 1 = renewed, 0 = not ours. */
-static const char LUA_RENEW[] =
-	"if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
-	"  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-	"  return 1\n"
-	"end\n"
-	"return 0\n";
+static const char LUA_RENEW[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+				"  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+				"  return 1\n"
+				"end\n"
+				"return 0\n";
 
 /* KEYS: lease. ARGV: "holder|token". */
 static const char LUA_RELEASE[] =
@@ -63,7 +61,7 @@ struct lease {
 	int leader, busy, closing, handles;
 	uint64_t token;
 	uint64_t pending_token; /* acquired, while its replication is awaited */
-	int64_t sent_ms; /* when the outstanding request was sent */
+	int64_t sent_ms;        /* when the outstanding request was sent */
 	uint64_t rnd;
 	lease_cb cb;
 	void *data;
@@ -83,7 +81,9 @@ static void lease_set(struct lease *l, int leader, uint64_t token, const char *w
 	metrics_inc(l->m_transitions);
 	if (leader) {
 		snprintf(l->value, sizeof(l->value), "%s|%llu", l->holder, (unsigned long long)token);
-		log_info("lease %s: acquired by %s with fencing token %llu", l->key, l->holder,
+		log_info("lease %s: acquired by %s with fencing token %llu",
+			 l->key,
+			 l->holder,
 			 (unsigned long long)token);
 	} else {
 		uv_timer_stop(&l->deadline);
@@ -244,8 +244,8 @@ int lease_parse(const char *value, char *holder, size_t holderlen, uint64_t *tok
 	return 0;
 }
 
-int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cfg,
-	      const struct redis_target *target, lease_cb cb, void *data)
+int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cfg, const struct redis_target *target,
+	      lease_cb cb, void *data)
 {
 	if (!cfg->role || !cfg->role[0] || !cfg->holder || !cfg->holder[0] || strchr(cfg->holder, '|'))
 		return ORCH_EINVAL;
@@ -268,11 +268,10 @@ int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cf
 	snprintf(labels, sizeof(labels), "role=\"%.100s\"", cfg->role);
 	l->m_leader = metrics_gauge("orch_lease_leader", labels, "1 while this instance holds the lease");
 	l->m_transitions = metrics_counter("orch_lease_transitions_total", labels, "Lease acquisitions and losses");
-	l->m_not_durable = metrics_counter("orch_lease_not_durable_total", labels,
-					   "Lease acquisitions and renewals not replicated in time");
+	l->m_not_durable = metrics_counter(
+		"orch_lease_not_durable_total", labels, "Lease acquisitions and renewals not replicated in time");
 	snprintf(name, sizeof(name), "lease-%.100s", cfg->role);
-	struct redis_conn_opts o = {.name = name, .on_state = conn_state, .data = l,
-				    .stall_timeout_ms = l->ttl_ms / 2};
+	struct redis_conn_opts o = {.name = name, .on_state = conn_state, .data = l, .stall_timeout_ms = l->ttl_ms / 2};
 	int rc = redis_conn_new(&l->conn, loop, target, &o);
 	if (rc != 0) {
 		free(l);

@@ -39,8 +39,8 @@ int lease_parse(const char *value, char *holder, size_t holderlen, uint64_t *tok
 /* leader = 1 with the fencing token when acquired, 0 when lost. */
 typedef void (*lease_cb)(int leader, uint64_t token, void *data);
 
-int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cfg,
-	      const struct redis_target *target, lease_cb cb, void *data);
+int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cfg, const struct redis_target *target,
+	      lease_cb cb, void *data);
 int lease_start(struct lease *l);
 /* 1 when leader (token set), else 0. */
 int lease_is_leader(const struct lease *l, uint64_t *token);

@@ -15,12 +15,11 @@ void log_init(const char *service, const char *instance, enum log_level level);
 /* Parses "debug" | "info" | "warn" | "error"; returns 0 or ORCH_EINVAL. */
 int log_parse_level(const char *s, enum log_level *out);
 /* trace_id may be NULL. msg is printf-style; the result is JSON-escaped. */
-void log_write(enum log_level level, const char *trace_id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void log_write(enum log_level level, const char *trace_id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_debug(...) log_write(LOG_LEVEL_DEBUG, NULL, __VA_ARGS__)
-#define log_info(...) log_write(LOG_LEVEL_INFO, NULL, __VA_ARGS__)
-#define log_warn(...) log_write(LOG_LEVEL_WARN, NULL, __VA_ARGS__)
+#define log_info(...)  log_write(LOG_LEVEL_INFO, NULL, __VA_ARGS__)
+#define log_warn(...)  log_write(LOG_LEVEL_WARN, NULL, __VA_ARGS__)
 #define log_error(...) log_write(LOG_LEVEL_ERROR, NULL, __VA_ARGS__)
 
 #endif

@@ -93,8 +93,8 @@ static int labels_ok(const char *l)
 	}
 }
 
-static struct metric *metrics_register(enum metric_type type, const char *name, const char *labels,
-				       const char *help, const double *bounds, size_t n_bounds)
+static struct metric *metrics_register(enum metric_type type, const char *name, const char *labels, const char *help,
+				       const double *bounds, size_t n_bounds)
 {
 	if (!name_ok(name) || !labels_ok(labels) || n_bounds > MAX_BOUNDS)
 		return NULL;
@@ -149,8 +149,8 @@ struct metric *metrics_gauge(const char *name, const char *labels, const char *h
 	return metrics_register(M_GAUGE, name, labels, help, NULL, 0);
 }
 
-struct metric *metrics_histogram(const char *name, const char *labels, const char *help,
-				 const double *bounds, size_t n_bounds)
+struct metric *metrics_histogram(const char *name, const char *labels, const char *help, const double *bounds,
+				 size_t n_bounds)
 {
 	for (size_t i = 1; i < n_bounds; i++)
 		if (!(bounds[i] > bounds[i - 1]))
@@ -247,12 +247,20 @@ static void out_help(struct out *o, const char *help)
 	outf(o, "\n");
 }
 
-static void out_value(struct out *o, const char *name, const char *suffix, const char *labels,
-		      const char *extra, double v)
+static void out_value(struct out *o, const char *name, const char *suffix, const char *labels, const char *extra,
+		      double v)
 {
 	int any = labels[0] || extra[0];
-	outf(o, "%s%s%s%s%s%s%s %.17g\n", name, suffix, any ? "{" : "", labels,
-	     labels[0] && extra[0] ? "," : "", extra, any ? "}" : "", v);
+	outf(o,
+	     "%s%s%s%s%s%s%s %.17g\n",
+	     name,
+	     suffix,
+	     any ? "{" : "",
+	     labels,
+	     labels[0] && extra[0] ? "," : "",
+	     extra,
+	     any ? "}" : "",
+	     v);
 }
 
 static void render_one(struct out *o, const struct metric *m)

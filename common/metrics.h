@@ -23,14 +23,14 @@ struct metric;
 struct metric *metrics_counter(const char *name, const char *labels, const char *help);
 struct metric *metrics_gauge(const char *name, const char *labels, const char *help);
 /* bounds: ascending upper bounds (+Inf is implicit), n_bounds <= 32. */
-struct metric *metrics_histogram(const char *name, const char *labels, const char *help,
-				 const double *bounds, size_t n_bounds);
+struct metric *metrics_histogram(const char *name, const char *labels, const char *help, const double *bounds,
+				 size_t n_bounds);
 
-void metrics_inc(struct metric *m);                /* counter += 1 */
-void metrics_add(struct metric *m, double v);      /* counter += v (v >= 0) or gauge += v */
-void metrics_set(struct metric *m, double v);      /* gauge = v */
-void metrics_observe(struct metric *m, double v);  /* histogram sample */
-double metrics_value(const struct metric *m);      /* counter/gauge value, histogram count */
+void metrics_inc(struct metric *m);               /* counter += 1 */
+void metrics_add(struct metric *m, double v);     /* counter += v (v >= 0) or gauge += v */
+void metrics_set(struct metric *m, double v);     /* gauge = v */
+void metrics_observe(struct metric *m, double v); /* histogram sample */
+double metrics_value(const struct metric *m);     /* counter/gauge value, histogram count */
 
 /* Renders every metric as Prometheus text (HELP and TYPE once per name).
  * Returns a malloc'd NUL-terminated string the caller frees, or NULL. */

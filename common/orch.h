@@ -10,23 +10,23 @@
 #define ORCH_H
 
 /* XX(name, value, text) */
-#define ORCH_ERR_MAP(XX)                                                        \
-	XX(OK, 0, "ok")                                                         \
-	XX(ENOMEM, -1, "out of memory")                                         \
-	XX(EINVAL, -2, "invalid argument")              /* or configuration value */ \
-	XX(ENOTCONN, -3, "not connected to Redis")                              \
-	XX(EREDIS, -4, "Redis returned an error")                               \
-	XX(ECONFLICT, -5, "version conflict")           /* compare-and-set lost */ \
-	XX(EFENCED, -6, "fencing token is stale")       /* a newer holder wrote */ \
-	XX(EFULL, -7, "queue full")                     /* bounded queue */     \
-	XX(ETIMEDOUT, -8, "timed out")                                          \
-	XX(EMALFORMED, -9, "malformed input")           /* can never be processed */ \
-	XX(ENOENT, -10, "not found")                                            \
-	XX(EIO, -11, "I/O error")                       /* file or socket */    \
-	XX(ECLOSED, -12, "closed")                      /* shutting down */     \
-	XX(EBUSY, -13, "busy")                          /* too much in flight */ \
-	XX(ENOTDURABLE, -14, "not replicated in time")  /* accepted, not on enough replicas */ \
-	XX(EAGAIN, -15, "not now, try again")           /* e.g. not the leader yet */ \
+#define ORCH_ERR_MAP(XX)                                                                         \
+	XX(OK, 0, "ok")                                                                          \
+	XX(ENOMEM, -1, "out of memory")                                                          \
+	XX(EINVAL, -2, "invalid argument") /* or configuration value */                          \
+	XX(ENOTCONN, -3, "not connected to Redis")                                               \
+	XX(EREDIS, -4, "Redis returned an error")                                                \
+	XX(ECONFLICT, -5, "version conflict")     /* compare-and-set lost */                     \
+	XX(EFENCED, -6, "fencing token is stale") /* a newer holder wrote */                     \
+	XX(EFULL, -7, "queue full")               /* bounded queue */                            \
+	XX(ETIMEDOUT, -8, "timed out")                                                           \
+	XX(EMALFORMED, -9, "malformed input") /* can never be processed */                       \
+	XX(ENOENT, -10, "not found")                                                             \
+	XX(EIO, -11, "I/O error")                         /* file or socket */                   \
+	XX(ECLOSED, -12, "closed")                        /* shutting down */                    \
+	XX(EBUSY, -13, "busy")                            /* too much in flight */               \
+	XX(ENOTDURABLE, -14, "not replicated in time")    /* accepted, not on enough replicas */ \
+	XX(EAGAIN, -15, "not now, try again")             /* e.g. not the leader yet */          \
 	XX(EWRONGTYPE, -16, "the key holds another type") /* never written over */
 
 enum {

@@ -80,7 +80,7 @@ struct write_ctx {
 	struct policy *p;
 	policy_write_cb cb;
 	void *data;
-	int64_t version;          /* written, while its replication is awaited */
+	int64_t version; /* written, while its replication is awaited */
 };
 
 /* ---- writes ---- */
@@ -89,15 +89,17 @@ struct write_ctx {
 static void cas_finish(struct write_ctx *w, int status, int64_t v)
 {
 	struct policy *p = w->p;
-	metrics_inc(status == 0			  ? p->m_ok
-		    : status == ORCH_ECONFLICT	  ? p->m_conflict
-		    : status == ORCH_EFENCED	  ? p->m_fenced
+	metrics_inc(status == 0                  ? p->m_ok
+		    : status == ORCH_ECONFLICT   ? p->m_conflict
+		    : status == ORCH_EFENCED     ? p->m_fenced
 		    : status == ORCH_ENOTDURABLE ? p->m_not_durable
 		    : status == ORCH_EWRONGTYPE  ? p->m_wrongtype
-						  : p->m_error);
+						 : p->m_error);
 	if (w->cb)
-		w->cb(status, status == 0 ? v : 0,
-		      status == 0 || status == ORCH_ECONFLICT || status == ORCH_ENOTDURABLE ? v : p->version, w->data);
+		w->cb(status,
+		      status == 0 ? v : 0,
+		      status == 0 || status == ORCH_ECONFLICT || status == ORCH_ENOTDURABLE ? v : p->version,
+		      w->data);
 	free(w);
 	/* after a write, and after losing one (the cache is behind), re-read */
 	if ((status == 0 || status == ORCH_ECONFLICT || status == ORCH_ENOTDURABLE) && !p->closed)
@@ -116,7 +118,9 @@ static void wait_reply(struct redis_conn *c, redisReply *r, void *priv)
 	}
 	log_error("policy: version %lld is on the master but %s (%lld of %d replicas acknowledged): not durable, "
 		  "a failover now could lose it",
-		  (long long)w->version, r ? "not replicated in time" : "the connection was lost", acks < 0 ? 0 : acks,
+		  (long long)w->version,
+		  r ? "not replicated in time" : "the connection was lost",
+		  acks < 0 ? 0 : acks,
 		  want);
 	cas_finish(w, ORCH_ENOTDURABLE, w->version);
 }
@@ -162,9 +166,8 @@ static void put_arg(const char **argv, size_t *lens, int *k, const char *s, size
 
 /* The script's arguments: keys, the fixed ones, then the records. New
  * arrays (argv borrows the strings; free both); 0 or ORCH_ENOMEM. */
-static int cas_args(const struct policy *p, const char *const *fixed, size_t n_fixed,
-		    const struct bus_record *recs, size_t n_recs, char (*counts)[2][24], const char ***argv_out,
-		    size_t **lens_out, int *argc_out)
+static int cas_args(const struct policy *p, const char *const *fixed, size_t n_fixed, const struct bus_record *recs,
+		    size_t n_recs, char (*counts)[2][24], const char ***argv_out, size_t **lens_out, int *argc_out)
 {
 	int argc = 4 + (int)n_fixed;
 	for (size_t i = 0; i < n_recs; i++)
@@ -198,8 +201,8 @@ static int cas_args(const struct policy *p, const char *const *fixed, size_t n_f
 	return 0;
 }
 
-int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
-	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data)
+int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence, const char *updated_by,
+	       const char *trace_id, policy_write_cb cb, void *data)
 {
 	return policy_cas_records(p, doc, expected_version, fence, updated_by, trace_id, NULL, 0, cb, data);
 }
@@ -210,9 +213,10 @@ int policy_cas_records(struct policy *p, const json_t *doc, int64_t expected_ver
 {
 	char err[256];
 	if (expected_version < 0 || n_recs > POLICY_MAX_RECORDS || policy_validate(doc, err, sizeof(err)) != 0) {
-		log_warn("policy: write refused: %s", expected_version < 0 ? "negative version"
-						      : n_recs > POLICY_MAX_RECORDS ? "too many records"
-										    : err);
+		log_warn("policy: write refused: %s",
+			 expected_version < 0          ? "negative version"
+			 : n_recs > POLICY_MAX_RECORDS ? "too many records"
+						       : err);
 		return ORCH_EINVAL;
 	}
 	if (!redis_conn_is_connected(p->cmd))
@@ -248,8 +252,19 @@ int policy_cas_records(struct policy *p, const json_t *doc, int64_t expected_ver
 	snprintf(fen, sizeof(fen), "%llu", (unsigned long long)fence);
 	snprintf(maxlen, sizeof(maxlen), "%ld", p->history_maxlen);
 	snprintf(nrec, sizeof(nrec), "%zu", n_recs);
-	const char *fixed[] = {text, exp, fen, maxlen, eid, ts, trace_id ? trace_id : "", who, tp,
-			       json_string_value(json_object_get(copy, "active_mode")), ver, corr, nrec};
+	const char *fixed[] = {text,
+			       exp,
+			       fen,
+			       maxlen,
+			       eid,
+			       ts,
+			       trace_id ? trace_id : "",
+			       who,
+			       tp,
+			       json_string_value(json_object_get(copy, "active_mode")),
+			       ver,
+			       corr,
+			       nrec};
 	if ((rc = cas_args(p, fixed, sizeof(fixed) / sizeof(fixed[0]), recs, n_recs, counts, &argv, &lens, &argc)) != 0)
 		goto out;
 	w->p = p;
@@ -292,8 +307,7 @@ static void refresh_cb(uv_timer_t *t)
 	policy__load(t->data);
 }
 
-int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config *cfg,
-	       const struct redis_target *target)
+int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config *cfg, const struct redis_target *target)
 {
 	struct policy *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -315,23 +329,24 @@ int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config 
 	snprintf(p->k_hist, sizeof(p->k_hist), "%s:policy:history", p->prefix);
 	snprintf(p->k_changes, sizeof(p->k_changes), "%s:stream:policy.updated", p->prefix);
 	p->m_ok = metrics_counter("orch_policy_writes_total", "result=\"ok\"", "PolicyStore writes by result");
-	p->m_conflict = metrics_counter("orch_policy_writes_total", "result=\"conflict\"", "PolicyStore writes by result");
+	p->m_conflict =
+		metrics_counter("orch_policy_writes_total", "result=\"conflict\"", "PolicyStore writes by result");
 	p->m_fenced = metrics_counter("orch_policy_writes_total", "result=\"fenced\"", "PolicyStore writes by result");
 	p->m_error = metrics_counter("orch_policy_writes_total", "result=\"error\"", "PolicyStore writes by result");
-	p->m_not_durable = metrics_counter("orch_policy_writes_total", "result=\"not_durable\"",
-					   "PolicyStore writes by result");
-	p->m_wrongtype = metrics_counter("orch_policy_writes_total", "result=\"wrongtype\"",
-					 "PolicyStore writes by result");
+	p->m_not_durable =
+		metrics_counter("orch_policy_writes_total", "result=\"not_durable\"", "PolicyStore writes by result");
+	p->m_wrongtype =
+		metrics_counter("orch_policy_writes_total", "result=\"wrongtype\"", "PolicyStore writes by result");
 	p->m_version = metrics_gauge("orch_policy_version", NULL, "Version of the policy document Redis holds");
-	p->m_state = metrics_gauge("orch_policy_state", NULL,
-				   "0 ok, 1 loading, 2 absent, 3 lost, 4 regressed, 5 wrong type, 6 invalid");
-	p->m_losses = metrics_counter("orch_policy_losses_total", NULL,
-				      "Times the document was found gone or older than one seen");
+	p->m_state = metrics_gauge(
+		"orch_policy_state", NULL, "0 ok, 1 loading, 2 absent, 3 lost, 4 regressed, 5 wrong type, 6 invalid");
+	p->m_losses = metrics_counter(
+		"orch_policy_losses_total", NULL, "Times the document was found gone or older than one seen");
 	p->m_restarts = metrics_counter("orch_redis_restarts_seen_total", NULL, "Redis run_id changes seen");
 	p->m_stale = metrics_gauge("orch_policy_stale", NULL, "1 while serving the snapshot file without Redis");
 	struct redis_conn_opts oc = {.name = "policy", .on_state = cmd_state, .data = p};
-	struct redis_conn_opts orr = {.name = "policy-follow", .on_state = rd_state, .data = p,
-				      .stall_timeout_ms = p->block_ms + 5000};
+	struct redis_conn_opts orr = {
+		.name = "policy-follow", .on_state = rd_state, .data = p, .stall_timeout_ms = p->block_ms + 5000};
 	int rc = redis_conn_new(&p->cmd, loop, target, &oc);
 	if (rc == 0)
 		rc = redis_conn_new(&p->rd, loop, target, &orr);
@@ -406,23 +421,42 @@ enum policy_state policy_state(const struct policy *p, char *buf, size_t len)
 		snprintf(buf, len, "no policy loaded");
 		break;
 	case POLICY_ABSENT:
-		snprintf(buf, len, "no document at %s and ORCH_POLICY_CREATE is off: waiting for the layer's CEO "
-			 "(ORCH_POLICY_CREATE=true) or an operator to create it", k);
+		snprintf(buf,
+			 len,
+			 "no document at %s and ORCH_POLICY_CREATE is off: waiting for the layer's CEO "
+			 "(ORCH_POLICY_CREATE=true) or an operator to create it",
+			 k);
 		break;
 	case POLICY_LOST:
-		snprintf(buf, len, "the document at %s is gone after version %s: Redis lost its data; the CEO "
-			 "writes the last known one back", k, d);
+		snprintf(buf,
+			 len,
+			 "the document at %s is gone after version %s: Redis lost its data; the CEO "
+			 "writes the last known one back",
+			 k,
+			 d);
 		break;
 	case POLICY_REGRESSED:
-		snprintf(buf, len, "%s went back to version %s: Redis lost data or was restored; the CEO writes "
-			 "the last known one back", k, d);
+		snprintf(buf,
+			 len,
+			 "%s went back to version %s: Redis lost data or was restored; the CEO writes "
+			 "the last known one back",
+			 k,
+			 d);
 		break;
 	case POLICY_WRONGTYPE:
-		snprintf(buf, len, "%s holds a Redis %s, not this layer's JSON document; it is never written: set "
-			 "ORCH_POLICY_KEY to a key of the layer's own (docs/operations.md)", k, d);
+		snprintf(buf,
+			 len,
+			 "%s holds a Redis %s, not this layer's JSON document; it is never written: set "
+			 "ORCH_POLICY_KEY to a key of the layer's own (docs/operations.md)",
+			 k,
+			 d);
 		break;
 	case POLICY_INVALID:
-		snprintf(buf, len, "the document at %s fails the schema (%s); keeping version %lld", k, d,
+		snprintf(buf,
+			 len,
+			 "the document at %s fails the schema (%s); keeping version %lld",
+			 k,
+			 d,
 			 (long long)p->max_version);
 		break;
 	}

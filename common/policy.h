@@ -82,8 +82,7 @@ typedef void (*policy_change_cb)(const json_t *doc, int64_t version, void *data)
  * not replicated in time: a failover could lose it), ORCH_EWRONGTYPE (the
  * key holds another type), ORCH_ENOTCONN, ORCH_EREDIS, ORCH_EINVAL
  * (document fails validation). */
-typedef void (*policy_write_cb)(int status, int64_t new_version, int64_t current_version,
-				void *data);
+typedef void (*policy_write_cb)(int status, int64_t new_version, int64_t current_version, void *data);
 
 /* Returns a new default document (version 1, updated_by "system"); caller
  * owns the reference. Defaults from the original's DEFAULT_POLICIES. */
@@ -124,8 +123,8 @@ int policy_check_ready(void *store, char *buf, size_t len);
  * token the store has seen. trace_id may be NULL. Refused without a write:
  * ORCH_EWRONGTYPE when the key holds another Redis type.
  */
-int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence,
-	       const char *updated_by, const char *trace_id, policy_write_cb cb, void *data);
+int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence, const char *updated_by,
+	       const char *trace_id, policy_write_cb cb, void *data);
 
 #define POLICY_MAX_RECORDS 4
 

@@ -19,16 +19,19 @@ static const struct mode_default {
 	double max_leverage, max_risk_pct_per_trade, max_daily_drawdown;
 	int max_positions;
 	double global_min_confidence, scaling_factor, position_size_cap;
-	int enable_rl, enable_meta_strategy, enable_pal, enable_pba, enable_clm, enable_retraining,
-		enable_dynamic_tpsl;
+	int enable_rl, enable_meta_strategy, enable_pal, enable_pba, enable_clm, enable_retraining, enable_dynamic_tpsl;
 } mode_defaults[] = {
 	{"AGGRESSIVE_SMALL_ACCOUNT", 7, 0.03, 0.06, 15, 0.45, 1.5, 300, 1, 1, 1, 1, 1, 1, 1},
 	{"NORMAL", 5, 0.015, 0.05, 30, 0.50, 1.0, 1000, 1, 1, 1, 1, 1, 1, 1},
 	{"DEFENSIVE", 3, 0.0075, 0.03, 10, 0.60, 0.7, 500, 1, 1, 1, 1, 0, 0, 1},
 };
 
-static const char *const flag_names[] = {"enable_rl",  "enable_meta_strategy", "enable_pal",
-					 "enable_pba", "enable_clm",           "enable_retraining",
+static const char *const flag_names[] = {"enable_rl",
+					 "enable_meta_strategy",
+					 "enable_pal",
+					 "enable_pba",
+					 "enable_clm",
+					 "enable_retraining",
 					 "enable_dynamic_tpsl"};
 
 json_t *policy_default_doc(int64_t now_ms)
@@ -38,33 +41,69 @@ json_t *policy_default_doc(int64_t now_ms)
 	json_t *modes = json_object();
 	for (size_t i = 0; i < sizeof(mode_defaults) / sizeof(mode_defaults[0]); i++) {
 		const struct mode_default *d = &mode_defaults[i];
-		const int flags[] = {d->enable_rl,  d->enable_meta_strategy, d->enable_pal,         d->enable_pba,
-				     d->enable_clm, d->enable_retraining,    d->enable_dynamic_tpsl};
-		json_t *m = json_pack("{s:f, s:f, s:f, s:i, s:f, s:f, s:f}", "max_leverage", d->max_leverage,
-				      "max_risk_pct_per_trade", d->max_risk_pct_per_trade, "max_daily_drawdown",
-				      d->max_daily_drawdown, "max_positions", d->max_positions, "global_min_confidence",
-				      d->global_min_confidence, "scaling_factor", d->scaling_factor,
-				      "position_size_cap", d->position_size_cap);
+		const int flags[] = {d->enable_rl,
+				     d->enable_meta_strategy,
+				     d->enable_pal,
+				     d->enable_pba,
+				     d->enable_clm,
+				     d->enable_retraining,
+				     d->enable_dynamic_tpsl};
+		json_t *m = json_pack("{s:f, s:f, s:f, s:i, s:f, s:f, s:f}",
+				      "max_leverage",
+				      d->max_leverage,
+				      "max_risk_pct_per_trade",
+				      d->max_risk_pct_per_trade,
+				      "max_daily_drawdown",
+				      d->max_daily_drawdown,
+				      "max_positions",
+				      d->max_positions,
+				      "global_min_confidence",
+				      d->global_min_confidence,
+				      "scaling_factor",
+				      d->scaling_factor,
+				      "position_size_cap",
+				      d->position_size_cap);
 		for (size_t f = 0; f < 7; f++)
 			json_object_set_new(m, flag_names[f], json_boolean(flags[f]));
 		json_object_set_new(modes, d->name, m);
 	}
-	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:b, s:b, s:n, s:n}", "active_mode", "NORMAL", "modes", modes,
-			 "last_updated", ts, "updated_by", "system", "version", 1, "emergency_mode", 0,
-			 "allow_new_trades", 1, "emergency_reason", "emergency_activated_at");
+	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:b, s:b, s:n, s:n}",
+			 "active_mode",
+			 "NORMAL",
+			 "modes",
+			 modes,
+			 "last_updated",
+			 ts,
+			 "updated_by",
+			 "system",
+			 "version",
+			 1,
+			 "emergency_mode",
+			 0,
+			 "allow_new_trades",
+			 1,
+			 "emergency_reason",
+			 "emergency_activated_at");
 }
 
 /* A number field in (lo, hi] or [lo, hi] (closed_lo). */
-static int check_range(const json_t *mode, const char *mname, const char *key, double lo, double hi,
-		       int closed_lo, int integer, char *err, size_t errlen)
+static int check_range(const json_t *mode, const char *mname, const char *key, double lo, double hi, int closed_lo,
+		       int integer, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(mode, key);
 	double x = json_number_value(v);
 	int ok = json_is_number(v) && isfinite(x) && (closed_lo ? x >= lo : x > lo) && x <= hi &&
 		 (!integer || json_is_integer(v));
 	if (!ok)
-		snprintf(err, errlen, "modes.%s.%s: must be %s in %c%g, %g]", mname, key,
-			 integer ? "an integer" : "a number", closed_lo ? '[' : '(', lo, hi);
+		snprintf(err,
+			 errlen,
+			 "modes.%s.%s: must be %s in %c%g, %g]",
+			 mname,
+			 key,
+			 integer ? "an integer" : "a number",
+			 closed_lo ? '[' : '(',
+			 lo,
+			 hi);
 	return ok ? 0 : ORCH_EINVAL;
 }
 
@@ -86,7 +125,8 @@ int policy_validate(const json_t *doc, char *err, size_t errlen)
 	}
 	const char *name;
 	const json_t *m;
-	json_object_foreach((json_t *)modes, name, m) {
+	json_object_foreach((json_t *)modes, name, m)
+	{
 		if (!json_is_object(m)) {
 			snprintf(err, errlen, "modes.%s: must be an object", name);
 			return ORCH_EINVAL;

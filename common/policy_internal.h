@@ -22,18 +22,18 @@ struct policy {
 	int block_ms, create, refresh_ms;
 	char k_doc[160], k_fence[160], k_hist[160], k_changes[160];
 	struct redis_conn *cmd, *rd;
-	uv_timer_t closer;        /* frees the store in libuv's close phase */
-	uv_timer_t refresh;       /* re-reads every refresh_ms */
-	uv_timer_t retry;         /* the next attempt to create the default document */
-	int create_failures;      /* in a row, for the backoff */
-	json_t *doc;              /* the last known document (never older than one seen) */
-	int64_t version;          /* what Redis holds: a CAS expects it; 0 = no document */
-	int64_t max_version;      /* the highest version seen */
+	uv_timer_t closer;   /* frees the store in libuv's close phase */
+	uv_timer_t refresh;  /* re-reads every refresh_ms */
+	uv_timer_t retry;    /* the next attempt to create the default document */
+	int create_failures; /* in a row, for the backoff */
+	json_t *doc;         /* the last known document (never older than one seen) */
+	int64_t version;     /* what Redis holds: a CAS expects it; 0 = no document */
+	int64_t max_version; /* the highest version seen */
 	enum policy_state state;
-	char state_detail[160];   /* the wrong type, the schema error, the lost version */
-	char run_id[48];          /* Redis's run_id at the last connect */
+	char state_detail[160]; /* the wrong type, the schema error, the lost version */
+	char run_id[48];        /* Redis's run_id at the last connect */
 	int stale, loading, reading, closed;
-	char last_id[64];         /* change stream position; "" until the first load */
+	char last_id[64]; /* change stream position; "" until the first load */
 	policy_change_cb on_change;
 	void *change_data;
 	struct metric *m_ok, *m_conflict, *m_fenced, *m_error, *m_not_durable, *m_wrongtype, *m_version, *m_stale,

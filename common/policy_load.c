@@ -24,8 +24,8 @@
 #include "orch.h"
 #include "policy_internal.h"
 
-static const char *const EMERGENCY_KEYS[] = {"emergency_mode", "allow_new_trades", "emergency_reason",
-					     "emergency_activated_at", "emergency_set_by"};
+static const char *const EMERGENCY_KEYS[] = {
+	"emergency_mode", "allow_new_trades", "emergency_reason", "emergency_activated_at", "emergency_set_by"};
 
 void policy__set_state(struct policy *p, enum policy_state state, const char *detail)
 {
@@ -147,7 +147,8 @@ static void created_cb(int status, int64_t v, int64_t cur, void *data)
 	 * doubling to 10 s, never in a loop */
 	int n = p->create_failures < 6 ? p->create_failures : 6;
 	if (p->create_failures++ == 0)
-		log_warn("policy: creating the default document at %s failed: %s; retrying with backoff", p->k_doc,
+		log_warn("policy: creating the default document at %s failed: %s; retrying with backoff",
+			 p->k_doc,
 			 orch_strerror(status));
 	if (!p->closed)
 		uv_timer_start(&p->retry, retry_cb, 200ULL << n, 0);
@@ -213,7 +214,8 @@ static void get_reply(struct redis_conn *c, redisReply *r, void *priv)
 		return;
 	}
 	if (r->type != REDIS_REPLY_STRING) {
-		log_error("policy: GET %s failed: %s", p->k_doc, r->type == REDIS_REPLY_ERROR ? r->str : "not a string");
+		log_error(
+			"policy: GET %s failed: %s", p->k_doc, r->type == REDIS_REPLY_ERROR ? r->str : "not a string");
 		return;
 	}
 	json_error_t jerr;
@@ -311,7 +313,10 @@ static void info_reply(struct redis_conn *c, redisReply *r, void *priv)
 		snprintf(id, sizeof(id), "%.*s", (int)strcspn(at + 7, "\r\n"), at + 7);
 		if (p->run_id[0] && strcmp(id, p->run_id) != 0) {
 			metrics_inc(p->m_restarts);
-			log_warn("policy: Redis restarted (run_id %.8s -> %.8s); reading %s again", p->run_id, id, p->k_doc);
+			log_warn("policy: Redis restarted (run_id %.8s -> %.8s); reading %s again",
+				 p->run_id,
+				 id,
+				 p->k_doc);
 		}
 		snprintf(p->run_id, sizeof(p->run_id), "%s", id);
 	}

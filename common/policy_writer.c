@@ -18,13 +18,13 @@ struct policy_writer {
 	void *data;
 	uv_timer_t retry;
 	uint64_t fence;
-	int wanted;               /* a write was asked for and is not done */
-	int writing;              /* a CAS in flight */
-	int freed;                /* free asked for while a CAS was in flight */
-	int failures;             /* failed writes in a row */
-	int64_t min_version;      /* build only once the cache holds this version */
-	int delay_ms;             /* the next conflict backoff */
-	int building;             /* inside build: records may be attached */
+	int wanted;                                 /* a write was asked for and is not done */
+	int writing;                                /* a CAS in flight */
+	int freed;                                  /* free asked for while a CAS was in flight */
+	int failures;                               /* failed writes in a row */
+	int64_t min_version;                        /* build only once the cache holds this version */
+	int delay_ms;                               /* the next conflict backoff */
+	int building;                               /* inside build: records may be attached */
 	struct bus_record recs[POLICY_MAX_RECORDS]; /* attached by the last build */
 	size_t n_recs;
 };
@@ -144,8 +144,8 @@ static void attempt(struct policy_writer *w)
 		w->done(0, 0, version, w->data);
 		return;
 	}
-	rc = policy_cas_records(w->policy, doc, version, w->fence, w->cfg.updated_by, NULL, w->recs, w->n_recs,
-				written, w);
+	rc = policy_cas_records(
+		w->policy, doc, version, w->fence, w->cfg.updated_by, NULL, w->recs, w->n_recs, written, w);
 	json_decref(doc);
 	drop_records(w);
 	if (rc != 0) {
@@ -157,8 +157,8 @@ static void attempt(struct policy_writer *w)
 }
 
 int policy_writer_new(struct policy_writer **out, uv_loop_t *loop, struct policy *p,
-		      const struct policy_writer_config *cfg, policy_writer_build_fn build,
-		      policy_writer_done_fn done, void *data)
+		      const struct policy_writer_config *cfg, policy_writer_build_fn build, policy_writer_done_fn done,
+		      void *data)
 {
 	if (!p || !cfg || !build || !done || cfg->conflict_min_ms < 1 || cfg->conflict_max_ms < cfg->conflict_min_ms ||
 	    cfg->retry_ms < 1)
@@ -166,8 +166,8 @@ int policy_writer_new(struct policy_writer **out, uv_loop_t *loop, struct policy
 	struct policy_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return ORCH_ENOMEM;
-	*w = (struct policy_writer){.policy = p, .cfg = *cfg, .build = build, .done = done, .data = data,
-				    .delay_ms = cfg->conflict_min_ms};
+	*w = (struct policy_writer){
+		.policy = p, .cfg = *cfg, .build = build, .done = done, .data = data, .delay_ms = cfg->conflict_min_ms};
 	uv_timer_init(loop, &w->retry);
 	w->retry.data = w;
 	*out = w;

@@ -53,17 +53,17 @@ typedef int (*policy_writer_build_fn)(const json_t *current, json_t **doc, void 
 typedef void (*policy_writer_done_fn)(int status, int written, int64_t version, void *data);
 
 struct policy_writer_config {
-	const char *updated_by;   /* e.g. "ai_ceo" */
-	int conflict_min_ms;      /* first retry after a conflict, e.g. 20 */
-	int conflict_max_ms;      /* cap of the doubling, e.g. 2000 */
-	int retry_ms;             /* after any other failure, e.g. 1000 */
+	const char *updated_by; /* e.g. "ai_ceo" */
+	int conflict_min_ms;    /* first retry after a conflict, e.g. 20 */
+	int conflict_max_ms;    /* cap of the doubling, e.g. 2000 */
+	int retry_ms;           /* after any other failure, e.g. 1000 */
 };
 
 /* Creates a writer on p (borrowed; must outlive the writer). Free with
  * policy_writer_free(). Returns 0, ORCH_EINVAL or ORCH_ENOMEM. */
 int policy_writer_new(struct policy_writer **out, uv_loop_t *loop, struct policy *p,
-		      const struct policy_writer_config *cfg, policy_writer_build_fn build,
-		      policy_writer_done_fn done, void *data);
+		      const struct policy_writer_config *cfg, policy_writer_build_fn build, policy_writer_done_fn done,
+		      void *data);
 /* Inside build only: stores rec with the document build returns, in the
  * same script (policy_cas_records): both land or neither. Steals rec's
  * contents (rec is left empty, also on error). Returns 0, ORCH_EFULL (more

@@ -87,8 +87,8 @@ static int cmd_send(struct cmd *k, int use_eval)
 
 /* Allocates a cmd with argv copied behind it, leaving `lead` empty slots
  * in front (EVAL/EVALSHA, script/sha, numkeys). Freed by cmd_free. */
-static struct cmd *cmd_new(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int lead,
-			   int argc, const char **argv, const size_t *lens)
+static struct cmd *cmd_new(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int lead, int argc,
+			   const char **argv, const size_t *lens)
 {
 	size_t total = 0;
 	for (int i = 0; i < argc; i++)
@@ -116,8 +116,8 @@ static struct cmd *cmd_new(struct redis_conn *c, redis_conn_reply_cb cb, void *p
 	return k;
 }
 
-int redis_conn_command(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int argc,
-		       const char **argv, const size_t *lens)
+int redis_conn_command(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int argc, const char **argv,
+		       const size_t *lens)
 {
 	if (c->state != ST_READY)
 		return ORCH_ENOTCONN;
@@ -141,8 +141,8 @@ int redis_conn_command(struct redis_conn *c, redis_conn_reply_cb cb, void *privd
 	return rc;
 }
 
-int redis_conn_eval(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, const char *script,
-		    int numkeys, int argc, const char **argv, const size_t *lens)
+int redis_conn_eval(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, const char *script, int numkeys,
+		    int argc, const char **argv, const size_t *lens)
 {
 	if (c->state != ST_READY)
 		return ORCH_ENOTCONN;

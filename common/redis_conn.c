@@ -49,8 +49,7 @@ int redis_conn_backoff_ms(int attempt, int min_ms, int max_ms, double rnd)
 
 int redis_reply_is_error(const redisReply *r, const char *prefix)
 {
-	return r && r->type == REDIS_REPLY_ERROR && r->str &&
-	       strncmp(r->str, prefix, strlen(prefix)) == 0;
+	return r && r->type == REDIS_REPLY_ERROR && r->str && strncmp(r->str, prefix, strlen(prefix)) == 0;
 }
 
 static void resolve_work(uv_work_t *w)
@@ -128,8 +127,9 @@ void redis_conn__drop(struct redis_conn *c, const char *why, int failed)
 	if (failed)
 		c->attempt++;
 	c->state = ST_WAITING;
-	conn_schedule(c, redis_conn_backoff_ms(c->attempt, c->target.backoff_min_ms,
-					       c->target.backoff_max_ms, conn_random(c)));
+	conn_schedule(
+		c,
+		redis_conn_backoff_ms(c->attempt, c->target.backoff_min_ms, c->target.backoff_max_ms, conn_random(c)));
 	if (was_ready)
 		set_ready(c, 0);
 }
@@ -188,8 +188,12 @@ static void on_connect(const redisAsyncContext *cac, int status)
 	if (status != REDIS_OK) {
 		/* hiredis frees the context when this returns. */
 		char why[300];
-		snprintf(why, sizeof(why), "connect to %s:%d failed: %s", c->resolved.host,
-			 c->resolved.port, ac->errstr);
+		snprintf(why,
+			 sizeof(why),
+			 "connect to %s:%d failed: %s",
+			 c->resolved.host,
+			 c->resolved.port,
+			 ac->errstr);
 		c->ac = NULL;
 		ac->data = NULL;
 		redis_conn__drop(c, why, 1);
@@ -253,8 +257,11 @@ static void resolve_done(uv_work_t *w, int status)
 	}
 	redisAsyncContext *ac = redisAsyncConnect(c->resolved.host, c->resolved.port);
 	if (!ac || ac->err) {
-		log_warn("redis %s: connect to %s:%d failed: %s", c->name, c->resolved.host,
-			 c->resolved.port, ac ? ac->errstr : "out of memory");
+		log_warn("redis %s: connect to %s:%d failed: %s",
+			 c->name,
+			 c->resolved.host,
+			 c->resolved.port,
+			 ac ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
 		redis_conn__drop(c, NULL, 1);
@@ -354,7 +361,8 @@ int redis_conn_new(struct redis_conn **out, uv_loop_t *loop, const struct redis_
 	c->m_connects = metrics_counter("orch_redis_connects_total", labels, "Successful Redis connections");
 	c->m_drops = metrics_counter("orch_redis_disconnects_total", labels, "Redis connections lost or refused");
 	c->m_up = metrics_gauge("orch_redis_connected", labels, "1 while the Redis connection is ready");
-	c->m_switches = metrics_counter("orch_redis_master_switches_total", labels,
+	c->m_switches = metrics_counter("orch_redis_master_switches_total",
+					labels,
 					"Connections moved by a Sentinel +switch-master announcement");
 	if (c->target.n_sentinels > 0 && sentinel_watch_add(loop, c, &c->target) != 0)
 		log_warn("redis %s: no +switch-master subscription (out of memory); READONLY still moves it", c->name);

@@ -35,11 +35,11 @@ typedef void (*redis_conn_state_cb)(struct redis_conn *c, int connected, void *d
 typedef void (*redis_conn_reply_cb)(struct redis_conn *c, redisReply *reply, void *privdata);
 
 struct redis_conn_opts {
-	const char *name;        /* for logs, metrics and CLIENT SETNAME */
-	int stall_timeout_ms;    /* drop the connection when the oldest command has
-				    waited this long for its reply; 0 = 10000.
-				    A blocking reader sets BLOCK + margin. */
-	int max_inflight;        /* commands awaiting replies; 0 = 100000 */
+	const char *name;     /* for logs, metrics and CLIENT SETNAME */
+	int stall_timeout_ms; /* drop the connection when the oldest command has
+				 waited this long for its reply; 0 = 10000.
+				 A blocking reader sets BLOCK + margin. */
+	int max_inflight;     /* commands awaiting replies; 0 = 100000 */
 	redis_conn_state_cb on_state;
 	void *data;
 };
@@ -57,14 +57,14 @@ int redis_conn_is_connected(const struct redis_conn *c);
 /* Sends argv (binary-safe; lens may be NULL for NUL-terminated strings).
  * Returns ORCH_ENOTCONN when not connected (nothing sent, cb not called),
  * ORCH_EBUSY above max_inflight; otherwise cb is called exactly once. */
-int redis_conn_command(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata,
-		       int argc, const char **argv, const size_t *lens);
+int redis_conn_command(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, int argc, const char **argv,
+		       const size_t *lens);
 
 /* EVALSHA with a transparent NOSCRIPT -> SCRIPT LOAD + retry. `script` must
  * stay valid for the connection's lifetime (static text). Same contract as
  * redis_conn_command; argv holds keys then args (numkeys of them are keys). */
-int redis_conn_eval(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata,
-		    const char *script, int numkeys, int argc, const char **argv, const size_t *lens);
+int redis_conn_eval(struct redis_conn *c, redis_conn_reply_cb cb, void *privdata, const char *script, int numkeys,
+		    int argc, const char **argv, const size_t *lens);
 
 /* Drops the current connection now (pending callbacks get NULL) and
  * reconnects through discovery after backoff; a reset counts as a failure
@@ -83,8 +83,7 @@ int redis_conn_backoff_ms(int attempt, int min_ms, int max_ms, double rnd);
 /* Sentinel discovery with the synchronous hiredis API (runs on the libuv
  * thread pool when used by redis_conn). Fills `out` with the master's
  * address; `err` gets a reason on failure. Exposed for tools and tests. */
-int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out,
-			      char *err, size_t errlen);
+int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out, char *err, size_t errlen);
 
 /*
  * Durability of the writes just sent on c: `WAIT replicas

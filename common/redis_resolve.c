@@ -14,9 +14,7 @@
 #include "redis_conn.h"
 #include "redis_uv.h"
 
-
-int redis_resolve_host(const char *host, int port, struct redis_endpoint *out, char *err,
-			size_t errlen)
+int redis_resolve_host(const char *host, int port, struct redis_endpoint *out, char *err, size_t errlen)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
 	int rc = getaddrinfo(host, NULL, &hints, &res);
@@ -24,17 +22,15 @@ int redis_resolve_host(const char *host, int port, struct redis_endpoint *out, c
 		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
 		return ORCH_EIO;
 	}
-	void *addr = res->ai_family == AF_INET6
-			     ? (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
-			     : (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	void *addr = res->ai_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
+						: (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
 	inet_ntop(res->ai_family, addr, out->host, sizeof(out->host));
 	out->port = port;
 	freeaddrinfo(res);
 	return 0;
 }
 
-int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out, char *err,
-			      size_t errlen)
+int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoint *out, char *err, size_t errlen)
 {
 	int reached = 0;
 	snprintf(err, errlen, "no sentinel configured");
@@ -64,7 +60,9 @@ int redis_conn_resolve_master(const struct redis_target *t, struct redis_endpoin
 			return 0;
 	}
 	if (t->n_sentinels > 0)
-		snprintf(err, errlen, reached ? "no sentinel knows master '%s'" : "no sentinel reachable",
+		snprintf(err,
+			 errlen,
+			 reached ? "no sentinel knows master '%s'" : "no sentinel reachable",
 			 t->master_name);
 	return ORCH_ENOTCONN;
 }

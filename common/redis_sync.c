@@ -26,7 +26,8 @@ redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t
 	}
 	redisReply *r = NULL;
 	if (t->password[0])
-		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password) : redisCommand(c, "AUTH %s", t->password);
+		r = t->user[0] ? redisCommand(c, "AUTH %s %s", t->user, t->password)
+			       : redisCommand(c, "AUTH %s", t->password);
 	if (!r || r->type != REDIS_REPLY_ERROR) {
 		freeReplyObject(r);
 		r = redisCommand(c, "SELECT %d", t->db);
@@ -34,9 +35,13 @@ redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t
 	if (r && r->type != REDIS_REPLY_ERROR && t->n_sentinels > 0) {
 		freeReplyObject(r);
 		r = redisCommand(c, "ROLE");
-		if (r && !(r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING &&
-			   strcmp(r->element[0]->str, "master") == 0)) {
-			snprintf(err, errlen, "%s:%d is not the master (Sentinel has not switched yet)", ep.host, ep.port);
+		if (r && !(r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+			   r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0)) {
+			snprintf(err,
+				 errlen,
+				 "%s:%d is not the master (Sentinel has not switched yet)",
+				 ep.host,
+				 ep.port);
 			freeReplyObject(r);
 			redisFree(c);
 			return NULL;

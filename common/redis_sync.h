@@ -18,8 +18,8 @@ redisContext *redis_sync_connect(const struct redis_target *t, char *err, size_t
  * reply (NULL or an error reply: no groups). */
 struct redis_backlog {
 	long long groups;
-	long long pending;        /* delivered, not acknowledged */
-	long long lag;            /* not read yet (0 where Redis cannot tell) */
+	long long pending; /* delivered, not acknowledged */
+	long long lag;     /* not read yet (0 where Redis cannot tell) */
 };
 void redis_backlog_of(const redisReply *xinfo_groups, struct redis_backlog *out);
 

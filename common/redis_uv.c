@@ -22,7 +22,6 @@ struct glue {
 	int events;
 };
 
-
 static void glue_close_cb(uv_handle_t *h)
 {
 	free(h->data);
@@ -58,10 +57,22 @@ static void glue_update(struct glue *g, int add, int flag)
 		uv_poll_stop(&g->poll);
 }
 
-static void glue_add_read(void *p) { glue_update(p, 1, UV_READABLE); }
-static void glue_del_read(void *p) { glue_update(p, 0, UV_READABLE); }
-static void glue_add_write(void *p) { glue_update(p, 1, UV_WRITABLE); }
-static void glue_del_write(void *p) { glue_update(p, 0, UV_WRITABLE); }
+static void glue_add_read(void *p)
+{
+	glue_update(p, 1, UV_READABLE);
+}
+static void glue_del_read(void *p)
+{
+	glue_update(p, 0, UV_READABLE);
+}
+static void glue_add_write(void *p)
+{
+	glue_update(p, 1, UV_WRITABLE);
+}
+static void glue_del_write(void *p)
+{
+	glue_update(p, 0, UV_WRITABLE);
+}
 
 static void glue_cleanup(void *p)
 {

@@ -29,8 +29,8 @@ struct replica {
 	int64_t rebuild_age_ms;
 	struct replica_hooks hooks;
 	enum replica_role state;
-	int lost;            /* the lease was lost at least once while active */
-	int lead_again;      /* the lease came back while stepping down */
+	int lost;       /* the lease was lost at least once while active */
+	int lead_again; /* the lease came back while stepping down */
 	uint64_t token;
 	struct metric *m_replayed, *m_step_downs;
 };
@@ -126,7 +126,9 @@ static void take_over(struct replica *r)
 	const char *types[BUS_REPLAY_MAX_TYPES];
 	for (int i = 0; i < r->n_types; i++)
 		types[i] = r->types[i];
-	struct bus_replay_config rc = {.prefix = r->svc->cfg.prefix, .types = types, .n_types = r->n_types,
+	struct bus_replay_config rc = {.prefix = r->svc->cfg.prefix,
+				       .types = types,
+				       .n_types = r->n_types,
 				       .max_per_stream = r->rebuild_max,
 				       .min_ms = r->rebuild_age_ms > 0 ? clock_now_ms() - r->rebuild_age_ms : 0,
 				       .max_future_ms = r->svc->cfg.event_max_future_ms};
@@ -158,11 +160,14 @@ int replica_new(struct replica **out, struct service *svc, struct bus *bus, cons
 		snprintf(r->types[i], sizeof(r->types[i]), "%s", cfg->types[i]);
 	char labels[96];
 	snprintf(labels, sizeof(labels), "role=\"%s\"", r->role);
-	r->m_replayed = metrics_counter("orch_replica_replayed_total", labels,
+	r->m_replayed = metrics_counter("orch_replica_replayed_total",
+					labels,
 					"Input events replayed from the streams when this replica took over");
-	r->m_step_downs = metrics_counter("orch_replica_step_downs_total", labels,
-					  "Times this replica lost the lease and went back to standby");
-	struct lease_config lc = {.prefix = svc->cfg.prefix, .role = r->role, .holder = svc->cfg.instance_id,
+	r->m_step_downs = metrics_counter(
+		"orch_replica_step_downs_total", labels, "Times this replica lost the lease and went back to standby");
+	struct lease_config lc = {.prefix = svc->cfg.prefix,
+				  .role = r->role,
+				  .holder = svc->cfg.instance_id,
 				  .ttl_ms = svc->cfg.lease_ttl_ms};
 	int rc = lease_new(&r->lease, svc->loop, &lc, &svc->cfg.redis, on_lease, r);
 	if (rc != 0) {

@@ -29,17 +29,17 @@
 struct replica;
 
 struct replica_config {
-	const char *role;               /* lease role, e.g. "risk_officer" */
-	const char *const *types;       /* input event types, as subscribed */
-	int n_types;                    /* 1..BUS_REPLAY_MAX_TYPES */
-	long rebuild_max;               /* entries replayed per stream; 0 = none */
-	int64_t rebuild_age_ms;         /* replay entries younger than this; 0 = all */
+	const char *role;         /* lease role, e.g. "risk_officer" */
+	const char *const *types; /* input event types, as subscribed */
+	int n_types;              /* 1..BUS_REPLAY_MAX_TYPES */
+	long rebuild_max;         /* entries replayed per stream; 0 = none */
+	int64_t rebuild_age_ms;   /* replay entries younger than this; 0 = all */
 };
 
 struct replica_hooks {
 	void (*on_replay)(const struct bus_event *ev, void *data); /* one replayed event */
-	void (*on_active)(void *data);  /* replay done, consuming started */
-	void (*on_standby)(void *data); /* stepped down: forget what the windows hold */
+	void (*on_active)(void *data);                             /* replay done, consuming started */
+	void (*on_standby)(void *data);                            /* stepped down: forget what the windows hold */
 	void *data;
 };
 

@@ -17,14 +17,14 @@
 #include "sentinel_watch.h"
 
 #define MAX_WATCHES 8
-#define RETRY_MS 1000
+#define RETRY_MS    1000
 
 struct watch {
 	uv_loop_t *loop;
-	struct redis_target target;     /* Sentinels and master name */
-	redisAsyncContext *ac;          /* NULL while not subscribed */
+	struct redis_target target; /* Sentinels and master name */
+	redisAsyncContext *ac;      /* NULL while not subscribed */
 	uv_timer_t retry;
-	int next;                       /* Sentinel to try next */
+	int next; /* Sentinel to try next */
 	struct redis_conn **conns;
 	int n, cap;
 };
@@ -55,10 +55,15 @@ static void on_message(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	char name[128], old_host[64], new_host[64];
 	int old_port, new_port;
-	if (sscanf(reply->element[2]->str, "%127s %63s %d %63s %d", name, old_host, &old_port, new_host, &new_port) != 5 ||
+	if (sscanf(reply->element[2]->str, "%127s %63s %d %63s %d", name, old_host, &old_port, new_host, &new_port) !=
+		    5 ||
 	    strcmp(name, w->target.master_name) != 0)
 		return;
-	log_warn("redis: Sentinel announced +switch-master %s %s:%d -> %s:%d", name, old_host, old_port, new_host,
+	log_warn("redis: Sentinel announced +switch-master %s %s:%d -> %s:%d",
+		 name,
+		 old_host,
+		 old_port,
+		 new_host,
 		 new_port);
 	for (int i = 0; i < w->n; i++)
 		redis_conn_master_switched(w->conns[i], new_host, new_port);

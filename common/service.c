@@ -26,8 +26,15 @@ static void ready_tick(uv_timer_t *t)
 		all &= ok;
 		json_object_set_new(checks, s->checks[i].name, json_pack("{s:b, s:s}", "ok", ok, "state", state));
 	}
-	json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "status", all && !s->stopping ? "ready" : "not_ready",
-				 "service", s->cfg.service, "instance", s->cfg.instance_id, "checks", checks);
+	json_t *body = json_pack("{s:s, s:s, s:s, s:o}",
+				 "status",
+				 all && !s->stopping ? "ready" : "not_ready",
+				 "service",
+				 s->cfg.service,
+				 "instance",
+				 s->cfg.instance_id,
+				 "checks",
+				 checks);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (text && s->admin)
 		http_probes_set_ready(http_admin_probes(s->admin), all && !s->stopping, text);
@@ -78,8 +85,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		part_drained(s);
 }
 
-int service_args_handled(int argc, char **argv, const char *name, const struct config_table *const *tables,
-			 int *status)
+int service_args_handled(int argc, char **argv, const char *name, const struct config_table *const *tables, int *status)
 {
 	*status = 0;
 	if (argc < 2)
@@ -96,7 +102,8 @@ int service_args_handled(int argc, char **argv, const char *name, const struct c
 		"usage: %s [--help-config]\n"
 		"Runs the %s service; every setting comes from ORCH_* environment variables\n"
 		"(--help-config lists them with defaults, ranges and meaning; docs/configuration.md).\n",
-		name, name);
+		name,
+		name);
 	*status = out == stdout ? 0 : 2;
 	return 1;
 }
@@ -130,9 +137,14 @@ int service_init(struct service *s, const char *name, int default_admin_port)
 		}
 	}
 	uv_timer_start(&s->ready_timer, ready_tick, 0, 1000);
-	log_info("starting: redis %s:%d db %d%s, prefix %s, admin %s:%d, clock %s", s->cfg.redis.addr.host,
-		 s->cfg.redis.addr.port, s->cfg.redis.db, s->cfg.redis.n_sentinels ? " (via Sentinel)" : "",
-		 s->cfg.prefix, s->cfg.admin_bind, s->admin ? http_admin_port(s->admin) : 0,
+	log_info("starting: redis %s:%d db %d%s, prefix %s, admin %s:%d, clock %s",
+		 s->cfg.redis.addr.host,
+		 s->cfg.redis.addr.port,
+		 s->cfg.redis.db,
+		 s->cfg.redis.n_sentinels ? " (via Sentinel)" : "",
+		 s->cfg.prefix,
+		 s->cfg.admin_bind,
+		 s->admin ? http_admin_port(s->admin) : 0,
 		 s->cfg.clock_mode == CLOCK_MODE_EVENT ? "event" : "wall");
 	return 0;
 }
@@ -194,7 +206,10 @@ void service_bus_config(const struct service *s, const char *service_name, struc
 
 void service_policy_config(const struct service *s, const char *writer, struct policy_config *pc)
 {
-	*pc = (struct policy_config){.prefix = s->cfg.prefix, .key = s->cfg.policy_key, .writer = writer,
-				     .snapshot_path = s->cfg.policy_snapshot, .create = s->cfg.policy_create,
+	*pc = (struct policy_config){.prefix = s->cfg.prefix,
+				     .key = s->cfg.policy_key,
+				     .writer = writer,
+				     .snapshot_path = s->cfg.policy_snapshot,
+				     .create = s->cfg.policy_create,
 				     .refresh_ms = s->cfg.policy_refresh_ms};
 }

@@ -36,7 +36,11 @@ int trade_check_age(int64_t t_ms, int64_t now_ms, int64_t window_age_ms, char *w
 	char at[40], now[40];
 	json_util_format_ts_us(t_ms * 1000, at, sizeof(at));
 	json_util_format_ts_us(now_ms * 1000, now, sizeof(now));
-	snprintf(why, whylen, "stamped %.19s, older than the window (%lld s) at %.19s", at,
-		 (long long)(window_age_ms / 1000), now);
+	snprintf(why,
+		 whylen,
+		 "stamped %.19s, older than the window (%lld s) at %.19s",
+		 at,
+		 (long long)(window_age_ms / 1000),
+		 now);
 	return ORCH_EMALFORMED;
 }

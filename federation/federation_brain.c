@@ -61,8 +61,8 @@ static int severity(const char *level)
 
 #define ALERT_KEEP_MS 3600000
 
-static void add_alert(struct fed_state *s, const char *source, const char *code, const char *level,
-		      const char *message, int64_t now)
+static void add_alert(struct fed_state *s, const char *source, const char *code, const char *level, const char *message,
+		      int64_t now)
 {
 	struct fed_alert *slot = NULL;
 	for (int i = 0; i < s->n_alerts; i++)
@@ -97,7 +97,8 @@ int fed_state_alerts(struct fed_state *s, const char *source, const json_t *payl
 		details = json_object_get(payload, "alerts");
 	size_t i;
 	const json_t *a;
-	json_array_foreach(details, i, a) {
+	json_array_foreach(details, i, a)
+	{
 		if (json_is_object(a)) {
 			const char *code = json_util_get_str(a, "code");
 			const char *lv = json_util_get_str(a, "level");
@@ -114,12 +115,17 @@ int fed_state_alerts(struct fed_state *s, const char *source, const json_t *payl
 			n++;
 		} else if (json_is_string(a)) {
 			/* the original's alerts are plain strings: the text is the code */
-			add_alert(s, source, json_string_value(a), level ? level : "info", json_string_value(a), now_ms);
+			add_alert(
+				s, source, json_string_value(a), level ? level : "info", json_string_value(a), now_ms);
 			n++;
 		}
 	}
 	if (n == 0 && json_util_get_str(payload, "message")) {
-		add_alert(s, source, level ? level : "ALERT", level ? level : "info", json_util_get_str(payload, "message"),
+		add_alert(s,
+			  source,
+			  level ? level : "ALERT",
+			  level ? level : "info",
+			  json_util_get_str(payload, "message"),
 			  now_ms);
 		n++;
 	}
@@ -128,10 +134,15 @@ int fed_state_alerts(struct fed_state *s, const char *source, const json_t *payl
 
 /* ---- limits ---- */
 
-static const char *const LOWER[] = {"max_leverage", "max_risk_pct_per_trade", "max_daily_drawdown", "max_positions",
-				    "scaling_factor"};
-static const char *const FLAGS[] = {"enable_rl",  "enable_meta_strategy", "enable_pal",         "enable_pba",
-				    "enable_clm", "enable_retraining",    "enable_dynamic_tpsl"};
+static const char *const LOWER[] = {
+	"max_leverage", "max_risk_pct_per_trade", "max_daily_drawdown", "max_positions", "scaling_factor"};
+static const char *const FLAGS[] = {"enable_rl",
+				    "enable_meta_strategy",
+				    "enable_pal",
+				    "enable_pba",
+				    "enable_clm",
+				    "enable_retraining",
+				    "enable_dynamic_tpsl"};
 
 /* Folds one source's limits object into out (stricter wins). */
 static void fold_limits(json_t *out, json_t *who, const json_t *lim, const char *source)
@@ -142,8 +153,10 @@ static void fold_limits(json_t *out, json_t *who, const json_t *lim, const char 
 			continue;
 		const json_t *cur = json_object_get(out, LOWER[i]);
 		if (!cur || v < json_number_value(cur)) {
-			json_object_set_new(out, LOWER[i],
-					    strcmp(LOWER[i], "max_positions") ? json_real(v) : json_integer((json_int_t)v));
+			json_object_set_new(out,
+					    LOWER[i],
+					    strcmp(LOWER[i], "max_positions") ? json_real(v)
+									      : json_integer((json_int_t)v));
 			json_object_set_new(who, LOWER[i], json_string(source));
 		}
 	}
@@ -204,7 +217,8 @@ static void add_name(json_t *arr, const char *name)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!strcmp(json_string_value(v), name))
 			return;
 	}
@@ -228,11 +242,19 @@ static const char *policy_mode(const json_t *pol)
 static json_t *emergency_stop(const json_t *pol, int *held)
 {
 	const char *by = json_util_get_str(pol, "emergency_set_by"), *writer = json_util_get_str(pol, "updated_by");
-	const char *reason = json_util_get_str(pol, "emergency_reason"), *at = json_util_get_str(pol, "emergency_activated_at");
-	*held = json_is_true(json_object_get(pol, "emergency_mode")) || json_is_false(json_object_get(pol, "allow_new_trades"));
+	const char *reason = json_util_get_str(pol, "emergency_reason"),
+		   *at = json_util_get_str(pol, "emergency_activated_at");
+	*held = json_is_true(json_object_get(pol, "emergency_mode")) ||
+		json_is_false(json_object_get(pol, "allow_new_trades"));
 	const char *who = !*held ? NULL : by ? by : writer ? writer : "external";
-	return json_pack("{s:b, s:o, s:o, s:o}", "held", *held, "set_by", who ? json_string(who) : json_null(), "reason",
-			 *held && reason ? json_string(reason) : json_null(), "activated_at",
+	return json_pack("{s:b, s:o, s:o, s:o}",
+			 "held",
+			 *held,
+			 "set_by",
+			 who ? json_string(who) : json_null(),
+			 "reason",
+			 *held && reason ? json_string(reason) : json_null(),
+			 "activated_at",
 			 *held && at ? json_string(at) : json_null());
 }
 
@@ -251,13 +273,23 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 			fresh_agents++;
 		if (have && !fresh) {
 			char r[96];
-			snprintf(r, sizeof(r), "%s state is %.0f s old (limit %lld s)", SOURCE_NAMES[i], age,
+			snprintf(r,
+				 sizeof(r),
+				 "%s state is %.0f s old (limit %lld s)",
+				 SOURCE_NAMES[i],
+				 age,
 				 (long long)(c->fresh_ms[i] / 1000));
 			json_array_append_new(reasons, json_string(r));
 		}
-		json_object_set_new(sources, SOURCE_NAMES[i],
-				    json_pack("{s:b, s:o, s:b}", "received", have, "age_s",
-					      have ? json_real(age) : json_null(), "fresh", fresh));
+		json_object_set_new(sources,
+				    SOURCE_NAMES[i],
+				    json_pack("{s:b, s:o, s:b}",
+					      "received",
+					      have,
+					      "age_s",
+					      have ? json_real(age) : json_null(),
+					      "fresh",
+					      fresh));
 	}
 	for (int i = 0; i <= FED_STRATEGY; i++)
 		if (!s->doc[i]) {
@@ -304,17 +336,20 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 	json_t *active = json_array(), *disabled = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(strat, "ranking"), i, v) {
+	json_array_foreach(json_object_get(strat, "ranking"), i, v)
+	{
 		const char *name = json_util_get_str(v, "strategy"), *st = json_util_get_str(v, "status");
 		if (name && st && !strcmp(st, "active"))
 			add_name(active, name);
 	}
-	json_array_foreach(json_object_get(strat, "disabled"), i, v) {
+	json_array_foreach(json_object_get(strat, "disabled"), i, v)
+	{
 		const char *name = json_util_get_str(v, "strategy");
 		if (name)
 			add_name(disabled, name);
 	}
-	json_array_foreach(json_object_get(pol, "disabled_strategies"), i, v) {
+	json_array_foreach(json_object_get(pol, "disabled_strategies"), i, v)
+	{
 		if (json_is_string(v))
 			add_name(disabled, json_string_value(v));
 	}
@@ -323,8 +358,18 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 		const struct fed_alert *a = &s->alerts[k];
 		char ts[40];
 		json_util_format_ts_us(a->at_ms * 1000, ts, sizeof(ts));
-		json_array_append_new(alerts, json_pack("{s:s, s:s, s:s, s:s, s:s}", "source", a->source, "code", a->code,
-							"level", a->level, "message", a->message, "timestamp", ts));
+		json_array_append_new(alerts,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}",
+						"source",
+						a->source,
+						"code",
+						a->code,
+						"level",
+						a->level,
+						"message",
+						a->message,
+						"timestamp",
+						ts));
 	}
 	char ts[40];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
@@ -333,27 +378,55 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 	json_util_get_double(strat, "confidence", &strat_conf);
 	int complete = ceo && risk && strat;
 	json_t *rec_models = json_array();
-	json_array_foreach(json_object_get(strat, "models"), i, v) {
+	json_array_foreach(json_object_get(strat, "models"), i, v)
+	{
 		const char *name = json_util_get_str(v, "model"), *st = json_util_get_str(v, "status");
 		if (name && st && !strcmp(st, "active"))
 			json_array_append_new(rec_models, json_string(name));
 	}
-	json_object_update_new(
-		out,
-		json_pack("{s:s, s:f, s:s, s:o, s:o, s:f, s:s, s:b, s:b, s:o, s:o, s:s, s:o, s:f, s:o, s:o, s:s, s:f, s:b}",
-			  "global_mode", mode, "mode_decision_confidence", conf, "mode_reason",
-			  mode_reason ? mode_reason : "",
-			  "effective_risk_limits", limits, "limit_sources", who, "risk_score", risk_score, "risk_level",
-			  risk_level ? risk_level : "unknown", "should_reduce_exposure",
-			  json_is_true(json_object_get(risk, "should_reduce_exposure")), "should_pause_trading",
-			  json_is_true(json_object_get(risk, "should_pause_trading")), "active_strategies", active,
-			  "disabled_strategies", disabled, "meta_strategy_mode",
-			  json_util_get_str(strat, "meta_strategy_mode") ? json_util_get_str(strat, "meta_strategy_mode")
-									 : "unknown",
-			  "recommended_models", rec_models, "strategy_confidence", strat_conf, "disabled_features",
-			  disabled_features(mode, risk_level, stop_held), "alerts", alerts, "snapshot_timestamp", ts,
-			  "data_completeness", (double)reported / FED_N_SOURCES, "all_agents_healthy",
-			  fresh_agents == 3));
+	json_object_update_new(out,
+			       json_pack("{s:s, s:f, s:s, s:o, s:o, s:f, s:s, s:b, s:b, s:o, s:o, s:s, s:o, s:f, s:o, "
+					 "s:o, s:s, s:f, s:b}",
+					 "global_mode",
+					 mode,
+					 "mode_decision_confidence",
+					 conf,
+					 "mode_reason",
+					 mode_reason ? mode_reason : "",
+					 "effective_risk_limits",
+					 limits,
+					 "limit_sources",
+					 who,
+					 "risk_score",
+					 risk_score,
+					 "risk_level",
+					 risk_level ? risk_level : "unknown",
+					 "should_reduce_exposure",
+					 json_is_true(json_object_get(risk, "should_reduce_exposure")),
+					 "should_pause_trading",
+					 json_is_true(json_object_get(risk, "should_pause_trading")),
+					 "active_strategies",
+					 active,
+					 "disabled_strategies",
+					 disabled,
+					 "meta_strategy_mode",
+					 json_util_get_str(strat, "meta_strategy_mode")
+						 ? json_util_get_str(strat, "meta_strategy_mode")
+						 : "unknown",
+					 "recommended_models",
+					 rec_models,
+					 "strategy_confidence",
+					 strat_conf,
+					 "disabled_features",
+					 disabled_features(mode, risk_level, stop_held),
+					 "alerts",
+					 alerts,
+					 "snapshot_timestamp",
+					 ts,
+					 "data_completeness",
+					 (double)reported / FED_N_SOURCES,
+					 "all_agents_healthy",
+					 fresh_agents == 3));
 	json_object_set_new(out, "mode_source", json_string(mode_src));
 	json_object_set_new(out, "mode_decision_source", decided ? json_string(decided) : json_null());
 	json_object_set_new(out, "last_decision_mode", ceo_mode ? json_string(ceo_mode) : json_null());

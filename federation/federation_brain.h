@@ -56,8 +56,16 @@
 
 /* The sources of the state; FED_SWITCH (the newest ceo_mode_switch) is
  * kept beside them but does not count towards completeness or freshness. */
-enum fed_source { FED_CEO, FED_RISK, FED_STRATEGY, FED_CEILING, FED_POLICY, FED_N_SOURCES, FED_SWITCH = FED_N_SOURCES,
-		  FED_N_DOCS };
+enum fed_source {
+	FED_CEO,
+	FED_RISK,
+	FED_STRATEGY,
+	FED_CEILING,
+	FED_POLICY,
+	FED_N_SOURCES,
+	FED_SWITCH = FED_N_SOURCES,
+	FED_N_DOCS
+};
 
 struct fed_config {
 	int64_t fresh_ms[FED_N_SOURCES]; /* 0 = never stale */

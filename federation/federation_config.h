@@ -19,14 +19,14 @@
 #define FEDERATION_LEGACY_N 3
 
 struct federation_config {
-	struct fed_config brain;          /* freshness per source */
+	struct fed_config brain; /* freshness per source */
 	int64_t interval_ms, force_timeout_ms;
 	int api_port;
 	char api_bind[64], token[256], cors[256];
 	int max_connections, max_per_client, max_streams;
-	int64_t request_ms;               /* a request must arrive whole within this */
-	struct gate_config gate;          /* the live gate */
-	int gate_emergency;               /* ORCH_GATE_SAFE_SIDE: 0 PASSIVE, 1 EMERGENCY */
+	int64_t request_ms;                    /* a request must arrive whole within this */
+	struct gate_config gate;               /* the live gate */
+	int gate_emergency;                    /* ORCH_GATE_SAFE_SIDE: 0 PASSIVE, 1 EMERGENCY */
 	int legacy_ports[FEDERATION_LEGACY_N]; /* CEO, strategy, risk brains; 0 = off */
 };
 

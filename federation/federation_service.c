@@ -48,10 +48,17 @@
 _Static_assert(sizeof(((struct api_config *)0)->legacy_ports) == sizeof(((struct federation_config *)0)->legacy_ports),
 	       "the API and the settings count the same legacy ports");
 
-static const char *const INPUTS[] = {"ceo_decision",	   "ceo_mode_switch",	    "ceo_alert",
-				     "ceo_command_reply",   "ceo_mode_history",	    "risk_state_update",
-				     "risk_alert",	   "risk_ceiling_update",   "strategy_state_update",
-				     "strategy_recommendation", "strategy_alert"};
+static const char *const INPUTS[] = {"ceo_decision",
+				     "ceo_mode_switch",
+				     "ceo_alert",
+				     "ceo_command_reply",
+				     "ceo_mode_history",
+				     "risk_state_update",
+				     "risk_alert",
+				     "risk_ceiling_update",
+				     "strategy_state_update",
+				     "strategy_recommendation",
+				     "strategy_alert"};
 static const char *const ROLES[N_AGENTS] = {"ceo", "risk_officer", "strategy_officer"};
 
 struct pending {
@@ -70,7 +77,7 @@ struct federation_service {
 	struct api *api;
 	struct fed_state st;
 	struct fed_agent agents[N_AGENTS];
-	json_t *last_content;   /* the last published state without its clock fields */
+	json_t *last_content; /* the last published state without its clock fields */
 	struct pending *pending;
 	struct gate_state gate; /* rebuilt on every refresh, copied by the API when it changed */
 	uv_timer_t cycle, sweep;
@@ -123,7 +130,8 @@ static void refresh(struct federation_service *f, int force_publish)
 	api_set_gate(f->api, &f->gate);
 	metrics_set(f->m_complete, complete);
 	metrics_set(f->m_degraded, json_is_true(json_object_get(gs, "degraded")));
-	set_json_body(f, API_PREFIX "/global-state",
+	set_json_body(f,
+		      API_PREFIX "/global-state",
 		      complete ? json_pack("{s:s, s:O}", "status", "ok", "data", gs)
 			       : json_pack("{s:s, s:O}", "status", "initializing", "partial", gs));
 	json_t *agents = json_object();
@@ -135,22 +143,33 @@ static void refresh(struct federation_service *f, int force_publish)
 		json_object_set_new(agents, fed_agent_name(i), a);
 	}
 	int ready = bus_check_ready(f->bus, bus_state, sizeof(bus_state)) & policy_ok;
-	json_t *rz = json_pack("{s:s, s:{s:s, s:s}}", "status", ready ? "ready" : "not_ready", "checks", "bus",
-			       bus_state, "policy", policy_state);
+	json_t *rz = json_pack("{s:s, s:{s:s, s:s}}",
+			       "status",
+			       ready ? "ready" : "not_ready",
+			       "checks",
+			       "bus",
+			       bus_state,
+			       "policy",
+			       policy_state);
 	char *rtext = rz ? json_dumps(rz, JSON_COMPACT) : NULL;
 	if (rtext)
 		api_set_ready(f->api, ready, rtext);
 	free(rtext);
 	json_decref(rz);
-	set_json_body(f, API_PREFIX "/agents/status",
-		      json_pack("{s:s, s:o}", "status", "ok", "data",
+	set_json_body(f,
+		      API_PREFIX "/agents/status",
+		      json_pack("{s:s, s:o}",
+				"status",
+				"ok",
+				"data",
 				fed_status_federation(f->svc->cfg.instance_id, f->cfg.interval_ms, gs, agents)));
 	json_decref(gs);
 }
 
 /* ---- force decision ---- */
 
-static void force_finish(struct federation_service *f, struct pending *p, unsigned status, const char *body, const char *label)
+static void force_finish(struct federation_service *f, struct pending *p, unsigned status, const char *body,
+			 const char *label)
 {
 	api_complete(p->req, status, body);
 	metrics_inc(f->m_forced[status == 200 ? 0 : status == 504 ? 1 : 2]);
@@ -164,20 +183,27 @@ static void on_command(struct api_request *req, void *data)
 {
 	struct federation_service *f = data;
 	if (strcmp(api_request_path(req), API_PREFIX "/agents/ceo/force-decision") != 0) {
-		api_complete(req, 404, "{\"status\":\"error\",\"error\":{\"code\":\"not_found\",\"message\":\"no such endpoint\"}}");
+		api_complete(
+			req,
+			404,
+			"{\"status\":\"error\",\"error\":{\"code\":\"not_found\",\"message\":\"no such endpoint\"}}");
 		return;
 	}
 	if (!f->svc->cfg.command_key[0]) {
-		api_complete(req, 503, "{\"status\":\"error\",\"error\":{\"code\":\"no_command_key\",\"message\":"
-				       "\"no ORCH_COMMAND_KEY here to sign the command with; the CEO takes only signed ones\"}}");
+		api_complete(req,
+			     503,
+			     "{\"status\":\"error\",\"error\":{\"code\":\"no_command_key\",\"message\":"
+			     "\"no ORCH_COMMAND_KEY here to sign the command with; the CEO takes only signed ones\"}}");
 		return;
 	}
 	int enabled = 1;
 	json_util_get_bool(f->st.doc[FED_POLICY], "enable_ai_ceo", &enabled);
 	struct pending *p = calloc(1, sizeof(*p));
 	if (!p || !enabled) {
-		api_complete(req, enabled ? 500 : 503,
-			     enabled ? "{\"status\":\"error\",\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}"
+		api_complete(req,
+			     enabled ? 500 : 503,
+			     enabled ? "{\"status\":\"error\",\"error\":{\"code\":\"out_of_memory\",\"message\":\"out "
+				       "of memory\"}}"
 				     : "{\"status\":\"error\",\"error\":{\"code\":\"ceo_disabled\","
 				       "\"message\":\"the AI CEO is disabled by the policy (enable_ai_ceo)\"}}");
 		free(p);
@@ -186,7 +212,12 @@ static void on_command(struct api_request *req, void *data)
 	p->req = req;
 	bus_uuid7(clock_now_ms(), p->request_id);
 	p->deadline_ms = clock_mono_ms() + f->cfg.force_timeout_ms;
-	json_t *cmd = json_pack("{s:s, s:s, s:s}", "request_id", p->request_id, "action", "force_decision", "operator",
+	json_t *cmd = json_pack("{s:s, s:s, s:s}",
+				"request_id",
+				p->request_id,
+				"action",
+				"force_decision",
+				"operator",
 				"federation-api");
 	/* signed on real time: the CEO judges a command's age by its own */
 	if (cmd && command_sign(cmd, "ceo_command", f->svc->cfg.command_key, clock_wall_ms()) != 0) {
@@ -194,8 +225,12 @@ static void on_command(struct api_request *req, void *data)
 		cmd = NULL;
 	}
 	if (bus_publish_new(f->bus, "ceo_command", cmd) != 0) {
-		force_finish(f, p, 503, "{\"status\":\"error\",\"error\":{\"code\":\"bus_unavailable\","
-					"\"message\":\"the command could not be sent\"}}", "not sent");
+		force_finish(f,
+			     p,
+			     503,
+			     "{\"status\":\"error\",\"error\":{\"code\":\"bus_unavailable\","
+			     "\"message\":\"the command could not be sent\"}}",
+			     "not sent");
 		return;
 	}
 	p->next = f->pending;
@@ -211,11 +246,19 @@ static void on_reply(struct federation_service *f, const json_t *reply)
 		struct pending *p = *pp;
 		*pp = p->next;
 		const char *status = json_util_get_str(reply, "status");
-		json_t *body = status && !strcmp(status, "ok")
-				       ? json_pack("{s:s, s:O}", "status", "ok", "decision", json_object_get(reply, "decision"))
-				       : json_pack("{s:s, s:{s:s, s:s}}", "status", "error", "error", "code", "ceo_refused",
-						   "message", json_util_get_str(reply, "error") ? json_util_get_str(reply, "error")
-												: "the CEO refused");
+		json_t *body =
+			status && !strcmp(status, "ok")
+				? json_pack(
+					  "{s:s, s:O}", "status", "ok", "decision", json_object_get(reply, "decision"))
+				: json_pack("{s:s, s:{s:s, s:s}}",
+					    "status",
+					    "error",
+					    "error",
+					    "code",
+					    "ceo_refused",
+					    "message",
+					    json_util_get_str(reply, "error") ? json_util_get_str(reply, "error")
+									      : "the CEO refused");
 		char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		force_finish(f, p, status && !strcmp(status, "ok") ? 200 : 502, text ? text : "{}", "answered");
 		free(text);
@@ -235,8 +278,12 @@ static void sweep_cb(uv_timer_t *t)
 			continue;
 		}
 		*pp = p->next;
-		force_finish(f, p, 504, "{\"status\":\"error\",\"error\":{\"code\":\"ceo_timeout\","
-					"\"message\":\"no CEO answered in time\"}}", "timed out");
+		force_finish(f,
+			     p,
+			     504,
+			     "{\"status\":\"error\",\"error\":{\"code\":\"ceo_timeout\","
+			     "\"message\":\"no CEO answered in time\"}}",
+			     "timed out");
 	}
 }
 
@@ -367,25 +414,31 @@ static void quiesce(void *data)
 	while (f->pending) {
 		struct pending *p = f->pending;
 		f->pending = p->next;
-		force_finish(f, p, 503, "{\"status\":\"error\",\"error\":{\"code\":\"shutting_down\","
-					"\"message\":\"the federation is shutting down\"}}", "shutdown");
+		force_finish(f,
+			     p,
+			     503,
+			     "{\"status\":\"error\",\"error\":{\"code\":\"shutting_down\","
+			     "\"message\":\"the federation is shutting down\"}}",
+			     "shutdown");
 	}
 }
 
 static void register_metrics(struct federation_service *f)
 {
-	f->m_updates = metrics_counter("orch_federation_state_updates_total", NULL, "global_state_update events published");
+	f->m_updates =
+		metrics_counter("orch_federation_state_updates_total", NULL, "global_state_update events published");
 	f->m_events = metrics_counter("orch_federation_events_total", NULL, "Agent events received");
-	f->m_complete = metrics_gauge("orch_federation_complete", NULL, "1 once the CEO, risk and strategy states arrived");
+	f->m_complete =
+		metrics_gauge("orch_federation_complete", NULL, "1 once the CEO, risk and strategy states arrived");
 	f->m_degraded = metrics_gauge("orch_federation_degraded", NULL, "1 while a source is stale or missing");
 	const char *results[] = {"result=\"ok\"", "result=\"timeout\"", "result=\"error\""};
 	for (int i = 0; i < 3; i++)
-		f->m_forced[i] = metrics_counter("orch_federation_force_decisions_total", results[i],
-						 "POST force-decision requests by result");
+		f->m_forced[i] = metrics_counter(
+			"orch_federation_force_decisions_total", results[i], "POST force-decision requests by result");
 }
 
-int federation_service_new(struct federation_service **out, struct service *svc,
-			   const struct federation_config *cfg, char *err, size_t errlen)
+int federation_service_new(struct federation_service **out, struct service *svc, const struct federation_config *cfg,
+			   char *err, size_t errlen)
 {
 	struct federation_service *f = calloc(1, sizeof(*f));
 	if (!f)
@@ -396,7 +449,8 @@ int federation_service_new(struct federation_service **out, struct service *svc,
 	uv_timer_init(svc->loop, &f->cycle);
 	uv_timer_init(svc->loop, &f->sweep);
 	f->cycle.data = f->sweep.data = f;
-	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &f->bus, .data = f});
+	service_attach(svc,
+		       &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &f->bus, .data = f});
 	register_metrics(f);
 	char bus_service[160];
 	snprintf(bus_service, sizeof(bus_service), "federation-%s", svc->cfg.instance_id);
@@ -405,11 +459,16 @@ int federation_service_new(struct federation_service **out, struct service *svc,
 	struct policy_config pc;
 	service_policy_config(svc, "federation", &pc);
 	struct redis_conn_opts ro = {.name = "federation-leases"};
-	struct api_config ac = {.port = f->cfg.api_port, .bind = f->cfg.api_bind, .token = f->cfg.token,
-				.cors_origin = f->cfg.cors, .assets = web_assets, .n_assets = web_assets_count,
+	struct api_config ac = {.port = f->cfg.api_port,
+				.bind = f->cfg.api_bind,
+				.token = f->cfg.token,
+				.cors_origin = f->cfg.cors,
+				.assets = web_assets,
+				.n_assets = web_assets_count,
 				.limits = {.max_connections = (unsigned)f->cfg.max_connections,
 					   .max_per_client = (unsigned)f->cfg.max_per_client,
-					   .request_ms = f->cfg.request_ms, .max_streams = f->cfg.max_streams},
+					   .request_ms = f->cfg.request_ms,
+					   .max_streams = f->cfg.max_streams},
 				.gate = f->cfg.gate};
 	memcpy(ac.legacy_ports, f->cfg.legacy_ports, sizeof(ac.legacy_ports));
 	int rc;
@@ -439,14 +498,20 @@ int federation_service_start(struct federation_service *f, char *err, size_t err
 	refresh(f, 0);
 	uv_timer_start(&f->cycle, cycle_cb, (uint64_t)f->cfg.interval_ms, (uint64_t)f->cfg.interval_ms);
 	uv_timer_start(&f->sweep, sweep_cb, 100, 100);
-	if ((rc = bus_start(f->bus)) != 0 || (rc = policy_start(f->policy)) != 0 || (rc = redis_conn_start(f->cmd)) != 0)
+	if ((rc = bus_start(f->bus)) != 0 || (rc = policy_start(f->policy)) != 0 ||
+	    (rc = redis_conn_start(f->cmd)) != 0)
 		return rc;
-	log_info("federation: REST API on %s:%d%s%s", f->cfg.api_bind, api_port(f->api),
+	log_info("federation: REST API on %s:%d%s%s",
+		 f->cfg.api_bind,
+		 api_port(f->api),
 		 f->cfg.token[0] ? "" : " (no ORCH_API_TOKEN: writes refused)",
 		 f->svc->cfg.command_key[0] ? "" : " (no ORCH_COMMAND_KEY: force-decision refused)");
 	if (f->cfg.legacy_ports[0])
-		log_info("federation: live gate also on %s ports %d (CEO), %d (strategy), %d (risk)", f->cfg.api_bind,
-			 f->cfg.legacy_ports[0], f->cfg.legacy_ports[1], f->cfg.legacy_ports[2]);
+		log_info("federation: live gate also on %s ports %d (CEO), %d (strategy), %d (risk)",
+			 f->cfg.api_bind,
+			 f->cfg.legacy_ports[0],
+			 f->cfg.legacy_ports[1],
+			 f->cfg.legacy_ports[2]);
 	return 0;
 }
 

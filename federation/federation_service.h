@@ -15,8 +15,8 @@ struct federation_service;
 /* Wires a Federation into svc with cfg (copied). Free with
  * federation_service_free() once the loop has ended. Returns 0 or a
  * negative code (err says why when the API cannot be set up). */
-int federation_service_new(struct federation_service **out, struct service *svc,
-			   const struct federation_config *cfg, char *err, size_t errlen);
+int federation_service_new(struct federation_service **out, struct service *svc, const struct federation_config *cfg,
+			   char *err, size_t errlen);
 /* Starts serving the API, consuming and following the policy. */
 int federation_service_start(struct federation_service *f, char *err, size_t errlen);
 /* NULL is a no-op. */

@@ -46,10 +46,10 @@ enum fed_agent_id { FED_AGENT_CEO, FED_AGENT_RISK, FED_AGENT_STRATEGY, FED_N_AGE
 /* What the Federation knows of one agent beside its newest state. */
 struct fed_agent {
 	char last_event[64], source[64];
-	char leader[160];             /* lease holder, "" when unknown */
-	int64_t at_ms;                /* decision clock at its last event, 0 = never */
-	long n_states;                /* its decisions, assessments or recommendations received */
-	json_t *recommendation;       /* strategy: the newest strategy_recommendation (owned), NULL = none */
+	char leader[160];       /* lease holder, "" when unknown */
+	int64_t at_ms;          /* decision clock at its last event, 0 = never */
+	long n_states;          /* its decisions, assessments or recommendations received */
+	json_t *recommendation; /* strategy: the newest strategy_recommendation (owned), NULL = none */
 };
 
 /* The agent's name in the API's paths and objects ("ceo", "risk", "strategy"). */

@@ -13,11 +13,22 @@
 
 static const char *const MODE_NAMES[] = {"ACTIVE", "PASSIVE", "EMERGENCY", "UNKNOWN"};
 
-static const char *const REFUSAL_NAMES[GATE_R_COUNT] = {
-	"none",		  "emergency_stop", "black_swan",     "no_decision",	   "risk_pause",
-	"risk_critical",  "no_risk_state",  "no_limits",      "client_emergency",  "no_confidence",
-	"low_confidence", "disabled_strategy", "disabled_model", "names_incomplete", "max_positions",
-	"no_size"};
+static const char *const REFUSAL_NAMES[GATE_R_COUNT] = {"none",
+							"emergency_stop",
+							"black_swan",
+							"no_decision",
+							"risk_pause",
+							"risk_critical",
+							"no_risk_state",
+							"no_limits",
+							"client_emergency",
+							"no_confidence",
+							"low_confidence",
+							"disabled_strategy",
+							"disabled_model",
+							"names_incomplete",
+							"max_positions",
+							"no_size"};
 
 void gate_config_defaults(struct gate_config *c)
 {
@@ -104,8 +115,10 @@ enum gate_mode gate_mode_of(const char *operating_mode)
 	static const struct {
 		const char *name;
 		enum gate_mode mode;
-	} MAP[] = {{"EXPANSION", GATE_ACTIVE},		 {"GROWTH", GATE_ACTIVE},
-		   {"DEFENSIVE", GATE_PASSIVE},		 {"CAPITAL_PRESERVATION", GATE_PASSIVE},
+	} MAP[] = {{"EXPANSION", GATE_ACTIVE},
+		   {"GROWTH", GATE_ACTIVE},
+		   {"DEFENSIVE", GATE_PASSIVE},
+		   {"CAPITAL_PRESERVATION", GATE_PASSIVE},
 		   {"BLACK_SWAN", GATE_EMERGENCY}};
 	for (size_t i = 0; operating_mode && i < sizeof(MAP) / sizeof(MAP[0]); i++)
 		if (!strcasecmp(operating_mode, MAP[i].name))
@@ -132,7 +145,9 @@ void gate_ceo_status(const struct gate_state *s, const struct gate_config *c, in
 	enum gate_mode m = gate_mode_of(s->operating_mode);
 	if (s->emergency_held) {
 		out->mode = GATE_EMERGENCY;
-		snprintf(out->reason, sizeof(out->reason), "emergency stop held: %.170s",
+		snprintf(out->reason,
+			 sizeof(out->reason),
+			 "emergency stop held: %.170s",
 			 s->emergency_reason[0] ? s->emergency_reason : "no reason given");
 	} else if (m == GATE_EMERGENCY) {
 		out->mode = GATE_EMERGENCY;
@@ -145,13 +160,19 @@ void gate_ceo_status(const struct gate_state *s, const struct gate_config *c, in
 		else if (!s->operating_mode[0])
 			snprintf(out->reason, sizeof(out->reason), "no operating mode reported");
 		else if (!have)
-			snprintf(out->reason, sizeof(out->reason), "operating mode %s has no decision behind it",
+			snprintf(out->reason,
+				 sizeof(out->reason),
+				 "operating mode %s has no decision behind it",
 				 s->operating_mode);
 		else if (m == GATE_MODE_UNKNOWN)
 			snprintf(out->reason, sizeof(out->reason), "unknown operating mode '%s'", s->operating_mode);
 		else
-			snprintf(out->reason, sizeof(out->reason), "operating mode %s is %.0f s old (limit %.0f s)",
-				 s->operating_mode, (double)age_ms / 1000, (double)c->stale_ms / 1000);
+			snprintf(out->reason,
+				 sizeof(out->reason),
+				 "operating mode %s is %.0f s old (limit %.0f s)",
+				 s->operating_mode,
+				 (double)age_ms / 1000,
+				 (double)c->stale_ms / 1000);
 	} else {
 		out->mode = m;
 		snprintf(out->reason, sizeof(out->reason), "operating mode %s", s->operating_mode);
@@ -210,13 +231,14 @@ static void view_make(const struct gate_state *s, const struct gate_config *c, i
 	v->why[0] = 0;
 	int64_t risk_age = now_ms - s->risk_at_ms;
 	if (v->ceo.mode == GATE_EMERGENCY) {
-		v->stop = s->emergency_held			      ? GATE_R_EMERGENCY_STOP
+		v->stop = s->emergency_held                                   ? GATE_R_EMERGENCY_STOP
 			  : gate_mode_of(s->operating_mode) == GATE_EMERGENCY ? GATE_R_BLACK_SWAN
 									      : GATE_R_NO_DECISION;
 		snprintf(v->why, sizeof(v->why), "%s", v->ceo.reason);
 	} else if (s->risk_pause) {
 		v->stop = GATE_R_RISK_PAUSE;
-		snprintf(v->why, sizeof(v->why), "the Risk Officer says pause trading (risk score %.1f)", s->risk_score);
+		snprintf(
+			v->why, sizeof(v->why), "the Risk Officer says pause trading (risk score %.1f)", s->risk_score);
 	} else if (s->risk_critical) {
 		v->stop = GATE_R_RISK_CRITICAL;
 		snprintf(v->why, sizeof(v->why), "risk level critical (risk score %.1f)", s->risk_score);
@@ -225,7 +247,10 @@ static void view_make(const struct gate_state *s, const struct gate_config *c, i
 		snprintf(v->why, sizeof(v->why), "no risk state reported");
 	} else if (risk_age > c->stale_ms) {
 		v->stop = GATE_R_NO_RISK_STATE;
-		snprintf(v->why, sizeof(v->why), "risk state is %.0f s old (limit %.0f s)", (double)risk_age / 1000,
+		snprintf(v->why,
+			 sizeof(v->why),
+			 "risk state is %.0f s old (limit %.0f s)",
+			 (double)risk_age / 1000,
 			 (double)c->stale_ms / 1000);
 	} else if (!v->lim.known) {
 		v->stop = GATE_R_NO_LIMITS;
@@ -234,8 +259,8 @@ static void view_make(const struct gate_state *s, const struct gate_config *c, i
 }
 
 /* The refusals of one signal, first match; GATE_R_NONE when it passes. */
-static enum gate_refusal check_signal(const struct view *v, const struct gate_state *s,
-				      const struct gate_signal *sig, char *why, size_t len)
+static enum gate_refusal check_signal(const struct view *v, const struct gate_state *s, const struct gate_signal *sig,
+				      char *why, size_t len)
 {
 	const char(*strategies)[GATE_NAME_LEN] = (const char(*)[GATE_NAME_LEN])s->disabled_strategies;
 	const char(*models)[GATE_NAME_LEN] = (const char(*)[GATE_NAME_LEN])s->disabled_models;
@@ -244,7 +269,11 @@ static enum gate_refusal check_signal(const struct view *v, const struct gate_st
 		return GATE_R_NO_CONFIDENCE;
 	}
 	if (sig->confidence < v->lim.global_min_confidence) {
-		snprintf(why, len, "%s: confidence %.3f below the minimum %.3f", sig->symbol, sig->confidence,
+		snprintf(why,
+			 len,
+			 "%s: confidence %.3f below the minimum %.3f",
+			 sig->symbol,
+			 sig->confidence,
 			 v->lim.global_min_confidence);
 		return GATE_R_LOW_CONFIDENCE;
 	}
@@ -257,15 +286,18 @@ static enum gate_refusal check_signal(const struct view *v, const struct gate_st
 		return GATE_R_DISABLED_MODEL;
 	}
 	if (s->names_dropped && (sig->strategy[0] || sig->model[0])) {
-		snprintf(why, len, "%s: %d disabled names did not fit, so no named strategy or model is known to be enabled",
-			 sig->symbol, s->names_dropped);
+		snprintf(why,
+			 len,
+			 "%s: %d disabled names did not fit, so no named strategy or model is known to be enabled",
+			 sig->symbol,
+			 s->names_dropped);
 		return GATE_R_NAMES_INCOMPLETE;
 	}
 	return GATE_R_NONE;
 }
 
-void gate_strategy_evaluate(const struct gate_state *s, const struct gate_config *c,
-			    const struct gate_signal *sig, int64_t now_ms, struct gate_strategy_verdict *out)
+void gate_strategy_evaluate(const struct gate_state *s, const struct gate_config *c, const struct gate_signal *sig,
+			    int64_t now_ms, struct gate_strategy_verdict *out)
 {
 	struct view v;
 	view_make(s, c, now_ms, &v);
@@ -278,8 +310,14 @@ void gate_strategy_evaluate(const struct gate_state *s, const struct gate_config
 		out->code = check_signal(&v, s, sig, out->reason, sizeof(out->reason));
 	out->approved = out->code == GATE_R_NONE;
 	if (out->approved)
-		snprintf(out->reason, sizeof(out->reason), "%s: confidence %.3f, minimum %.3f, mode %s (%s)", sig->symbol,
-			 sig->confidence, v.lim.global_min_confidence, gate_mode_name(v.ceo.mode), operating_mode(s));
+		snprintf(out->reason,
+			 sizeof(out->reason),
+			 "%s: confidence %.3f, minimum %.3f, mode %s (%s)",
+			 sig->symbol,
+			 sig->confidence,
+			 v.lim.global_min_confidence,
+			 gate_mode_name(v.ceo.mode),
+			 operating_mode(s));
 }
 
 /* ---- sizing ---- */
@@ -314,8 +352,12 @@ static enum gate_refusal size_signal(const struct gate_state *s, const struct ga
 	}
 	*size = cents(*size);
 	if (!(*size > 0)) {
-		snprintf(why, len, "%s: scaling factor %.3f and risk per trade %.4f leave no size", sig->symbol,
-			 l->scaling_factor, l->max_risk_pct_per_trade);
+		snprintf(why,
+			 len,
+			 "%s: scaling factor %.3f and risk per trade %.4f leave no size",
+			 sig->symbol,
+			 l->scaling_factor,
+			 l->max_risk_pct_per_trade);
 		return GATE_R_NO_SIZE;
 	}
 	return GATE_R_NONE;
@@ -334,7 +376,9 @@ void gate_risk_evaluate(const struct gate_state *s, const struct gate_config *c,
 		snprintf(out->reason, sizeof(out->reason), "%s", v.why);
 	} else if (!strcasecmp(sig->client_mode, "EMERGENCY")) {
 		out->code = GATE_R_CLIENT_EMERGENCY;
-		snprintf(out->reason, sizeof(out->reason), "%s: the client reports operating mode EMERGENCY",
+		snprintf(out->reason,
+			 sizeof(out->reason),
+			 "%s: the client reports operating mode EMERGENCY",
 			 sig->symbol);
 	} else {
 		out->code = check_signal(&v, s, sig, out->reason, sizeof(out->reason));
@@ -344,8 +388,12 @@ void gate_risk_evaluate(const struct gate_state *s, const struct gate_config *c,
 		snprintf(out->reason, sizeof(out->reason), "%s: max_positions 0 allows no position", sig->symbol);
 	} else if (!out->code && v.lim.max_positions > 0 && s->open_positions >= v.lim.max_positions) {
 		out->code = GATE_R_MAX_POSITIONS;
-		snprintf(out->reason, sizeof(out->reason), "%s: %d positions open, limit %d", sig->symbol,
-			 s->open_positions, v.lim.max_positions);
+		snprintf(out->reason,
+			 sizeof(out->reason),
+			 "%s: %d positions open, limit %d",
+			 sig->symbol,
+			 s->open_positions,
+			 v.lim.max_positions);
 	}
 	double size = 0, lev = 0;
 	if (!out->code)
@@ -360,6 +408,13 @@ void gate_risk_evaluate(const struct gate_state *s, const struct gate_config *c,
 	out->leverage = lev;
 	out->max_loss_usd = cents(size * c->stop_loss_frac);
 	out->risk_score = out->state_risk_score;
-	snprintf(out->reason, sizeof(out->reason), "%s: %.2f USD at %.2fx, mode %s (%s), risk score %.1f", sig->symbol,
-		 size, lev, gate_mode_name(v.ceo.mode), operating_mode(s), out->risk_score);
+	snprintf(out->reason,
+		 sizeof(out->reason),
+		 "%s: %.2f USD at %.2fx, mode %s (%s), risk score %.1f",
+		 sig->symbol,
+		 size,
+		 lev,
+		 gate_mode_name(v.ceo.mode),
+		 operating_mode(s),
+		 out->risk_score);
 }

@@ -44,9 +44,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GATE_NAME_LEN 64   /* bytes with the NUL */
-#define GATE_MAX_NAMES 128 /* per list */
-#define GATE_MODE_LEN 24
+#define GATE_NAME_LEN   64  /* bytes with the NUL */
+#define GATE_MAX_NAMES  128 /* per list */
+#define GATE_MODE_LEN   24
 #define GATE_REASON_LEN 200
 /* The risk per trade the engine's intents are sized for: the default
  * PolicyStore document's NORMAL (common/policy_doc.c). A mode with less
@@ -80,11 +80,11 @@ enum gate_refusal {
  * four doubles (>= 0); max_positions < 0 means no bound. In the Risk
  * Officer's ceiling every negative field means no bound. */
 struct gate_limits {
-	int known;                    /* 0: none (effective limits: refuses) */
-	double max_leverage;          /* x, > 0 */
+	int known;                     /* 0: none (effective limits: refuses) */
+	double max_leverage;           /* x, > 0 */
 	double max_risk_pct_per_trade; /* fraction of equity one trade may lose */
-	double scaling_factor;        /* multiplies every size */
-	double global_min_confidence; /* 0..1 */
+	double scaling_factor;         /* multiplies every size */
+	double global_min_confidence;  /* 0..1 */
 	int max_positions;
 };
 
@@ -97,37 +97,37 @@ struct gate_state {
 	int emergency_held;                 /* emergency_mode or !allow_new_trades */
 	char emergency_reason[GATE_REASON_LEN];
 	char policy_problem[GATE_REASON_LEN]; /* why the policy is not to be trusted now, "" = none */
-	struct gate_limits limits;          /* effective limits */
-	struct gate_limits ceiling;         /* the Risk Officer's (known may be 0) */
-	int64_t risk_at_ms;                 /* 0 = never */
-	double risk_score;                  /* 0-100, higher = more risk */
-	int risk_pause;                     /* should_pause_trading */
-	int risk_critical;                  /* risk_level "critical" */
-	double equity_usd;                  /* <= 0 unknown */
-	int open_positions;                 /* < 0 unknown */
+	struct gate_limits limits;            /* effective limits */
+	struct gate_limits ceiling;           /* the Risk Officer's (known may be 0) */
+	int64_t risk_at_ms;                   /* 0 = never */
+	double risk_score;                    /* 0-100, higher = more risk */
+	int risk_pause;                       /* should_pause_trading */
+	int risk_critical;                    /* risk_level "critical" */
+	double equity_usd;                    /* <= 0 unknown */
+	int open_positions;                   /* < 0 unknown */
 	char disabled_strategies[GATE_MAX_NAMES][GATE_NAME_LEN];
 	int n_disabled_strategies;
 	char disabled_models[GATE_MAX_NAMES][GATE_NAME_LEN];
 	int n_disabled_models;
-	int names_dropped;                  /* names that did not fit */
+	int names_dropped; /* names that did not fit */
 };
 
 struct gate_config {
-	int64_t stale_ms;          /* decision and risk state, > 0 */
-	enum gate_mode safe_side;  /* GATE_PASSIVE or GATE_EMERGENCY */
-	double stop_loss_frac;     /* (0, 1] */
+	int64_t stale_ms;         /* decision and risk state, > 0 */
+	enum gate_mode safe_side; /* GATE_PASSIVE or GATE_EMERGENCY */
+	double stop_loss_frac;    /* (0, 1] */
 };
 
 /* One signal as the client sends it (gate_wire.h reads it). */
 struct gate_signal {
 	char symbol[GATE_NAME_LEN];
-	char strategy[GATE_NAME_LEN];       /* "" = none */
-	char model[GATE_NAME_LEN];          /* "" = none */
-	int has_confidence;                 /* 0: missing or unusable */
-	double confidence;                  /* 0..1 */
-	double size_usd;                    /* requested notional, 0 = none */
-	double leverage;                    /* requested, 0 = none */
-	char client_mode[GATE_MODE_LEN];    /* the risk body's operating_mode */
+	char strategy[GATE_NAME_LEN];    /* "" = none */
+	char model[GATE_NAME_LEN];       /* "" = none */
+	int has_confidence;              /* 0: missing or unusable */
+	double confidence;               /* 0..1 */
+	double size_usd;                 /* requested notional, 0 = none */
+	double leverage;                 /* requested, 0 = none */
+	char client_mode[GATE_MODE_LEN]; /* the risk body's operating_mode */
 };
 
 struct gate_ceo_status {
@@ -136,7 +136,7 @@ struct gate_ceo_status {
 	char operating_mode[GATE_MODE_LEN]; /* the layer's, "" = none */
 	int safe_side;                      /* answered from the safe side */
 	int emergency_held;
-	double decision_age_s;              /* < 0: no decision */
+	double decision_age_s; /* < 0: no decision */
 	char reason[GATE_REASON_LEN];
 };
 
@@ -144,7 +144,7 @@ struct gate_strategy_verdict {
 	int approved;
 	enum gate_refusal code;
 	char reason[GATE_REASON_LEN];
-	double min_confidence;              /* < 0 unknown */
+	double min_confidence; /* < 0 unknown */
 };
 
 struct gate_risk_verdict {
@@ -152,11 +152,11 @@ struct gate_risk_verdict {
 	enum gate_refusal code;
 	char reason[GATE_REASON_LEN];
 	enum gate_mode mode;
-	double position_size_usd;           /* notional; 0 when refused */
-	double leverage;                    /* x; 0 when refused */
-	double risk_score;                  /* 100 on stop, else the state's */
-	double state_risk_score;            /* the state's; < 0 unknown */
-	double max_loss_usd;                /* position_size_usd * stop_loss_frac */
+	double position_size_usd; /* notional; 0 when refused */
+	double leverage;          /* x; 0 when refused */
+	double risk_score;        /* 100 on stop, else the state's */
+	double state_risk_score;  /* the state's; < 0 unknown */
+	double max_loss_usd;      /* position_size_usd * stop_loss_frac */
 };
 
 /* stale_ms 90000 (the federation's freshness for the CEO and risk states),
@@ -182,8 +182,8 @@ const char *gate_refusal_name(enum gate_refusal r);
 
 void gate_ceo_status(const struct gate_state *s, const struct gate_config *c, int64_t now_ms,
 		     struct gate_ceo_status *out);
-void gate_strategy_evaluate(const struct gate_state *s, const struct gate_config *c,
-			    const struct gate_signal *sig, int64_t now_ms, struct gate_strategy_verdict *out);
+void gate_strategy_evaluate(const struct gate_state *s, const struct gate_config *c, const struct gate_signal *sig,
+			    int64_t now_ms, struct gate_strategy_verdict *out);
 void gate_risk_evaluate(const struct gate_state *s, const struct gate_config *c, const struct gate_signal *sig,
 			int64_t now_ms, struct gate_risk_verdict *out);
 

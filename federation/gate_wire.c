@@ -175,12 +175,29 @@ json_t *gate_wire_status(const struct gate_ceo_status *st, int64_t now_ms)
 {
 	char ts[32];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	return json_pack("{s:s, s:s, s:f, s:o, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:s}}", "status", "active", "mode",
-			 gate_mode_name(st->mode), "confidence", st->confidence, "operating_mode",
-			 st->operating_mode[0] ? json_string(st->operating_mode) : json_null(), "safe_side",
-			 st->safe_side, "emergency_stop", st->emergency_held, "decision_age_s",
-			 or_null(st->decision_age_s), "reason", st->reason, "timestamp", ts, "conventions",
-			 "confidence", "0-1: the decision's confidence times its freshness, 0 on the safe side", "mode",
+	return json_pack("{s:s, s:s, s:f, s:o, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:s}}",
+			 "status",
+			 "active",
+			 "mode",
+			 gate_mode_name(st->mode),
+			 "confidence",
+			 st->confidence,
+			 "operating_mode",
+			 st->operating_mode[0] ? json_string(st->operating_mode) : json_null(),
+			 "safe_side",
+			 st->safe_side,
+			 "emergency_stop",
+			 st->emergency_held,
+			 "decision_age_s",
+			 or_null(st->decision_age_s),
+			 "reason",
+			 st->reason,
+			 "timestamp",
+			 ts,
+			 "conventions",
+			 "confidence",
+			 "0-1: the decision's confidence times its freshness, 0 on the safe side",
+			 "mode",
 			 "ACTIVE (EXPANSION, GROWTH), PASSIVE (DEFENSIVE, CAPITAL_PRESERVATION), EMERGENCY (BLACK_SWAN "
 			 "or an emergency stop)");
 }
@@ -189,16 +206,34 @@ json_t *gate_wire_health(const char *service, const struct gate_ceo_status *st, 
 {
 	char ts[32];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	return json_pack("{s:s, s:s, s:s, s:b, s:s}", "status", st->safe_side ? "degraded" : "healthy", "service",
-			 service, "timestamp", ts, "enabled", 1, "mode", gate_mode_name(st->mode));
+	return json_pack("{s:s, s:s, s:s, s:b, s:s}",
+			 "status",
+			 st->safe_side ? "degraded" : "healthy",
+			 "service",
+			 service,
+			 "timestamp",
+			 ts,
+			 "enabled",
+			 1,
+			 "mode",
+			 gate_mode_name(st->mode));
 }
 
 json_t *gate_wire_strategy(const struct gate_strategy_verdict *v, int64_t now_ms)
 {
 	char ts[32];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
-	return json_pack("{s:b, s:s, s:s, s:o, s:s}", "approved", v->approved, "reason", v->reason, "code",
-			 gate_refusal_name(v->code), "min_confidence", or_null(v->min_confidence), "timestamp", ts);
+	return json_pack("{s:b, s:s, s:s, s:o, s:s}",
+			 "approved",
+			 v->approved,
+			 "reason",
+			 v->reason,
+			 "code",
+			 gate_refusal_name(v->code),
+			 "min_confidence",
+			 or_null(v->min_confidence),
+			 "timestamp",
+			 ts);
 }
 
 json_t *gate_wire_risk(const struct gate_risk_verdict *v, int64_t now_ms)
@@ -206,14 +241,40 @@ json_t *gate_wire_risk(const struct gate_risk_verdict *v, int64_t now_ms)
 	char ts[32];
 	json_util_format_ts_us(now_ms * 1000, ts, sizeof(ts));
 	return json_pack("{s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:s, s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s, s:s}}",
-			 "approved", v->approved, "position_size", v->position_size_usd, "leverage", v->leverage,
-			 "risk_score", v->risk_score, "max_loss", v->max_loss_usd, "adjusted_size_usd",
-			 v->position_size_usd, "adjusted_leverage", v->leverage, "state_risk_score",
-			 or_null(v->state_risk_score), "mode", gate_mode_name(v->mode), "reason", v->reason, "code",
-			 gate_refusal_name(v->code), "rl_applied", 0, "timestamp", ts, "conventions", "position_size",
+			 "approved",
+			 v->approved,
+			 "position_size",
+			 v->position_size_usd,
+			 "leverage",
+			 v->leverage,
+			 "risk_score",
+			 v->risk_score,
+			 "max_loss",
+			 v->max_loss_usd,
+			 "adjusted_size_usd",
+			 v->position_size_usd,
+			 "adjusted_leverage",
+			 v->leverage,
+			 "state_risk_score",
+			 or_null(v->state_risk_score),
+			 "mode",
+			 gate_mode_name(v->mode),
+			 "reason",
+			 v->reason,
+			 "code",
+			 gate_refusal_name(v->code),
+			 "rl_applied",
+			 0,
+			 "timestamp",
+			 ts,
+			 "conventions",
+			 "position_size",
 			 "USD notional, never above the requested size times scaling_factor; 0 when refused",
-			 "leverage", "notional / margin, within max_leverage; 0 when refused", "risk_score",
-			 "0-100, higher = more risk; 100 when the layer says stop", "max_loss",
+			 "leverage",
+			 "notional / margin, within max_leverage; 0 when refused",
+			 "risk_score",
+			 "0-100, higher = more risk; 100 when the layer says stop",
+			 "max_loss",
 			 "USD lost at the stop: position_size times the stop-loss fraction");
 }
 
@@ -258,8 +319,12 @@ static void read_emergency(const json_t *pol, struct gate_state *out)
 	out->emergency_held = emergency || !allow;
 	const char *why = json_util_get_str(pol, "emergency_reason");
 	if (out->emergency_held)
-		snprintf(out->emergency_reason, sizeof(out->emergency_reason), "%s",
-			 why && *why ? why : emergency ? "emergency_mode true" : "allow_new_trades false");
+		snprintf(out->emergency_reason,
+			 sizeof(out->emergency_reason),
+			 "%s",
+			 why && *why ? why
+			 : emergency ? "emergency_mode true"
+				     : "allow_new_trades false");
 }
 
 static void read_risk(const struct fed_state *s, struct gate_state *out)
@@ -294,7 +359,8 @@ void gate_wire_state(const struct fed_state *s, const json_t *global_state, stru
 		gate_state_disable(out, 0, json_string_value(v));
 	json_array_foreach(json_object_get(pol, "disabled_models"), i, v)
 		gate_state_disable(out, 1, json_string_value(v));
-	json_array_foreach(json_object_get(strat, "models"), i, v) {
+	json_array_foreach(json_object_get(strat, "models"), i, v)
+	{
 		const char *st = json_util_get_str(v, "status");
 		if (st && !strcmp(st, "disabled"))
 			gate_state_disable(out, 1, json_util_get_str(v, "model"));

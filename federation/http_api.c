@@ -222,7 +222,8 @@ static int prepare_assets(struct api *a, const struct api_config *cfg)
 		return ORCH_ENOMEM;
 	for (size_t i = 0; i < cfg->n_assets; i++) {
 		const struct api_asset *f = &cfg->assets[i];
-		struct MHD_Response *r = MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+		struct MHD_Response *r =
+			MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return ORCH_ENOMEM;
 		make_etag((const char *)f->data, f->len, a->asset_etag[i], sizeof(a->asset_etag[i]));
@@ -259,23 +260,24 @@ int api_new(struct api **out, uv_loop_t *loop, const struct api_config *cfg, api
 	a->loop = loop;
 	a->gate_cfg = gc;
 	a->limits = cfg->limits;
-	a->listeners[a->n_listeners++] =
-		(struct api_listener){.api = a, .table = &api_table_main, .bind_port = cfg->port, .setting = "ORCH_API_PORT"};
+	a->listeners[a->n_listeners++] = (struct api_listener){
+		.api = a, .table = &api_table_main, .bind_port = cfg->port, .setting = "ORCH_API_PORT"};
 	for (int i = 0; i < API_LEGACY_N; i++)
 		if (cfg->legacy_ports[i])
-			a->listeners[a->n_listeners++] = (struct api_listener){
-				.api = a, .table = &api_table_legacy[i], .bind_port = cfg->legacy_ports[i],
-				.setting = "ORCH_LEGACY_PORTS"};
+			a->listeners[a->n_listeners++] = (struct api_listener){.api = a,
+									       .table = &api_table_legacy[i],
+									       .bind_port = cfg->legacy_ports[i],
+									       .setting = "ORCH_LEGACY_PORTS"};
 	snprintf(a->bind, sizeof(a->bind), "%s", cfg->bind);
 	snprintf(a->token, sizeof(a->token), "%s", cfg->token ? cfg->token : "");
 	snprintf(a->cors, sizeof(a->cors), "%s", cfg->cors_origin ? cfg->cors_origin : "");
 	a->on_command = on_command;
 	a->data = data;
 	a->next_seq = 1;
-	a->m_cut = metrics_counter("orch_api_requests_cut_total", NULL,
-				   "Connections closed because their request was not whole in time");
-	a->m_sse_refused = metrics_counter("orch_api_streams_refused_total", NULL,
-					   "GET /events refused with 503: ORCH_API_MAX_STREAMS open");
+	a->m_cut = metrics_counter(
+		"orch_api_requests_cut_total", NULL, "Connections closed because their request was not whole in time");
+	a->m_sse_refused = metrics_counter(
+		"orch_api_streams_refused_total", NULL, "GET /events refused with 503: ORCH_API_MAX_STREAMS open");
 	if (http_probes_new(&a->probes) != 0 || !(a->openapi = api__openapi()) || prepare_assets(a, cfg) != 0 ||
 	    api__gate_init(a) != 0) {
 		snprintf(err, errlen, "ORCH_API_PORT: out of memory preparing the API");
@@ -298,8 +300,13 @@ static int ensure_fds(const struct api *a, char *err, size_t errlen)
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need)
 		return 0;
-	snprintf(err, errlen, "ORCH_API_MAX_CONNECTIONS: %d listener(s) of %u connections need %llu open files, "
-		 "the limit is %llu", a->n_listeners, (unsigned)per, (unsigned long long)need,
+	snprintf(err,
+		 errlen,
+		 "ORCH_API_MAX_CONNECTIONS: %d listener(s) of %u connections need %llu open files, "
+		 "the limit is %llu",
+		 a->n_listeners,
+		 (unsigned)per,
+		 (unsigned long long)need,
 		 (unsigned long long)rl.rlim_cur);
 	return ORCH_EINVAL;
 }
@@ -331,8 +338,9 @@ int api_start(struct api *a, char *err, size_t errlen)
 	uv_timer_init(a->loop, &a->sweep);
 	a->sweep.data = a;
 	if (a->limits.request_ms > 0) {
-		int64_t every = a->limits.request_ms / 4 < 100 ? 100 : a->limits.request_ms / 4 > 1000 ? 1000
-											: a->limits.request_ms / 4;
+		int64_t every = a->limits.request_ms / 4 < 100    ? 100
+				: a->limits.request_ms / 4 > 1000 ? 1000
+								  : a->limits.request_ms / 4;
 		uv_timer_start(&a->sweep, sweep_cb, (uint64_t)every, (uint64_t)every);
 	}
 	return 0;
@@ -365,8 +373,10 @@ void api_free(struct api *a)
 	pthread_mutex_unlock(&a->lock);
 	while (q) {
 		struct api_request *next = q->next; /* q may be freed once resumed */
-		api_complete(q, MHD_HTTP_SERVICE_UNAVAILABLE,
-			     "{\"status\":\"error\",\"error\":{\"code\":\"shutting_down\",\"message\":\"shutting down\"}}");
+		api_complete(
+			q,
+			MHD_HTTP_SERVICE_UNAVAILABLE,
+			"{\"status\":\"error\",\"error\":{\"code\":\"shutting_down\",\"message\":\"shutting down\"}}");
 		q = next;
 	}
 	/* streams end; no connection may stay suspended when MHD stops */

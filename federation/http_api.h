@@ -41,37 +41,37 @@
 
 #include "gate.h"
 
-#define API_PREFIX "/api/orchestration"
-#define API_LEGACY_N 3            /* the CEO, strategy and risk brains' ports */
+#define API_PREFIX   "/api/orchestration"
+#define API_LEGACY_N 3 /* the CEO, strategy and risk brains' ports */
 
 struct api;
 struct api_request;
 
 /* A static file served outside the prefix (the dashboard). */
 struct api_asset {
-	const char *path;         /* "/" or "/static/app.js" */
-	const char *type;         /* Content-Type */
+	const char *path; /* "/" or "/static/app.js" */
+	const char *type; /* Content-Type */
 	const unsigned char *data;
 	size_t len;
 };
 
 /* Every field 0 = no limit of ours (libmicrohttpd's own, for connections). */
 struct api_limits {
-	unsigned max_connections;  /* per listener */
-	unsigned max_per_client;   /* connections from one IP address, per listener */
-	int64_t request_ms;        /* from a request's start (connection, or the previous answer) until it is whole */
-	int max_streams;           /* open GET /events streams */
+	unsigned max_connections; /* per listener */
+	unsigned max_per_client;  /* connections from one IP address, per listener */
+	int64_t request_ms;       /* from a request's start (connection, or the previous answer) until it is whole */
+	int max_streams;          /* open GET /events streams */
 };
 
 struct api_config {
-	int port;                 /* 0 = any free port (tests) */
-	const char *bind;         /* IPv4 address */
-	const char *token;        /* "" = writes refused */
-	const char *cors_origin;  /* "" = no CORS header */
+	int port;                       /* 0 = any free port (tests) */
+	const char *bind;               /* IPv4 address */
+	const char *token;              /* "" = writes refused */
+	const char *cors_origin;        /* "" = no CORS header */
 	const struct api_asset *assets; /* static files, may be NULL */
 	size_t n_assets;
 	struct api_limits limits;
-	struct gate_config gate;  /* stale_ms 0: gate_config_defaults() */
+	struct gate_config gate;        /* stale_ms 0: gate_config_defaults() */
 	int legacy_ports[API_LEGACY_N]; /* CEO, strategy, risk brains; all 0 = none */
 };
 

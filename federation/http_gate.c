@@ -74,8 +74,8 @@ int api__gate_init(struct api *a)
 		for (int o = 0; o < 3; o++) {
 			char labels[64];
 			snprintf(labels, sizeof(labels), "call=\"%s\",result=\"%s\"", calls[c], outs[c][o]);
-			a->m_gate[c][o] = metrics_counter("orch_gate_answers_total", labels,
-							  "Live gate answers by call and result");
+			a->m_gate[c][o] = metrics_counter(
+				"orch_gate_answers_total", labels, "Live gate answers by call and result");
 		}
 	struct gate_state *empty = malloc(sizeof(*empty));
 	if (!empty)
@@ -206,7 +206,9 @@ static const struct api_route risk_routes[] = {
 	{"POST", "/evaluate", api__gate_risk_evaluate, 0, NULL, NULL},
 	{"GET", "/health", api__gate_risk_health, 0, NULL, NULL},
 };
-#define TABLE(r) {r, sizeof(r) / sizeof(r[0]), 0}
-const struct api_table api_table_legacy[API_LEGACY_N] = {TABLE(ceo_routes), TABLE(strategy_routes),
-							  TABLE(risk_routes)};
+#define TABLE(r)                               \
+	{                                      \
+		r, sizeof(r) / sizeof(r[0]), 0 \
+	}
+const struct api_table api_table_legacy[API_LEGACY_N] = {TABLE(ceo_routes), TABLE(strategy_routes), TABLE(risk_routes)};
 #undef TABLE

@@ -18,14 +18,14 @@
 #include "http_admin.h"
 #include "http_api.h"
 
-#define API_MAX_BODY 65536
-#define API_MAX_BODIES 16
+#define API_MAX_BODY    65536
+#define API_MAX_BODIES  16
 #define API_HISTORY_MAX 1000
-#define SSE_RING 256
+#define SSE_RING        256
 /* The dashboard's pages may load only its own files: scripts and styles
  * from /static (no inline code), data from the API. */
-#define API_CSP_DASHBOARD                                                                                         \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "        \
+#define API_CSP_DASHBOARD                                                                                     \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 /* A GET body, as ready-made responses shared by every request (MHD
@@ -37,7 +37,7 @@ struct api_body {
 };
 
 struct sse_event {
-	uint64_t seq;                /* 0 = empty slot */
+	uint64_t seq; /* 0 = empty slot */
 	char name[24];
 	char *data;
 	size_t len;
@@ -49,8 +49,8 @@ struct api_request {
 	struct api *api;
 	struct MHD_Connection *conn;
 	const struct api_route *route;
-	char *body;               /* the uploaded body, up to API_MAX_BODY */
-	size_t body_len;          /* bytes received (may exceed what is kept) */
+	char *body;      /* the uploaded body, up to API_MAX_BODY */
+	size_t body_len; /* bytes received (may exceed what is kept) */
 	int queued, answered;
 	unsigned status;
 	char *answer;
@@ -61,22 +61,22 @@ struct api_request {
 typedef enum MHD_Result (*api_handler_fn)(struct api *a, struct api_request *req);
 
 struct api_route {
-	const char *method;       /* "GET" (HEAD too) or "POST" */
-	const char *path;         /* exact */
+	const char *method; /* "GET" (HEAD too) or "POST" */
+	const char *path;   /* exact */
 	api_handler_fn handler;
-	int auth;                 /* 1: needs the bearer token */
-	const char *summary;      /* OpenAPI */
-	const char *openapi;      /* more of the operation, a JSON object's members: responses, parameters */
+	int auth;            /* 1: needs the bearer token */
+	const char *summary; /* OpenAPI */
+	const char *openapi; /* more of the operation, a JSON object's members: responses, parameters */
 };
 
 /* What one listener serves. */
 struct api_table {
 	const struct api_route *routes;
 	size_t n;
-	int dashboard;            /* 1: other paths outside API_PREFIX are the dashboard's files */
+	int dashboard; /* 1: other paths outside API_PREFIX are the dashboard's files */
 };
 
-extern const struct api_table api_table_main;               /* http_routes.c */
+extern const struct api_table api_table_main;                 /* http_routes.c */
 extern const struct api_table api_table_legacy[API_LEGACY_N]; /* http_gate.c: CEO, strategy, risk brains */
 
 /* One listening daemon and its route table (http_server.c). */
@@ -85,7 +85,7 @@ struct api_listener {
 	const struct api_table *table;
 	struct MHD_Daemon *d;
 	int bind_port, port;
-	const char *setting;      /* named in errors: ORCH_API_PORT or ORCH_LEGACY_PORTS */
+	const char *setting; /* named in errors: ORCH_API_PORT or ORCH_LEGACY_PORTS */
 };
 
 /* One open connection, for the request deadline (http_server.c). */
@@ -111,7 +111,7 @@ struct api {
 	pthread_mutex_t lock;
 	struct api_body bodies[API_MAX_BODIES];
 	int n_bodies;
-	struct api_request *queue;   /* suspended, not yet seen by the loop */
+	struct api_request *queue; /* suspended, not yet seen by the loop */
 	uv_async_t async;
 	api_command_fn on_command;
 	void *data;
@@ -122,7 +122,7 @@ struct api {
 	int n_history;
 	/* server-sent events: a ring of the newest events, and the streams */
 	struct sse_event ring[SSE_RING];
-	uint64_t next_seq;           /* sequence number of the next event pushed */
+	uint64_t next_seq; /* sequence number of the next event pushed */
 	struct sse *streams;
 	int n_streams;
 	int stopping;
@@ -130,12 +130,12 @@ struct api {
 	pthread_mutex_t conn_lock;
 	struct api_conn *conns;
 	uv_timer_t sweep;
-	int open_handles;            /* async and sweep, until both closed */
+	int open_handles; /* async and sweep, until both closed */
 	int64_t cut_logged_ms;
 	struct metric *m_cut, *m_sse_refused;
 	/* the live gate */
 	pthread_mutex_t gate_lock;
-	struct gate_snap *gate;      /* written on the loop only */
+	struct gate_snap *gate; /* written on the loop only */
 	struct gate_config gate_cfg;
 	struct metric *m_gate[3][3]; /* [status, strategy, risk][approved, refused, bad_request] */
 	/* the OpenAPI document, built from the route table */

@@ -106,7 +106,8 @@ static enum MHD_Result unauthorized(struct MHD_Connection *c)
 {
 	static const char body[] = "{\"status\":\"error\",\"error\":{\"code\":\"unauthorized\","
 				   "\"message\":\"a valid Authorization: Bearer token is required\"}}";
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
@@ -122,7 +123,9 @@ static enum MHD_Result unauthorized(struct MHD_Connection *c)
 static int token_refused(struct api *a, struct MHD_Connection *c, const char *method, enum MHD_Result *ret)
 {
 	if (!a->token[0]) {
-		*ret = http_respond_error(c, MHD_HTTP_FORBIDDEN, "writes_disabled",
+		*ret = http_respond_error(c,
+					  MHD_HTTP_FORBIDDEN,
+					  "writes_disabled",
 					  "no API token is configured (ORCH_API_TOKEN), so writes are refused");
 		return 1;
 	}
@@ -167,7 +170,11 @@ static const struct api_route *find_route(const struct api_table *t, const char 
 		if (!strcmp(r->method, method) || (head && !strcmp(r->method, "GET")))
 			return r;
 		size_t n = strlen(allow);
-		snprintf(allow + n, allowlen - n, "%s%s%s", n ? ", " : "", r->method,
+		snprintf(allow + n,
+			 allowlen - n,
+			 "%s%s%s",
+			 n ? ", " : "",
+			 r->method,
 			 !strcmp(r->method, "GET") ? ", HEAD" : "");
 	}
 	return NULL;
@@ -202,8 +209,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*con_cls = req;
 		/* refused before the body is read (the connection then closes) */
 		if (announces_too_much(c))
-			return http_respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-						  "the body is larger than 64 KiB");
+			return http_respond_error(
+				c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "the body is larger than 64 KiB");
 		return MHD_YES; /* answering on the first call would close keep-alive */
 	}
 	if (*upload_size) {
@@ -324,7 +331,9 @@ void api__sweep(struct api *a)
 	if (now - a->cut_logged_ms >= 60000) { /* at most once a minute; the metric counts them all */
 		a->cut_logged_ms = now;
 		log_warn("federation: cut %d connection(s) whose request was not whole within %lld ms "
-			 "(ORCH_API_REQUEST_TIMEOUT_S)", cut, (long long)limit);
+			 "(ORCH_API_REQUEST_TIMEOUT_S)",
+			 cut,
+			 (long long)limit);
 	}
 }
 
@@ -340,11 +349,28 @@ int api__listen(struct api *a, struct api_listener *l, char *err, size_t errlen)
 	limits[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	/* epoll with a pool of two threads: the fastest setup measured on this
 	 * machine for a fixed body (../shared/spec/performance-ceilings.md) */
-	l->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)l->bind_port, NULL,
-				NULL, handler, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-				(unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
-				completed, l, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, l,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_ARRAY, limits,
+	l->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME,
+				(uint16_t)l->bind_port,
+				NULL,
+				NULL,
+				handler,
+				l,
+				MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&sa,
+				MHD_OPTION_THREAD_POOL_SIZE,
+				(unsigned)2,
+				MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)30,
+				MHD_OPTION_NOTIFY_COMPLETED,
+				completed,
+				l,
+				MHD_OPTION_NOTIFY_CONNECTION,
+				notify_connection,
+				l,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)(128 * 1024),
+				MHD_OPTION_ARRAY,
+				limits,
 				MHD_OPTION_END);
 	if (!l->d) {
 		snprintf(err, errlen, "%s: cannot listen on %s:%d (in use?)", l->setting, a->bind, l->bind_port);

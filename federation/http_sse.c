@@ -129,7 +129,9 @@ enum MHD_Result api__sse_start(struct api *a, struct api_request *req)
 		pthread_mutex_unlock(&a->lock);
 		free(s);
 		metrics_inc(a->m_sse_refused);
-		return http_respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too_many_streams",
+		return http_respond_error(c,
+					  MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "too_many_streams",
 					  "every event stream is taken (ORCH_API_MAX_STREAMS); retry later");
 	}
 	a->n_streams++;

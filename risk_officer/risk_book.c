@@ -43,8 +43,8 @@ const char *risk_input_known_types(void)
 
 static int parse_trade(const json_t *p, struct risk_input *in, char *why, size_t whylen)
 {
-	static const char *const strat_keys[] = {"strategy", "strategy_id", "strategy_name",
-						 "model", "model_version", "model_id", NULL};
+	static const char *const strat_keys[] = {
+		"strategy", "strategy_id", "strategy_name", "model", "model_version", "model_id", NULL};
 	if (trade_parse_return(p, &in->ret, why, whylen) != 0)
 		return ORCH_EMALFORMED;
 	const char *s = json_util_first_str(p, strat_keys);
@@ -61,7 +61,8 @@ static int parse_breakdown(const json_t *v, const char *name, struct risk_input 
 	const char *key;
 	json_t *item;
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			double e;
 			if (!json_is_object(item) || json_util_first_double(item, exp_keys, &e, why, whylen) != 0) {
 				snprintf(why, whylen, "%s[%zu]: no exposure, notional or size_usd number", name, i);
@@ -77,7 +78,8 @@ static int parse_breakdown(const json_t *v, const char *name, struct risk_input 
 		return 0;
 	}
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, key, item) {
+		json_object_foreach((json_t *)v, key, item)
+		{
 			double e;
 			if (!json_is_number(item) || !isfinite(e = json_number_value(item))) {
 				snprintf(why, whylen, "%s.%s: not a number", name, key);
@@ -121,13 +123,16 @@ static int parse_exposure_fields(const json_t *p, struct risk_input *in, char *w
 		return rc;
 	}
 	if (by && !json_is_null(by))
-		return parse_breakdown(by, json_object_get(p, "exposure_by_symbol") ? "exposure_by_symbol" : "positions",
-				       in, why, whylen);
+		return parse_breakdown(by,
+				       json_object_get(p, "exposure_by_symbol") ? "exposure_by_symbol" : "positions",
+				       in,
+				       why,
+				       whylen);
 	return 0;
 }
 
-int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms,
-		     struct risk_input *out, char *why, size_t whylen)
+int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct risk_input *out, char *why,
+		     size_t whylen)
 {
 	static const char *const eq_keys[] = {"total_equity", "equity", "account_balance", NULL};
 	static const char *const pos_keys[] = {"num_positions", "open_positions", NULL};
@@ -183,15 +188,15 @@ struct strat {
 struct risk_book {
 	struct risk_book_config cfg;
 	struct risk_window *equity_w, *trades_w;
-	struct risk_window *unit_w;         /* returns per unit of exposure */
+	struct risk_window *unit_w; /* returns per unit of exposure */
 	struct strat *strats;
 	int n_strats;
 	/* equity periods */
 	int have_equity;
-	int64_t period;             /* index of the open period */
-	double period_close;        /* last equity seen in the open period */
-	double prev_close;          /* close of the previous period, 0 = none yet */
-	double prev_gross;          /* gross exposure at the previous period's close */
+	int64_t period;      /* index of the open period */
+	double period_close; /* last equity seen in the open period */
+	double prev_close;   /* close of the previous period, 0 = none yet */
+	double prev_gross;   /* gross exposure at the previous period's close */
 	/* exposure-normalised returns: EWMA variances, short and long */
 	int unit_n;
 	double unit_var_short, unit_var_long, unit_w_short, unit_w_long;
@@ -201,10 +206,10 @@ struct risk_book {
 	int64_t day;
 	double day_peak, equity;
 	/* exposure */
-	double gross;               /* USD */
+	double gross; /* USD */
 	double largest_share, herfindahl;
 	int open_positions;
-	int64_t trades_ms;          /* newest trade time; later trades never go back */
+	int64_t trades_ms; /* newest trade time; later trades never go back */
 };
 
 static int window_for(const struct risk_book *b, double ppy, struct risk_window **out)
@@ -258,8 +263,11 @@ static int push_checked(struct risk_window *w, double r, int64_t t, char *why, s
 {
 	int rc = risk_window_push(w, r, t);
 	if (rc == ORCH_EINVAL) {
-		snprintf(why, whylen, "return %g at %lld cannot enter the window (loss beyond 100%% or time going back)",
-			 r, (long long)t);
+		snprintf(why,
+			 whylen,
+			 "return %g at %lld cannot enter the window (loss beyond 100%% or time going back)",
+			 r,
+			 (long long)t);
 		return ORCH_EMALFORMED;
 	}
 	return rc;
@@ -388,8 +396,12 @@ static int apply_snapshot(struct risk_book *b, const struct risk_input *in, char
 	/* the period's return is taken against the close before it */
 	double base = b->have_equity && period > b->period ? b->period_close : b->prev_close;
 	if (base > 0 && in->equity / base - 1 > TRADE_MAX_RETURN) {
-		snprintf(why, whylen, "equity %g is %.0f times the last close %g: beyond +1000%% in one period",
-			 in->equity, in->equity / base, base);
+		snprintf(why,
+			 whylen,
+			 "equity %g is %.0f times the last close %g: beyond +1000%% in one period",
+			 in->equity,
+			 in->equity / base,
+			 base);
 		return ORCH_EMALFORMED;
 	}
 	if (b->have_equity && period > b->period) {
@@ -502,9 +514,19 @@ json_t *risk_book_strategies_json(const struct risk_book *b)
 	for (int i = 0; all && i < b->n_strats; i++) {
 		struct risk_metrics m;
 		risk_window_metrics(b->strats[i].w, b->cfg.conf, b->cfg.n_conf, &m);
-		json_t *o = json_pack("{s:I, s:b, s:f, s:f, s:f, s:f}", "n_obs", (json_int_t)m.n_obs,
-				      "sufficient", m.sufficient, "mean_return", m.mean, "sharpe", m.sharpe,
-				      "max_drawdown", m.max_drawdown, "sortino", m.sortino);
+		json_t *o = json_pack("{s:I, s:b, s:f, s:f, s:f, s:f}",
+				      "n_obs",
+				      (json_int_t)m.n_obs,
+				      "sufficient",
+				      m.sufficient,
+				      "mean_return",
+				      m.mean,
+				      "sharpe",
+				      m.sharpe,
+				      "max_drawdown",
+				      m.max_drawdown,
+				      "sortino",
+				      m.sortino);
 		for (int c = 0; o && c < m.n_conf; c++) {
 			char k[48];
 			snprintf(k, sizeof(k), "var_historical_%g", m.conf[c] * 100);

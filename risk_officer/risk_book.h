@@ -68,16 +68,16 @@ enum risk_input_kind { RISK_IN_TRADE = 1, RISK_IN_SNAPSHOT, RISK_IN_EXPOSURE };
 
 struct risk_input {
 	enum risk_input_kind kind;
-	int64_t t_ms;                  /* event time */
+	int64_t t_ms; /* event time */
 	/* trade */
-	double ret;                    /* fraction */
+	double ret; /* fraction */
 	char strategy[64];
 	/* snapshot */
-	double equity;                 /* USD, > 0 */
-	int open_positions;            /* -1 = not given */
+	double equity;      /* USD, > 0 */
+	int open_positions; /* -1 = not given */
 	/* snapshot and exposure */
-	double total_exposure;         /* USD, < 0 = not given */
-	int n_symbols;                 /* breakdown given when > 0 */
+	double total_exposure;                         /* USD, < 0 = not given */
+	int n_symbols;                                 /* breakdown given when > 0 */
 	double symbol_exposure[RISK_BOOK_MAX_SYMBOLS]; /* USD, absolute */
 };
 
@@ -89,16 +89,16 @@ const char *risk_input_known_types(void);
  * Maps an event's payload to an input. Returns 0, or ORCH_EMALFORMED with
  * the reason in why (e.g. "total_equity: not a number").
  */
-int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms,
-		     struct risk_input *out, char *why, size_t whylen);
+int risk_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct risk_input *out, char *why,
+		     size_t whylen);
 
 struct risk_book_config {
-	size_t window_count;       /* returns kept per window */
-	int64_t window_age_ms;     /* 0 = no age limit */
-	int64_t period_ms;         /* portfolio return period */
-	double ewma_lambda;        /* EWMA decay of volatilities, the short one (e.g. 0.94) */
-	double ewma_lambda_long;   /* the long one, of the exposure-normalised volatility (e.g. 0.9945) */
-	int max_strategies;        /* windows per strategy; more are pooled as "other" */
+	size_t window_count;     /* returns kept per window */
+	int64_t window_age_ms;   /* 0 = no age limit */
+	int64_t period_ms;       /* portfolio return period */
+	double ewma_lambda;      /* EWMA decay of volatilities, the short one (e.g. 0.94) */
+	double ewma_lambda_long; /* the long one, of the exposure-normalised volatility (e.g. 0.9945) */
+	int max_strategies;      /* windows per strategy; more are pooled as "other" */
 	double conf[RISK_MAX_CONF];
 	int n_conf;
 };

@@ -38,11 +38,15 @@ int risk_limits_validate(const struct risk_limits *l, char *err, size_t errlen)
 		const char *name;
 		double v;
 	} pos[] = {
-		{"max_drawdown", l->max_drawdown}, {"max_daily_drawdown", l->max_daily_drawdown},
-		{"var_ceiling", l->var_ceiling}, {"es_ceiling", l->es_ceiling},
-		{"vol_ceiling", l->vol_ceiling}, {"max_leverage", l->max_leverage},
+		{"max_drawdown", l->max_drawdown},
+		{"max_daily_drawdown", l->max_daily_drawdown},
+		{"var_ceiling", l->var_ceiling},
+		{"es_ceiling", l->es_ceiling},
+		{"vol_ceiling", l->vol_ceiling},
+		{"max_leverage", l->max_leverage},
 		{"concentration_ceiling", l->concentration_ceiling},
-		{"max_risk_per_trade", l->max_risk_per_trade}, {"score_critical", l->score_critical},
+		{"max_risk_per_trade", l->max_risk_per_trade},
+		{"score_critical", l->score_critical},
 		{"tail_multiple", l->tail_multiple},
 	};
 	for (size_t i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
@@ -52,7 +56,9 @@ int risk_limits_validate(const struct risk_limits *l, char *err, size_t errlen)
 		}
 	}
 	if (l->concentration_ceiling > 1 || l->score_critical > 100) {
-		snprintf(err, errlen, "%s: must be at most %s",
+		snprintf(err,
+			 errlen,
+			 "%s: must be at most %s",
 			 l->concentration_ceiling > 1 ? "concentration_ceiling" : "score_critical",
 			 l->concentration_ceiling > 1 ? "1" : "100");
 		return ORCH_EINVAL;
@@ -80,14 +86,13 @@ static double ewma_annualized(const struct risk_metrics *m)
 	return m->ewma_volatility * sqrt(m->periods_per_year);
 }
 
-void risk_score_compute(const struct risk_view *v, const struct risk_limits *l,
-			struct risk_score *out)
+void risk_score_compute(const struct risk_view *v, const struct risk_limits *l, struct risk_score *out)
 {
 	const struct risk_metrics *m = &v->portfolio;
 	double *c = out->component;
 	int last = m->n_conf - 1;
-	c[RISK_C_DRAWDOWN] = fmax(unit(m->current_drawdown, l->max_drawdown),
-				  unit(v->daily_drawdown, l->max_daily_drawdown));
+	c[RISK_C_DRAWDOWN] =
+		fmax(unit(m->current_drawdown, l->max_drawdown), unit(v->daily_drawdown, l->max_daily_drawdown));
 	c[RISK_C_VAR] = m->sufficient && m->n_conf ? unit(m->historical[0].var, l->var_ceiling) : 0;
 	c[RISK_C_ES] = m->sufficient && m->n_conf ? unit(m->historical[last].es, l->es_ceiling) : 0;
 	c[RISK_C_VOLATILITY] = m->sufficient ? unit(ewma_annualized(m), l->vol_ceiling) : 0;
@@ -174,9 +179,8 @@ static int alert_input(enum risk_alert_code c, const struct risk_view *v, const 
 	}
 }
 
-int risk_alerts_update(struct risk_alert_state *st, const struct risk_view *v,
-		       const struct risk_score *sc, const struct risk_limits *l,
-		       struct risk_alert *out)
+int risk_alerts_update(struct risk_alert_state *st, const struct risk_view *v, const struct risk_score *sc,
+		       const struct risk_limits *l, struct risk_alert *out)
 {
 	int n = 0;
 	for (int c = 0; c < RISK_A_COUNT; c++) {
@@ -199,8 +203,12 @@ int risk_alerts_update(struct risk_alert_state *st, const struct risk_view *v,
 		if (next == cur)
 			continue;
 		st->level[c] = next;
-		out[n++] = (struct risk_alert){.code = c, .level = next, .previous = cur, .value = value,
-					       .threshold = threshold, .limit = limit};
+		out[n++] = (struct risk_alert){.code = c,
+					       .level = next,
+					       .previous = cur,
+					       .value = value,
+					       .threshold = threshold,
+					       .limit = limit};
 	}
 	return n;
 }
@@ -221,8 +229,8 @@ static double round_to(double x, double step)
 	return round(x / step) * step;
 }
 
-void risk_ceilings_compute(const struct risk_view *v, const struct risk_score *sc,
-			   const struct risk_limits *l, struct risk_ceilings *out)
+void risk_ceilings_compute(const struct risk_view *v, const struct risk_score *sc, const struct risk_limits *l,
+			   struct risk_ceilings *out)
 {
 	double f = 1 - 0.75 * sc->score / 100;
 	double lev = l->max_leverage * f;

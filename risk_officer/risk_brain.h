@@ -45,14 +45,14 @@ struct risk_limits {
 
 /* The portfolio as the Risk Officer sees it. */
 struct risk_view {
-	struct risk_metrics portfolio;  /* of the returns between equity snapshots */
-	int have_snapshot;              /* 0 until a portfolio snapshot arrived */
-	double equity;                  /* USD */
-	double gross_exposure;          /* USD, sum of |position exposure| */
-	double leverage;                /* gross_exposure / equity */
-	double daily_drawdown;          /* from the day's peak equity */
-	double largest_share;           /* largest |exposure| / gross, 0 when flat */
-	double herfindahl;              /* sum of squared shares, 0 when flat */
+	struct risk_metrics portfolio; /* of the returns between equity snapshots */
+	int have_snapshot;             /* 0 until a portfolio snapshot arrived */
+	double equity;                 /* USD */
+	double gross_exposure;         /* USD, sum of |position exposure| */
+	double leverage;               /* gross_exposure / equity */
+	double daily_drawdown;         /* from the day's peak equity */
+	double largest_share;          /* largest |exposure| / gross, 0 when flat */
+	double herfindahl;             /* sum of squared shares, 0 when flat */
 	int open_positions;
 	/* the current drawdown of the returns per unit of exposure, and it in
 	 * standard deviations of the window's span: / (their sd per period *
@@ -61,7 +61,7 @@ struct risk_view {
 	int drawdown_sigma_known;
 	double drawdown_sigma;
 	/* exposure-normalised volatility, annualised (see risk_book.h) */
-	int unit_n;                     /* returns behind it */
+	int unit_n; /* returns behind it */
 	double unit_vol_short, unit_vol_long;
 	/* the open period's loss so far, and in expected shortfalls of the
 	 * window before it (0 on a gain or before the window is sufficient) */
@@ -69,14 +69,19 @@ struct risk_view {
 };
 
 enum risk_component {
-	RISK_C_DRAWDOWN, RISK_C_VAR, RISK_C_ES, RISK_C_VOLATILITY, RISK_C_LEVERAGE,
-	RISK_C_CONCENTRATION, RISK_C_COUNT
+	RISK_C_DRAWDOWN,
+	RISK_C_VAR,
+	RISK_C_ES,
+	RISK_C_VOLATILITY,
+	RISK_C_LEVERAGE,
+	RISK_C_CONCENTRATION,
+	RISK_C_COUNT
 };
 
 struct risk_score {
-	double score;                     /* 0-100, higher = more risk */
-	const char *level;                /* "low" | "moderate" | "high" | "critical" */
-	double component[RISK_C_COUNT];   /* each in [0, 1] before weighting */
+	double score;                   /* 0-100, higher = more risk */
+	const char *level;              /* "low" | "moderate" | "high" | "critical" */
+	double component[RISK_C_COUNT]; /* each in [0, 1] before weighting */
 };
 
 /* Name and weight of a component. */
@@ -85,25 +90,32 @@ double risk_component_weight(enum risk_component c);
 /* Checks limits: positive ceilings, hysteresis in [0, 0.5). Writes the bad
  * field into err. */
 int risk_limits_validate(const struct risk_limits *l, char *err, size_t errlen);
-void risk_score_compute(const struct risk_view *v, const struct risk_limits *l,
-			struct risk_score *out);
+void risk_score_compute(const struct risk_view *v, const struct risk_limits *l, struct risk_score *out);
 
 /* ---- alerts ---- */
 
 enum risk_alert_level { RISK_ALERT_NONE, RISK_ALERT_INFO, RISK_ALERT_WARNING, RISK_ALERT_CRITICAL };
 
 enum risk_alert_code {
-	RISK_A_DRAWDOWN, RISK_A_DAILY_DRAWDOWN, RISK_A_VAR, RISK_A_ES, RISK_A_VOLATILITY,
-	RISK_A_LEVERAGE, RISK_A_CONCENTRATION, RISK_A_RISK_SCORE, RISK_A_TAIL, RISK_A_COUNT
+	RISK_A_DRAWDOWN,
+	RISK_A_DAILY_DRAWDOWN,
+	RISK_A_VAR,
+	RISK_A_ES,
+	RISK_A_VOLATILITY,
+	RISK_A_LEVERAGE,
+	RISK_A_CONCENTRATION,
+	RISK_A_RISK_SCORE,
+	RISK_A_TAIL,
+	RISK_A_COUNT
 };
 
 struct risk_alert {
 	enum risk_alert_code code;
-	enum risk_alert_level level;      /* new level (NONE = cleared) */
+	enum risk_alert_level level; /* new level (NONE = cleared) */
 	enum risk_alert_level previous;
-	double value;                     /* the metric's value */
-	double threshold;                 /* the threshold crossed */
-	double limit;                     /* the limit the thresholds derive from */
+	double value;     /* the metric's value */
+	double threshold; /* the threshold crossed */
+	double limit;     /* the limit the thresholds derive from */
 };
 
 struct risk_alert_state {
@@ -116,19 +128,18 @@ const char *risk_alert_level_name(enum risk_alert_level l); /* "NONE" ... "CRITI
 
 /* Moves every code's level by its value; writes one record per change
  * into out (room for RISK_A_COUNT) and returns how many. */
-int risk_alerts_update(struct risk_alert_state *st, const struct risk_view *v,
-		       const struct risk_score *sc, const struct risk_limits *l,
-		       struct risk_alert *out);
+int risk_alerts_update(struct risk_alert_state *st, const struct risk_view *v, const struct risk_score *sc,
+		       const struct risk_limits *l, struct risk_alert *out);
 /* Highest level currently held. */
 enum risk_alert_level risk_alerts_highest(const struct risk_alert_state *st);
 
 /* ---- ceilings ---- */
 
 struct risk_ceilings {
-	double max_leverage;          /* rounded to 0.1, >= 1 */
-	double max_risk_per_trade;    /* fraction of equity, rounded to 0.0001 */
-	int max_positions;            /* >= 1 */
-	double max_exposure;          /* gross exposure / equity, rounded to 0.1 */
+	double max_leverage;       /* rounded to 0.1, >= 1 */
+	double max_risk_per_trade; /* fraction of equity, rounded to 0.0001 */
+	int max_positions;         /* >= 1 */
+	double max_exposure;       /* gross exposure / equity, rounded to 0.1 */
 };
 
 /*
@@ -138,8 +149,8 @@ struct risk_ceilings {
  * remaining daily drawdown budget (max_daily_drawdown - daily drawdown)
  * at the current leverage: exposure <= budget * leverage / VaR.
  */
-void risk_ceilings_compute(const struct risk_view *v, const struct risk_score *sc,
-			   const struct risk_limits *l, struct risk_ceilings *out);
+void risk_ceilings_compute(const struct risk_view *v, const struct risk_score *sc, const struct risk_limits *l,
+			   struct risk_ceilings *out);
 int risk_ceilings_equal(const struct risk_ceilings *a, const struct risk_ceilings *b);
 
 #endif

@@ -54,7 +54,10 @@ int risk_cycle_ceilings_due(struct risk_cycle *c, const struct risk_assessment *
 json_t *risk_cycle_ceiling_payload(const struct risk_assessment *a)
 {
 	char reason[160];
-	snprintf(reason, sizeof(reason), "risk score %.1f (%s) scales the active mode's limits", a->score.score,
+	snprintf(reason,
+		 sizeof(reason),
+		 "risk score %.1f (%s) scales the active mode's limits",
+		 a->score.score,
 		 a->score.level);
 	return risk_report_ceiling(a, reason);
 }
@@ -65,8 +68,8 @@ json_t *risk_cycle_ceiling_payload(const struct risk_assessment *a)
  * the next and ratchet the book down (the original Risk Officer did), and a
  * defensive mode would raise the score that put the layer there.
  */
-int risk_cycle_limits_from_policy(const struct risk_limits *env, const json_t *doc, struct risk_limits *out,
-				  char *err, size_t errlen)
+int risk_cycle_limits_from_policy(const struct risk_limits *env, const json_t *doc, struct risk_limits *out, char *err,
+				  size_t errlen)
 {
 	const json_t *cfg = json_object_get(doc, "risk_limits");
 	struct risk_limits l = *env;

@@ -18,10 +18,10 @@
 #include "risk_report.h"
 
 struct risk_cycle {
-	struct risk_book *book;            /* borrowed */
+	struct risk_book *book; /* borrowed */
 	struct risk_book_config cfg;
-	struct risk_limits env;            /* the ORCH_RISK_* ceilings */
-	struct risk_limits limits;         /* env + the policy's risk_limits */
+	struct risk_limits env;    /* the ORCH_RISK_* ceilings */
+	struct risk_limits limits; /* env + the policy's risk_limits */
 	struct risk_alert_state alerts;
 	struct risk_ceilings last_ceilings; /* the last published */
 	int have_ceilings;
@@ -48,7 +48,7 @@ json_t *risk_cycle_ceiling_payload(const struct risk_assessment *a);
  * operator-owned `risk_limits` object over env. Returns 0, or ORCH_EINVAL
  * with the reason in err (the limits are unusable; keep the previous).
  */
-int risk_cycle_limits_from_policy(const struct risk_limits *env, const json_t *doc, struct risk_limits *out,
-				  char *err, size_t errlen);
+int risk_cycle_limits_from_policy(const struct risk_limits *env, const json_t *doc, struct risk_limits *out, char *err,
+				  size_t errlen);
 
 #endif

@@ -27,11 +27,11 @@
 struct series_stats {
 	size_t n;
 	double mean;
-	double m2, m3, m4;          /* population central moments */
-	double down_sq;             /* sum of min(r, 0)^2 */
-	double mdd_log;             /* max drawdown of log wealth, >= 0 */
-	double cur_log;             /* current drawdown of log wealth, >= 0 */
-	double (*kth)(const void *ctx, size_t k);                       /* k-th smallest, 0-based */
+	double m2, m3, m4;                                                  /* population central moments */
+	double down_sq;                                                     /* sum of min(r, 0)^2 */
+	double mdd_log;                                                     /* max drawdown of log wealth, >= 0 */
+	double cur_log;                                                     /* current drawdown of log wealth, >= 0 */
+	double (*kth)(const void *ctx, size_t k);                           /* k-th smallest, 0-based */
 	void (*below)(const void *ctx, double q, size_t *cnt, double *sum); /* returns < q */
 	const void *ctx;
 };
@@ -64,8 +64,8 @@ static int variance_is_zero(double m2, double mean)
 	return m2 <= 64 * DBL_EPSILON * (m2 + mean * mean);
 }
 
-static void fill_metrics(struct risk_metrics *out, const struct series_stats *s,
-			 const double *conf, int n_conf, double ppy)
+static void fill_metrics(struct risk_metrics *out, const struct series_stats *s, const double *conf, int n_conf,
+			 double ppy)
 {
 	memset(out, 0, sizeof(*out));
 	out->n_obs = s->n;
@@ -108,8 +108,8 @@ static void fill_metrics(struct risk_metrics *out, const struct series_stats *s,
 		double z2 = z * z, z3 = z2 * z;
 		double h = z + (z2 - 1) * S / 6 + (z3 - 3 * z) * K / 24 - (2 * z3 - 5 * z) * S * S / 36;
 		double h2 = h * h, h3 = h2 * h, h4 = h2 * h2, h6 = h4 * h2;
-		double I = normal_density(h) * (1 + h3 * S / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * S * S / 72 +
-					    (h4 - 2 * h2 - 1) * K / 24);
+		double I = normal_density(h) *
+			   (1 + h3 * S / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * S * S / 72 + (h4 - 2 * h2 - 1) * K / 24);
 		out->modified[i].var = clamp_loss(-(mean + h * sdp));
 		out->modified[i].es = clamp_loss(-(mean + sdp * fmin(-I / a, h)));
 	}
@@ -159,8 +159,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int risk_metrics_compute(const double *r, size_t n, const double *conf, int n_conf,
-			 double periods_per_year, double ewma_lambda, struct risk_metrics *out)
+int risk_metrics_compute(const double *r, size_t n, const double *conf, int n_conf, double periods_per_year,
+			 double ewma_lambda, struct risk_metrics *out)
 {
 	if (risk_check_confidences(conf, n_conf) != 0 || !(periods_per_year > 0) ||
 	    !(ewma_lambda >= 0 && ewma_lambda < 1) || (n && !r))
@@ -244,8 +244,7 @@ static struct lagg lagg_one(double v)
 /* a precedes b in time. */
 static struct lagg lagg_join(struct lagg a, struct lagg b)
 {
-	return (struct lagg){b.v, fmax(a.max, b.max), fmin(a.min, b.min),
-			     fmax(fmax(a.dd, b.dd), a.max - b.min)};
+	return (struct lagg){b.v, fmax(a.max, b.max), fmin(a.min, b.min), fmax(fmax(a.dd, b.dd), a.max - b.min)};
 }
 
 struct lqueue {
@@ -284,13 +283,13 @@ static struct lagg lqueue_all(const struct lqueue *q)
 
 struct risk_window {
 	struct risk_window_config cfg;
-	double *r;               /* ring of returns, oldest at head */
+	double *r; /* ring of returns, oldest at head */
 	int64_t *t;
 	size_t head, n;
 	struct risk_ostat order;
-	struct lqueue levels;    /* n + 1 log-wealth levels: the base, then one per return */
-	struct csum level;       /* newest level */
-	double centre;           /* power sums are of r - centre */
+	struct lqueue levels; /* n + 1 log-wealth levels: the base, then one per return */
+	struct csum level;    /* newest level */
+	double centre;        /* power sums are of r - centre */
 	struct csum s1, s2, s3, s4, down;
 	double ewma;
 	int have_ewma;
@@ -440,8 +439,7 @@ void risk_window_drawdowns(const struct risk_window *w, double *current, double 
 	*max = clamp_loss(-expm1(-all.dd));
 }
 
-int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf,
-			struct risk_metrics *out)
+int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf, struct risk_metrics *out)
 {
 	if (risk_check_confidences(conf, n_conf) != 0)
 		return ORCH_EINVAL;

@@ -44,8 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RISK_MIN_OBS 10     /* observations needed before any metric is given */
-#define RISK_MAX_CONF 4     /* confidence levels per computation */
+#define RISK_MIN_OBS  10 /* observations needed before any metric is given */
+#define RISK_MAX_CONF 4  /* confidence levels per computation */
 
 /* One VaR/ES pair at confidence p, positive loss fractions in [0, 1]. */
 struct risk_tail {
@@ -55,23 +55,23 @@ struct risk_tail {
 
 struct risk_metrics {
 	size_t n_obs;
-	int sufficient;                /* n_obs >= RISK_MIN_OBS */
+	int sufficient; /* n_obs >= RISK_MIN_OBS */
 	double periods_per_year;
-	double mean;                   /* per period */
-	double sd;                     /* sample, per period */
-	double volatility_annualized;  /* sd * sqrt(periods_per_year) */
-	double ewma_volatility;        /* per period, lambda below; 0 in risk_metrics_compute
-					  unless an ewma_lambda is given */
+	double mean;                  /* per period */
+	double sd;                    /* sample, per period */
+	double volatility_annualized; /* sd * sqrt(periods_per_year) */
+	double ewma_volatility;       /* per period, lambda below; 0 in risk_metrics_compute
+					 unless an ewma_lambda is given */
 	double ewma_lambda;
-	double skewness;               /* population */
-	double excess_kurtosis;        /* population */
-	double max_drawdown;           /* positive fraction */
-	double current_drawdown;       /* positive fraction */
+	double skewness;         /* population */
+	double excess_kurtosis;  /* population */
+	double max_drawdown;     /* positive fraction */
+	double current_drawdown; /* positive fraction */
 	double tail_ratio;
-	double sharpe;                 /* per period */
-	double sharpe_annualized;      /* arithmetic */
-	double downside_deviation;     /* per period, MAR 0 */
-	double sortino;                /* per period, MAR 0 */
+	double sharpe;             /* per period */
+	double sharpe_annualized;  /* arithmetic */
+	double downside_deviation; /* per period, MAR 0 */
+	double sortino;            /* per period, MAR 0 */
 	int n_conf;
 	double conf[RISK_MAX_CONF];
 	struct risk_tail historical[RISK_MAX_CONF];
@@ -80,10 +80,10 @@ struct risk_metrics {
 };
 
 struct risk_window_config {
-	size_t max_count;          /* returns kept, >= 2 */
-	int64_t max_age_ms;        /* 0 = no age limit */
-	double periods_per_year;   /* > 0, e.g. 252 for daily returns */
-	double ewma_lambda;        /* in (0, 1), e.g. 0.94 */
+	size_t max_count;        /* returns kept, >= 2 */
+	int64_t max_age_ms;      /* 0 = no age limit */
+	double periods_per_year; /* > 0, e.g. 252 for daily returns */
+	double ewma_lambda;      /* in (0, 1), e.g. 0.94 */
 };
 
 struct risk_window;
@@ -97,8 +97,8 @@ int risk_check_confidences(const double *conf, int n_conf);
  * ORCH_EINVAL (bad confidences, non-finite return, return <= -1,
  * periods_per_year <= 0) or ORCH_ENOMEM.
  */
-int risk_metrics_compute(const double *r, size_t n, const double *conf, int n_conf,
-			 double periods_per_year, double ewma_lambda, struct risk_metrics *out);
+int risk_metrics_compute(const double *r, size_t n, const double *conf, int n_conf, double periods_per_year,
+			 double ewma_lambda, struct risk_metrics *out);
 
 /* Creates an empty window; free with risk_window_free(). Returns 0,
  * ORCH_EINVAL or ORCH_ENOMEM. */
@@ -122,7 +122,6 @@ double risk_window_sd(const struct risk_window *w);
  * RISK_MIN_OBS). */
 void risk_window_drawdowns(const struct risk_window *w, double *current, double *max);
 /* Current metrics of the window. Returns 0 or ORCH_EINVAL (confidences). */
-int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf,
-			struct risk_metrics *out);
+int risk_window_metrics(const struct risk_window *w, const double *conf, int n_conf, struct risk_metrics *out);
 
 #endif

@@ -20,9 +20,9 @@ struct risk_officer_config {
 	char inputs[RISK_OFFICER_MAX_INPUTS][CONFIG_LIST_ITEM]; /* ORCH_RISK_INPUTS */
 	int n_inputs;
 	int64_t interval_ms, publish_min_ms;
-	long rebuild_max;             /* entries per input stream read on taking over */
+	long rebuild_max; /* entries per input stream read on taking over */
 	struct risk_book_config book;
-	struct risk_limits env;       /* the ORCH_RISK_* ceilings and reference limits */
+	struct risk_limits env; /* the ORCH_RISK_* ceilings and reference limits */
 };
 
 extern const struct config_table risk_officer_config_table;

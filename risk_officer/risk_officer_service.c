@@ -56,16 +56,17 @@ struct risk_officer_service {
 	struct bus *bus;
 	struct policy *policy;
 	struct risk_book *book;
-	struct risk_cycle core;       /* limits, alert levels, ceilings published */
+	struct risk_cycle core; /* limits, alert levels, ceilings published */
 	uv_timer_t cycle, soon;
 	int64_t last_publish_mono;
-	struct metric *m_score, *m_var[3][RISK_MAX_CONF], *m_es[3][RISK_MAX_CONF], *m_dd_cur, *m_dd_max,
-		*m_dd_daily, *m_latency, *m_inputs[4], *m_malformed, *m_alerts, *m_rebuilt, *m_covered;
+	struct metric *m_score, *m_var[3][RISK_MAX_CONF], *m_es[3][RISK_MAX_CONF], *m_dd_cur, *m_dd_max, *m_dd_daily,
+		*m_latency, *m_inputs[4], *m_malformed, *m_alerts, *m_rebuilt, *m_covered;
 };
 
 /* ---- assessment and publishing ---- */
 
-static void assess(struct risk_officer_service *r, struct risk_assessment *a, struct risk_alert *changes, int *n_changes)
+static void assess(struct risk_officer_service *r, struct risk_assessment *a, struct risk_alert *changes,
+		   int *n_changes)
 {
 	risk_cycle_assess(&r->core, clock_now_ms(), a, changes, n_changes);
 	const struct risk_metrics *m = &a->view.portfolio;
@@ -96,7 +97,8 @@ static void publish_state(struct risk_officer_service *r, const struct risk_asse
 	uv_timer_stop(&r->soon);
 }
 
-static void publish_alerts(struct risk_officer_service *r, const struct risk_assessment *a, const struct risk_alert *changes, int n)
+static void publish_alerts(struct risk_officer_service *r, const struct risk_assessment *a,
+			   const struct risk_alert *changes, int n)
 {
 	for (int i = 0; i < n; i++) {
 		char line[160];
@@ -147,7 +149,8 @@ static void on_change(struct risk_officer_service *r)
 
 /* Parses one event and applies it to the book (live and rebuild alike).
  * Returns 0, ORCH_EMALFORMED with the reason in why, or ORCH_ENOMEM. */
-static int apply_event(struct risk_officer_service *r, const struct bus_event *ev, struct risk_input *in, char *why, size_t len)
+static int apply_event(struct risk_officer_service *r, const struct bus_event *ev, struct risk_input *in, char *why,
+		       size_t len)
 {
 	int rc = risk_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, in, why, len);
 	if (rc == 0)
@@ -202,7 +205,8 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	char err[128];
 	if (risk_cycle_limits_from_policy(&r->cfg.env, doc, &l, err, sizeof(err)) != 0) {
 		log_error("risk_officer: policy version %lld: risk_limits unusable (%s); keeping the previous",
-			  (long long)version, err);
+			  (long long)version,
+			  err);
 		return;
 	}
 	r->core.limits = l;
@@ -210,11 +214,12 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	    iv * 1000 != r->cfg.interval_ms) {
 		r->cfg.interval_ms = iv * 1000;
 		if (replica_is_active(r->replica))
-			uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms,
-				       (uint64_t)r->cfg.interval_ms);
+			uv_timer_start(&r->cycle, cycle_cb, (uint64_t)r->cfg.interval_ms, (uint64_t)r->cfg.interval_ms);
 	}
 	log_info("risk_officer: reference limits at policy version %lld (%s): max leverage %g, max daily drawdown %g",
-		 (long long)version, json_object_get(doc, "risk_limits") ? "risk_limits" : "ORCH_RISK_*", l.max_leverage,
+		 (long long)version,
+		 json_object_get(doc, "risk_limits") ? "risk_limits" : "ORCH_RISK_*",
+		 l.max_leverage,
 		 l.max_daily_drawdown);
 }
 
@@ -269,28 +274,35 @@ static void register_metrics(struct risk_officer_service *r)
 	static const char *methods[] = {"historical", "gaussian", "modified"};
 	for (int k = 0; k < 3; k++) {
 		for (int i = 0; i < r->cfg.book.n_conf; i++) {
-			snprintf(labels, sizeof(labels), "method=\"%s\",confidence=\"%g\"", methods[k],
+			snprintf(labels,
+				 sizeof(labels),
+				 "method=\"%s\",confidence=\"%g\"",
+				 methods[k],
 				 r->cfg.book.conf[i]);
-			r->m_var[k][i] = metrics_gauge("orch_risk_var", labels,
-						       "Value at Risk, positive loss fraction per period");
-			r->m_es[k][i] = metrics_gauge("orch_risk_es", labels,
-						      "Expected Shortfall, positive loss fraction per period");
+			r->m_var[k][i] = metrics_gauge(
+				"orch_risk_var", labels, "Value at Risk, positive loss fraction per period");
+			r->m_es[k][i] = metrics_gauge(
+				"orch_risk_es", labels, "Expected Shortfall, positive loss fraction per period");
 		}
 	}
 	r->m_dd_cur = metrics_gauge("orch_risk_drawdown", "kind=\"current\"", "Drawdown, positive fraction");
 	r->m_dd_max = metrics_gauge("orch_risk_drawdown", "kind=\"max_window\"", "Drawdown, positive fraction");
 	r->m_dd_daily = metrics_gauge("orch_risk_drawdown", "kind=\"daily\"", "Drawdown, positive fraction");
-	r->m_latency = metrics_histogram("orch_risk_update_seconds", NULL,
-					 "Input to assessment latency (parse, windows, score, alerts)", lat, 8);
+	r->m_latency = metrics_histogram("orch_risk_update_seconds",
+					 NULL,
+					 "Input to assessment latency (parse, windows, score, alerts)",
+					 lat,
+					 8);
 	for (int k = 1; k <= 3; k++) {
 		snprintf(labels, sizeof(labels), "kind=\"%s\"", kinds[k]);
 		r->m_inputs[k] = metrics_counter("orch_risk_inputs_total", labels, "Inputs applied");
 	}
 	r->m_malformed = metrics_counter("orch_risk_malformed_total", NULL, "Inputs dead-lettered as malformed");
 	r->m_alerts = metrics_counter("orch_risk_alerts_total", NULL, "Alert levels raised");
-	r->m_rebuilt = metrics_counter("orch_risk_rebuilt_inputs_total", NULL,
-				       "Inputs applied from the streams when this replica took over");
-	r->m_covered = metrics_counter("orch_risk_covered_deliveries_total", NULL,
+	r->m_rebuilt = metrics_counter(
+		"orch_risk_rebuilt_inputs_total", NULL, "Inputs applied from the streams when this replica took over");
+	r->m_covered = metrics_counter("orch_risk_covered_deliveries_total",
+				       NULL,
 				       "Deliveries already applied by the rebuild, ACKed without applying");
 }
 
@@ -326,7 +338,8 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 	uv_timer_init(svc->loop, &r->cycle);
 	uv_timer_init(svc->loop, &r->soon);
 	r->cycle.data = r->soon.data = r;
-	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &r->bus, .data = r});
+	service_attach(svc,
+		       &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &r->bus, .data = r});
 	register_metrics(r);
 	struct bus_config bc;
 	service_bus_config(svc, "risk_officer", &bc);
@@ -335,10 +348,13 @@ int risk_officer_service_new(struct risk_officer_service **out, struct service *
 	const char *types[RISK_OFFICER_MAX_INPUTS];
 	for (int i = 0; i < r->cfg.n_inputs; i++)
 		types[i] = r->cfg.inputs[i];
-	struct replica_config rcfg = {.role = "risk_officer", .types = types, .n_types = r->cfg.n_inputs,
-				      .rebuild_max = r->cfg.rebuild_max, .rebuild_age_ms = r->cfg.book.window_age_ms};
-	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby,
-				      .data = r};
+	struct replica_config rcfg = {.role = "risk_officer",
+				      .types = types,
+				      .n_types = r->cfg.n_inputs,
+				      .rebuild_max = r->cfg.rebuild_max,
+				      .rebuild_age_ms = r->cfg.book.window_age_ms};
+	struct replica_hooks hooks = {
+		.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby, .data = r};
 	int rc;
 	if ((rc = risk_book_new(&r->book, &r->cfg.book)) == 0)
 		risk_cycle_init(&r->core, r->book, &r->cfg.book, &r->cfg.env);
@@ -366,7 +382,8 @@ int risk_officer_service_start(struct risk_officer_service *r)
 	int rc;
 	if ((rc = policy_start(r->policy)) != 0 || (rc = replica_start(r->replica)) != 0)
 		return rc;
-	log_info("risk_officer: reading %d input types, assessing every %lld s once active", r->cfg.n_inputs,
+	log_info("risk_officer: reading %d input types, assessing every %lld s once active",
+		 r->cfg.n_inputs,
 		 (long long)(r->cfg.interval_ms / 1000));
 	return 0;
 }

@@ -14,12 +14,12 @@
 
 /* Sorted blocks of OS_B..2*OS_B values with Fenwick trees over them. */
 struct risk_ostat {
-	double **val;      /* per block, capacity 2*OS_B, sorted */
-	double **pre;      /* per block prefix sums: pre[i][j] = val[i][0] + ... + val[i][j] */
+	double **val; /* per block, capacity 2*OS_B, sorted */
+	double **pre; /* per block prefix sums: pre[i][j] = val[i][0] + ... + val[i][j] */
 	uint32_t *cnt;
 	size_t nb, cap_nb;
-	size_t *fcnt;      /* Fenwick over cnt, 1-based */
-	double *fsum;      /* Fenwick over block sums, 1-based */
+	size_t *fcnt; /* Fenwick over cnt, 1-based */
+	double *fsum; /* Fenwick over block sums, 1-based */
 	size_t n;
 };
 

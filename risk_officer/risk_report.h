@@ -16,12 +16,12 @@
 /* Everything one assessment produced. */
 struct risk_assessment {
 	struct risk_view view;
-	const char *source;                /* "equity_snapshots" | "closed_trades" | "none" */
+	const char *source; /* "equity_snapshots" | "closed_trades" | "none" */
 	struct risk_score score;
 	struct risk_ceilings ceilings;
-	struct risk_alert_state alerts;    /* levels after this assessment */
+	struct risk_alert_state alerts; /* levels after this assessment */
 	int64_t now_ms;
-	int64_t period_ms;                 /* portfolio return period */
+	int64_t period_ms; /* portfolio return period */
 	size_t window_count;
 	int64_t window_age_ms;
 };

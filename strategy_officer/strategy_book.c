@@ -83,8 +83,8 @@ static void parse_confidence(const json_t *p, double *out)
 		*out = c;
 }
 
-int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct strat_input *out,
-		      char *why, size_t whylen)
+int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct strat_input *out, char *why,
+		      size_t whylen)
 {
 	static const char *const strat_keys[] = {"strategy", "strategy_name", "strategy_id", "meta_strategy", NULL};
 	/* model_id: the live executors' only model field (issue 15) */
@@ -132,7 +132,7 @@ int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_m
 struct registry {
 	struct strat_unit *u;
 	size_t n, cap, max;
-	uint32_t *slot;           /* index + 1, 0 = empty */
+	uint32_t *slot; /* index + 1, 0 = empty */
 	size_t mask;
 	int models;
 };
@@ -282,7 +282,7 @@ struct decision {
 struct strat_book {
 	struct strat_book_config cfg;
 	struct registry strategies, models;
-	struct decision *dec;     /* open addressing by symbol */
+	struct decision *dec; /* open addressing by symbol */
 	size_t dec_mask, dec_n;
 	char regime[32];
 };

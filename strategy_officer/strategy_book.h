@@ -39,7 +39,7 @@
 /* The strategy of trades that name none (no strategy, decision or model):
  * tracked, never ranked as a strategy that could lead. */
 #define STRAT_UNATTRIBUTED "unattributed"
-#define STRAT_NAME_LEN 64
+#define STRAT_NAME_LEN     64
 
 enum strat_input_kind { STRAT_IN_TRADE = 1, STRAT_IN_DECISION, STRAT_IN_REGIME };
 
@@ -62,14 +62,14 @@ enum strat_input_kind strat_input_kind_of(const char *event_type);
 const char *strat_input_known_types(void);
 /* Maps an event's payload to an input. Returns 0, or ORCH_EMALFORMED with
  * the reason in why. */
-int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct strat_input *out,
-		      char *why, size_t whylen);
+int strat_input_parse(const char *event_type, const json_t *payload, int64_t t_ms, struct strat_input *out, char *why,
+		      size_t whylen);
 
 struct strat_book_config {
-	size_t window_count;       /* trades (predictions) kept per unit, >= 2 */
-	int64_t window_age_ms;     /* 0 = no age limit */
-	size_t max_units;          /* strategies, and models, tracked; later names share "other" */
-	int64_t decision_ttl_ms;   /* how long a decision attributes its symbol's trades */
+	size_t window_count;     /* trades (predictions) kept per unit, >= 2 */
+	int64_t window_age_ms;   /* 0 = no age limit */
+	size_t max_units;        /* strategies, and models, tracked; later names share "other" */
+	int64_t decision_ttl_ms; /* how long a decision attributes its symbol's trades */
 };
 
 /* One strategy or model: its window (a ring, oldest at head) and the
@@ -77,9 +77,9 @@ struct strat_book_config {
 struct strat_unit {
 	char name[STRAT_NAME_LEN];
 	int64_t *t;
-	double *v;               /* strategy: return; model: +1 right, 0 wrong */
-	signed char *side;       /* model: predicted side */
-	double *prob;            /* model: stated probability, < 0 none */
+	double *v;         /* strategy: return; model: +1 right, 0 wrong */
+	signed char *side; /* model: predicted side */
+	double *prob;      /* model: stated probability, < 0 none */
 	size_t head, n, cap;
 	int64_t last_ms;
 	/* kept by strategy_brain */

@@ -11,19 +11,31 @@
 
 #include "orch.h"
 
-const char *const strat_component_names[STRAT_N_COMPONENTS] = {"psr", "win_rate", "profit_factor",
-							       "drawdown", "sortino", "recency"};
+const char *const strat_component_names[STRAT_N_COMPONENTS] = {
+	"psr", "win_rate", "profit_factor", "drawdown", "sortino", "recency"};
 const double strat_component_weights[STRAT_N_COMPONENTS] = {0.30, 0.20, 0.15, 0.15, 0.10, 0.10};
 
 void strat_thresholds_defaults(struct strat_thresholds *t)
 {
 	*t = (struct strat_thresholds){
-		.min_trades = 20, .confidence = 0.95, .disable_win_rate = 0.40, .enable_win_rate = 0.45,
-		.disable_drawdown = 0.25, .enable_drawdown = 0.15, .disable_losses = 8,
-		.disable_psr = 0.05, .enable_psr = 0.5,
-		.disable_accuracy = 0.45, .enable_accuracy = 0.50, .max_fallback_corr = 0.7,
-		.corr_period_ms = 3600000, .min_shared_periods = 5, .stale_ms = 86400000,
-		.quiet_ms = 3600000, .recent_count = 50, .drift_alert = 0.15,
+		.min_trades = 20,
+		.confidence = 0.95,
+		.disable_win_rate = 0.40,
+		.enable_win_rate = 0.45,
+		.disable_drawdown = 0.25,
+		.enable_drawdown = 0.15,
+		.disable_losses = 8,
+		.disable_psr = 0.05,
+		.enable_psr = 0.5,
+		.disable_accuracy = 0.45,
+		.enable_accuracy = 0.50,
+		.max_fallback_corr = 0.7,
+		.corr_period_ms = 3600000,
+		.min_shared_periods = 5,
+		.stale_ms = 86400000,
+		.quiet_ms = 3600000,
+		.recent_count = 50,
+		.drift_alert = 0.15,
 	};
 }
 
@@ -86,8 +98,8 @@ static int quiet(const struct strat_unit *u, const struct strat_thresholds *t, i
 	return u->changed && now - u->changed_ms < t->quiet_ms;
 }
 
-static int add_change(struct strat_result *r, size_t *cap, enum strat_change_kind kind, int model,
-		      struct strat_unit *u, const char *reason, double evidence, double threshold)
+static int add_change(struct strat_result *r, size_t *cap, enum strat_change_kind kind, int model, struct strat_unit *u,
+		      const char *reason, double evidence, double threshold)
 {
 	if (r->n_changes == *cap) {
 		size_t c = *cap ? 2 * *cap : 16;
@@ -113,8 +125,7 @@ static void set_state(struct strat_unit *u, int disabled, const char *reason, do
 }
 
 /* The first disable rule the evidence breaks, or NULL. */
-static const char *strategy_breach(const struct strat_perf *p, const struct strat_thresholds *t, double *ev,
-				   double *th)
+static const char *strategy_breach(const struct strat_perf *p, const struct strat_thresholds *t, double *ev, double *th)
 {
 	if (p->trades >= t->min_trades && p->wilson_upper < t->disable_win_rate) {
 		*ev = p->wilson_upper;
@@ -140,8 +151,8 @@ static const char *strategy_breach(const struct strat_perf *p, const struct stra
 }
 
 /* Recovery of the rule that disabled u (stricter than its breach). */
-static int strategy_recovered(const struct strat_unit *u, const struct strat_perf *p,
-			      const struct strat_thresholds *t, double *ev, double *th)
+static int strategy_recovered(const struct strat_unit *u, const struct strat_perf *p, const struct strat_thresholds *t,
+			      double *ev, double *th)
 {
 	if (strcmp(u->reason, "wilson_win_rate_below") == 0) {
 		*ev = p->wilson_lower;
@@ -271,9 +282,12 @@ static int shared_corr(const struct strat_unit *a, const struct strat_unit *b, c
 
 static int pick_fallback(struct strat_result *r, const struct strat_thresholds *t, size_t window)
 {
-	struct corr_buf w = {malloc(window * sizeof(int64_t)), malloc(window * sizeof(int64_t)),
-			     malloc(window * sizeof(double)), malloc(window * sizeof(double)),
-			     malloc(window * sizeof(double)), malloc(window * sizeof(double))};
+	struct corr_buf w = {malloc(window * sizeof(int64_t)),
+			     malloc(window * sizeof(int64_t)),
+			     malloc(window * sizeof(double)),
+			     malloc(window * sizeof(double)),
+			     malloc(window * sizeof(double)),
+			     malloc(window * sizeof(double))};
 	int rc = ORCH_ENOMEM;
 	if (!w.ka || !w.kb || !w.sa || !w.sb || !w.x || !w.y)
 		goto out;
@@ -344,8 +358,8 @@ static void model_eval(struct strat_model_eval *m, const struct strat_thresholds
 	m->drift = m->recent_accuracy - m->accuracy;
 }
 
-static int step_model(struct strat_result *r, size_t *cap, struct strat_model_eval *m,
-		      const struct strat_thresholds *t, int64_t now)
+static int step_model(struct strat_result *r, size_t *cap, struct strat_model_eval *m, const struct strat_thresholds *t,
+		      int64_t now)
 {
 	struct strat_unit *u = m->unit;
 	int rc = 0;
@@ -356,7 +370,8 @@ static int step_model(struct strat_result *r, size_t *cap, struct strat_model_ev
 		rc = add_change(r, cap, STRAT_CH_DEGRADED, 1, u, "model_accuracy_drift", m->drift, -t->drift_alert);
 	} else if (u->degraded && (!enough_recent || m->drift > -t->drift_alert / 2)) {
 		u->degraded = 0;
-		rc = add_change(r, cap, STRAT_CH_RECOVERED, 1, u, "model_accuracy_drift", m->drift, -t->drift_alert / 2);
+		rc = add_change(
+			r, cap, STRAT_CH_RECOVERED, 1, u, "model_accuracy_drift", m->drift, -t->drift_alert / 2);
 	}
 	if (rc != 0 || quiet(u, t, now))
 		return rc;
@@ -455,7 +470,9 @@ int strat_brain_evaluate(struct strat_book *b, const struct strat_thresholds *t,
 		model_eval(m, t);
 		if ((rc = step_model(out, &cap, m, t, now_ms)) != 0)
 			goto out;
-		m->status = m->unit->disabled ? STRAT_DISABLED : m->n < t->min_trades ? STRAT_INSUFFICIENT : STRAT_ACTIVE;
+		m->status = m->unit->disabled      ? STRAT_DISABLED
+			    : m->n < t->min_trades ? STRAT_INSUFFICIENT
+						   : STRAT_ACTIVE;
 	}
 	out->n_models = nm;
 	qsort(out->models, nm, sizeof(*out->models), model_cmp);

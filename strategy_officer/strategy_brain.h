@@ -56,7 +56,7 @@
 
 struct strat_thresholds {
 	long min_trades;
-	double confidence;           /* Wilson interval, two-sided */
+	double confidence; /* Wilson interval, two-sided */
 	double disable_win_rate, enable_win_rate;
 	double disable_drawdown, enable_drawdown;
 	long disable_losses;
@@ -105,7 +105,7 @@ struct strat_model_eval {
 	long n, correct, with_prob;
 	double accuracy, wilson_lower, wilson_upper;
 	double precision_long, recall_long, precision_short, recall_short;
-	double brier;                /* meaningful when with_prob > 0 */
+	double brier; /* meaningful when with_prob > 0 */
 	double recent_accuracy, drift;
 	enum strat_status status;
 };
@@ -114,7 +114,7 @@ enum strat_change_kind { STRAT_CH_DISABLED, STRAT_CH_ENABLED, STRAT_CH_DEGRADED,
 
 struct strat_change {
 	enum strat_change_kind kind;
-	int model;                   /* 1 = a model, 0 = a strategy */
+	int model; /* 1 = a model, 0 = a strategy */
 	const struct strat_unit *unit;
 	const char *reason;
 	double evidence, threshold;
@@ -122,8 +122,8 @@ struct strat_change {
 
 struct strat_result {
 	size_t n;
-	struct strat_rank_entry *rank;   /* ranking order */
-	struct strat_rank_entry *primary, *fallback;  /* into rank, or NULL */
+	struct strat_rank_entry *rank;               /* ranking order */
+	struct strat_rank_entry *primary, *fallback; /* into rank, or NULL */
 	double fallback_corr;
 	int fallback_corr_known;
 	size_t n_models;
@@ -131,7 +131,7 @@ struct strat_result {
 	size_t n_changes;
 	struct strat_change *changes;
 	size_t n_eligible, n_disabled;
-	struct strat_perf book;          /* the pooled trades of the strategies not disabled */
+	struct strat_perf book; /* the pooled trades of the strategies not disabled */
 };
 
 /*

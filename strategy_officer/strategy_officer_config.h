@@ -23,7 +23,7 @@ struct strategy_officer_config {
 	int64_t interval_ms, publish_min_ms;
 	long rebuild_max, top;
 	struct strat_book_config book;
-	struct strat_thresholds base;   /* GROWTH; tightened per mode */
+	struct strat_thresholds base; /* GROWTH; tightened per mode */
 };
 
 extern const struct config_table strategy_officer_config_table;

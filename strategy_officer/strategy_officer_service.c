@@ -55,12 +55,12 @@ struct strategy_officer_service {
 	struct strat_book *book;
 	struct strat_thresholds th;
 	char mode[32];
-	json_t *last_key;       /* the last published recommendation's key */
-	json_t *want_disabled;  /* {"strategies": [...], "models": [...]} to store */
+	json_t *last_key;      /* the last published recommendation's key */
+	json_t *want_disabled; /* {"strategies": [...], "models": [...]} to store */
 	uv_timer_t cycle, soon;
 	int64_t last_eval_mono;
-	struct metric *m_tracked, *m_eligible, *m_disabled, *m_rec_changes, *m_inputs[4], *m_malformed,
-		*m_eval, *m_policy_writes, *m_policy_conflicts;
+	struct metric *m_tracked, *m_eligible, *m_disabled, *m_rec_changes, *m_inputs[4], *m_malformed, *m_eval,
+		*m_policy_writes, *m_policy_conflicts;
 };
 
 /* ---- the PolicyStore ---- */
@@ -93,7 +93,8 @@ static void policy_done(int status, int written, int64_t version, void *data)
 		metrics_inc(s->m_policy_conflicts);
 	if (policy_writer_failures(s->writer) == 1) /* the first of a run; the writer retries */
 		log_warn("strategy_officer: disabled set not stored (%s, policy at version %lld); retrying",
-			 orch_strerror(status), (long long)version);
+			 orch_strerror(status),
+			 (long long)version);
 }
 
 static void sync_policy(struct strategy_officer_service *s)
@@ -114,18 +115,26 @@ static void evaluate(struct strategy_officer_service *s)
 		log_error("strategy_officer: evaluation failed (out of memory)");
 		return;
 	}
-	struct strat_report_ctx c = {.res = &res, .th = &s->th, .mode = s->mode, .regime = strat_book_regime(s->book),
-				     .now_ms = now, .window_count = s->cfg.book.window_count,
-				     .window_age_ms = s->cfg.book.window_age_ms, .top = (size_t)s->cfg.top};
+	struct strat_report_ctx c = {.res = &res,
+				     .th = &s->th,
+				     .mode = s->mode,
+				     .regime = strat_book_regime(s->book),
+				     .now_ms = now,
+				     .window_count = s->cfg.book.window_count,
+				     .window_age_ms = s->cfg.book.window_age_ms,
+				     .top = (size_t)s->cfg.top};
 	for (size_t i = 0; i < res.n_changes; i++) {
 		const struct strat_change *ch = &res.changes[i];
-		log_warn("strategy_officer: %s %s %s: %s (value %.4g, threshold %.4g)", ch->model ? "model" : "strategy",
+		log_warn("strategy_officer: %s %s %s: %s (value %.4g, threshold %.4g)",
+			 ch->model ? "model" : "strategy",
 			 ch->unit->name,
-			 ch->kind == STRAT_CH_DISABLED	   ? "disabled"
-			 : ch->kind == STRAT_CH_ENABLED	   ? "re-enabled"
+			 ch->kind == STRAT_CH_DISABLED   ? "disabled"
+			 : ch->kind == STRAT_CH_ENABLED  ? "re-enabled"
 			 : ch->kind == STRAT_CH_DEGRADED ? "degraded"
 							 : "recovered",
-			 ch->reason, ch->evidence, ch->threshold);
+			 ch->reason,
+			 ch->evidence,
+			 ch->threshold);
 	}
 	if (res.n_changes)
 		bus_publish_new(s->bus, "strategy_alert", strat_report_alert(&c));
@@ -171,7 +180,8 @@ static void schedule(struct strategy_officer_service *s)
 
 /* ---- inputs ---- */
 
-static int apply_event(struct strategy_officer_service *s, const struct bus_event *ev, struct strat_input *in, char *why, size_t len)
+static int apply_event(struct strategy_officer_service *s, const struct bus_event *ev, struct strat_input *in,
+		       char *why, size_t len)
 {
 	int rc = strat_input_parse(ev->event_type, ev->payload, ev->time_us / 1000, in, why, len);
 	if (rc == 0)
@@ -230,7 +240,8 @@ static void on_standby(void *data)
 	uv_timer_stop(&s->cycle);
 	uv_timer_stop(&s->soon);
 	if (strat_book_new(&fresh, &s->cfg.book) != 0) {
-		log_error("strategy_officer: out of memory for empty windows; a later rebuild counts the old ones twice");
+		log_error(
+			"strategy_officer: out of memory for empty windows; a later rebuild counts the old ones twice");
 		return;
 	}
 	strat_book_free(s->book);
@@ -255,7 +266,8 @@ static void on_policy(const json_t *doc, int64_t version, void *data)
 	int64_t iv;
 	if (strat_policy_thresholds(&s->cfg.base, doc, &t, mode, sizeof(mode), err, sizeof(err)) != 0) {
 		log_error("strategy_officer: policy version %lld gives unusable thresholds (%s); keeping the previous",
-			  (long long)version, err);
+			  (long long)version,
+			  err);
 	} else {
 		s->th = t;
 		snprintf(s->mode, sizeof(s->mode), "%s", mode);
@@ -278,7 +290,8 @@ static void register_metrics(struct strategy_officer_service *s)
 	s->m_tracked = metrics_gauge("orch_strategy_tracked", NULL, "Strategies with trades in their window");
 	s->m_eligible = metrics_gauge("orch_strategy_eligible", NULL, "Strategies eligible to be primary");
 	s->m_disabled = metrics_gauge("orch_strategy_disabled", NULL, "Strategies disabled");
-	s->m_rec_changes = metrics_counter("orch_strategy_recommendation_changes_total", NULL,
+	s->m_rec_changes = metrics_counter("orch_strategy_recommendation_changes_total",
+					   NULL,
 					   "strategy_recommendation events (the recommendation changed)");
 	for (int k = 1; k <= 3; k++) {
 		char labels[48];
@@ -286,11 +299,12 @@ static void register_metrics(struct strategy_officer_service *s)
 		s->m_inputs[k] = metrics_counter("orch_strategy_inputs_total", labels, "Inputs applied");
 	}
 	s->m_malformed = metrics_counter("orch_strategy_malformed_total", NULL, "Inputs dead-lettered as malformed");
-	s->m_eval = metrics_histogram("orch_strategy_evaluate_seconds", NULL,
-				      "One evaluation: scores, ranking, decisions, payloads", lat, 8);
-	s->m_policy_writes = metrics_counter("orch_strategy_policy_writes_total", NULL,
-					     "Disabled sets stored in the PolicyStore");
-	s->m_policy_conflicts = metrics_counter("orch_strategy_policy_conflicts_total", NULL,
+	s->m_eval = metrics_histogram(
+		"orch_strategy_evaluate_seconds", NULL, "One evaluation: scores, ranking, decisions, payloads", lat, 8);
+	s->m_policy_writes =
+		metrics_counter("orch_strategy_policy_writes_total", NULL, "Disabled sets stored in the PolicyStore");
+	s->m_policy_conflicts = metrics_counter("orch_strategy_policy_conflicts_total",
+						NULL,
 						"Disabled-set writes that lost a compare-and-set and were retried");
 }
 
@@ -329,21 +343,25 @@ int strategy_officer_service_new(struct strategy_officer_service **out, struct s
 	uv_timer_init(svc->loop, &s->cycle);
 	uv_timer_init(svc->loop, &s->soon);
 	s->cycle.data = s->soon.data = s;
-	service_attach(svc, &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &s->bus, .data = s});
+	service_attach(svc,
+		       &(struct service_part){.quiesce = quiesce, .teardown = teardown, .bus = &s->bus, .data = s});
 	register_metrics(s);
 	struct bus_config bc;
 	service_bus_config(svc, "strategy_officer", &bc);
 	struct policy_config pc;
 	service_policy_config(svc, "ai_so", &pc);
-	struct policy_writer_config wc = {.updated_by = "ai_so", .conflict_min_ms = 100, .conflict_max_ms = 5000,
-					  .retry_ms = 1000};
+	struct policy_writer_config wc = {
+		.updated_by = "ai_so", .conflict_min_ms = 100, .conflict_max_ms = 5000, .retry_ms = 1000};
 	const char *types[STRATEGY_OFFICER_MAX_INPUTS];
 	for (int i = 0; i < s->cfg.n_inputs; i++)
 		types[i] = s->cfg.inputs[i];
-	struct replica_config rcfg = {.role = "strategy_officer", .types = types, .n_types = s->cfg.n_inputs,
-				      .rebuild_max = s->cfg.rebuild_max, .rebuild_age_ms = s->cfg.book.window_age_ms};
-	struct replica_hooks hooks = {.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby,
-				      .data = s};
+	struct replica_config rcfg = {.role = "strategy_officer",
+				      .types = types,
+				      .n_types = s->cfg.n_inputs,
+				      .rebuild_max = s->cfg.rebuild_max,
+				      .rebuild_age_ms = s->cfg.book.window_age_ms};
+	struct replica_hooks hooks = {
+		.on_replay = replay_event, .on_active = on_active, .on_standby = on_standby, .data = s};
 	int rc;
 	if ((rc = strat_book_new(&s->book, &s->cfg.book)) != 0 ||
 	    (rc = bus_new(&s->bus, svc->loop, &bc, &svc->cfg.redis)) != 0 ||
@@ -374,7 +392,8 @@ int strategy_officer_service_start(struct strategy_officer_service *s)
 	int rc;
 	if ((rc = policy_start(s->policy)) != 0 || (rc = replica_start(s->replica)) != 0)
 		return rc;
-	log_info("strategy_officer: reading %d input types, evaluating every %lld s once active", s->cfg.n_inputs,
+	log_info("strategy_officer: reading %d input types, evaluating every %lld s once active",
+		 s->cfg.n_inputs,
 		 (long long)(s->cfg.interval_ms / 1000));
 	return 0;
 }

@@ -17,7 +17,7 @@ struct strategy_officer_service;
  * strategy_officer_service_free() once the loop has ended. Returns 0 or a
  * negative code. */
 int strategy_officer_service_new(struct strategy_officer_service **out, struct service *svc,
-			     const struct strategy_officer_config *cfg);
+				 const struct strategy_officer_config *cfg);
 /* Starts following the policy and contending for the lease. */
 int strategy_officer_service_start(struct strategy_officer_service *r);
 /* NULL is a no-op. */

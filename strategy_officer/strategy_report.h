@@ -16,12 +16,12 @@
 struct strat_report_ctx {
 	const struct strat_result *res;
 	const struct strat_thresholds *th;
-	const char *mode;          /* operating mode the thresholds are for */
-	const char *regime;        /* newest market regime, "" when none */
+	const char *mode;   /* operating mode the thresholds are for */
+	const char *regime; /* newest market regime, "" when none */
 	int64_t now_ms;
 	size_t window_count;
 	int64_t window_age_ms;
-	size_t top;                /* ranking entries in state updates (0 = all) */
+	size_t top; /* ranking entries in state updates (0 = all) */
 };
 
 /* {ranking, primary, fallback, fallback_correlation, disabled, models,

@@ -39,7 +39,7 @@ struct strat_perf {
 	double sd, sharpe, sortino, skewness, kurtosis;
 	double max_drawdown;
 	double psr;
-	long consecutive_losses;      /* losses since the last win, at the end */
+	long consecutive_losses; /* losses since the last win, at the end */
 	long max_consecutive_losses;
 };
 

@@ -111,8 +111,11 @@ int main(int argc, char **argv)
 	double layer = best_of(with_layer, path, NULL), alone = best_of(book_alone, path, NULL);
 	if (layer < 0 || alone < 0)
 		return 1;
-	harness_bench_line("backtest_eustockmarkets", layer, "s",
-			   "the book alone: reading the file, both books and the day's entries, no layer", alone,
+	harness_bench_line("backtest_eustockmarkets",
+			   layer,
+			   "s",
+			   "the book alone: reading the file, both books and the day's entries, no layer",
+			   alone,
 			   "under 1 s for 30 instruments x 10 years (backtest_30x10)");
 	struct replay_prices syn;
 	if (replay_prices_synthetic(30, 2610, 1, &syn) != 0)
@@ -121,8 +124,8 @@ int main(int argc, char **argv)
 	alone = best_of(book_alone, NULL, &syn);
 	if (layer < 0 || alone < 0)
 		return 1;
-	harness_bench_line("backtest_30x10", layer, "s", "the book alone on the same prices, no layer", alone,
-			   "under 1 s");
+	harness_bench_line(
+		"backtest_30x10", layer, "s", "the book alone on the same prices, no layer", alone, "under 1 s");
 	replay_prices_release(&syn);
 	free(text);
 	return 0;

@@ -38,7 +38,7 @@
 #include "log.h"
 #include "orch.h"
 
-#define LAT_N 10000
+#define LAT_N    10000
 #define LAT_RATE 10000
 
 static struct harness_redis srv;
@@ -48,11 +48,36 @@ static struct redis_target target;
 static json_t *make_payload(long seq)
 {
 	return json_pack("{s:s, s:s, s:s, s:I, s:{s:I, s:[{s:s, s:i, s:f}, {s:s, s:i, s:f}], s:f, s:s, s:s}}",
-			 "type", "order.created", "source", "svc-orders", "id",
-			 "0b6f3a1e-5c2d-4e8f-9a7b-1c2d3e4f5a6b", "ts_ns", (json_int_t)clock_mono_ns(), "data",
-			 "order_id", (json_int_t)seq, "items", "sku", "SKU-000123", "qty", 2, "price", 12.5,
-			 "sku", "SKU-000456", "qty", 1, "price", 20.48, "total", 45.48, "currency", "EUR",
-			 "note", "padding to bring the event to about three hundred bytes");
+			 "type",
+			 "order.created",
+			 "source",
+			 "svc-orders",
+			 "id",
+			 "0b6f3a1e-5c2d-4e8f-9a7b-1c2d3e4f5a6b",
+			 "ts_ns",
+			 (json_int_t)clock_mono_ns(),
+			 "data",
+			 "order_id",
+			 (json_int_t)seq,
+			 "items",
+			 "sku",
+			 "SKU-000123",
+			 "qty",
+			 2,
+			 "price",
+			 12.5,
+			 "sku",
+			 "SKU-000456",
+			 "qty",
+			 1,
+			 "price",
+			 20.48,
+			 "total",
+			 45.48,
+			 "currency",
+			 "EUR",
+			 "note",
+			 "padding to bring the event to about three hundred bytes");
 }
 
 static void redis_do(const char *cmd)
@@ -298,8 +323,8 @@ static void bus_consume(long n, int fd, int ntypes)
 	struct busrun r = {.n = n};
 	r.lat = calloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
 	bus_open(&r, "consumer");
-	static const char *types[] = {"orders", "trade.closed", "portfolio.snapshot_updated", "risk_alert",
-				      "policy.updated"};
+	static const char *types[] = {
+		"orders", "trade.closed", "portfolio.snapshot_updated", "risk_alert", "policy.updated"};
 	for (int i = 0; i < ntypes; i++)
 		bus_subscribe(r.bus, types[i], bus_bench_handler, &r);
 	bus_start(r.bus);
@@ -425,8 +450,12 @@ static double redis_benchmark_xadd(long n)
 	json_t *p = make_payload(0);
 	char *s = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	snprintf(cmd, sizeof(cmd),
-		 "redis-benchmark -h 127.0.0.1 -p %d -n %ld -c 10 -P 32 --csv XADD rb '*' payload '%s'", srv.port, n, s);
+	snprintf(cmd,
+		 sizeof(cmd),
+		 "redis-benchmark -h 127.0.0.1 -p %d -n %ld -c 10 -P 32 --csv XADD rb '*' payload '%s'",
+		 srv.port,
+		 n,
+		 s);
 	free(s);
 	FILE *f = popen(cmd, "r");
 	char line[4096];
@@ -503,26 +532,42 @@ int main(int argc, char **argv)
 	redis_do("FLUSHALL");
 	double secs;
 	bus_publish_n(n, 0, &secs);
-	harness_bench_line("bus_publish_throughput", n / secs, "events/s", "redis-benchmark XADD -c 10 -P 32", rb,
-		   "informational");
+	harness_bench_line("bus_publish_throughput",
+			   n / secs,
+			   "events/s",
+			   "redis-benchmark XADD -c 10 -P 32",
+			   rb,
+			   "informational");
 
 	struct result bare_r, bus_r;
 	double bare_tp = e2e(0, n, 0, &bare_r);
 	double bus_tp = e2e(1, n, 0, &bus_r);
-	harness_bench_line("bus_e2e_throughput", bus_tp, "events/s", "bare hiredis+libuv pair, same entries, jansson-parsing consumer",
-		   bare_tp, "ratio>=0.8");
+	harness_bench_line("bus_e2e_throughput",
+			   bus_tp,
+			   "events/s",
+			   "bare hiredis+libuv pair, same entries, jansson-parsing consumer",
+			   bare_tp,
+			   "ratio>=0.8");
 
 	e2e(0, LAT_N, LAT_RATE, &bare_r);
 	e2e(1, LAT_N, LAT_RATE, &bus_r);
-	harness_bench_line("bus_latency_p50_10k", bus_r.p50_ms, "ms", "bare hiredis+libuv pair at 10k events/s",
-		   bare_r.p50_ms, "value<1");
-	harness_bench_line("bus_latency_p99_10k", bus_r.p99_ms, "ms", "bare hiredis+libuv pair at 10k events/s",
-		   bare_r.p99_ms, "value<1");
+	harness_bench_line("bus_latency_p50_10k",
+			   bus_r.p50_ms,
+			   "ms",
+			   "bare hiredis+libuv pair at 10k events/s",
+			   bare_r.p50_ms,
+			   "value<1");
+	harness_bench_line("bus_latency_p99_10k",
+			   bus_r.p99_ms,
+			   "ms",
+			   "bare hiredis+libuv pair at 10k events/s",
+			   bare_r.p99_ms,
+			   "value<1");
 
 	double bare_mb = idle_rss(bare_idle);
 	double bus_mb = idle_rss(bus_idle5);
-	harness_bench_line("bus_idle_rss", bus_mb, "MB", "bare hiredis+libuv consumer blocked in XREADGROUP", bare_mb,
-		   "value<8");
+	harness_bench_line(
+		"bus_idle_rss", bus_mb, "MB", "bare hiredis+libuv consumer blocked in XREADGROUP", bare_mb, "value<8");
 	harness_redis_stop(&srv);
 	return 0;
 }

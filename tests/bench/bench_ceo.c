@@ -38,8 +38,14 @@ static void xadd(redisContext *c, const char *type, const char *payload)
 {
 	char ts[40];
 	json_util_format_ts_us(clock_now_ms() * 1000, ts, sizeof(ts));
-	redisReply *r = redisCommand(c, "XADD b:stream:%s * event_type %s payload %s trace_id %s timestamp %s source bench",
-				     type, type, payload, "", ts);
+	redisReply *r =
+		redisCommand(c,
+			     "XADD b:stream:%s * event_type %s payload %s trace_id %s timestamp %s source bench",
+			     type,
+			     type,
+			     payload,
+			     "",
+			     ts);
 	if (!r || r->type != REDIS_REPLY_STRING) {
 		fprintf(stderr, "bench_ceo: XADD %s failed\n", type);
 		exit(1);
@@ -61,7 +67,8 @@ static int await(redisContext *c, const char *type, char *last, size_t len, cons
 				snprintf(last, len, "%s", e->element[0]->str);
 				redisReply *f = e->element[1];
 				for (size_t k = 0; k + 1 < f->elements; k += 2)
-					if (!strcmp(f->element[k]->str, "payload") && strstr(f->element[k + 1]->str, needle))
+					if (!strcmp(f->element[k]->str, "payload") &&
+					    strstr(f->element[k + 1]->str, needle))
 						found = 1;
 			}
 		}
@@ -151,9 +158,16 @@ int main(int argc, char **argv)
 	kill(echo_pid, SIGTERM);
 	waitpid(echo_pid, NULL, 0);
 
-	const char *env[] = {"ORCH_PREFIX=b", "ORCH_INSTANCE_ID=bench", "ORCH_ADMIN_PORT=0", "ORCH_LOG_LEVEL=error",
-			     "ORCH_CEO_DEBOUNCE_MS=0", "ORCH_CEO_CONFIRMATIONS=1", "ORCH_CEO_COOLDOWN_S=0",
-			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0", "ORCH_CEO_BLACK_SWAN_EXIT=auto", NULL};
+	const char *env[] = {"ORCH_PREFIX=b",
+			     "ORCH_INSTANCE_ID=bench",
+			     "ORCH_ADMIN_PORT=0",
+			     "ORCH_LOG_LEVEL=error",
+			     "ORCH_CEO_DEBOUNCE_MS=0",
+			     "ORCH_CEO_CONFIRMATIONS=1",
+			     "ORCH_CEO_COOLDOWN_S=0",
+			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0",
+			     "ORCH_CEO_BLACK_SWAN_EXIT=auto",
+			     NULL};
 	pid_t ceo = harness_spawn_program("ceo", &srv, env);
 	snprintf(last, sizeof(last), "0");
 	xadd(pub, "strategy_state_update", "{\"win_rate\": 0.6}");
@@ -177,7 +191,8 @@ int main(int argc, char **argv)
 	double c50, c99, b50, b99;
 	percentiles(lat, n, &c50, &c99);
 	percentiles(bare, n, &b50, &b99);
-	harness_bench_line("ceo_reaction_p50", c50, "ms", "bare EventBus round trip p50, same server", b50, "informational");
+	harness_bench_line(
+		"ceo_reaction_p50", c50, "ms", "bare EventBus round trip p50, same server", b50, "informational");
 	harness_bench_line("ceo_reaction_p99", c99, "ms", "bare EventBus round trip p99, same server", b99, "value<5");
 	redisFree(pub);
 	redisFree(sub);

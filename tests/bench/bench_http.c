@@ -83,13 +83,18 @@ static pid_t start_nginx(const char *dir, int port, const char *server)
 	char path[300];
 	snprintf(path, sizeof(path), "%s/nginx.conf", dir);
 	FILE *f = fopen(path, "w");
-	if (!f || fprintf(f,
-			  "worker_processes 2; daemon off; pid %s/nginx.pid; error_log %s/nginx.err;\n"
-			  "events { worker_connections 1024; }\n"
-			  "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;\n"
-			  " open_file_cache max=100 inactive=60s; open_file_cache_valid 60s;\n"
-			  " server { listen 127.0.0.1:%d; root %s; default_type application/json; %s } }\n",
-			  dir, dir, port, dir, server) < 0 ||
+	if (!f ||
+	    fprintf(f,
+		    "worker_processes 2; daemon off; pid %s/nginx.pid; error_log %s/nginx.err;\n"
+		    "events { worker_connections 1024; }\n"
+		    "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;\n"
+		    " open_file_cache max=100 inactive=60s; open_file_cache_valid 60s;\n"
+		    " server { listen 127.0.0.1:%d; root %s; default_type application/json; %s } }\n",
+		    dir,
+		    dir,
+		    port,
+		    dir,
+		    server) < 0 ||
 	    fclose(f) != 0)
 		return -1;
 	pid_t pid = fork();
@@ -108,19 +113,23 @@ static void stop_nginx(pid_t ng)
 }
 
 /* The client's three calls, as it sends them (docs/live-gate.md). */
-#define GATE_STRATEGY_BODY "{\"symbol\": \"BTCUSDT\", \"direction\": \"BUY\", \"confidence\": 0.7, \"entry_price\": 100.0}"
-#define GATE_RISK_BODY                                                                                                  \
-	"{\"signal\": {\"symbol\": \"BTCUSDT\", \"direction\": \"BUY\", \"confidence\": 0.7, \"entry_price\": 100.0, "       \
-	"\"position_size_usd\": 1000.0, \"leverage\": 5, \"regime\": \"unknown\", \"strategy\": \"default\"}, "              \
+#define GATE_STRATEGY_BODY \
+	"{\"symbol\": \"BTCUSDT\", \"direction\": \"BUY\", \"confidence\": 0.7, \"entry_price\": 100.0}"
+#define GATE_RISK_BODY                                                                                                 \
+	"{\"signal\": {\"symbol\": \"BTCUSDT\", \"direction\": \"BUY\", \"confidence\": 0.7, \"entry_price\": 100.0, " \
+	"\"position_size_usd\": 1000.0, \"leverage\": 5, \"regime\": \"unknown\", \"strategy\": \"default\"}, "        \
 	"\"operating_mode\": \"EXPANSION\"}"
-#define POST(path, body)                                                                                                \
-	"POST " path " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n" body
+#define POST(path, body) \
+	"POST " path     \
+	" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n" body
 static const char *const GATE_PATHS[3] = {"/compat/ceo/status", "/compat/strategy/evaluate", "/compat/risk/evaluate"};
 
 static void gate_requests(char req[3][512], struct http_load_req out[3])
 {
 	snprintf(req[0], sizeof(req[0]), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", GATE_PATHS[0]);
-	snprintf(req[1], sizeof(req[1]), POST("/compat/strategy/evaluate", GATE_STRATEGY_BODY),
+	snprintf(req[1],
+		 sizeof(req[1]),
+		 POST("/compat/strategy/evaluate", GATE_STRATEGY_BODY),
 		 strlen(GATE_STRATEGY_BODY));
 	snprintf(req[2], sizeof(req[2]), POST("/compat/risk/evaluate", GATE_RISK_BODY), strlen(GATE_RISK_BODY));
 	for (int i = 0; i < 3; i++)
@@ -151,9 +160,9 @@ static int gate_nginx_server(int api, const struct http_load_req reqs[3], char *
 	for (int i = 0; i < 3; i++) {
 		char *resp = exchange(api, reqs[i].bytes);
 		const char *body = resp && harness_http_status(resp) == 200 ? harness_http_body(resp) : NULL;
-		int n = body && !strpbrk(body, "$\\") ? snprintf(out + used, outlen - used, "location = %s { return 200 '",
-								 GATE_PATHS[i])
-							  : -1;
+		int n = body && !strpbrk(body, "$\\")
+				? snprintf(out + used, outlen - used, "location = %s { return 200 '", GATE_PATHS[i])
+				: -1;
 		for (const char *p = body; n > 0 && *p && used + (size_t)n + 2 < outlen; p++) {
 			if (*p == '\'') /* nginx: \' inside a quoted string */
 				out[used + (size_t)n++] = '\\';
@@ -185,14 +194,27 @@ static int bench_gate(int api, const char *dir, int seconds)
 	int ok = http_load_run(api, reqs, 3, 5000, seconds, 32, &fr) == 0 &&
 		 http_load_run(ng_port, reqs, 3, 5000, seconds, 32, &nr) == 0;
 	stop_nginx(ng);
-	fprintf(stderr, "bench_http: gate %ld requests, max %.2f ms (nginx %.2f ms), %ld failed (nginx %ld)\n",
-		fr.answered, fr.max_ms, nr.max_ms, fr.errors, nr.errors);
+	fprintf(stderr,
+		"bench_http: gate %ld requests, max %.2f ms (nginx %.2f ms), %ld failed (nginx %ld)\n",
+		fr.answered,
+		fr.max_ms,
+		nr.max_ms,
+		fr.errors,
+		nr.errors);
 	if (!ok)
 		return -1;
-	harness_bench_line("http_gate_p50", fr.p50_ms, "ms", "nginx returning the same answers, 5000 req/s, 32 conns",
-			   nr.p50_ms, "informational");
-	harness_bench_line("http_gate_p99", fr.p99_ms, "ms", "nginx returning the same answers, 5000 req/s, 32 conns",
-			   nr.p99_ms, "value<1");
+	harness_bench_line("http_gate_p50",
+			   fr.p50_ms,
+			   "ms",
+			   "nginx returning the same answers, 5000 req/s, 32 conns",
+			   nr.p50_ms,
+			   "informational");
+	harness_bench_line("http_gate_p99",
+			   fr.p99_ms,
+			   "ms",
+			   "nginx returning the same answers, 5000 req/s, 32 conns",
+			   nr.p99_ms,
+			   "value<1");
 	return 0;
 }
 
@@ -210,28 +232,38 @@ int main(int argc, char **argv)
 	int api = harness_free_port();
 	char port[48];
 	snprintf(port, sizeof(port), "ORCH_API_PORT=%d", api);
-	const char *env[] = {"ORCH_PREFIX=b", "ORCH_INSTANCE_ID=bench", "ORCH_ADMIN_PORT=0", "ORCH_LOG_LEVEL=error",
-			     port, NULL};
+	const char *env[] = {
+		"ORCH_PREFIX=b", "ORCH_INSTANCE_ID=bench", "ORCH_ADMIN_PORT=0", "ORCH_LOG_LEVEL=error", port, NULL};
 	pid_t fed = harness_spawn_program("federation", &srv, env);
 	redisContext *c = harness_redis_sync(&srv);
-	stack_publish(c, "b", "ceo_decision",
-		      "{\"operating_mode\": \"GROWTH\", \"primary_reason\": \"win rate 0.6 >= 0.55, risk score 20 <= growth "
-		      "ceiling 30\", \"decision_confidence\": 1.0, \"effective_limits\": {\"max_leverage\": 15, "
-		      "\"max_risk_pct_per_trade\": 0.03, \"max_daily_drawdown\": 0.05, \"max_positions\": 15, "
-		      "\"global_min_confidence\": 0.65, \"scaling_factor\": 1.2, \"enable_rl\": true}}",
-		      NULL);
-	stack_publish(c, "b", "risk_state_update",
+	stack_publish(
+		c,
+		"b",
+		"ceo_decision",
+		"{\"operating_mode\": \"GROWTH\", \"primary_reason\": \"win rate 0.6 >= 0.55, risk score 20 <= growth "
+		"ceiling 30\", \"decision_confidence\": 1.0, \"effective_limits\": {\"max_leverage\": 15, "
+		"\"max_risk_pct_per_trade\": 0.03, \"max_daily_drawdown\": 0.05, \"max_positions\": 15, "
+		"\"global_min_confidence\": 0.65, \"scaling_factor\": 1.2, \"enable_rl\": true}}",
+		NULL);
+	stack_publish(c,
+		      "b",
+		      "risk_state_update",
 		      "{\"risk_score\": 20, \"risk_level\": \"low\", \"should_reduce_exposure\": false, "
 		      "\"should_pause_trading\": false, \"metrics\": {\"equity\": 100000, \"open_positions\": 2}}",
 		      NULL);
-	stack_publish(c, "b", "strategy_state_update",
-		      "{\"confidence\": 0.93, \"meta_strategy_mode\": \"primary_with_fallback\", \"ranking\": ["
-		      "{\"strategy\": \"trend_following_v3\", \"status\": \"active\"}, {\"strategy\": \"mean_reversion_eu\", "
-		      "\"status\": \"active\"}, {\"strategy\": \"breakout_asia\", \"status\": \"insufficient_data\"}], "
-		      "\"disabled\": [{\"strategy\": \"grid_btc\"}], \"models\": [{\"model\": \"ensemble\", \"status\": "
-		      "\"active\"}, {\"model\": \"xgb\", \"status\": \"active\"}]}",
-		      NULL);
-	stack_publish(c, "b", "risk_alert",
+	stack_publish(
+		c,
+		"b",
+		"strategy_state_update",
+		"{\"confidence\": 0.93, \"meta_strategy_mode\": \"primary_with_fallback\", \"ranking\": ["
+		"{\"strategy\": \"trend_following_v3\", \"status\": \"active\"}, {\"strategy\": \"mean_reversion_eu\", "
+		"\"status\": \"active\"}, {\"strategy\": \"breakout_asia\", \"status\": \"insufficient_data\"}], "
+		"\"disabled\": [{\"strategy\": \"grid_btc\"}], \"models\": [{\"model\": \"ensemble\", \"status\": "
+		"\"active\"}, {\"model\": \"xgb\", \"status\": \"active\"}]}",
+		NULL);
+	stack_publish(c,
+		      "b",
+		      "risk_alert",
 		      "{\"level\": \"WARNING\", \"alert_details\": [{\"code\": \"VOLATILITY\", \"level\": \"WARNING\", "
 		      "\"value\": 0.82, \"threshold\": 0.8}]}",
 		      NULL);
@@ -267,11 +299,14 @@ int main(int argc, char **argv)
 	int ok = run_wrk(fed_url, seconds, &fr) == 0 && run_wrk(ng_url, seconds, &nr) == 0;
 	fprintf(stderr, "bench_http: body %zu bytes\n", strlen(body));
 	if (ok) {
-		harness_bench_line("http_global_state_throughput", fr.rps, "req/s",
-				   "nginx serving the same bytes (2 workers, open_file_cache), wrk -t2 -c64", nr.rps,
+		harness_bench_line("http_global_state_throughput",
+				   fr.rps,
+				   "req/s",
+				   "nginx serving the same bytes (2 workers, open_file_cache), wrk -t2 -c64",
+				   nr.rps,
 				   "ratio>=1.0");
-		harness_bench_line("http_global_state_p99", fr.p99_ms, "ms", "nginx p99, same run", nr.p99_ms,
-				   "value<5");
+		harness_bench_line(
+			"http_global_state_p99", fr.p99_ms, "ms", "nginx p99, same run", nr.p99_ms, "value<5");
 	} else {
 		fprintf(stderr, "bench_http: wrk failed\n");
 	}

@@ -102,11 +102,19 @@ static void preload(long n)
 	for (long i = 0; i < n; i++) {
 		char pnl[32], ts[40];
 		snprintf(pnl, sizeof(pnl), "%.4f", 100 * next_return());
-		snprintf(ts, sizeof(ts), "2026-01-05T%02ld:%02ld:%02ld.%06ld", (i / 3600000) % 24, (i / 60000) % 60,
-			 (i / 1000) % 60, (i % 1000) * 1000);
-		redisAppendCommand(c, "XADD b:stream:trade.closed * event_type trade.closed symbol BTCUSDT "
-				      "side long pnl_percent %s model %s timestamp %s source auto_executor",
-				   pnl, models[i % 8], ts);
+		snprintf(ts,
+			 sizeof(ts),
+			 "2026-01-05T%02ld:%02ld:%02ld.%06ld",
+			 (i / 3600000) % 24,
+			 (i / 60000) % 60,
+			 (i / 1000) % 60,
+			 (i % 1000) * 1000);
+		redisAppendCommand(c,
+				   "XADD b:stream:trade.closed * event_type trade.closed symbol BTCUSDT "
+				   "side long pnl_percent %s model %s timestamp %s source auto_executor",
+				   pnl,
+				   models[i % 8],
+				   ts);
 		if (i % 1000 == 999 || i == n - 1) {
 			for (long k = i - i % 1000; k <= i; k++) {
 				redisReply *r = NULL;
@@ -187,8 +195,14 @@ static double bare_bus_consume(long n)
 static double risk_officer_consume(long n)
 {
 	/* consume the backlog through the group rather than rebuild it */
-	const char *env[] = {"ORCH_PREFIX=b", "ORCH_INSTANCE_ID=bench", "ORCH_ADMIN_PORT=0", "ORCH_LOG_LEVEL=error",
-			     "ORCH_CLOCK=event", "ORCH_RISK_INPUTS=trade.closed", "ORCH_RISK_REBUILD_MAX=0", NULL};
+	const char *env[] = {"ORCH_PREFIX=b",
+			     "ORCH_INSTANCE_ID=bench",
+			     "ORCH_ADMIN_PORT=0",
+			     "ORCH_LOG_LEVEL=error",
+			     "ORCH_CLOCK=event",
+			     "ORCH_RISK_INPUTS=trade.closed",
+			     "ORCH_RISK_REBUILD_MAX=0",
+			     NULL};
 	int64_t t0 = clock_mono_ns();
 	pid_t pid = harness_spawn_program("risk_officer", &srv, env);
 	if (pid < 0)
@@ -204,12 +218,18 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		size_t n;
-	} sizes[] = {{"risk_update_1e3", 1000}, {"risk_update_1e4", 10000}, {"risk_update_1e5", 100000},
+	} sizes[] = {{"risk_update_1e3", 1000},
+		     {"risk_update_1e4", 10000},
+		     {"risk_update_1e5", 100000},
 		     {"risk_update_1e6", 1000000}};
 	for (size_t i = 0; i < 4; i++) {
 		double inc, full;
 		bench_window(sizes[i].n, updates, &inc, &full);
-		harness_bench_line(sizes[i].name, inc, "ns", "full recomputation of the window (sampled)", full,
+		harness_bench_line(sizes[i].name,
+				   inc,
+				   "ns",
+				   "full recomputation of the window (sampled)",
+				   full,
 				   sizes[i].n == 1000000 ? "value<2000" : "O(log n) growth");
 	}
 	if (harness_redis_start(&srv, 0) != 0) {
@@ -219,8 +239,11 @@ int main(int argc, char **argv)
 	preload(events);
 	double bare = bare_bus_consume(events);
 	double ro = risk_officer_consume(events);
-	harness_bench_line("risk_service_throughput", ro > 0 ? events / ro : 0, "events/s",
-			   "EventBus bare consume (no-op handler), same entries", bare > 0 ? events / bare : 0,
+	harness_bench_line("risk_service_throughput",
+			   ro > 0 ? events / ro : 0,
+			   "events/s",
+			   "EventBus bare consume (no-op handler), same entries",
+			   bare > 0 ? events / bare : 0,
 			   "informational");
 	harness_redis_stop(&srv);
 	return 0;

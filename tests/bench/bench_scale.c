@@ -31,9 +31,12 @@ static void preload(const struct harness_redis *srv, long n)
 	for (long i = 0; i < n; i++) {
 		char pnl[32];
 		snprintf(pnl, sizeof(pnl), "%.3f", ((i * 104729) % 1001 - 480) / 100.0);
-		redisAppendCommand(c, "XADD b:stream:trade.closed * event_type trade.closed event_id e%ld symbol BTCUSDT "
-				      "side BUY pnl_percent %s strategy s%ld timestamp 2026-01-05T10:00:00.000000",
-				   i, pnl, i % 16);
+		redisAppendCommand(c,
+				   "XADD b:stream:trade.closed * event_type trade.closed event_id e%ld symbol BTCUSDT "
+				   "side BUY pnl_percent %s strategy s%ld timestamp 2026-01-05T10:00:00.000000",
+				   i,
+				   pnl,
+				   i % 16);
 		if (i % 1000 == 999 || i == n - 1)
 			for (long k = i - i % 1000; k <= i; k++) {
 				redisReply *r = NULL;
@@ -67,8 +70,14 @@ static double run(const char *program, int replicas, const char *metric, long n,
 		ports[i] = harness_free_port();
 		snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=r%d", i);
 		snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
-		const char *env[] = {"ORCH_PREFIX=b",		"ORCH_LOG_LEVEL=error",	     id, port, "ORCH_CLOCK=event",
-				     "ORCH_RISK_INPUTS=trade.closed", "ORCH_RISK_REBUILD_MAX=0", NULL};
+		const char *env[] = {"ORCH_PREFIX=b",
+				     "ORCH_LOG_LEVEL=error",
+				     id,
+				     port,
+				     "ORCH_CLOCK=event",
+				     "ORCH_RISK_INPUTS=trade.closed",
+				     "ORCH_RISK_REBUILD_MAX=0",
+				     NULL};
 		pids[i] = harness_spawn_program(program, &srv, env);
 	}
 	redisContext *c = harness_redis_sync(&srv);
@@ -98,8 +107,13 @@ int main(void)
 	static const struct {
 		const char *program, *name1, *name2, *metric;
 	} svc[] = {
-		{"risk_officer", "scale_risk_1x", "scale_risk_2x", "orch_bus_handled_total{event_type=\"trade.closed\"}"},
-		{"strategy_officer", "scale_strategy_1x", "scale_strategy_2x",
+		{"risk_officer",
+		 "scale_risk_1x",
+		 "scale_risk_2x",
+		 "orch_bus_handled_total{event_type=\"trade.closed\"}"},
+		{"strategy_officer",
+		 "scale_strategy_1x",
+		 "scale_strategy_2x",
 		 "orch_bus_handled_total{event_type=\"trade.closed\"}"},
 	};
 	int rc = 0;
@@ -107,14 +121,25 @@ int main(void)
 		double h1, h2;
 		double one = run(svc[s].program, 1, svc[s].metric, N_EVENTS, &h1);
 		double two = run(svc[s].program, 2, svc[s].metric, N_EVENTS, &h2);
-		printf("%s: handled %.0f entries with one replica, %.0f over two (%ld published)\n", svc[s].program,
-		       h1, h2, (long)N_EVENTS);
+		printf("%s: handled %.0f entries with one replica, %.0f over two (%ld published)\n",
+		       svc[s].program,
+		       h1,
+		       h2,
+		       (long)N_EVENTS);
 		harness_bench_line(svc[s].name1, one, "events/s", "itself (one replica)", one, "informational");
-		harness_bench_line(svc[s].name2, two, "events/s", "one replica, same run", one,
+		harness_bench_line(svc[s].name2,
+				   two,
+				   "events/s",
+				   "one replica, same run",
+				   one,
 				   "ratio ~1: one active replica, a warm standby");
 		if (h1 != N_EVENTS || h2 != N_EVENTS) {
-			fprintf(stderr, "bench_scale: %s handled %.0f and %.0f entries, not %d each time\n", svc[s].program,
-				h1, h2, N_EVENTS);
+			fprintf(stderr,
+				"bench_scale: %s handled %.0f and %.0f entries, not %d each time\n",
+				svc[s].program,
+				h1,
+				h2,
+				N_EVENTS);
 			rc = 1;
 		}
 	}

@@ -69,8 +69,7 @@ int main(int argc, char **argv)
 	double flat_s = (double)(clock_mono_ns() - t0) / 1e9;
 
 	struct strat_book *b = NULL;
-	struct strat_book_config cfg = {.window_count = 500, .max_units = (size_t)n_strat,
-					.decision_ttl_ms = 86400000};
+	struct strat_book_config cfg = {.window_count = 500, .max_units = (size_t)n_strat, .decision_ttl_ms = 86400000};
 	if (strat_book_new(&b, &cfg) != 0)
 		return 1;
 	char why[128];
@@ -84,8 +83,11 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	double ingest_s = (double)(clock_mono_ns() - t0) / 1e9;
-	harness_bench_line("strategy_ingest", (double)trades / ingest_s, "trades/s",
-			   "appending the same returns to one array", (double)trades / fmax(flat_s, 1e-9),
+	harness_bench_line("strategy_ingest",
+			   (double)trades / ingest_s,
+			   "trades/s",
+			   "appending the same returns to one array",
+			   (double)trades / fmax(flat_s, 1e-9),
 			   "value>500000");
 
 	struct strat_thresholds th;
@@ -119,10 +121,18 @@ int main(int argc, char **argv)
 		qsort(scores, ns, sizeof(double), cmp_double);
 		ceil_ms = fmin(ceil_ms, (double)(clock_mono_ns() - t0) / 1e6);
 	}
-	harness_bench_line("strategy_rank_10k", best, "ms", "one pass over every windowed return + sort of the scores",
-			   ceil_ms, "value<50");
-	fprintf(stderr, "bench_strategy: %zu strategies, %zu eligible, %zu disabled, checksum %g\n",
-		strat_book_strategies(b), eligible, disabled, flat[trades / 2] + scores[0]);
+	harness_bench_line("strategy_rank_10k",
+			   best,
+			   "ms",
+			   "one pass over every windowed return + sort of the scores",
+			   ceil_ms,
+			   "value<50");
+	fprintf(stderr,
+		"bench_strategy: %zu strategies, %zu eligible, %zu disabled, checksum %g\n",
+		strat_book_strategies(b),
+		eligible,
+		disabled,
+		flat[trades / 2] + scores[0]);
 	strat_book_free(b);
 	free(scores);
 	free(flat);

@@ -155,7 +155,11 @@ int chaos_stack_alive(struct chaos_stack *s, char *dead, size_t len)
 		int st;
 		if (s->pid[i] > 0 && waitpid(s->pid[i], &st, WNOHANG) == s->pid[i]) {
 			size_t used = strlen(dead);
-			snprintf(dead + used, len - used, "%s%s (status %d)", used ? ", " : "", chaos_svc_names[i],
+			snprintf(dead + used,
+				 len - used,
+				 "%s%s (status %d)",
+				 used ? ", " : "",
+				 chaos_svc_names[i],
 				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 			s->pid[i] = 0;
 			s->lost++;
@@ -205,8 +209,13 @@ int chaos_end(struct chaos_stack *s, const char *family)
 {
 	char dead[256];
 	int alive = chaos_stack_alive(s, dead, sizeof(dead));
-	chaos_check(family, alive == CHAOS_N_SVC, NULL, "after the attacks %d of 4 services running%s%s", alive,
-		    dead[0] ? "; died: " : "", dead);
+	chaos_check(family,
+		    alive == CHAOS_N_SVC,
+		    NULL,
+		    "after the attacks %d of 4 services running%s%s",
+		    alive,
+		    dead[0] ? "; died: " : "",
+		    dead);
 	if (failed)
 		chaos_stack_dump_logs(s);
 	int unclean = chaos_stack_stop(s, failed);
@@ -248,8 +257,12 @@ void chaos_check(const char *attack, int ok, const char *waits_for, const char *
 	if (!ok && !waits_for)
 		failed = 1;
 	if (waits_for)
-		printf("CHAOS\t%s\t%s\t%s [%s: %s]\n", status, attack, outcome,
-		       ok ? "holds now: flip this check, it waited for" : "waits for", waits_for);
+		printf("CHAOS\t%s\t%s\t%s [%s: %s]\n",
+		       status,
+		       attack,
+		       outcome,
+		       ok ? "holds now: flip this check, it waited for" : "waits for",
+		       waits_for);
 	else
 		printf("CHAOS\t%s\t%s\t%s\n", status, attack, outcome);
 	fflush(stdout);
@@ -323,8 +336,8 @@ static const char *field_of(const redisReply *f, const char *name)
 	return NULL;
 }
 
-int chaos_dead_letters(redisContext *c, const char *type, const char *source_id, int want, int timeout_ms,
-		       char *groups, size_t glen, char *reason, size_t rlen)
+int chaos_dead_letters(redisContext *c, const char *type, const char *source_id, int want, int timeout_ms, char *groups,
+		       size_t glen, char *reason, size_t rlen)
 {
 	int64_t end = clock_mono_ms() + timeout_ms;
 	int n;
@@ -446,8 +459,11 @@ int chaos_to_black_swan(const struct chaos_stack *s)
 {
 	char mode[32] = "";
 	long long v;
-	chaos_publish(s->c, "risk_alert", "{\"level\": \"CRITICAL\", \"risk_score\": 95, \"alerts\": [\"RISK_SCORE\"]}",
-		      NULL, 0);
+	chaos_publish(s->c,
+		      "risk_alert",
+		      "{\"level\": \"CRITICAL\", \"risk_score\": 95, \"alerts\": [\"RISK_SCORE\"]}",
+		      NULL,
+		      0);
 	for (int i = 0; i < 100 && strcmp(mode, "BLACK_SWAN") != 0; i++, usleep(100000))
 		chaos_policy_mode(s->c, mode, sizeof(mode), &v);
 	return !strcmp(mode, "BLACK_SWAN");

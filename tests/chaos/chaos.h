@@ -91,8 +91,8 @@ void chaos_last_id(redisContext *c, const char *type, char *id, size_t idlen);
  * timeout_ms until `want` of them are there: their count; the groups
  * that dead-lettered it (", "-separated, without t:group: and the type)
  * and the first reason. */
-int chaos_dead_letters(redisContext *c, const char *type, const char *source_id, int want, int timeout_ms,
-		       char *groups, size_t glen, char *reason, size_t rlen);
+int chaos_dead_letters(redisContext *c, const char *type, const char *source_id, int want, int timeout_ms, char *groups,
+		       size_t glen, char *reason, size_t rlen);
 /* 1 once a consumer group of t:stream:<type> whose name contains
  * `group` has been delivered entry id and has nothing pending, polling up
  * to timeout_ms. */

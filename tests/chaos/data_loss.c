@@ -20,9 +20,9 @@
 #include "clock.h"
 #include "stack.h"
 
-#define FROZEN_MS 4000
+#define FROZEN_MS      4000
 #define BACK_WITHIN_MS 10000
-#define MAX_CONFLICTS 20 /* CAS conflicts in the seconds after the loss; the old loop made ~50 a second */
+#define MAX_CONFLICTS  20 /* CAS conflicts in the seconds after the loss; the old loop made ~50 a second */
 
 static struct chaos_stack s;
 static long long max_version; /* the highest document version seen */
@@ -86,13 +86,19 @@ static void while_lost(const char *attack)
 	/* used to happen: a service recreated the default document (version 1,
 	 * NORMAL, emergency_mode false, leverage 5) and the CEO ignored it as
 	 * older than the version it had seen */
-	chaos_check(attack, worst < 0 || worst > max_version, NULL,
+	chaos_check(attack,
+		    worst < 0 || worst > max_version,
+		    NULL,
 		    "while the writers are frozen: %s (highest version seen %lld)",
-		    worst < 0 ? "no document written" : "a document written", max_version);
+		    worst < 0 ? "no document written" : "a document written",
+		    max_version);
 	chaos_check(attack, not_ready, NULL, "federation /readyz: %s", not_ready ? body : "policy never not ready");
 	/* on main today the federation stays ok and not degraded, showing the
 	 * mode of the last decision */
-	chaos_check(attack, seen_degraded, NULL, "federation global-state %s while the document is lost",
+	chaos_check(attack,
+		    seen_degraded,
+		    NULL,
+		    "federation global-state %s while the document is lost",
 		    seen_degraded ? "degraded, naming the policy," : "never degraded");
 }
 
@@ -115,9 +121,13 @@ static void after_loss(const char *attack, double conflicts_before)
 	}
 	double took = (clock_mono_ms() - t0) / 1000.0;
 	int stop = json_is_true(json_object_get(doc, "emergency_mode"));
-	chaos_check(attack, !strcmp(mode, "BLACK_SWAN") && stop, NULL,
-		    "document back %.1f s after the writers resumed: %s, emergency_mode %s, by %s", took,
-		    doc ? mode : "absent", stop ? "true" : "false",
+	chaos_check(attack,
+		    !strcmp(mode, "BLACK_SWAN") && stop,
+		    NULL,
+		    "document back %.1f s after the writers resumed: %s, emergency_mode %s, by %s",
+		    took,
+		    doc ? mode : "absent",
+		    stop ? "true" : "false",
 		    doc ? json_string_value(json_object_get(doc, "updated_by")) : "nobody");
 	chaos_check(attack, v > seen, NULL, "its version %lld, above every version seen (%lld)", v, seen);
 	json_decref(doc);
@@ -128,12 +138,20 @@ static void after_loss(const char *attack, double conflicts_before)
 	for (int i = 0; i < 100 && !ok; i++, usleep(100000))
 		ok = federation_state(&degraded, &policy_reason, fed_mode, sizeof(fed_mode)) && !degraded &&
 		     !strcmp(fed_mode, "BLACK_SWAN");
-	chaos_check(attack, ok, NULL, "federation afterwards: %s, %s", fed_mode[0] ? fed_mode : "(no state)",
+	chaos_check(attack,
+		    ok,
+		    NULL,
+		    "federation afterwards: %s, %s",
+		    fed_mode[0] ? fed_mode : "(no state)",
 		    degraded ? "degraded" : "not degraded");
 	sleep(2);
 	double conflicts = stack_metric(s.admin[CHAOS_CEO], "orch_ceo_policy_conflicts_total") - conflicts_before;
-	chaos_check(attack, conflicts <= MAX_CONFLICTS, NULL, "CEO compare-and-set conflicts since the loss: %.0f (at most %d)",
-		    conflicts, MAX_CONFLICTS);
+	chaos_check(attack,
+		    conflicts <= MAX_CONFLICTS,
+		    NULL,
+		    "CEO compare-and-set conflicts since the loss: %.0f (at most %d)",
+		    conflicts,
+		    MAX_CONFLICTS);
 }
 
 static void freeze_writers(int sig)
@@ -159,8 +177,12 @@ static void flushall(void)
 	freeReplyObject(r);
 	while_lost(attack);
 	double ro_d = losses(CHAOS_RISK) - ro, fed_d = losses(CHAOS_FEDERATION) - fed;
-	chaos_check(attack, ro_d >= 1 && fed_d >= 1, NULL,
-		    "the loss noticed (orch_policy_losses_total): risk_officer +%.0f, federation +%.0f", ro_d, fed_d);
+	chaos_check(attack,
+		    ro_d >= 1 && fed_d >= 1,
+		    NULL,
+		    "the loss noticed (orch_policy_losses_total): risk_officer +%.0f, federation +%.0f",
+		    ro_d,
+		    fed_d);
 	freeze_writers(SIGCONT);
 	after_loss(attack, conflicts);
 }
@@ -205,14 +227,21 @@ int main(void)
 	int swan = chaos_to_black_swan(&s);
 	char mode[32];
 	look(mode, sizeof(mode));
-	chaos_check("data loss: the layer", swan, NULL, "a CRITICAL risk_alert (score 95): %s",
+	chaos_check("data loss: the layer",
+		    swan,
+		    NULL,
+		    "a CRITICAL risk_alert (score 95): %s",
 		    swan ? "the policy holds BLACK_SWAN" : "no BLACK_SWAN within 10 s");
 	if (swan) {
 		flushall();
 		restart_empty();
 		int status = chaos_force_decision(&s, mode, sizeof(mode));
-		chaos_check("data loss: the layer", status == 200 && !strcmp(mode, "BLACK_SWAN"), NULL,
-			    "force-decision after the attacks: %d, %s", status, mode[0] ? mode : "no decision");
+		chaos_check("data loss: the layer",
+			    status == 200 && !strcmp(mode, "BLACK_SWAN"),
+			    NULL,
+			    "force-decision after the attacks: %d, %s",
+			    status,
+			    mode[0] ? mode : "no decision");
 	}
 	return chaos_end(&s, "data loss: the layer");
 }

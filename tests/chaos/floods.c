@@ -21,13 +21,13 @@
 #include "chaos.h"
 #include "clock.h"
 
-#define FLOOD 400
+#define FLOOD      400
 #define PER_CLIENT 128 /* ORCH_API_MAX_CONNECTIONS_PER_CLIENT's default */
 #define DEADLINE_S 3   /* ORCH_API_REQUEST_TIMEOUT_S given to the federation */
-#define STREAMS 4      /* ORCH_API_MAX_STREAMS given to the federation */
-#define STR(x) #x
-#define XSTR(x) STR(x)
-#define HALF "GET /api/orchestration/global-state HTTP/1.1\r\nHost: flood\r\nX-Pad: "
+#define STREAMS    4   /* ORCH_API_MAX_STREAMS given to the federation */
+#define STR(x)     #x
+#define XSTR(x)    STR(x)
+#define HALF       "GET /api/orchestration/global-state HTTP/1.1\r\nHost: flood\r\nX-Pad: "
 
 static struct chaos_stack s;
 static int fds[FLOOD];
@@ -37,18 +37,29 @@ static int fds[FLOOD];
 static void other_client(const char *attack)
 {
 	char body[1024], req[512];
-	int gs = harness_send_from("127.0.0.2", s.api,
-				   "GET /api/orchestration/global-state HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-				   NULL, body, sizeof(body));
+	int gs = harness_send_from(
+		"127.0.0.2",
+		s.api,
+		"GET /api/orchestration/global-state HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+		NULL,
+		body,
+		sizeof(body));
 	int state = gs == 200 && strstr(body, "\"global_mode\"");
-	snprintf(req, sizeof(req),
+	snprintf(req,
+		 sizeof(req),
 		 "POST /api/orchestration/agents/ceo/force-decision HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
 		 "Content-Length: 0\r\nConnection: close\r\n\r\n",
 		 CHAOS_API_TOKEN);
 	int fd = harness_send_from("127.0.0.2", s.api, req, NULL, body, sizeof(body));
 	int decided = fd == 200 && strstr(body, "\"operating_mode\"");
-	chaos_check(attack, state && decided, NULL, "127.0.0.2 meanwhile: global-state %d%s, force-decision %d%s", gs,
-		    state ? " with the mode" : "", fd, decided ? " with a decision" : "");
+	chaos_check(attack,
+		    state && decided,
+		    NULL,
+		    "127.0.0.2 meanwhile: global-state %d%s, force-decision %d%s",
+		    gs,
+		    state ? " with the mode" : "",
+		    fd,
+		    decided ? " with a decision" : "");
 }
 
 /* Closes and counts the connections the server closed; sends a byte on
@@ -86,8 +97,13 @@ static void half_sent_requests(void)
 		open = sweep(0);
 	/* used to happen: about 1020 such connections took the whole API down
 	 * while the probes stayed 200 */
-	chaos_check(attack, opened == FLOOD && open > 0 && open <= PER_CLIENT, NULL,
-		    "%d opened, %d held by the federation (at most %d from one address)", opened, open, PER_CLIENT);
+	chaos_check(attack,
+		    opened == FLOOD && open > 0 && open <= PER_CLIENT,
+		    NULL,
+		    "%d opened, %d held by the federation (at most %d from one address)",
+		    opened,
+		    open,
+		    PER_CLIENT);
 	other_client(attack);
 	/* used to happen: the timeout counted only idle time, so a byte every
 	 * few seconds held a connection for ever */
@@ -95,8 +111,13 @@ static void half_sent_requests(void)
 		usleep(500000);
 		open = sweep(1);
 	}
-	chaos_check(attack, open == 0, NULL, "trickling a byte every 0.5 s: %d still held %.1f s later (deadline %d s)", open,
-		    (clock_mono_ms() - t0) / 1000.0, DEADLINE_S);
+	chaos_check(attack,
+		    open == 0,
+		    NULL,
+		    "trickling a byte every 0.5 s: %d still held %.1f s later (deadline %d s)",
+		    open,
+		    (clock_mono_ms() - t0) / 1000.0,
+		    DEADLINE_S);
 }
 
 static void event_streams(void)
@@ -112,8 +133,14 @@ static void event_streams(void)
 	chaos_printable(body, shown, sizeof(shown));
 	/* used to happen: 1030 streams were accepted (RSS 102 MB) and the API
 	 * answered nothing else */
-	chaos_check(attack, ok == STREAMS && over == 503 && strstr(body, "\"too_many_streams\""), NULL,
-		    "%d of %d streams opened, the next one: %d %s", ok, STREAMS, over, shown);
+	chaos_check(attack,
+		    ok == STREAMS && over == 503 && strstr(body, "\"too_many_streams\""),
+		    NULL,
+		    "%d of %d streams opened, the next one: %d %s",
+		    ok,
+		    STREAMS,
+		    over,
+		    shown);
 	other_client(attack);
 	for (int i = 0; i <= STREAMS; i++)
 		if (fd[i] >= 0)
@@ -128,13 +155,18 @@ int main(void)
 		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= FLOOD + 100 ? FLOOD + 100 : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	const char *const fed[] = {"ORCH_API_REQUEST_TIMEOUT_S=" XSTR(DEADLINE_S), "ORCH_API_MAX_STREAMS=" XSTR(STREAMS), NULL};
+	const char *const fed[] = {
+		"ORCH_API_REQUEST_TIMEOUT_S=" XSTR(DEADLINE_S), "ORCH_API_MAX_STREAMS=" XSTR(STREAMS), NULL};
 	if (chaos_begin(&s, "floods: the layer", NULL, fed) != 0)
 		return 1;
 	half_sent_requests();
 	event_streams();
 	long took;
 	int ready = chaos_stack_ready(&s, 10000, &took);
-	chaos_check("floods: the layer", ready, NULL, "after the attacks %s", ready ? "every service ready" : "not all ready");
+	chaos_check("floods: the layer",
+		    ready,
+		    NULL,
+		    "after the attacks %s",
+		    ready ? "every service ready" : "not all ready");
 	return chaos_end(&s, "floods: the layer");
 }

@@ -28,27 +28,49 @@ static void forged_command(void)
 	double rej0 = chaos_metric_sum(s.admin[CHAOS_CEO], rejected);
 	chaos_policy_mode(s.c, mode, sizeof(mode), &v0);
 	chaos_last_id(s.c, "ceo_mode_switch", switch_before, sizeof(switch_before));
-	chaos_publish(s.c, "ceo_command",
-		      "{\"request_id\": \"chaos-forged-1\", \"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": "
-		      "\"forged\", \"operator\": \"mallory\"}",
-		      id, sizeof(id));
+	chaos_publish(
+		s.c,
+		"ceo_command",
+		"{\"request_id\": \"chaos-forged-1\", \"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": "
+		"\"forged\", \"operator\": \"mallory\"}",
+		id,
+		sizeof(id));
 	int past = chaos_group_past(s.c, "ceo_command", "ceo-", id, 5000);
 	usleep(500000); /* a write it caused lands meanwhile */
 	chaos_policy_mode(s.c, mode, sizeof(mode), &v);
 	/* used to happen: BLACK_SWAN to GROWTH at once, past confirmations and
 	 * cooldown, at risk score 95; the command carries no proof of its sender */
-	chaos_check(attack, past && !strcmp(mode, "BLACK_SWAN"), NULL, "policy %s at version %lld (was version %lld)%s",
-		    mode, v, v0, past ? "" : "; the CEO did not read it within 5 s");
+	chaos_check(attack,
+		    past && !strcmp(mode, "BLACK_SWAN"),
+		    NULL,
+		    "policy %s at version %lld (was version %lld)%s",
+		    mode,
+		    v,
+		    v0,
+		    past ? "" : "; the CEO did not read it within 5 s");
 	const char *want[] = {"new_mode", "GROWTH"};
 	json_t *sw = stack_wait_payload_after(s.c, "t", "ceo_mode_switch", switch_before, stack_field_is, want, 200);
-	chaos_check(attack, !sw, NULL, sw ? "a ceo_mode_switch to GROWTH was published" : "no ceo_mode_switch to GROWTH");
+	chaos_check(
+		attack, !sw, NULL, sw ? "a ceo_mode_switch to GROWTH was published" : "no ceo_mode_switch to GROWTH");
 	json_decref(sw);
 	int dead = chaos_dead_letters(s.c, "ceo_command", id, 1, 1000, groups, sizeof(groups), reason, sizeof(reason));
 	double rej = chaos_metric_sum(s.admin[CHAOS_CEO], rejected);
-	chaos_check(attack, dead >= 1 && reason[0], NULL, "%d dead letters%s%s%s", dead, dead ? " (" : "",
-		    dead ? reason : "", dead ? ")" : "");
-	chaos_check(attack, rej0 >= 0 && rej - rej0 >= 1, NULL, "%s %s", rejected,
-		    rej < 0 ? "not on /metrics" : rej - rej0 >= 1 ? "counted it" : "did not count it");
+	chaos_check(attack,
+		    dead >= 1 && reason[0],
+		    NULL,
+		    "%d dead letters%s%s%s",
+		    dead,
+		    dead ? " (" : "",
+		    dead ? reason : "",
+		    dead ? ")" : "");
+	chaos_check(attack,
+		    rej0 >= 0 && rej - rej0 >= 1,
+		    NULL,
+		    "%s %s",
+		    rejected,
+		    rej < 0           ? "not on /metrics"
+		    : rej - rej0 >= 1 ? "counted it"
+				      : "did not count it");
 	const char *rid[] = {"request_id", "chaos-forged-1"};
 	json_t *reply = stack_wait_payload(s.c, "t", "ceo_command_reply", stack_field_is, rid, 1000);
 	const char *st = json_string_value(json_object_get(reply, "status"));
@@ -82,13 +104,24 @@ static void forged_event(const char *attack, const char *type, const char *paylo
 		json_decref(gate);
 	}
 	chaos_policy_mode(s.c, mode, sizeof(mode), &v);
-	chaos_check(attack, past && !strcmp(mode, "BLACK_SWAN"), NULL, "policy %s (version %lld)%s", mode, v,
+	chaos_check(attack,
+		    past && !strcmp(mode, "BLACK_SWAN"),
+		    NULL,
+		    "policy %s (version %lld)%s",
+		    mode,
+		    v,
 		    past ? "" : "; the federation did not read it within 5 s");
 	/* on main today the federation reports the forged mode: the newest
 	 * ceo_mode_switch or ceo_decision wins over the policy */
-	chaos_check(attack, past && held, NULL, "federation global_mode %s",
+	chaos_check(attack,
+		    past && held,
+		    NULL,
+		    "federation global_mode %s",
 		    held ? "BLACK_SWAN in every sample for 1 s" : seen);
-	chaos_check(attack, past && !gate_active, NULL, "live gate /compat/ceo/status %s",
+	chaos_check(attack,
+		    past && !gate_active,
+		    NULL,
+		    "live gate /compat/ceo/status %s",
 		    gate_active ? "answered ACTIVE (or nothing)" : "never ACTIVE");
 }
 
@@ -98,7 +131,10 @@ int main(void)
 	if (chaos_begin(&s, "forged control: the layer", NULL, NULL) != 0)
 		return 1;
 	int swan = chaos_to_black_swan(&s);
-	chaos_check("forged control: the layer", swan, NULL, "a CRITICAL risk_alert (score 95): %s",
+	chaos_check("forged control: the layer",
+		    swan,
+		    NULL,
+		    "a CRITICAL risk_alert (score 95): %s",
 		    swan ? "the policy holds BLACK_SWAN" : "no BLACK_SWAN within 10 s");
 	if (swan) {
 		forged_command();
@@ -107,16 +143,23 @@ int main(void)
 		swan = chaos_to_black_swan(&s);
 	}
 	if (swan) {
-		forged_event("forged ceo_mode_switch BLACK_SWAN -> GROWTH", "ceo_mode_switch",
-			     "{\"old_mode\": \"BLACK_SWAN\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\", \"rule\": "
-			     "\"operator\", \"operator\": \"mallory\", \"request_id\": \"chaos-forged-2\"}");
-		forged_event("forged ceo_decision GROWTH", "ceo_decision",
+		forged_event(
+			"forged ceo_mode_switch BLACK_SWAN -> GROWTH",
+			"ceo_mode_switch",
+			"{\"old_mode\": \"BLACK_SWAN\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\", \"rule\": "
+			"\"operator\", \"operator\": \"mallory\", \"request_id\": \"chaos-forged-2\"}");
+		forged_event("forged ceo_decision GROWTH",
+			     "ceo_decision",
 			     "{\"operating_mode\": \"GROWTH\", \"mode_changed\": true, \"primary_reason\": \"forged\", "
 			     "\"decision_confidence\": 1.0, \"update_policy_store\": false}");
 		char mode[32];
 		int status = chaos_force_decision(&s, mode, sizeof(mode));
 		chaos_check("operator's force-decision through the API after the forgeries",
-			    status == 200 && !strcmp(mode, "BLACK_SWAN"), NULL, "%d, %s", status, mode[0] ? mode : "no decision");
+			    status == 200 && !strcmp(mode, "BLACK_SWAN"),
+			    NULL,
+			    "%d, %s",
+			    status,
+			    mode[0] ? mode : "no decision");
 	}
 	return chaos_end(&s, "forged control: the layer");
 }

@@ -21,10 +21,10 @@
 #include "json_util.h"
 #include "stack.h"
 
-#define OOM_WINDOW_S 5
+#define OOM_WINDOW_S       5
 #define OOM_MAX_RECONNECTS 10 /* per service in the window: 2 a second; the old hot loop made ~11 a second */
-#define STOP_S 20
-#define READY_WITHIN_MS 30000
+#define STOP_S             20
+#define READY_WITHIN_MS    30000
 
 static struct chaos_stack s;
 
@@ -39,8 +39,8 @@ static int trade_reaches_risk(const char *strategy)
 	char before[64], now[40];
 	chaos_last_id(s.c, "risk_state_update", before, sizeof(before));
 	json_util_format_ts_us(clock_wall_ms() * 1000, now, sizeof(now));
-	const char *f[] = {"symbol",   "BTCUSDT", "side",	"BUY", "pnl_percent", "0.3",
-			   "strategy", strategy,  "timestamp", now,	  NULL};
+	const char *f[] = {
+		"symbol", "BTCUSDT", "side", "BUY", "pnl_percent", "0.3", "strategy", strategy, "timestamp", now, NULL};
 	if (chaos_xadd(s.c, "trade.closed", f, NULL, 0) != 0)
 		return 0;
 	json_t *r = stack_wait_payload_after(s.c, "t", "risk_state_update", before, has_strategy, strategy, 15000);
@@ -58,8 +58,13 @@ static void check_alive(const char *attack)
 {
 	char dead[256];
 	int alive = chaos_stack_alive(&s, dead, sizeof(dead));
-	chaos_check(attack, alive == CHAOS_N_SVC, NULL, "%d of 4 services running%s%s", alive,
-		    dead[0] ? "; died: " : "", dead);
+	chaos_check(attack,
+		    alive == CHAOS_N_SVC,
+		    NULL,
+		    "%d of 4 services running%s%s",
+		    alive,
+		    dead[0] ? "; died: " : "",
+		    dead);
 }
 
 static void out_of_memory(void)
@@ -85,16 +90,27 @@ static void out_of_memory(void)
 	/* each refused XADD made the publisher drop its connection with a
 	 * backoff that never grew (a reset was not counted as a failure, and a
 	 * connect that succeeded cleared the count): ~13 reconnects a second */
-	chaos_check(attack, worst <= OOM_MAX_RECONNECTS, NULL,
-		    "reconnects in %d s: %s (at most %d each)", OOM_WINDOW_S, counts, OOM_MAX_RECONNECTS);
+	chaos_check(attack,
+		    worst <= OOM_MAX_RECONNECTS,
+		    NULL,
+		    "reconnects in %d s: %s (at most %d each)",
+		    OOM_WINDOW_S,
+		    counts,
+		    OOM_MAX_RECONNECTS);
 	check_alive(attack);
 	config_set("maxmemory", "0");
 	long took;
 	int ready = chaos_stack_ready(&s, READY_WITHIN_MS, &took);
-	chaos_check("memory lifted after the OOM", ready, NULL, "every service ready %.1f s later (at most %d s)",
-		    took / 1000.0, READY_WITHIN_MS / 1000);
+	chaos_check("memory lifted after the OOM",
+		    ready,
+		    NULL,
+		    "every service ready %.1f s later (at most %d s)",
+		    took / 1000.0,
+		    READY_WITHIN_MS / 1000);
 	int works = trade_reaches_risk("chaos-after-oom");
-	chaos_check("memory lifted after the OOM", works, NULL,
+	chaos_check("memory lifted after the OOM",
+		    works,
+		    NULL,
 		    works ? "a trade reaches a new risk_state_update" : "no risk_state_update holds a new trade");
 }
 
@@ -119,13 +135,20 @@ static void redis_stopped(void)
 	check_alive(attack);
 	long took;
 	int ready = chaos_stack_ready(&s, READY_WITHIN_MS, &took);
-	chaos_check(attack, ready, NULL, "every service ready %.1f s after SIGCONT (at most %d s)", took / 1000.0,
+	chaos_check(attack,
+		    ready,
+		    NULL,
+		    "every service ready %.1f s after SIGCONT (at most %d s)",
+		    took / 1000.0,
 		    READY_WITHIN_MS / 1000);
 	double ro_d = step_downs(CHAOS_RISK) - ro, so_d = step_downs(CHAOS_STRATEGY) - so;
-	chaos_check(attack, ro_d >= 1 && so_d >= 1, NULL,
+	chaos_check(attack,
+		    ro_d >= 1 && so_d >= 1,
+		    NULL,
 		    "the officers lost their leases and stepped down in place: risk_officer +%.0f, strategy_officer "
 		    "+%.0f step-downs",
-		    ro_d, so_d);
+		    ro_d,
+		    so_d);
 	int leaders = 0;
 	char roles[128] = "";
 	for (int i = 0; i < CHAOS_FEDERATION; i++) {
@@ -136,12 +159,18 @@ static void redis_stopped(void)
 			lead = stack_metric(s.admin[i], name) == 1;
 		leaders += lead;
 		size_t used = strlen(roles);
-		snprintf(roles + used, sizeof(roles) - used, "%s%s %s", i ? ", " : "", chaos_svc_names[i],
+		snprintf(roles + used,
+			 sizeof(roles) - used,
+			 "%s%s %s",
+			 i ? ", " : "",
+			 chaos_svc_names[i],
 			 lead ? "leads" : "does not lead");
 	}
 	chaos_check(attack, leaders == 3, NULL, "afterwards %s", roles);
 	int works = trade_reaches_risk("chaos-after-stop");
-	chaos_check(attack, works, NULL,
+	chaos_check(attack,
+		    works,
+		    NULL,
 		    works ? "a trade reaches a new risk_state_update" : "no risk_state_update holds a new trade");
 }
 
@@ -149,8 +178,11 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	/* every service has something to publish every second */
-	const char *const extra[] = {"ORCH_RISK_INTERVAL_S=1", "ORCH_STRATEGY_INTERVAL_S=1", "ORCH_CEO_INTERVAL_S=1",
-				     "ORCH_FEDERATION_INTERVAL_S=1", NULL};
+	const char *const extra[] = {"ORCH_RISK_INTERVAL_S=1",
+				     "ORCH_STRATEGY_INTERVAL_S=1",
+				     "ORCH_CEO_INTERVAL_S=1",
+				     "ORCH_FEDERATION_INTERVAL_S=1",
+				     NULL};
 	if (chaos_begin(&s, "redis pressure: the layer", extra, NULL) != 0)
 		return 1;
 	out_of_memory();

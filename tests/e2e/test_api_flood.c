@@ -29,9 +29,9 @@
 #include "harness.h"
 #include "run_suite.h"
 
-#define FLOOD 1100
+#define FLOOD      1100
 #define PER_CLIENT 128 /* ORCH_API_MAX_CONNECTIONS_PER_CLIENT's default */
-#define HALF "GET /api/orchestration/global-state HTTP/1.1\r\nHost: flood\r\nX-Pad: "
+#define HALF       "GET /api/orchestration/global-state HTTP/1.1\r\nHost: flood\r\nX-Pad: "
 
 static struct harness_redis srv;
 static pid_t fed;
@@ -75,15 +75,21 @@ static void start(const char *const *extra)
 		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= FLOOD + 200 ? FLOOD + 200 : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
-		ck_assert_msg(rl.rlim_cur >= FLOOD + 200, "needs %d open files, the hard limit is %llu", FLOOD + 200,
+		ck_assert_msg(rl.rlim_cur >= FLOOD + 200,
+			      "needs %d open files, the hard limit is %llu",
+			      FLOOD + 200,
 			      (unsigned long long)rl.rlim_max);
 	}
 	ck_assert_int_eq(harness_redis_start(&srv, 0), 0);
 	api = harness_free_port();
 	char port[48];
 	snprintf(port, sizeof(port), "ORCH_API_PORT=%d", api);
-	const char *env[16] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=flood", "ORCH_ADMIN_PORT=0", "ORCH_LOG_LEVEL=error",
-			       "ORCH_API_REQUEST_TIMEOUT_S=2", port};
+	const char *env[16] = {"ORCH_PREFIX=t",
+			       "ORCH_INSTANCE_ID=flood",
+			       "ORCH_ADMIN_PORT=0",
+			       "ORCH_LOG_LEVEL=error",
+			       "ORCH_API_REQUEST_TIMEOUT_S=2",
+			       port};
 	for (int i = 0; extra && extra[i] && i < 8; i++)
 		env[6 + i] = extra[i];
 	fed = harness_spawn_program("federation", &srv, env);
@@ -172,8 +178,10 @@ START_TEST(api_flood__one_client_cannot_take_the_api_down)
 		usleep(300000);
 		open = trickle(FLOOD, &cut, &first, &last);
 	}
-	printf("api_flood: %d trickling requests cut after %.1f-%.1f s (ORCH_API_REQUEST_TIMEOUT_S=2)\n", cut,
-	       first / 1000.0, last / 1000.0);
+	printf("api_flood: %d trickling requests cut after %.1f-%.1f s (ORCH_API_REQUEST_TIMEOUT_S=2)\n",
+	       cut,
+	       first / 1000.0,
+	       last / 1000.0);
 	ck_assert_int_eq(open, 0);
 	ck_assert_int_gt(cut, 0);
 	ck_assert_int_ge(first, 2000); /* not before the deadline */
@@ -192,7 +200,8 @@ START_TEST(api_flood__total_limit_bounds_the_sockets_held)
 	ck_assert_int_eq(flood(60), 60);
 	usleep(500000);
 	int during = sockets_of(fed);
-	printf("api_flood: 60 half-sent requests, limit 40: the federation holds %d sockets (%d before)\n", during,
+	printf("api_flood: 60 half-sent requests, limit 40: the federation holds %d sockets (%d before)\n",
+	       during,
 	       before);
 	ck_assert_int_le(during - before, 40);
 	ck_assert_int_ge(during - before, 30);
@@ -209,8 +218,8 @@ END_TEST
  * status; the connection stays open in *fd. */
 static int open_stream(int *fd, char *body, size_t bodylen)
 {
-	return harness_send_from("127.0.0.3", api, "GET /api/orchestration/events HTTP/1.1\r\nHost: t\r\n\r\n", fd,
-				 body, bodylen);
+	return harness_send_from(
+		"127.0.0.3", api, "GET /api/orchestration/events HTTP/1.1\r\nHost: t\r\n\r\n", fd, body, bodylen);
 }
 
 START_TEST(api_flood__event_streams_are_capped)

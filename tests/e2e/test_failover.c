@@ -33,8 +33,14 @@
 enum { CEO_A, CEO_B, RO_A, RO_B, SO_A, SO_B, FED_A, FED_B, N_PROC };
 
 static const char *const NAMES[N_PROC] = {"ceo-a", "ceo-b", "ro-a", "ro-b", "so-a", "so-b", "fed-a", "fed-b"};
-static const char *const PROGRAMS[N_PROC] = {"ceo",		 "ceo",		     "risk_officer", "risk_officer",
-					     "strategy_officer", "strategy_officer", "federation",   "federation"};
+static const char *const PROGRAMS[N_PROC] = {"ceo",
+					     "ceo",
+					     "risk_officer",
+					     "risk_officer",
+					     "strategy_officer",
+					     "strategy_officer",
+					     "federation",
+					     "federation"};
 static struct harness_redis srv;
 static pid_t pids[N_PROC];
 static int ports[N_PROC];
@@ -46,8 +52,15 @@ static pid_t spawn(int i)
 	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", NAMES[i]);
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
 	snprintf(api, sizeof(api), "ORCH_API_PORT=%d", harness_free_port());
-	const char *env[] = {"ORCH_PREFIX=t",		  id, port, api, "ORCH_LOG_LEVEL=error", "ORCH_LEASE_TTL_MS=1000",
-			     "ORCH_CEO_DEBOUNCE_MS=10", "ORCH_RISK_PUBLISH_MIN_MS=0", "ORCH_STRATEGY_PUBLISH_MIN_MS=0",
+	const char *env[] = {"ORCH_PREFIX=t",
+			     id,
+			     port,
+			     api,
+			     "ORCH_LOG_LEVEL=error",
+			     "ORCH_LEASE_TTL_MS=1000",
+			     "ORCH_CEO_DEBOUNCE_MS=10",
+			     "ORCH_RISK_PUBLISH_MIN_MS=0",
+			     "ORCH_STRATEGY_PUBLISH_MIN_MS=0",
 			     NULL};
 	pid_t pid = harness_spawn_program(PROGRAMS[i], &srv, env);
 	ck_assert_int_gt(pid, 0);
@@ -100,11 +113,17 @@ START_TEST(test_ceo_leader_killed)
 	ck_assert_msg(lead[0], "no CEO leads");
 	int l = strcmp(lead, "ceo-a") == 0 ? CEO_A : CEO_B, s = l == CEO_A ? CEO_B : CEO_A;
 	/* inputs under which no rule calls for a change, then the operator's decision */
-	ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 40, \"metrics\": {\"daily_drawdown\": 0.0}}",
-				       NULL), 0);
+	ck_assert_int_eq(stack_publish(c,
+				       "t",
+				       "risk_state_update",
+				       "{\"risk_score\": 40, \"metrics\": {\"daily_drawdown\": 0.0}}",
+				       NULL),
+			 0);
 	ck_assert_int_eq(stack_publish(c, "t", "strategy_state_update", "{\"win_rate\": 0.50}", NULL), 0);
-	json_t *rep = command(c, "op-1", "\"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"drill\", "
-					 "\"operator\": \"alice\"");
+	json_t *rep = command(c,
+			      "op-1",
+			      "\"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"drill\", "
+			      "\"operator\": \"alice\"");
 	ck_assert_msg(rep != NULL, "no reply to set_mode");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	json_decref(rep);
@@ -143,14 +162,17 @@ START_TEST(test_ceo_leader_killed)
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "DEFENSIVE");
 	json_decref(doc);
 	/* a write by the new leader, with its token */
-	rep = command(c, "op-2", "\"action\": \"set_mode\", \"mode\": \"CAPITAL_PRESERVATION\", \"reason\": "
-				 "\"drill\", \"operator\": \"bob\"");
+	rep = command(c,
+		      "op-2",
+		      "\"action\": \"set_mode\", \"mode\": \"CAPITAL_PRESERVATION\", \"reason\": "
+		      "\"drill\", \"operator\": \"bob\"");
 	ck_assert_msg(rep != NULL, "no reply to set_mode from the new leader");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	json_decref(rep);
 	for (int i = 0; i < 200; i++, usleep(25000)) {
 		doc = stack_get_json(c, "t:policy:current");
-		int done = doc && !strcmp(json_string_value(json_object_get(doc, "operating_mode")), "CAPITAL_PRESERVATION");
+		int done = doc &&
+			   !strcmp(json_string_value(json_object_get(doc, "operating_mode")), "CAPITAL_PRESERVATION");
 		json_decref(doc);
 		if (done)
 			break;
@@ -179,8 +201,10 @@ START_TEST(test_ceo_leader_killed)
 		prev = t;
 	}
 	freeReplyObject(r);
-	ck_assert_msg(first > 0 && prev > first, "the log does not show the new leader writing (tokens %lld..%lld)",
-		      first, prev);
+	ck_assert_msg(first > 0 && prev > first,
+		      "the log does not show the new leader writing (tokens %lld..%lld)",
+		      first,
+		      prev);
 	redisFree(c);
 }
 END_TEST
@@ -208,9 +232,11 @@ static void publish_trade(redisContext **c, int i)
 	snprintf(eid, sizeof(eid), "trade-%04d", i);
 	snprintf(pnl, sizeof(pnl), "%.3f", (i % 7) - 2.9);
 	for (int attempt = 0; attempt < 400; attempt++) {
-		redisReply *r = *c ? redisCommand(*c, "XADD t:stream:trade.closed * event_type trade.closed event_id %s "
-						      "symbol BTCUSDT side BUY pnl_percent %s strategy s1",
-						  eid, pnl)
+		redisReply *r = *c ? redisCommand(*c,
+						  "XADD t:stream:trade.closed * event_type trade.closed event_id %s "
+						  "symbol BTCUSDT side BUY pnl_percent %s strategy s1",
+						  eid,
+						  pnl)
 				   : NULL;
 		int ok = r && r->type == REDIS_REPLY_STRING;
 		freeReplyObject(r);
@@ -238,7 +264,8 @@ START_TEST(test_redis_restart_mid_stream)
 	json_t *p = stack_wait_payload(c, "t", "risk_state_update", risk_sees, &n, 30000);
 	if (!p) {
 		json_t *last = stack_wait_payload(c, "t", "risk_state_update", NULL, NULL, 100);
-		ck_abort_msg("no risk state with %ld trades; the newest: %s", n,
+		ck_abort_msg("no risk state with %ld trades; the newest: %s",
+			     n,
 			     last ? json_dumps(json_object_get(last, "metrics"), JSON_COMPACT) : "none");
 	}
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p, "metrics"), "source")), "closed_trades");
@@ -286,7 +313,9 @@ START_TEST(test_sigterm_leaves_nothing_pending)
 	for (int i = 0; i < N_PROC; i++) {
 		for (int k = 0; k < 100; k++) {
 			char p[160];
-			snprintf(p, sizeof(p), "{\"total_equity\": %d, \"total_exposure\": 1000, \"num_positions\": 1}",
+			snprintf(p,
+				 sizeof(p),
+				 "{\"total_equity\": %d, \"total_exposure\": 1000, \"num_positions\": 1}",
 				 100000 + k);
 			ck_assert_int_eq(stack_publish(c, "t", "portfolio.snapshot_updated", p, NULL), 0);
 			ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 30}", NULL), 0);

@@ -21,7 +21,7 @@
 #include "run_suite.h"
 #include "stack.h"
 
-#define DAYS 250
+#define DAYS       250
 #define KILL_AFTER 100
 
 static const char *const SVC[] = {"ceo", "risk_officer", "strategy_officer", "federation"};
@@ -59,7 +59,6 @@ static void load_env(void)
 	env[n++] = env_buf[36];
 	env[n] = NULL;
 }
-
 
 static void setup(void)
 {
@@ -145,8 +144,8 @@ START_TEST(test_redis_restart_mid_replay)
 		size_t k;
 		json_t *row;
 		counted = 0;
-		json_array_foreach(json_object_get(p, "ranking"), k, row)
-			counted += json_integer_value(json_object_get(row, "trades"));
+		json_array_foreach(json_object_get(p, "ranking"), k, row) counted +=
+			json_integer_value(json_object_get(row, "trades"));
 		json_decref(p);
 	}
 	ck_assert_int_eq(counted, trades);

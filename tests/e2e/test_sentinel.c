@@ -31,7 +31,7 @@
 #include "stack.h"
 
 #define MASTER_NAME "orch"
-#define DAYS 700
+#define DAYS        700
 
 enum { CEO_A, CEO_B, RO, SO, FED, N_PROC };
 static const char *const NAMES[N_PROC] = {"ceo-a", "ceo-b", "ro", "so", "fed"};
@@ -99,8 +99,12 @@ static void setup(void)
 		}
 	}
 	ck_assert_msg(known, "the Sentinels did not find the replica and each other");
-	snprintf(sentinel_env, sizeof(sentinel_env), "ORCH_REDIS_SENTINELS=127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d",
-		 sentinels[0].port, sentinels[1].port, sentinels[2].port);
+	snprintf(sentinel_env,
+		 sizeof(sentinel_env),
+		 "ORCH_REDIS_SENTINELS=127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d",
+		 sentinels[0].port,
+		 sentinels[1].port,
+		 sentinels[2].port);
 	for (int i = 0; i < N_PROC; i++) {
 		char id[64], port[48], api[48];
 		ports[i] = harness_free_port();
@@ -247,8 +251,10 @@ START_TEST(test_master_killed)
 	ck_assert_int_gt(feeder, 0);
 
 	/* an operator's decision, durable once force_decision answers */
-	json_t *rep = command(c, "op-1", "\"action\": \"set_mode\", \"mode\": \"CAPITAL_PRESERVATION\", \"reason\": "
-					 "\"drill\", \"operator\": \"alice\"");
+	json_t *rep = command(c,
+			      "op-1",
+			      "\"action\": \"set_mode\", \"mode\": \"CAPITAL_PRESERVATION\", \"reason\": "
+			      "\"drill\", \"operator\": \"alice\"");
 	ck_assert_msg(rep != NULL, "no reply to set_mode");
 	json_decref(rep);
 	rep = command(c, "fd-1", "\"action\": \"force_decision\"");
@@ -262,7 +268,8 @@ START_TEST(test_master_killed)
 	redisFree(c);
 
 	harness_redis_kill(&master, SIGKILL);
-	ck_assert_msg(watch(30000, &both, promoted, "every Sentinel names the replica"), "the replica was not promoted");
+	ck_assert_msg(watch(30000, &both, promoted, "every Sentinel names the replica"),
+		      "the replica was not promoted");
 	/* the old master comes back within the lease ttl, as a replica of the
 	 * new one (as its supervisor would start it from the configuration
 	 * Sentinel rewrote): lease renewals are durable again before any
@@ -322,7 +329,9 @@ START_TEST(test_master_killed)
 	json_decref(ids);
 	printf("sentinel failover: %lld of %lld trades published by the feeder are on the new master; "
 	       "%lld lost in the replication window\n",
-	       (long long)kept, (long long)trades, (long long)(trades > kept ? trades - kept : 0));
+	       (long long)kept,
+	       (long long)trades,
+	       (long long)(trades > kept ? trades - kept : 0));
 	ck_assert_int_le(kept, trades);
 	redisFree(c);
 

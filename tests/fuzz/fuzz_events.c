@@ -38,7 +38,8 @@ static void fuzz_envelope(const uint8_t *data, size_t size)
 static void fuzz_payload(const json_t *p)
 {
 	char why[256];
-	static const char *const risk_types[] = {"trade.closed", "portfolio.snapshot_updated", "portfolio.exposure_updated"};
+	static const char *const risk_types[] = {
+		"trade.closed", "portfolio.snapshot_updated", "portfolio.exposure_updated"};
 	for (size_t i = 0; i < 3; i++) {
 		struct risk_input in;
 		risk_input_parse(risk_types[i], p, 1000, &in, why, sizeof(why));

@@ -35,7 +35,8 @@ static void start(void)
 	uv_loop_init(&loop);
 	struct api_config cfg = {.port = 0, .bind = "127.0.0.1", .token = "fuzz-token-0123456789", .cors_origin = ""};
 	char err[256];
-	if (api_new(&api, &loop, &cfg, on_force, NULL, err, sizeof(err)) != 0 || api_start(api, err, sizeof(err)) != 0) {
+	if (api_new(&api, &loop, &cfg, on_force, NULL, err, sizeof(err)) != 0 ||
+	    api_start(api, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fuzz_http: %s\n", err);
 		abort();
 	}

@@ -42,8 +42,15 @@ static pid_t spawn_ceo_with(int i, const char *name, const char *extra)
 	ports[i] = harness_free_port();
 	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", name);
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[i]);
-	const char *env[] = {"ORCH_PREFIX=t", id, port, "ORCH_LOG_LEVEL=warn", "ORCH_LEASE_TTL_MS=1000",
-			     "ORCH_CEO_DEBOUNCE_MS=10", "ORCH_CEO_RULES=original", extra, NULL};
+	const char *env[] = {"ORCH_PREFIX=t",
+			     id,
+			     port,
+			     "ORCH_LOG_LEVEL=warn",
+			     "ORCH_LEASE_TTL_MS=1000",
+			     "ORCH_CEO_DEBOUNCE_MS=10",
+			     "ORCH_CEO_RULES=original",
+			     extra,
+			     NULL};
 	pid_t pid = harness_spawn_program("ceo", &srv, env);
 	ck_assert_int_gt(pid, 0);
 	/* ready: connected, and the policy document loaded (a leader without
@@ -151,8 +158,9 @@ START_TEST(test_ceo_critical_alert_switches_and_writes_policy)
 	ck_assert_double_eq(stack_metric(ports[0], "orch_ceo_mode{mode=\"BLACK_SWAN\"}"), 1);
 
 	/* BLACK_SWAN is left only by an operator; the reply carries the decision */
-	publish_command(c, "{\"request_id\": \"op-1\", \"action\": \"leave_black_swan\", \"mode\": \"DEFENSIVE\","
-				  " \"reason\": \"incident closed\", \"operator\": \"alice\"}");
+	publish_command(c,
+			"{\"request_id\": \"op-1\", \"action\": \"leave_black_swan\", \"mode\": \"DEFENSIVE\","
+			" \"reason\": \"incident closed\", \"operator\": \"alice\"}");
 	const char *rq[] = {"request_id", "op-1"};
 	json_t *rep = wait_for(c, "ceo_command_reply", rq);
 	ck_assert_msg(rep != NULL, "no reply to op-1");
@@ -272,8 +280,9 @@ START_TEST(test_ceo_one_leader_failover_and_fencing)
 	ck_assert_int_gt(token_b, token_a);
 	/* b decides and writes: an operator sets DEFENSIVE through it (a
 	 * started in EXPANSION, the policy's NORMAL) */
-	publish_command(c, "{\"request_id\": \"op-2\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\","
-				  " \"reason\": \"drill\", \"operator\": \"bob\"}");
+	publish_command(c,
+			"{\"request_id\": \"op-2\", \"action\": \"set_mode\", \"mode\": \"DEFENSIVE\","
+			" \"reason\": \"drill\", \"operator\": \"bob\"}");
 	const char *rq[] = {"request_id", "op-2"};
 	json_t *rep = wait_for(c, "ceo_command_reply", rq);
 	ck_assert_msg(rep != NULL, "the new leader did not answer");
@@ -367,7 +376,8 @@ START_TEST(test_ceo_command_mode_decides_on_command_only)
 	json_t *rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "operating_mode")), "BLACK_SWAN");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "decision"), "operating_mode")),
+			 "BLACK_SWAN");
 	json_decref(rep);
 	doc = stack_get_json(c, "t:policy:current");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "operating_mode")), "BLACK_SWAN");
@@ -384,8 +394,8 @@ START_TEST(test_ceo_event_clock_ignores_command_time)
 	restart_ceo_with(c, "ceo-e", "ORCH_CLOCK=event");
 	/* a command before the policy is loaded is answered "not ready" */
 	ck_assert_int_eq(stack_wait_ready(ports[0], 10000), 1);
-	ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20}", "1998-08-25T12:00:00.000000"),
-			 0);
+	ck_assert_int_eq(
+		stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20}", "1998-08-25T12:00:00.000000"), 0);
 	/* the input is in once the CEO's state says so */
 	for (int i = 0; i < 200 && stack_metric(ports[0], "orch_ceo_input_age_seconds{input=\"risk_state\"}") < 0; i++)
 		usleep(25000);
@@ -393,8 +403,10 @@ START_TEST(test_ceo_event_clock_ignores_command_time)
 	const char *fd[] = {"request_id", "now-1"};
 	json_t *rep = wait_for(c, "ceo_command_reply", fd);
 	ck_assert_msg(rep != NULL, "no reply to force_decision");
-	ck_assert_msg(!strcmp(json_string_value(json_object_get(rep, "status")), "ok"), "the CEO answered %s: %s",
-		      json_string_value(json_object_get(rep, "status")), json_string_value(json_object_get(rep, "error")));
+	ck_assert_msg(!strcmp(json_string_value(json_object_get(rep, "status")), "ok"),
+		      "the CEO answered %s: %s",
+		      json_string_value(json_object_get(rep, "status")),
+		      json_string_value(json_object_get(rep, "error")));
 	const char *ts = json_string_value(json_object_get(json_object_get(rep, "decision"), "decision_timestamp"));
 	char *text = json_dumps(rep, JSON_COMPACT);
 	ck_assert_msg(ts != NULL, "a reply without a decision: %s", text ? text : "?");
@@ -416,9 +428,16 @@ START_TEST(test_ceo_back_to_back_writes_never_conflict_with_themselves_issue_17)
 	ports[0] = harness_free_port();
 	char port[48];
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", ports[0]);
-	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=ceo-q", port, "ORCH_LOG_LEVEL=warn",
-			     "ORCH_CEO_DEBOUNCE_MS=0", "ORCH_CEO_CONFIRMATIONS=1", "ORCH_CEO_COOLDOWN_S=0",
-			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0", "ORCH_CEO_BLACK_SWAN_EXIT=auto", "ORCH_CEO_RULES=original",
+	const char *env[] = {"ORCH_PREFIX=t",
+			     "ORCH_INSTANCE_ID=ceo-q",
+			     port,
+			     "ORCH_LOG_LEVEL=warn",
+			     "ORCH_CEO_DEBOUNCE_MS=0",
+			     "ORCH_CEO_CONFIRMATIONS=1",
+			     "ORCH_CEO_COOLDOWN_S=0",
+			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0",
+			     "ORCH_CEO_BLACK_SWAN_EXIT=auto",
+			     "ORCH_CEO_RULES=original",
 			     NULL};
 	pids[0] = harness_spawn_program("ceo", &srv, env);
 	redisContext *c = harness_redis_sync(&srv);

@@ -55,12 +55,21 @@ static void setup(void)
 	/* a command from long ago, first on the stream: a new consumer group
 	 * reads it; its signature is good, only its age stops it */
 	redisContext *c = harness_redis_sync(&srv);
-	json_t *old = json_pack("{s:s, s:s, s:s, s:s, s:s}", "request_id", "old-1", "action", "set_mode", "mode",
-				"GROWTH", "reason", "history", "operator", "mallory");
+	json_t *old = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+				"request_id",
+				"old-1",
+				"action",
+				"set_mode",
+				"mode",
+				"GROWTH",
+				"reason",
+				"history",
+				"operator",
+				"mallory");
 	ck_assert_int_eq(command_sign(old, "ceo_command", HARNESS_COMMAND_KEY, clock_wall_ms()), 0);
 	char *text = json_dumps(old, JSON_COMPACT);
-	redisReply *r = redisCommand(c, "XADD t:stream:ceo_command 1000-0 event_type ceo_command payload %s source test",
-				     text);
+	redisReply *r =
+		redisCommand(c, "XADD t:stream:ceo_command 1000-0 event_type ceo_command payload %s source test", text);
 	ck_assert(r && r->type == REDIS_REPLY_STRING);
 	freeReplyObject(r);
 	free(text);
@@ -105,8 +114,17 @@ static void expect_reply(redisContext *c, const char *rid, const char *status, c
  * unsigned); the caller frees it. */
 static char *set_mode(const char *rid, const char *mode, const char *key, int64_t at_ms)
 {
-	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s, s:s}", "request_id", rid, "action", "set_mode", "mode", mode,
-				"reason", "test", "operator", "alice");
+	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+				"request_id",
+				rid,
+				"action",
+				"set_mode",
+				"mode",
+				mode,
+				"reason",
+				"test",
+				"operator",
+				"alice");
 	if (key)
 		ck_assert_int_eq(command_sign(cmd, "ceo_command", key, at_ms), 0);
 	char *text = json_dumps(cmd, JSON_COMPACT);
@@ -144,8 +162,10 @@ static char *dead_letters(redisContext *c, size_t n)
 		if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= n)
 			break;
 	}
-	ck_assert_msg(r && r->type == REDIS_REPLY_ARRAY && r->elements == n, "%zu dead letters, want %zu",
-		      r ? r->elements : 0, n);
+	ck_assert_msg(r && r->type == REDIS_REPLY_ARRAY && r->elements == n,
+		      "%zu dead letters, want %zu",
+		      r ? r->elements : 0,
+		      n);
 	size_t len = 1;
 	for (size_t e = 0; e < n; e++)
 		len += strlen(r->element[e]->element[1]->element[1]->str) + 1;

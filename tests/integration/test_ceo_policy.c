@@ -33,8 +33,14 @@ static void setup(void)
 	char port[48];
 	admin_port = harness_free_port();
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", admin_port);
-	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=ceo-p", port, "ORCH_LOG_LEVEL=warn",
-			     "ORCH_LEASE_TTL_MS=1000", "ORCH_CEO_DEBOUNCE_MS=10", "ORCH_POLICY_REFRESH_MS=100", NULL};
+	const char *env[] = {"ORCH_PREFIX=t",
+			     "ORCH_INSTANCE_ID=ceo-p",
+			     port,
+			     "ORCH_LOG_LEVEL=warn",
+			     "ORCH_LEASE_TTL_MS=1000",
+			     "ORCH_CEO_DEBOUNCE_MS=10",
+			     "ORCH_POLICY_REFRESH_MS=100",
+			     NULL};
 	ceo = harness_spawn_program("ceo", &srv, env);
 	ck_assert_int_gt(ceo, 0);
 	ck_assert_msg(stack_wait_ready(admin_port, 10000), "the ceo is not ready");
@@ -108,15 +114,21 @@ static json_t *command(redisContext *c, const char *id, const char *body, const 
 	json_t *rep = stack_command(c, "t", id, body);
 	ck_assert_msg(rep != NULL, "no reply to %s", id);
 	const char *st = json_string_value(json_object_get(rep, "status"));
-	ck_assert_msg(st && !strcmp(st, want), "%s answered %s (%s), want %s", id, st,
-		      json_string_value(json_object_get(rep, "error")), want);
+	ck_assert_msg(st && !strcmp(st, want),
+		      "%s answered %s (%s), want %s",
+		      id,
+		      st,
+		      json_string_value(json_object_get(rep, "error")),
+		      want);
 	return rep;
 }
 
 static void set_mode(redisContext *c, const char *id, const char *mode)
 {
 	char body[200];
-	snprintf(body, sizeof(body), "\"action\": \"set_mode\", \"mode\": \"%s\", \"reason\": \"test\", \"operator\": \"op\"",
+	snprintf(body,
+		 sizeof(body),
+		 "\"action\": \"set_mode\", \"mode\": \"%s\", \"reason\": \"test\", \"operator\": \"op\"",
 		 mode);
 	json_decref(command(c, id, body, "ok"));
 }
@@ -157,8 +169,14 @@ static void original_set(redisContext *c, json_t *doc, int64_t version, const ch
  * then set_policy. */
 static void original_emergency(redisContext *c, int enabled, const char *reason)
 {
-	static const char *const KNOWN[] = {"active_mode", "modes", "last_updated", "updated_by", "version",
-					    "emergency_mode", "allow_new_trades", "emergency_reason",
+	static const char *const KNOWN[] = {"active_mode",
+					    "modes",
+					    "last_updated",
+					    "updated_by",
+					    "version",
+					    "emergency_mode",
+					    "allow_new_trades",
+					    "emergency_reason",
 					    "emergency_activated_at"};
 	json_t *cur = stack_get_json(c, "t:policy:current"), *doc = json_object();
 	ck_assert_ptr_nonnull(cur);
@@ -202,7 +220,8 @@ START_TEST(test_ceo_holds_an_emergency_stop_it_did_not_set_issue_15)
 	json_t *d = stack_wait_payload(c, "t", "ceo_decision", stack_field_is, held, 10000);
 	ck_assert_ptr_nonnull(d);
 	ck_assert(json_is_true(json_object_get(json_object_get(d, "emergency_stop"), "held")));
-	ck_assert_double_eq(json_number_value(json_object_get(json_object_get(d, "effective_limits"), "max_leverage")), 1);
+	ck_assert_double_eq(json_number_value(json_object_get(json_object_get(d, "effective_limits"), "max_leverage")),
+			    1);
 	json_decref(d);
 
 	/* the operator's mode change leaves it in place; only the operator's
@@ -212,8 +231,11 @@ START_TEST(test_ceo_holds_an_emergency_stop_it_did_not_set_issue_15)
 	check_doc(doc, "CAPITAL_PRESERVATION", "DEFENSIVE", "emergency_stop_system");
 	ck_assert_double_eq(mode_limit(doc, "DEFENSIVE", "max_leverage"), 1);
 	json_decref(doc);
-	json_t *rep = command(c, "clr-1", "\"action\": \"clear_emergency_stop\", \"reason\": \"loss reviewed\", \"operator\": \"alice\"",
-			      "ok");
+	json_t *rep =
+		command(c,
+			"clr-1",
+			"\"action\": \"clear_emergency_stop\", \"reason\": \"loss reviewed\", \"operator\": \"alice\"",
+			"ok");
 	json_decref(rep);
 	doc = stack_get_json(c, "t:policy:current");
 	check_doc(doc, "CAPITAL_PRESERVATION", "DEFENSIVE", NULL);
@@ -226,7 +248,9 @@ START_TEST(test_ceo_holds_an_emergency_stop_it_did_not_set_issue_15)
 	ck_assert_str_eq(json_string_value(json_object_get(h, "operator")), "alice");
 	json_decref(h);
 	/* nothing left to clear */
-	rep = command(c, "clr-2", "\"action\": \"clear_emergency_stop\", \"reason\": \"again\", \"operator\": \"alice\"",
+	rep = command(c,
+		      "clr-2",
+		      "\"action\": \"clear_emergency_stop\", \"reason\": \"again\", \"operator\": \"alice\"",
 		      "error");
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "error")), "no emergency stop held");
 	json_decref(rep);
@@ -249,8 +273,10 @@ START_TEST(test_ceo_follows_the_original_emergency_stop_system_issue_15)
 	json_decref(doc);
 	/* the CEO's own BLACK_SWAN exit does not lift it either */
 	set_mode(c, "b-1", "BLACK_SWAN");
-	json_decref(command(c, "b-2", "\"action\": \"leave_black_swan\", \"mode\": \"EXPANSION\", \"reason\": \"over\", "
-				      "\"operator\": \"op\"",
+	json_decref(command(c,
+			    "b-2",
+			    "\"action\": \"leave_black_swan\", \"mode\": \"EXPANSION\", \"reason\": \"over\", "
+			    "\"operator\": \"op\"",
 			    "ok"));
 	doc = stack_get_json(c, "t:policy:current");
 	check_doc(doc, "EXPANSION", "DEFENSIVE", "emergency_stop_system");
@@ -277,7 +303,9 @@ START_TEST(test_ceo_command_reply_waits_for_its_write_issue_18)
 	/* in one step: the CEO would write its document back into a gap */
 	run(c, "HSET %s universe_symbols [\"BTCUSDT\"] valid_until_epoch 4102444800", "t:hash");
 	run(c, "RENAME t:hash %s", "t:policy:current");
-	json_t *rep = command(c, "h-1", "\"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"t\", \"operator\": \"op\"",
+	json_t *rep = command(c,
+			      "h-1",
+			      "\"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"t\", \"operator\": \"op\"",
 			      "error");
 	const char *err = json_string_value(json_object_get(rep, "error"));
 	ck_assert_msg(err && strstr(err, "another type"), "error: %s", err);
@@ -309,7 +337,8 @@ static long count_entries(redisContext *c, const char *stream, const char *mode)
 	for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
 		redisReply *f = r->element[e]->element[1];
 		for (size_t k = 0; k + 1 < f->elements; k += 2) {
-			json_t *p = strcmp(f->element[k]->str, "payload") ? NULL : json_loads(f->element[k + 1]->str, 0, NULL);
+			json_t *p = strcmp(f->element[k]->str, "payload") ? NULL
+									  : json_loads(f->element[k + 1]->str, 0, NULL);
 			n += p && json_equal(json_object_get(p, "new_mode"), want);
 			json_decref(p);
 		}
@@ -328,7 +357,9 @@ START_TEST(test_ceo_mode_change_and_its_records_land_together_issue_18)
 	ck_assert(!mode_is(doc, "GROWTH"));
 	json_decref(doc);
 	run(c, "SET %s broken", "t:stream:ceo_mode_history");
-	json_decref(command(c, "r-1", "\"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"t\", \"operator\": \"op\"",
+	json_decref(command(c,
+			    "r-1",
+			    "\"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"t\", \"operator\": \"op\"",
 			    "error"));
 	doc = stack_get_json(c, "t:policy:current");
 	ck_assert_msg(!mode_is(doc, "GROWTH"), "the mode changed without its history entry");

@@ -160,9 +160,17 @@ START_TEST(test_compat_original_consumer_decodes_our_events)
 	uv_loop_init(&loop);
 	struct bus *b = new_bus(&loop);
 	ck_assert_int_eq(bus_start(b), 0);
-	json_t *pl = json_pack("{s:s, s:b, s:s, s:[s], s:f}", "operating_mode", "DEFENSIVE", "mode_changed", 1,
-			       "primary_reason", "risk score 75 at or above the defensive level 70",
-			       "contributing_factors", "risk_score", "decision_confidence", 0.8);
+	json_t *pl = json_pack("{s:s, s:b, s:s, s:[s], s:f}",
+			       "operating_mode",
+			       "DEFENSIVE",
+			       "mode_changed",
+			       1,
+			       "primary_reason",
+			       "risk score 75 at or above the defensive level 70",
+			       "contributing_factors",
+			       "risk_score",
+			       "decision_confidence",
+			       0.8);
 	struct bus_publish_meta meta = {.trace_id = "ceo_decision_0123456789ab", .correlation_id = "corr-1"};
 	int ok = 0;
 	ck_assert_int_eq(bus_publish(b, "ceo_decision", pl, &meta, stored, &ok, NULL), 0);
@@ -179,8 +187,15 @@ START_TEST(test_compat_original_consumer_decodes_our_events)
 	ck_assert_str_eq(json_string_value(json_object_get(got, "source")), "risk_officer");
 	ck_assert(json_is_true(json_object_get(got, "timestamp_parses")));
 	/* the original's six fields, plus our two that it ignores */
-	json_t *want = json_pack("[s,s,s,s,s,s,s,s]", "correlation_id", "event_id", "event_type", "payload",
-				 "source", "timestamp", "trace_id", "traceparent");
+	json_t *want = json_pack("[s,s,s,s,s,s,s,s]",
+				 "correlation_id",
+				 "event_id",
+				 "event_type",
+				 "payload",
+				 "source",
+				 "timestamp",
+				 "trace_id",
+				 "traceparent");
 	ck_assert(json_equal(json_object_get(got, "fields"), want));
 	json_decref(want);
 	json_decref(got);

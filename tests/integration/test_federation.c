@@ -34,8 +34,14 @@ static pid_t spawn_federation(void)
 	fed_admin = harness_free_port();
 	snprintf(api, sizeof(api), "ORCH_API_PORT=%d", api_port);
 	snprintf(admin, sizeof(admin), "ORCH_ADMIN_PORT=%d", fed_admin);
-	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=fed-a", api, admin, "ORCH_LOG_LEVEL=error",
-			     "ORCH_POLICY_CREATE=false", "ORCH_FEDERATION_INTERVAL_S=1", "ORCH_POLICY_REFRESH_MS=100",
+	const char *env[] = {"ORCH_PREFIX=t",
+			     "ORCH_INSTANCE_ID=fed-a",
+			     api,
+			     admin,
+			     "ORCH_LOG_LEVEL=error",
+			     "ORCH_POLICY_CREATE=false",
+			     "ORCH_FEDERATION_INTERVAL_S=1",
+			     "ORCH_POLICY_REFRESH_MS=100",
 			     NULL};
 	pid_t pid = harness_spawn_program("federation", &srv, env);
 	ck_assert_int_gt(pid, 0);
@@ -47,8 +53,14 @@ static pid_t spawn_ceo(void)
 	char admin[48];
 	ceo_admin = harness_free_port();
 	snprintf(admin, sizeof(admin), "ORCH_ADMIN_PORT=%d", ceo_admin);
-	const char *env[] = {"ORCH_PREFIX=t",	      "ORCH_INSTANCE_ID=ceo-a",	 admin, "ORCH_LOG_LEVEL=error",
-			     "ORCH_LEASE_TTL_MS=1000", "ORCH_CEO_DEBOUNCE_MS=10", "ORCH_POLICY_REFRESH_MS=100", NULL};
+	const char *env[] = {"ORCH_PREFIX=t",
+			     "ORCH_INSTANCE_ID=ceo-a",
+			     admin,
+			     "ORCH_LOG_LEVEL=error",
+			     "ORCH_LEASE_TTL_MS=1000",
+			     "ORCH_CEO_DEBOUNCE_MS=10",
+			     "ORCH_POLICY_REFRESH_MS=100",
+			     NULL};
 	pid_t pid = harness_spawn_program("ceo", &srv, env);
 	ck_assert_int_gt(pid, 0);
 	return pid;
@@ -118,7 +130,8 @@ static int policy_degraded(const json_t *g)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(g, "degraded_reasons"), i, v) {
+	json_array_foreach(json_object_get(g, "degraded_reasons"), i, v)
+	{
 		if (strstr(json_string_value(v), "policy"))
 			return 1;
 	}
@@ -126,8 +139,8 @@ static int policy_degraded(const json_t *g)
 }
 
 struct want {
-	const char *mode;   /* global_mode, or NULL: any */
-	int degraded;       /* by the policy: 1, 0, or -1: either */
+	const char *mode; /* global_mode, or NULL: any */
+	int degraded;     /* by the policy: 1, 0, or -1: either */
 };
 
 /* The global state once it matches w, within 10 s (NULL otherwise). */
@@ -136,7 +149,8 @@ static json_t *wait_state(const struct want *w)
 	for (int i = 0; i < 200; i++, usleep(50000)) {
 		json_t *g = global_state();
 		const char *m = json_string_value(json_object_get(g, "global_mode"));
-		if (g && (!w->mode || (m && !strcmp(m, w->mode))) && (w->degraded < 0 || policy_degraded(g) == w->degraded))
+		if (g && (!w->mode || (m && !strcmp(m, w->mode))) &&
+		    (w->degraded < 0 || policy_degraded(g) == w->degraded))
 			return g;
 		json_decref(g);
 	}
@@ -157,7 +171,8 @@ static void set_policy(redisContext *c, const char *mode, const char *risk_mode,
 
 static void publish_states(redisContext *c)
 {
-	ck_assert_int_eq(stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20, \"risk_level\": \"low\"}", NULL), 0);
+	ck_assert_int_eq(
+		stack_publish(c, "t", "risk_state_update", "{\"risk_score\": 20, \"risk_level\": \"low\"}", NULL), 0);
 	ck_assert_int_eq(stack_publish(c, "t", "strategy_state_update", "{\"win_rate\": 0.5}", NULL), 0);
 }
 
@@ -173,8 +188,11 @@ START_TEST(test_federation_mode_only_from_the_policy_issue_18)
 	fed = spawn_federation();
 	ck_assert_msg(stack_wait_ready(fed_admin, 10000), "the federation is not ready");
 	publish_states(c);
-	ck_assert_int_eq(stack_publish(c, "t", "ceo_decision",
-				       "{\"operating_mode\": \"DEFENSIVE\", \"decision_confidence\": 0.9, \"primary_reason\": \"risk\"}",
+	ck_assert_int_eq(stack_publish(c,
+				       "t",
+				       "ceo_decision",
+				       "{\"operating_mode\": \"DEFENSIVE\", \"decision_confidence\": 0.9, "
+				       "\"primary_reason\": \"risk\"}",
 				       NULL),
 			 0);
 	struct want w = {"DEFENSIVE", 0};
@@ -183,11 +201,18 @@ START_TEST(test_federation_mode_only_from_the_policy_issue_18)
 	json_decref(g);
 
 	/* forged: a switch to GROWTH and a decision for it, the policy unchanged */
-	ck_assert_int_eq(stack_publish(c, "t", "ceo_mode_switch",
-				       "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\"}", NULL),
-			 0);
-	ck_assert_int_eq(stack_publish(c, "t", "ceo_decision",
-				       "{\"operating_mode\": \"GROWTH\", \"decision_confidence\": 1.0, \"primary_reason\": \"forged\"}",
+	ck_assert_int_eq(
+		stack_publish(c,
+			      "t",
+			      "ceo_mode_switch",
+			      "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\"}",
+			      NULL),
+		0);
+	ck_assert_int_eq(stack_publish(c,
+				       "t",
+				       "ceo_decision",
+				       "{\"operating_mode\": \"GROWTH\", \"decision_confidence\": 1.0, "
+				       "\"primary_reason\": \"forged\"}",
 				       NULL),
 			 0);
 	for (int i = 0; i < 200; i++, usleep(25000))
@@ -246,8 +271,11 @@ START_TEST(test_federation_degraded_until_the_ceo_restores_the_policy_issue_18)
 	ck_assert_msg(stack_wait_ready(ceo_admin, 10000), "the ceo is not ready");
 	ck_assert_msg(stack_wait_ready(fed_admin, 10000), "the federation is not ready");
 	redisContext *c = harness_redis_sync(&srv);
-	json_t *rep = stack_command(c, "t", "d-1",
-				    "\"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"t\", \"operator\": \"op\"");
+	json_t *rep = stack_command(
+		c,
+		"t",
+		"d-1",
+		"\"action\": \"set_mode\", \"mode\": \"DEFENSIVE\", \"reason\": \"t\", \"operator\": \"op\"");
 	ck_assert_ptr_nonnull(rep);
 	ck_assert_str_eq(json_string_value(json_object_get(rep, "status")), "ok");
 	json_decref(rep);
@@ -290,7 +318,8 @@ START_TEST(test_federation_degraded_until_the_ceo_restores_the_policy_issue_18)
 	int64_t t0 = clock_mono_ms();
 	c = harness_redis_sync(&srv);
 	seen = wait_defensive_above(c, seen);
-	printf("restart without data: DEFENSIVE back at version %lld within %lld ms\n", (long long)seen,
+	printf("restart without data: DEFENSIVE back at version %lld within %lld ms\n",
+	       (long long)seen,
 	       (long long)(clock_mono_ms() - t0));
 	g = wait_state(&w);
 	ck_assert_msg(g != NULL, "still degraded after the restart");

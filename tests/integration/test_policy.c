@@ -38,8 +38,8 @@ static void teardown(void)
 
 static struct policy *open_store(const char *writer, const char *snapshot)
 {
-	struct policy_config cfg = {.prefix = "t", .writer = writer, .snapshot_path = snapshot, .block_ms = 200,
-				    .create = 1};
+	struct policy_config cfg = {
+		.prefix = "t", .writer = writer, .snapshot_path = snapshot, .block_ms = 200, .create = 1};
 	struct policy *p;
 	ck_assert_int_eq(policy_new(&p, &loop, &cfg, &target), 0);
 	ck_assert_int_eq(policy_start(p), 0);
@@ -243,7 +243,11 @@ static int state_is(void *arg)
 
 static struct policy *open_store_with(const char *key, int create, int refresh_ms)
 {
-	struct policy_config cfg = {.prefix = "t", .key = key, .writer = "ai_ceo", .block_ms = 200, .create = create,
+	struct policy_config cfg = {.prefix = "t",
+				    .key = key,
+				    .writer = "ai_ceo",
+				    .block_ms = 200,
+				    .create = create,
 				    .refresh_ms = refresh_ms};
 	struct policy *p;
 	ck_assert_int_eq(policy_new(&p, &loop, &cfg, &target), 0);
@@ -276,8 +280,14 @@ START_TEST(test_policy_write_publishes_policy_updated_in_bus_format)
 	redisReply *r = sync_cmd("XREVRANGE t:stream:policy.updated + - COUNT 1");
 	ck_assert_int_eq(r->elements, 1);
 	redisReply *f = r->element[0]->element[1];
-	const char *want[] = {"event_type", "payload", "trace_id", "correlation_id", "timestamp", "source",
-			      "event_id", "traceparent"};
+	const char *want[] = {"event_type",
+			      "payload",
+			      "trace_id",
+			      "correlation_id",
+			      "timestamp",
+			      "source",
+			      "event_id",
+			      "traceparent"};
 	ck_assert_int_eq(f->elements, 16);
 	json_t *payload = NULL;
 	for (size_t i = 0; i < 8; i++) {
@@ -386,7 +396,6 @@ START_TEST(test_policy_validation_names_the_bad_field)
 }
 END_TEST
 
-
 static int version_is_9(void *arg)
 {
 	int64_t v;
@@ -427,8 +436,8 @@ START_TEST(test_policy_never_writes_over_a_hash_issue_15)
 	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
 	char state[400];
 	ck_assert_int_eq(policy_check_ready(p, state, sizeof(state)), 0);
-	ck_assert_msg(strstr(state, "t:policy:current holds a Redis hash") && strstr(state, "ORCH_POLICY_KEY"), "%s",
-		      state);
+	ck_assert_msg(
+		strstr(state, "t:policy:current holds a Redis hash") && strstr(state, "ORCH_POLICY_KEY"), "%s", state);
 	/* a write is refused before it reaches Redis, and the script refuses too */
 	json_t *doc = policy_default_doc(0);
 	ck_assert_int_eq(policy_cas(p, doc, 0, 0, NULL, NULL, NULL, NULL), ORCH_EWRONGTYPE);

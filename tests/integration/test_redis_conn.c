@@ -53,10 +53,22 @@ static void on_reply(struct redis_conn *c, redisReply *r, void *data)
 		snprintf(p->last_str, sizeof(p->last_str), "%s", r->str);
 }
 
-static int ups_at_least_1(void *a) { return ((struct probe *)a)->ups >= 1; }
-static int ups_at_least_2(void *a) { return ((struct probe *)a)->ups >= 2; }
-static int downs_at_least_1(void *a) { return ((struct probe *)a)->downs >= 1; }
-static int replies_at_least_1(void *a) { return ((struct probe *)a)->replies >= 1; }
+static int ups_at_least_1(void *a)
+{
+	return ((struct probe *)a)->ups >= 1;
+}
+static int ups_at_least_2(void *a)
+{
+	return ((struct probe *)a)->ups >= 2;
+}
+static int downs_at_least_1(void *a)
+{
+	return ((struct probe *)a)->downs >= 1;
+}
+static int replies_at_least_1(void *a)
+{
+	return ((struct probe *)a)->replies >= 1;
+}
 
 static struct harness_redis srv;
 static struct redis_target t;
@@ -82,8 +94,7 @@ static void teardown(void)
 static struct redis_conn *open_conn(const struct redis_target *target, int stall_ms)
 {
 	struct redis_conn *c;
-	struct redis_conn_opts o = {.name = "test", .on_state = on_state, .data = &p,
-				    .stall_timeout_ms = stall_ms};
+	struct redis_conn_opts o = {.name = "test", .on_state = on_state, .data = &p, .stall_timeout_ms = stall_ms};
 	ck_assert_int_eq(redis_conn_new(&c, &loop, target, &o), 0);
 	ck_assert_int_eq(redis_conn_start(c), 0);
 	return c;

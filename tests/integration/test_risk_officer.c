@@ -38,8 +38,15 @@ static pid_t spawn_risk_officer(const char *instance, int admin_port)
 	char id[96], port[48];
 	snprintf(id, sizeof(id), "ORCH_INSTANCE_ID=%s", instance);
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", admin_port);
-	const char *env[] = {"ORCH_PREFIX=t", id, port, "ORCH_LEASE_TTL_MS=1000", "ORCH_LOG_LEVEL=warn",
-			     "ORCH_CLOCK=event", "ORCH_RISK_PERIOD_S=1", "ORCH_RISK_PUBLISH_MIN_MS=20", NULL};
+	const char *env[] = {"ORCH_PREFIX=t",
+			     id,
+			     port,
+			     "ORCH_LEASE_TTL_MS=1000",
+			     "ORCH_LOG_LEVEL=warn",
+			     "ORCH_CLOCK=event",
+			     "ORCH_RISK_PERIOD_S=1",
+			     "ORCH_RISK_PUBLISH_MIN_MS=20",
+			     NULL};
 	pid_t pid = harness_spawn_program("risk_officer", &srv, env);
 	ck_assert_int_gt(pid, 0);
 	return pid;
@@ -61,13 +68,13 @@ static void teardown(void)
 	harness_redis_stop(&srv);
 }
 
-static void xadd(redisContext *c, const char *type, const char *ts, const char *k1, const char *v1,
-		 const char *k2, const char *v2)
+static void xadd(redisContext *c, const char *type, const char *ts, const char *k1, const char *v1, const char *k2,
+		 const char *v2)
 {
 	char stream[128];
 	snprintf(stream, sizeof(stream), "t:stream:%s", type);
-	redisReply *r = redisCommand(c, "XADD %s * event_type %s %s %s %s %s timestamp %s source test", stream,
-				     type, k1, v1, k2, v2, ts);
+	redisReply *r = redisCommand(
+		c, "XADD %s * event_type %s %s %s %s %s timestamp %s source test", stream, type, k1, v1, k2, v2, ts);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
 	freeReplyObject(r);
@@ -77,8 +84,10 @@ static void snapshot(redisContext *c, int second, long equity)
 {
 	char ts[40], payload[160];
 	snprintf(ts, sizeof(ts), "2026-01-05T10:%02d:%02d.000000", second / 60, second % 60);
-	snprintf(payload, sizeof(payload),
-		 "{\"total_equity\": %ld, \"total_exposure\": 50000, \"num_positions\": 2}", equity);
+	snprintf(payload,
+		 sizeof(payload),
+		 "{\"total_equity\": %ld, \"total_exposure\": 50000, \"num_positions\": 2}",
+		 equity);
 	xadd(c, "portfolio.snapshot_updated", ts, "payload", payload, "trace_id", "");
 }
 
@@ -95,7 +104,8 @@ static int raises_critical(json_t *p, const void *arg)
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(p, "alert_details"), i, d) {
+	json_array_foreach(json_object_get(p, "alert_details"), i, d)
+	{
 		const char *code = json_string_value(json_object_get(d, "code"));
 		const char *level = json_string_value(json_object_get(d, "level"));
 		if (code && level && strcmp(code, arg) == 0 && strcmp(level, "CRITICAL") == 0)
@@ -157,7 +167,8 @@ START_TEST(test_risk_officer_publishes_exact_state_and_critical_alert_from_origi
 	int found = 0;
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(al, "alert_details"), i, d) {
+	json_array_foreach(json_object_get(al, "alert_details"), i, d)
+	{
 		if (strcmp(json_string_value(json_object_get(d, "code")), "DAILY_DRAWDOWN") != 0)
 			continue;
 		found = 1;
@@ -203,18 +214,20 @@ START_TEST(test_risk_officer_dead_letters_malformed_trade_with_reason)
 	ck_assert_str_eq(r->element[2]->element[1]->element[1]->str,
 			 "malformed: stamped 1970-01-01T00:00:00, older than the window (2592000 s) at "
 			 "2026-01-05T10:00:02");
-	ck_assert_msg(strstr(r->element[3]->element[1]->element[1]->str,
-			     "stamped 2099-01-01T00:00:00.000000, ") &&
+	ck_assert_msg(strstr(r->element[3]->element[1]->element[1]->str, "stamped 2099-01-01T00:00:00.000000, ") &&
 			      strstr(r->element[3]->element[1]->element[1]->str,
 				     " s ahead of this host's clock (at most 300 s: ORCH_EVENT_MAX_FUTURE_S)"),
-		      "%s", r->element[3]->element[1]->element[1]->str);
+		      "%s",
+		      r->element[3]->element[1]->element[1]->str);
 	freeReplyObject(r);
 	/* the event clock did not jump to 2099: a trade of the day still counts */
 	xadd(c, "trade.closed", "2026-01-05T10:00:03.000000", "pnl_percent", "1.5", "model", "ensemble");
 	json_t *st = stack_wait_payload(c, "t", "risk_state_update", assessed_after_1970, NULL, 5000);
 	ck_assert_ptr_nonnull(st);
-	ck_assert_msg(!strncmp(json_string_value(json_object_get(st, "assessment_timestamp")), "2026-01-05T10:00:0", 18),
-		      "%s", json_string_value(json_object_get(st, "assessment_timestamp")));
+	ck_assert_msg(
+		!strncmp(json_string_value(json_object_get(st, "assessment_timestamp")), "2026-01-05T10:00:0", 18),
+		"%s",
+		json_string_value(json_object_get(st, "assessment_timestamp")));
 	json_decref(st);
 	/* both ACKed: nothing left pending for the Risk Officer's group */
 	r = redisCommand(c, "XPENDING t:stream:trade.closed t:group:risk_officer:trade.closed");
@@ -292,7 +305,8 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 	ck_assert_double_eq_tol(json_real_value(json_object_get(me, "0.99")), m.modified[1].es, 1e-12);
 	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "max_drawdown")), m.max_drawdown, 1e-12);
 	ck_assert_double_eq_tol(json_real_value(json_object_get(met, "ewma_volatility_annualized")),
-				m.ewma_volatility * sqrt(365.0 * 86400), 1e-9);
+				m.ewma_volatility * sqrt(365.0 * 86400),
+				1e-9);
 	json_t *ens = json_object_get(json_object_get(st, "strategies"), "ensemble");
 	ck_assert_int_eq(json_integer_value(json_object_get(ens, "n_obs")), 1);
 	json_decref(st);
@@ -302,13 +316,15 @@ START_TEST(test_risk_officer_standby_takes_over_with_the_same_numbers)
 	ck_assert_double_eq(stack_metric(port_b, "orch_risk_covered_deliveries_total"), 5);
 	/* and /metrics carries every method's figures */
 	ck_assert_double_eq_tol(stack_metric(port_b, "orch_risk_var{method=\"modified\",confidence=\"0.95\"}"),
-				m.modified[0].var, 1e-12);
-	ck_assert_double_eq_tol(stack_metric(port_b, "orch_risk_es{method=\"gaussian\",confidence=\"0.99\"}"),
-				m.gaussian[1].es, 1e-12);
+				m.modified[0].var,
+				1e-12);
+	ck_assert_double_eq_tol(
+		stack_metric(port_b, "orch_risk_es{method=\"gaussian\",confidence=\"0.99\"}"), m.gaussian[1].es, 1e-12);
 	/* ACKs go out in batches just after the handlers ran */
 	long long pending = -1;
 	for (int i = 0; i < 100 && pending != 0; i++) {
-		redisReply *r = redisCommand(c, "XPENDING t:stream:portfolio.snapshot_updated "
+		redisReply *r = redisCommand(c,
+					     "XPENDING t:stream:portfolio.snapshot_updated "
 					     "t:group:risk_officer:portfolio.snapshot_updated");
 		pending = r && r->type == REDIS_REPLY_ARRAY ? r->element[0]->integer : -1;
 		freeReplyObject(r);

@@ -75,8 +75,8 @@ static void probe(uv_timer_t *t)
 {
 	struct app *a = t->data;
 	char state[128];
-	if (!a->handled || !policy_check_ready(a->policy, state, sizeof(state)) ||
-	    !lease_is_leader(a->lease, NULL) || !bus_check_ready(a->bus, state, sizeof(state)))
+	if (!a->handled || !policy_check_ready(a->policy, state, sizeof(state)) || !lease_is_leader(a->lease, NULL) ||
+	    !bus_check_ready(a->bus, state, sizeof(state)))
 		return;
 	uv_timer_stop(t);
 	/* the admin port publishes readiness once a second */
@@ -94,7 +94,8 @@ static void probe(uv_timer_t *t)
 START_TEST(test_service_readyz_reports_checks_and_sigterm_stops_gracefully)
 {
 	redisContext *c = harness_redis_sync(&srv);
-	redisReply *r = redisCommand(c, "XADD t:stream:risk_alert * event_type risk_alert payload {\"level\":\"critical\"}");
+	redisReply *r =
+		redisCommand(c, "XADD t:stream:risk_alert * event_type risk_alert payload {\"level\":\"critical\"}");
 	freeReplyObject(r);
 	struct app a = {0};
 	a.admin_port = harness_free_port();
@@ -109,8 +110,8 @@ START_TEST(test_service_readyz_reports_checks_and_sigterm_stops_gracefully)
 	ck_assert_int_eq(bus_subscribe(a.bus, "risk_alert", on_alert, &a), 0);
 	struct policy_config pc = {.prefix = a.svc.cfg.prefix, .writer = "ai_ceo", .create = 1};
 	ck_assert_int_eq(policy_new(&a.policy, a.svc.loop, &pc, &a.svc.cfg.redis), 0);
-	struct lease_config lc = {.prefix = a.svc.cfg.prefix, .role = "ceo", .holder = a.svc.cfg.instance_id,
-				  .ttl_ms = 3000};
+	struct lease_config lc = {
+		.prefix = a.svc.cfg.prefix, .role = "ceo", .holder = a.svc.cfg.instance_id, .ttl_ms = 3000};
 	ck_assert_int_eq(lease_new(&a.lease, a.svc.loop, &lc, &a.svc.cfg.redis, NULL, NULL), 0);
 	service_add_check(&a.svc, "bus", bus_check_ready, a.bus);
 	service_add_check(&a.svc, "policy", policy_check_ready, a.policy);

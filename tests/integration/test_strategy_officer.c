@@ -33,8 +33,14 @@ static void setup(void)
 	admin_port = harness_free_port();
 	char port[48];
 	snprintf(port, sizeof(port), "ORCH_ADMIN_PORT=%d", admin_port);
-	const char *env[] = {"ORCH_PREFIX=t", "ORCH_INSTANCE_ID=so-test", port, "ORCH_LOG_LEVEL=warn",
-			     "ORCH_CLOCK=event", "ORCH_STRATEGY_PUBLISH_MIN_MS=20", "ORCH_STRATEGY_INTERVAL_S=75", NULL};
+	const char *env[] = {"ORCH_PREFIX=t",
+			     "ORCH_INSTANCE_ID=so-test",
+			     port,
+			     "ORCH_LOG_LEVEL=warn",
+			     "ORCH_CLOCK=event",
+			     "ORCH_STRATEGY_PUBLISH_MIN_MS=20",
+			     "ORCH_STRATEGY_INTERVAL_S=75",
+			     NULL};
 	so_pid = harness_spawn_program("strategy_officer", &srv, env);
 	ck_assert_int_gt(so_pid, 0);
 }
@@ -66,9 +72,14 @@ static void direct_trade(redisContext *c, int minute, const char *symbol, const 
 {
 	char ts[40];
 	ts_of(minute, ts, sizeof(ts));
-	redisReply *r = redisCommand(c, "XADD t:stream:trade.closed * event_type trade.closed symbol %s side %s "
-				     "exit_price 100 pnl_percent %s confidence 0.7 timestamp %s model ensemble leverage 3",
-				     symbol, side, pnl, ts);
+	redisReply *r =
+		redisCommand(c,
+			     "XADD t:stream:trade.closed * event_type trade.closed symbol %s side %s "
+			     "exit_price 100 pnl_percent %s confidence 0.7 timestamp %s model ensemble leverage 3",
+			     symbol,
+			     side,
+			     pnl,
+			     ts);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
 	freeReplyObject(r);
@@ -105,7 +116,8 @@ static int disables(json_t *p, const void *arg)
 {
 	size_t i;
 	json_t *a;
-	json_array_foreach(json_object_get(p, "alerts"), i, a) {
+	json_array_foreach(json_object_get(p, "alerts"), i, a)
+	{
 		const char *code = json_string_value(json_object_get(a, "code"));
 		const char *name = json_string_value(json_object_get(a, "strategy"));
 		if (code && name && !strcmp(code, "STRATEGY_DISABLED") && !strcmp(name, arg))
@@ -150,7 +162,8 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	 * trades, so the recommendation below has no fallback. */
 	for (int i = 0; i < 60; i++) {
 		char payload[200];
-		snprintf(payload, sizeof(payload),
+		snprintf(payload,
+			 sizeof(payload),
 			 "{\"symbol\": \"ETHUSDT\", \"is_long\": true, \"pnl_pct\": %s, \"strategy_id\": \"chop\"}",
 			 i % 10 == 0 ? "1.0" : "-0.3");
 		xadd_payload(c, "position.closed", 1 + 4 * i, payload);
@@ -159,7 +172,8 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	ck_assert_msg(al != NULL, "no strategy_alert disabling chop");
 	size_t n;
 	json_t *a;
-	json_array_foreach(json_object_get(al, "alerts"), n, a) {
+	json_array_foreach(json_object_get(al, "alerts"), n, a)
+	{
 		if (strcmp(json_string_value(json_object_get(a, "strategy")), "chop") != 0)
 			continue;
 		/* the default rules: evidence of a negative edge */
@@ -174,7 +188,8 @@ START_TEST(test_strategy_officer_recommends_disables_and_stores_by_cas)
 	 * consumed independently, so the decisions go first. */
 	for (int i = 0; i < 40; i++) {
 		char payload[200];
-		snprintf(payload, sizeof(payload),
+		snprintf(payload,
+			 sizeof(payload),
 			 "{\"symbol\": \"C%dUSDT\", \"side\": \"buy\", \"confidence\": 0.7, \"model\": \"ensemble\","
 			 " \"strategy\": \"trend\"}",
 			 i);

@@ -87,8 +87,8 @@ static int peer_handler(struct bus_delivery *d, const struct bus_event *ev, void
 	return BUS_ASYNC;
 }
 
-int bus_peer_init(struct bus_peer *p, const struct bus_config *cfg, const struct redis_target *t,
-		  int redis_port, const char *type, const char *ns, const char *dir)
+int bus_peer_init(struct bus_peer *p, const struct bus_config *cfg, const struct redis_target *t, int redis_port,
+		  const char *type, const char *ns, const char *dir)
 {
 	memset(p, 0, sizeof(*p));
 	p->ns = ns;
@@ -193,8 +193,8 @@ long bus_peer_calls(const char *dir, const char *ns, const char *event_id)
 	return n;
 }
 
-pid_t bus_peer_spawn(const struct bus_config *cfg, const struct redis_target *t, int redis_port,
-		     const char *type, const char *ns, const char *dir, int async_delay_ms)
+pid_t bus_peer_spawn(const struct bus_config *cfg, const struct redis_target *t, int redis_port, const char *type,
+		     const char *ns, const char *dir, int async_delay_ms)
 {
 	pid_t pid = fork();
 	if (pid != 0)

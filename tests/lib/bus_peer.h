@@ -23,26 +23,26 @@ struct bus_peer {
 	struct bus *bus;
 	redisContext *sync;
 	int port;
-	int calls_fd;           /* {dir}/{ns}.calls, O_APPEND */
-	const char *ns;         /* key namespace for effects */
-	int async_delay_ms;     /* > 0: finish each delivery after this delay */
-	int fail_poison;        /* fail every event whose payload has "poison" */
-	long handled;           /* handler calls in this process */
+	int calls_fd;       /* {dir}/{ns}.calls, O_APPEND */
+	const char *ns;     /* key namespace for effects */
+	int async_delay_ms; /* > 0: finish each delivery after this delay */
+	int fail_poison;    /* fail every event whose payload has "poison" */
+	long handled;       /* handler calls in this process */
 	long poison_calls;
 	uv_timer_t stop_timer;
 };
 
 /* Creates a peer subscribed to `type` with `cfg` (service/instance set by
  * the caller) on a fresh loop. Returns 0 or a negative code. */
-int bus_peer_init(struct bus_peer *p, const struct bus_config *cfg, const struct redis_target *t,
-		  int redis_port, const char *type, const char *ns, const char *dir);
+int bus_peer_init(struct bus_peer *p, const struct bus_config *cfg, const struct redis_target *t, int redis_port,
+		  const char *type, const char *ns, const char *dir);
 /* Runs the loop for at most ms milliseconds (or until pred(arg) is true). */
 void bus_peer_run(struct bus_peer *p, int ms, int (*pred)(void *), void *arg);
 void bus_peer_close(struct bus_peer *p);
 
 /* Forks a child that runs a consumer until killed; returns its pid. */
-pid_t bus_peer_spawn(const struct bus_config *cfg, const struct redis_target *t, int redis_port,
-		     const char *type, const char *ns, const char *dir, int async_delay_ms);
+pid_t bus_peer_spawn(const struct bus_config *cfg, const struct redis_target *t, int redis_port, const char *type,
+		     const char *ns, const char *dir, int async_delay_ms);
 /* Handler calls recorded in {dir}/{ns}.calls: all of them, or only those
  * for event_id when it is not NULL. */
 long bus_peer_calls(const char *dir, const char *ns, const char *event_id);

@@ -38,13 +38,15 @@ int harness_free_port(void)
 int harness_connect_from(const char *src, int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in from = {.sin_family = AF_INET},
+			   to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	inet_pton(AF_INET, src, &from.sin_addr);
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	struct timeval tv = {.tv_sec = 2};
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -116,14 +118,52 @@ static int spawn(struct harness_redis *r)
 		if (r->sentinel)
 			execlp("redis-server", "redis-server", conf, "--sentinel", (char *)NULL);
 		else if (r->replica_of)
-			execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
-			       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
-			       "--daemonize", "no", "--logfile", log, "--protected-mode", "no", "--replicaof",
-			       "127.0.0.1", master, (char *)NULL);
+			execlp("redis-server",
+			       "redis-server",
+			       "--bind",
+			       "127.0.0.1",
+			       "--port",
+			       port,
+			       "--save",
+			       "",
+			       "--appendonly",
+			       r->aof ? "yes" : "no",
+			       "--appendfsync",
+			       "always",
+			       "--dir",
+			       r->dir,
+			       "--daemonize",
+			       "no",
+			       "--logfile",
+			       log,
+			       "--protected-mode",
+			       "no",
+			       "--replicaof",
+			       "127.0.0.1",
+			       master,
+			       (char *)NULL);
 		else
-			execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
-			       "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "always", "--dir", r->dir,
-			       "--daemonize", "no", "--logfile", log, "--protected-mode", "no", (char *)NULL);
+			execlp("redis-server",
+			       "redis-server",
+			       "--bind",
+			       "127.0.0.1",
+			       "--port",
+			       port,
+			       "--save",
+			       "",
+			       "--appendonly",
+			       r->aof ? "yes" : "no",
+			       "--appendfsync",
+			       "always",
+			       "--dir",
+			       r->dir,
+			       "--daemonize",
+			       "no",
+			       "--logfile",
+			       log,
+			       "--protected-mode",
+			       "no",
+			       (char *)NULL);
 		_exit(127);
 	}
 	r->pid = pid;
@@ -183,9 +223,16 @@ int harness_sentinel_start(struct harness_redis *s, int master_port, const char 
 		FILE *f = fopen(path, "w");
 		if (!f)
 			return -1;
-		fprintf(f, "bind 127.0.0.1\nport %d\ndir %s\nlogfile %s/sentinel.log\nprotected-mode no\n"
-			   "sentinel monitor %s 127.0.0.1 %d %d\nsentinel down-after-milliseconds %s 1000\n",
-			s->port, s->dir, s->dir, master_name, master_port, quorum, master_name);
+		fprintf(f,
+			"bind 127.0.0.1\nport %d\ndir %s\nlogfile %s/sentinel.log\nprotected-mode no\n"
+			"sentinel monitor %s 127.0.0.1 %d %d\nsentinel down-after-milliseconds %s 1000\n",
+			s->port,
+			s->dir,
+			s->dir,
+			master_name,
+			master_port,
+			quorum,
+			master_name);
 		fclose(f);
 		if (spawn(s) == 0)
 			return 0;
@@ -271,8 +318,8 @@ int harness_loop_until(uv_loop_t *loop, int (*pred)(void *), void *arg, int time
 char *harness_http_raw(int port, const char *request)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	char *buf = NULL;
 	size_t n = strlen(request);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || write(fd, request, n) != (ssize_t)n)
@@ -291,8 +338,11 @@ out:
 char *harness_http(int port, const char *method, const char *path)
 {
 	char req[512];
-	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-		 method, path);
+	snprintf(req,
+		 sizeof(req),
+		 "%s %s HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		 method,
+		 path);
 	return harness_http_raw(port, req);
 }
 
@@ -307,13 +357,19 @@ const char *harness_http_body(const char *response)
 	return b ? b + 4 : "";
 }
 
-void harness_bench_line(const char *name, double value, const char *unit, const char *ceiling,
-			double ceiling_value, const char *target)
+void harness_bench_line(const char *name, double value, const char *unit, const char *ceiling, double ceiling_value,
+			const char *target)
 {
 	double ratio = ceiling_value > 0 ? value / ceiling_value : 0;
 	printf("BENCH {\"name\":\"%s\",\"value\":%.4g,\"unit\":\"%s\",\"ceiling\":\"%s\","
 	       "\"ceiling_value\":%.4g,\"ratio\":%.4g,\"target\":\"%s\"}\n",
-	       name, value, unit, ceiling, ceiling_value, ratio, target);
+	       name,
+	       value,
+	       unit,
+	       ceiling,
+	       ceiling_value,
+	       ratio,
+	       target);
 	fflush(stdout);
 }
 

@@ -17,7 +17,7 @@ struct harness_redis {
 	int port;
 	char dir[256];
 	int aof;
-	int sentinel; /* started as a Sentinel */
+	int sentinel;   /* started as a Sentinel */
 	int replica_of; /* master port when started as a replica, else 0 */
 };
 
@@ -84,7 +84,7 @@ pid_t harness_spawn_program_args(const char *program, const struct harness_redis
 /* Prints one benchmark figure beside its ceiling measured in the same run:
  * BENCH {"name":..,"value":..,"unit":..,"ceiling":..,"ceiling_value":..,
  * "ratio":..,"target":..} with ratio = value / ceiling_value. */
-void harness_bench_line(const char *name, double value, const char *unit, const char *ceiling,
-			double ceiling_value, const char *target);
+void harness_bench_line(const char *name, double value, const char *unit, const char *ceiling, double ceiling_value,
+			const char *target);
 
 #endif

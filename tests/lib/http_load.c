@@ -37,8 +37,8 @@ static int64_t now_ns(void)
 static int open_conn(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -91,7 +91,8 @@ int http_load_run(int port, const struct http_load_req *reqs, int n, double rate
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
 	}
 	usleep(100000); /* the connections are established */
-	int64_t period = (int64_t)(1e9 / rate), t0 = now_ns(), deadline = t0 + (int64_t)seconds * 1000000000 + 5000000000;
+	int64_t period = (int64_t)(1e9 / rate), t0 = now_ns(),
+		deadline = t0 + (int64_t)seconds * 1000000000 + 5000000000;
 	out->due = total;
 	while (out->answered + out->errors < total && now_ns() < deadline) {
 		int64_t now = now_ns();

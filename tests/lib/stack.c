@@ -20,8 +20,15 @@ int stack_publish(redisContext *c, const char *prefix, const char *type, const c
 		json_util_format_ts_us(clock_now_ms() * 1000, ts, sizeof(ts));
 		timestamp = ts;
 	}
-	redisReply *r = redisCommand(c, "XADD %s:stream:%s * event_type %s payload %s trace_id %s timestamp %s source test",
-				     prefix, type, type, payload, "", timestamp);
+	redisReply *r =
+		redisCommand(c,
+			     "XADD %s:stream:%s * event_type %s payload %s trace_id %s timestamp %s source test",
+			     prefix,
+			     type,
+			     type,
+			     payload,
+			     "",
+			     timestamp);
 	int ok = r && r->type == REDIS_REPLY_STRING;
 	freeReplyObject(r);
 	return ok ? 0 : -1;
@@ -114,8 +121,8 @@ int stack_publish_command(redisContext *c, const char *prefix, const char *paylo
 	if (!key)
 		return stack_publish(c, prefix, "ceo_command", payload, NULL);
 	json_t *cmd = json_loads(payload, 0, NULL);
-	char *text = cmd && command_sign(cmd, "ceo_command", key, signed_at_ms) == 0 ? json_dumps(cmd, JSON_COMPACT)
-										      : NULL;
+	char *text =
+		cmd && command_sign(cmd, "ceo_command", key, signed_at_ms) == 0 ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	int rc = text ? stack_publish(c, prefix, "ceo_command", text, NULL) : -1;
 	free(text);
 	json_decref(cmd);

@@ -68,7 +68,8 @@ int main(void)
 {
 	long seconds = env_long("SOAK_SECONDS", 600), rate = env_long("SOAK_RATE", 5000);
 	if (seconds < 180 || rate < 1) {
-		fprintf(stderr, "soak: SOAK_SECONDS must be >= 180 (warm-up, then two compared minutes), SOAK_RATE >= 1\n");
+		fprintf(stderr,
+			"soak: SOAK_SECONDS must be >= 180 (warm-up, then two compared minutes), SOAK_RATE >= 1\n");
 		return 2;
 	}
 	struct harness_redis srv;
@@ -111,19 +112,31 @@ int main(void)
 				if (n % 10 == 9) {
 					equity *= 1 + ((n * 7919) % 201 - 100) / 1e5;
 					char p[160];
-					snprintf(p, sizeof(p), "{\"total_equity\": %.2f, \"total_exposure\": %.2f, \"num_positions\": 3}",
-						 equity, equity * 1.5);
-					redisAppendCommand(pub, "XADD t:stream:portfolio.snapshot_updated MAXLEN ~ 100000 * "
-								"event_type portfolio.snapshot_updated payload %s trace_id %s "
-								"timestamp %s source soak",
-							   p, "", ts);
+					snprintf(p,
+						 sizeof(p),
+						 "{\"total_equity\": %.2f, \"total_exposure\": %.2f, "
+						 "\"num_positions\": 3}",
+						 equity,
+						 equity * 1.5);
+					redisAppendCommand(
+						pub,
+						"XADD t:stream:portfolio.snapshot_updated MAXLEN ~ 100000 * "
+						"event_type portfolio.snapshot_updated payload %s trace_id %s "
+						"timestamp %s source soak",
+						p,
+						"",
+						ts);
 				} else {
 					char pnl[16];
 					snprintf(pnl, sizeof(pnl), "%.3f", ((n * 104729) % 1001 - 480) / 100.0);
-					redisAppendCommand(pub, "XADD t:stream:trade.closed MAXLEN ~ 100000 * event_type "
-								"trade.closed symbol BTCUSDT side BUY pnl_percent %s strategy s%ld "
-								"timestamp %s",
-							   pnl, n % 5, ts);
+					redisAppendCommand(
+						pub,
+						"XADD t:stream:trade.closed MAXLEN ~ 100000 * event_type "
+						"trade.closed symbol BTCUSDT side BUY pnl_percent %s strategy s%ld "
+						"timestamp %s",
+						pnl,
+						n % 5,
+						ts);
 				}
 			}
 			for (long j = 0; j < batch; j++) {

@@ -19,8 +19,7 @@ static const double X1[10] = {-0.03, 0.01, 0.02, -0.01, 0.005, -0.02, 0.015, 0.0
 static inline struct risk_window *window_of(const double *x, size_t n, size_t max_count)
 {
 	struct risk_window *w = NULL;
-	struct risk_window_config cfg = {.max_count = max_count, .periods_per_year = 252,
-					 .ewma_lambda = 0.94};
+	struct risk_window_config cfg = {.max_count = max_count, .periods_per_year = 252, .ewma_lambda = 0.94};
 	ck_assert_int_eq(risk_window_new(&w, &cfg), 0);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(risk_window_push(w, x[i], (int64_t)i * 1000), 0);

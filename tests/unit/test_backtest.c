@@ -41,7 +41,7 @@ START_TEST(backtest__settings_are_layered_and_checked)
 	char err[256];
 	ck_assert_int_eq(backtest_config_load(&src, &c, err, sizeof(err)), 0);
 	ck_assert_uint_eq(c.risk.book.window_count, 320); /* the later --set */
-	ck_assert_int_eq(c.ceo.brain.confirmations, 5);  /* the replay file */
+	ck_assert_int_eq(c.ceo.brain.confirmations, 5);   /* the replay file */
 	ck_assert_int_eq(c.ceo.brain.rules, CEO_RULES_DEFAULT);
 	src.n_sets = 0;
 	ck_assert_int_eq(backtest_config_load(&src, &c, err, sizeof(err)), 0);

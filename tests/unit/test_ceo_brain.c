@@ -96,8 +96,12 @@ START_TEST(test_rules_at_and_around_every_threshold)
 		struct ceo_recommendation r;
 		ceo_policy_recommend(&s, &t, &r);
 		ck_assert_msg(r.mode == rows[i].want && strcmp(r.rule, rows[i].rule) == 0,
-			      "%s: got %s by %s, want %s by %s", rows[i].name, ceo_mode_name(r.mode), r.rule,
-			      ceo_mode_name(rows[i].want), rows[i].rule);
+			      "%s: got %s by %s, want %s by %s",
+			      rows[i].name,
+			      ceo_mode_name(r.mode),
+			      r.rule,
+			      ceo_mode_name(rows[i].want),
+			      rows[i].rule);
 	}
 }
 END_TEST
@@ -374,12 +378,15 @@ START_TEST(test_inputs_from_the_services_payloads)
 	struct ceo_inputs in;
 	memset(&in, 0, sizeof(in));
 	int crit = -1;
-	ck_assert_int_eq(apply_json(&in, "risk_state_update",
-				    "{\"risk_score\": 42.5, \"metrics\": {\"daily_drawdown\": 0.012, \"current_drawdown\": 0.02,"
-				    " \"open_positions\": 4}, \"score_components\": {\"var\": {\"value\": 0.3, \"weight\": 0.1},"
-				    " \"es\": {\"value\": 0.6, \"weight\": 0.15}}}",
-				    1000, &crit),
-			 0);
+	ck_assert_int_eq(
+		apply_json(&in,
+			   "risk_state_update",
+			   "{\"risk_score\": 42.5, \"metrics\": {\"daily_drawdown\": 0.012, \"current_drawdown\": 0.02,"
+			   " \"open_positions\": 4}, \"score_components\": {\"var\": {\"value\": 0.3, \"weight\": 0.1},"
+			   " \"es\": {\"value\": 0.6, \"weight\": 0.15}}}",
+			   1000,
+			   &crit),
+		0);
 	ck_assert_int_eq(crit, 0);
 	ck_assert_double_eq(in.risk_score, 42.5);
 	ck_assert_double_eq(in.daily_drawdown, 0.012);
@@ -389,10 +396,12 @@ START_TEST(test_inputs_from_the_services_payloads)
 	ck_assert_double_eq(in.es_ratio, 0.6);
 	ck_assert_int_eq(in.risk_ms, 1000);
 	/* a CRITICAL alert carries its own reading */
-	ck_assert_int_eq(apply_json(&in, "risk_alert",
+	ck_assert_int_eq(apply_json(&in,
+				    "risk_alert",
 				    "{\"level\": \"CRITICAL\", \"risk_score\": 88, \"alert_details\": [{\"code\": "
 				    "\"DAILY_DRAWDOWN\", \"value\": 0.061}, {\"code\": \"VAR\", \"value\": 0.5}]}",
-				    2000, &crit),
+				    2000,
+				    &crit),
 			 0);
 	ck_assert_int_eq(crit, 1);
 	ck_assert_double_eq(in.risk_score, 88);
@@ -401,32 +410,43 @@ START_TEST(test_inputs_from_the_services_payloads)
 	ck_assert_int_eq(apply_json(&in, "risk_alert", "{\"level\": \"WARNING\"}", 2500, &crit), 0);
 	ck_assert_int_eq(crit, 0);
 	ck_assert_double_eq(in.risk_score, 88);
-	ck_assert_int_eq(apply_json(&in, "risk_ceiling_update",
-				    "{\"max_leverage\": 3.5, \"max_risk_per_trade\": 0.01, \"max_positions\": 8}", 3000, &crit),
+	ck_assert_int_eq(apply_json(&in,
+				    "risk_ceiling_update",
+				    "{\"max_leverage\": 3.5, \"max_risk_per_trade\": 0.01, \"max_positions\": 8}",
+				    3000,
+				    &crit),
 			 0);
 	ck_assert_double_eq(in.ceiling_max_leverage, 3.5);
 	ck_assert_int_eq(in.ceiling_max_positions, 8);
 	/* ours: known only with a primary; the original's: always */
-	ck_assert_int_eq(apply_json(&in, "strategy_state_update",
+	ck_assert_int_eq(apply_json(&in,
+				    "strategy_state_update",
 				    "{\"win_rate\": 0.57, \"primary_strategy\": null, \"ranking\": [],"
 				    " \"strategies_eligible\": 0, \"strategies_disabled\": 2}",
-				    4000, &crit),
+				    4000,
+				    &crit),
 			 0);
 	ck_assert_int_eq(in.win_rate_sufficient, 0);
 	ck_assert_int_eq(in.strategies_disabled, 2);
-	ck_assert_int_eq(apply_json(&in, "strategy_state_update",
-				    "{\"win_rate\": 0.57, \"primary_strategy\": \"trend\", \"ranking\": [{\"wilson_lower\": 0.5}]}",
-				    4000, &crit),
-			 0);
+	ck_assert_int_eq(
+		apply_json(
+			&in,
+			"strategy_state_update",
+			"{\"win_rate\": 0.57, \"primary_strategy\": \"trend\", \"ranking\": [{\"wilson_lower\": 0.5}]}",
+			4000,
+			&crit),
+		0);
 	ck_assert_int_eq(in.win_rate_sufficient, 1);
 	ck_assert_double_eq(in.win_rate_lower, 0.5);
-	ck_assert_int_eq(apply_json(&in, "strategy_state_update", "{\"win_rate\": 0.51, \"sharpe_ratio\": 1}", 4100, &crit), 0);
+	ck_assert_int_eq(
+		apply_json(&in, "strategy_state_update", "{\"win_rate\": 0.51, \"sharpe_ratio\": 1}", 4100, &crit), 0);
 	ck_assert_int_eq(in.win_rate_sufficient, 1);
 	ck_assert_int_eq(apply_json(&in, "system_health_update", "{\"overall_health\": \"CRITICAL\"}", 5000, &crit), 0);
 	ck_assert_int_eq(in.health, CEO_CRITICAL);
 	ck_assert_int_eq(apply_json(&in, "system_degraded", "{\"engine\": \"ai\"}", 5100, &crit), 0);
 	ck_assert_int_eq(in.health, CEO_DEGRADED);
-	ck_assert_int_eq(apply_json(&in, "meta.regime", "{\"regime\": \"VOLATILE\", \"confidence\": 0.8}", 6000, &crit), 0);
+	ck_assert_int_eq(apply_json(&in, "meta.regime", "{\"regime\": \"VOLATILE\", \"confidence\": 0.8}", 6000, &crit),
+			 0);
 	ck_assert_str_eq(in.regime, "VOLATILE");
 	/* refused, nothing changed */
 	ck_assert_int_eq(apply_json(&in, "risk_state_update", "{\"risk_score\": 101}", 7000, &crit), ORCH_EMALFORMED);
@@ -435,7 +455,8 @@ START_TEST(test_inputs_from_the_services_payloads)
 	ck_assert_int_eq(apply_json(&in, "system_health_update", "{\"overall_health\": \"FINE\"}", 7000, &crit),
 			 ORCH_EMALFORMED);
 	ck_assert_int_eq(apply_json(&in, "system_health_update", "{}", 7000, &crit), ORCH_EMALFORMED);
-	ck_assert_int_eq(apply_json(&in, "risk_ceiling_update", "{\"max_positions\": 3}", 7000, &crit), ORCH_EMALFORMED);
+	ck_assert_int_eq(apply_json(&in, "risk_ceiling_update", "{\"max_positions\": 3}", 7000, &crit),
+			 ORCH_EMALFORMED);
 	ck_assert_double_eq(in.risk_score, 88);
 	ck_assert_int_eq(in.risk_ms, 2000);
 	ck_assert_int_eq(in.health, CEO_DEGRADED);
@@ -460,10 +481,11 @@ START_TEST(test_commands)
 	ck_assert_int_eq(cmd("{\"request_id\": \"r1\", \"action\": \"force_decision\"}", &c), 0);
 	ck_assert_int_eq(c.action, CEO_CMD_FORCE_DECISION);
 	ck_assert_str_eq(c.request_id, "r1");
-	ck_assert_int_eq(cmd("{\"request_id\": \"r2\", \"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"x\","
-			     " \"operator\": \"ann\"}",
-			     &c),
-			 0);
+	ck_assert_int_eq(
+		cmd("{\"request_id\": \"r2\", \"action\": \"set_mode\", \"mode\": \"GROWTH\", \"reason\": \"x\","
+		    " \"operator\": \"ann\"}",
+		    &c),
+		0);
 	ck_assert_int_eq(c.mode, CEO_GROWTH);
 	ck_assert_str_eq(c.operator_id, "ann");
 	ck_assert_int_eq(cmd("{\"request_id\": \"r3\", \"action\": \"leave_black_swan\", \"reason\": \"ok\","
@@ -473,8 +495,9 @@ START_TEST(test_commands)
 	ck_assert_int_eq(c.mode, CEO_CAPITAL_PRESERVATION);
 	ck_assert_int_eq(cmd("{\"action\": \"force_decision\"}", &c), ORCH_EMALFORMED);
 	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"reboot\"}", &c), ORCH_EMALFORMED);
-	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"reason\": \"x\", \"operator\": \"a\"}", &c),
-			 ORCH_EMALFORMED);
+	ck_assert_int_eq(
+		cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"reason\": \"x\", \"operator\": \"a\"}", &c),
+		ORCH_EMALFORMED);
 	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"mode\": \"NORMAL\"}", &c),
 			 ORCH_EMALFORMED);
 	ck_assert_int_eq(cmd("{\"request_id\": \"r\", \"action\": \"set_mode\", \"mode\": \"GROWTH\"}", &c),

@@ -68,13 +68,15 @@ START_TEST(test_ceo_report__whose_stop)
 	ck_assert_int_eq(ceo_report_start_mode(d), CEO_BLACK_SWAN);
 	json_decref(d);
 	/* written before emergency_set_by existed: BLACK_SWAN's */
-	d = doc_with("{\"emergency_mode\": true, \"emergency_reason\": \"risk score 91\", \"operating_mode\": \"BLACK_SWAN\"}");
+	d = doc_with("{\"emergency_mode\": true, \"emergency_reason\": \"risk score 91\", \"operating_mode\": "
+		     "\"BLACK_SWAN\"}");
 	ceo_report_stop_of(d, &st);
 	ck_assert_int_eq(st.ours, 1);
 	json_decref(d);
 	/* a writer that names itself is never the CEO, whatever the reason */
-	d = doc_with("{\"emergency_mode\": true, \"emergency_reason\": \"CEO BLACK_SWAN: x\", \"emergency_set_by\": \"ops\","
-		     " \"operating_mode\": \"BLACK_SWAN\"}");
+	d = doc_with(
+		"{\"emergency_mode\": true, \"emergency_reason\": \"CEO BLACK_SWAN: x\", \"emergency_set_by\": \"ops\","
+		" \"operating_mode\": \"BLACK_SWAN\"}");
 	ceo_report_stop_of(d, &st);
 	ck_assert_int_eq(st.ours, 0);
 	ck_assert_str_eq(st.set_by, "ops");
@@ -88,8 +90,9 @@ END_TEST
 
 START_TEST(test_ceo_report__external_stop_kept_with_black_swan_limits)
 {
-	json_t *cur = doc_with("{\"emergency_mode\": true, \"allow_new_trades\": false, \"emergency_reason\": \"ESS: loss\","
-			       " \"emergency_activated_at\": \"2026-01-05T10:00:00\", \"updated_by\": \"ess\"}");
+	json_t *cur =
+		doc_with("{\"emergency_mode\": true, \"allow_new_trades\": false, \"emergency_reason\": \"ESS: loss\","
+			 " \"emergency_activated_at\": \"2026-01-05T10:00:00\", \"updated_by\": \"ess\"}");
 	struct ceo_limits swan, growth;
 	limits_of(CEO_BLACK_SWAN, &swan);
 	limits_of(CEO_GROWTH, &growth);
@@ -159,9 +162,11 @@ END_TEST
 
 START_TEST(test_ceo_report__clear_emergency_stop_command)
 {
-	json_t *p = json_loads("{\"request_id\": \"c-1\", \"action\": \"clear_emergency_stop\", \"reason\": \"reviewed\","
-			       " \"operator\": \"alice\"}",
-			       0, NULL);
+	json_t *p =
+		json_loads("{\"request_id\": \"c-1\", \"action\": \"clear_emergency_stop\", \"reason\": \"reviewed\","
+			   " \"operator\": \"alice\"}",
+			   0,
+			   NULL);
 	struct ceo_command cmd;
 	char why[200];
 	ck_assert_int_eq(ceo_command_parse(p, &cmd, why, sizeof(why)), 0);

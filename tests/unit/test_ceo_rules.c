@@ -43,8 +43,14 @@ static void want(const struct ceo_state *s, enum ceo_mode mode, const char *rule
 	struct ceo_recommendation r;
 	ceo_thresholds_defaults(CEO_RULES_DEFAULT, &t);
 	ceo_policy_recommend(s, &t, &r);
-	ck_assert_msg(r.mode == mode && strcmp(r.rule, rule) == 0, "%s: got %s by %s (%s), want %s by %s", what,
-		      ceo_mode_name(r.mode), r.rule, r.reason, ceo_mode_name(mode), rule);
+	ck_assert_msg(r.mode == mode && strcmp(r.rule, rule) == 0,
+		      "%s: got %s by %s (%s), want %s by %s",
+		      what,
+		      ceo_mode_name(r.mode),
+		      r.rule,
+		      r.reason,
+		      ceo_mode_name(mode),
+		      rule);
 }
 
 START_TEST(test_default_rules_at_and_around_every_threshold)
@@ -263,11 +269,13 @@ START_TEST(test_inputs_read_the_measures_the_default_rules_need)
 {
 	struct ceo_inputs in;
 	memset(&in, 0, sizeof(in));
-	ck_assert_int_eq(apply_json(&in, "risk_state_update",
-				    "{\"risk_score\": 30, \"metrics\": {\"drawdown_sigma\": 1.25, \"unit_periods\": 40,"
-				    " \"unit_volatility_short\": 0.3, \"unit_volatility_long\": 0.2, \"ewma_lambda\": 0.94},"
-				    " \"active_alerts\": [{\"code\": \"TAIL_EVENT\", \"level\": \"CRITICAL\"}]}"),
-			 0);
+	ck_assert_int_eq(
+		apply_json(&in,
+			   "risk_state_update",
+			   "{\"risk_score\": 30, \"metrics\": {\"drawdown_sigma\": 1.25, \"unit_periods\": 40,"
+			   " \"unit_volatility_short\": 0.3, \"unit_volatility_long\": 0.2, \"ewma_lambda\": 0.94},"
+			   " \"active_alerts\": [{\"code\": \"TAIL_EVENT\", \"level\": \"CRITICAL\"}]}"),
+		0);
 	ck_assert(in.dd_sigma_known);
 	ck_assert_double_eq(in.dd_sigma, 1.25);
 	ck_assert_int_eq(in.unit_n, 40);
@@ -280,24 +288,26 @@ START_TEST(test_inputs_read_the_measures_the_default_rules_need)
 	ck_assert(!in.dd_sigma_known);
 	ck_assert(!in.tail_event);
 	/* a risk_alert raising TAIL_EVENT counts at once, whatever its value */
-	ck_assert_int_eq(apply_json(&in, "risk_alert",
+	ck_assert_int_eq(apply_json(&in,
+				    "risk_alert",
 				    "{\"level\": \"critical\", \"alert_level\": \"CRITICAL\", \"alert_details\":"
 				    " [{\"code\": \"TAIL_EVENT\", \"level\": \"CRITICAL\", \"value\": 2.4}]}"),
 			 0);
 	ck_assert(in.tail_event);
 	/* out of range is malformed, not read */
-	ck_assert_int_eq(apply_json(&in, "risk_state_update",
-				    "{\"risk_score\": 30, \"metrics\": {\"drawdown_sigma\": -1}}"),
-			 ORCH_EMALFORMED);
+	ck_assert_int_eq(
+		apply_json(&in, "risk_state_update", "{\"risk_score\": 30, \"metrics\": {\"drawdown_sigma\": -1}}"),
+		ORCH_EMALFORMED);
 	/* the book's pooled evidence; a PSR outside [0, 1] is no evidence */
-	ck_assert_int_eq(apply_json(&in, "strategy_state_update",
+	ck_assert_int_eq(apply_json(&in,
+				    "strategy_state_update",
 				    "{\"win_rate\": 0.4, \"book\": {\"trades\": 33, \"psr\": 0.97}}"),
 			 0);
 	ck_assert_int_eq(in.book_trades, 33);
 	ck_assert_double_eq(in.book_psr, 0.97);
-	ck_assert_int_eq(apply_json(&in, "strategy_state_update",
-				    "{\"win_rate\": 0.4, \"book\": {\"trades\": 33, \"psr\": 2}}"),
-			 0);
+	ck_assert_int_eq(
+		apply_json(&in, "strategy_state_update", "{\"win_rate\": 0.4, \"book\": {\"trades\": 33, \"psr\": 2}}"),
+		0);
 	ck_assert_int_eq(in.book_trades, 0);
 }
 END_TEST

@@ -73,8 +73,17 @@ static const int64_t NOW = 1767225600000;
 
 static json_t *command(const char *rid)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "request_id", rid, "action", "set_mode", "mode", "GROWTH",
-			 "reason", "test", "operator", "alice");
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}",
+			 "request_id",
+			 rid,
+			 "action",
+			 "set_mode",
+			 "mode",
+			 "GROWTH",
+			 "reason",
+			 "test",
+			 "operator",
+			 "alice");
 }
 
 START_TEST(test_command_signed_passes_once_and_tampering_is_refused_issue_18)
@@ -132,7 +141,8 @@ START_TEST(test_command_signed_passes_once_and_tampering_is_refused_issue_18)
 	 * accepted before it: it refuses what was signed before it was made */
 	struct command_guard *g2;
 	ck_assert_int_eq(command_guard_new(&g2, 60000, 16, NOW + 70001), 0);
-	ck_assert_int_eq(command_verify(g2, c2, "ceo_command", KEY, NOW + 71000, &r, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(command_verify(g2, c2, "ceo_command", KEY, NOW + 71000, &r, why, sizeof(why)),
+			 ORCH_EMALFORMED);
 	ck_assert_int_eq(r, COMMAND_REPLAY);
 	ck_assert(strstr(why, "signed before") != NULL);
 	command_guard_free(g2);

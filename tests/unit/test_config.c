@@ -181,7 +181,8 @@ START_TEST(test_config_command_key_from_env_or_file_issue_18)
 	n_vars = 0;
 	set("ORCH_COMMAND_KEY_FILE", path);
 	ck_assert_int_eq(config_load_command_key(key, sizeof(key), err, sizeof(err)), ORCH_EINVAL);
-	ck_assert_msg(strncmp(err, "ORCH_COMMAND_KEY_FILE: the key in", 33) == 0 && !strstr(err, "short-key"), "%s", err);
+	ck_assert_msg(
+		strncmp(err, "ORCH_COMMAND_KEY_FILE: the key in", 33) == 0 && !strstr(err, "short-key"), "%s", err);
 	unlink(path);
 	ck_assert_int_eq(load(&cfg, err), ORCH_EINVAL);
 	ck_assert_msg(strstr(err, "ORCH_COMMAND_KEY_FILE: cannot read") != NULL, "%s", err);
@@ -223,7 +224,13 @@ struct sample {
 #define F(f, T) CONFIG_FIELD(struct sample, f, T)
 static const struct config_setting sample_settings[] = {
 	{"ORCH_X_INT", CONFIG_INT, F(count, int), .def = "1", .min = 0, .max = 100, .help = "count"},
-	{"ORCH_X_WAIT_S", CONFIG_I64, F(wait_ms, int64_t), .def = "2", .min = 1, .max = 60, .scale = 1000,
+	{"ORCH_X_WAIT_S",
+	 CONFIG_I64,
+	 F(wait_ms, int64_t),
+	 .def = "2",
+	 .min = 1,
+	 .max = 60,
+	 .scale = 1000,
 	 .help = "seconds into ms"},
 	{"ORCH_X_DBL", CONFIG_DOUBLE, F(ratio, double), .def = "0.5", .min = 0, .max = 1, .help = "ratio"},
 	{"ORCH_X_BOOL", CONFIG_BOOL, F(on, int), .def = "false", .help = "switch"},
@@ -336,9 +343,9 @@ START_TEST(test_config_lists)
 	ck_assert_int_eq(config_parse_list("ORCH_X", "red,,green", out, 3, &n, known_color, known, err, sizeof(err)),
 			 ORCH_EINVAL);
 	ck_assert_str_eq(err, "ORCH_X: expected 1-3 comma-separated items, got 'red,,green'");
-	ck_assert_int_eq(config_parse_list("ORCH_X", "red,green,blue,red", out, 3, &n, known_color, known, err,
-					   sizeof(err)),
-			 ORCH_EINVAL);
+	ck_assert_int_eq(
+		config_parse_list("ORCH_X", "red,green,blue,red", out, 3, &n, known_color, known, err, sizeof(err)),
+		ORCH_EINVAL);
 	ck_assert_int_eq(config_parse_list("ORCH_X", "red,purple", out, 3, &n, known_color, known, err, sizeof(err)),
 			 ORCH_EINVAL);
 	ck_assert_str_eq(err, "ORCH_X: 'purple' is not one of: red,green,blue");

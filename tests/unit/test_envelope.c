@@ -13,8 +13,7 @@
 #include "orch.h"
 #include "run_suite.h"
 
-static int decode_kv(struct bus_event *ev, const char *type, const char *id, const char **kv, size_t n,
-		     char *why)
+static int decode_kv(struct bus_event *ev, const char *type, const char *id, const char **kv, size_t n, char *why)
 {
 	size_t lens[32];
 	for (size_t i = 0; i < 2 * n; i++)
@@ -25,12 +24,17 @@ static int decode_kv(struct bus_event *ev, const char *type, const char *id, con
 START_TEST(test_envelope_encodes_original_fields_in_order)
 {
 	json_t *pl = json_pack("{s:s, s:f}", "symbol", "BTCUSDT", "pnl", 1.5);
-	struct bus_publish_meta meta = {.trace_id = "t-1", .correlation_id = "c-1",
-					.time_us = 1766571330123456LL};
+	struct bus_publish_meta meta = {.trace_id = "t-1", .correlation_id = "c-1", .time_us = 1766571330123456LL};
 	struct bus_entry e;
 	ck_assert_int_eq(bus_envelope_encode(&e, "trade.closed", "risk_officer", pl, &meta), 0);
-	const char *want[] = {"event_type", "payload", "trace_id", "correlation_id", "timestamp", "source",
-			      "event_id", "traceparent"};
+	const char *want[] = {"event_type",
+			      "payload",
+			      "trace_id",
+			      "correlation_id",
+			      "timestamp",
+			      "source",
+			      "event_id",
+			      "traceparent"};
 	ck_assert_int_eq(e.nfields, 8);
 	for (int i = 0; i < 8; i++)
 		ck_assert(strncmp(e.argv[2 * i], want[i], e.lens[2 * i]) == 0 && strlen(want[i]) == e.lens[2 * i]);
@@ -54,8 +58,10 @@ START_TEST(test_envelope_round_trip)
 	ck_assert_int_eq(bus_envelope_encode(&e, "risk_alert", "ceo", pl, NULL), 0);
 	struct bus_event ev;
 	char why[256];
-	ck_assert_int_eq(bus_envelope_decode(&ev, "risk_alert", "1766571330123-0", (size_t)e.nfields, e.argv, e.lens,
-					     why, sizeof(why)), 0);
+	ck_assert_int_eq(
+		bus_envelope_decode(
+			&ev, "risk_alert", "1766571330123-0", (size_t)e.nfields, e.argv, e.lens, why, sizeof(why)),
+		0);
 	ck_assert(json_equal(ev.payload, pl));
 	ck_assert_str_eq(ev.event_type, "risk_alert");
 	ck_assert_str_eq(ev.source, "ceo");
@@ -71,9 +77,24 @@ END_TEST
 START_TEST(test_envelope_decodes_direct_trade_closed_entry)
 {
 	/* as backend/microservices/auto_executor writes it: flat fields */
-	const char *kv[] = {"event_type", "trade.closed", "symbol", "ETHUSDT", "side", "SHORT", "exit_price", "2310.4",
-			    "pnl_percent", "-1.25", "confidence", "0.61", "timestamp", "2025-12-24T10:15:30.5",
-			    "model", "ensemble", "leverage", "3"};
+	const char *kv[] = {"event_type",
+			    "trade.closed",
+			    "symbol",
+			    "ETHUSDT",
+			    "side",
+			    "SHORT",
+			    "exit_price",
+			    "2310.4",
+			    "pnl_percent",
+			    "-1.25",
+			    "confidence",
+			    "0.61",
+			    "timestamp",
+			    "2025-12-24T10:15:30.5",
+			    "model",
+			    "ensemble",
+			    "leverage",
+			    "3"};
 	struct bus_event ev;
 	char why[256];
 	ck_assert_int_eq(decode_kv(&ev, "trade.closed", "1766571330500-3", kv, 9, why), 0);
@@ -146,7 +167,9 @@ END_TEST
 /* Python's json.dumps writes bare NaN; the original's producers send it. */
 START_TEST(test_envelope_reads_python_nan_as_missing_issue_15)
 {
-	const char *kv[] = {"event_type", "portfolio.snapshot_updated", "payload",
+	const char *kv[] = {"event_type",
+			    "portfolio.snapshot_updated",
+			    "payload",
 			    "{\"total_equity\": 1000.0, \"daily_drawdown_pct\": NaN, \"x\": -Infinity}"};
 	struct bus_event ev;
 	char why[256];

@@ -29,25 +29,36 @@ static void set_json(struct fed_state *s, enum fed_source src, const char *text,
 static void full_state(struct fed_state *s)
 {
 	fed_state_init(s);
-	set_json(s, FED_POLICY,
-		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"disabled_strategies\": [\"chop\"],"
-		 " \"modes\": {\"DEFENSIVE\": {\"max_leverage\": 10, \"max_risk_pct_per_trade\": 0.02, \"max_daily_drawdown\":"
-		 " 0.03, \"max_positions\": 10, \"global_min_confidence\": 0.6, \"scaling_factor\": 1.0, \"enable_rl\": true,"
+	set_json(s,
+		 FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"disabled_strategies\": "
+		 "[\"chop\"],"
+		 " \"modes\": {\"DEFENSIVE\": {\"max_leverage\": 10, \"max_risk_pct_per_trade\": 0.02, "
+		 "\"max_daily_drawdown\":"
+		 " 0.03, \"max_positions\": 10, \"global_min_confidence\": 0.6, \"scaling_factor\": 1.0, "
+		 "\"enable_rl\": true,"
 		 " \"enable_pal\": true}}}",
 		 T);
-	set_json(s, FED_CEO,
-		 "{\"operating_mode\": \"DEFENSIVE\", \"primary_reason\": \"risk score 72 >= 70\", \"decision_confidence\":"
-		 " 1.0, \"effective_limits\": {\"max_leverage\": 5, \"max_risk_pct_per_trade\": 0.01, \"max_daily_drawdown\":"
-		 " 0.015, \"max_positions\": 5, \"global_min_confidence\": 0.7, \"scaling_factor\": 0.7, \"enable_rl\": true,"
+	set_json(s,
+		 FED_CEO,
+		 "{\"operating_mode\": \"DEFENSIVE\", \"primary_reason\": \"risk score 72 >= 70\", "
+		 "\"decision_confidence\":"
+		 " 1.0, \"effective_limits\": {\"max_leverage\": 5, \"max_risk_pct_per_trade\": 0.01, "
+		 "\"max_daily_drawdown\":"
+		 " 0.015, \"max_positions\": 5, \"global_min_confidence\": 0.7, \"scaling_factor\": 0.7, "
+		 "\"enable_rl\": true,"
 		 " \"enable_pal\": false}}",
 		 T);
 	set_json(s, FED_CEILING, "{\"max_leverage\": 3.2, \"max_risk_per_trade\": 0.012, \"max_positions\": 8}", T);
-	set_json(s, FED_RISK,
+	set_json(s,
+		 FED_RISK,
 		 "{\"risk_score\": 72, \"risk_level\": \"high\", \"should_reduce_exposure\": true,"
 		 " \"should_pause_trading\": false}",
 		 T);
-	set_json(s, FED_STRATEGY,
-		 "{\"confidence\": 0.9, \"meta_strategy_mode\": \"single\", \"ranking\": [{\"strategy\": \"trend\", \"status\":"
+	set_json(s,
+		 FED_STRATEGY,
+		 "{\"confidence\": 0.9, \"meta_strategy_mode\": \"single\", \"ranking\": [{\"strategy\": \"trend\", "
+		 "\"status\":"
 		 " \"active\"}, {\"strategy\": \"newbie\", \"status\": \"insufficient_data\"}, {\"strategy\": \"chop\","
 		 " \"status\": \"disabled\"}], \"disabled\": [{\"strategy\": \"chop\"}, {\"strategy\": \"grid\"}],"
 		 " \"models\": [{\"model\": \"ensemble\", \"status\": \"active\"}, {\"model\": \"lstm\", \"status\":"
@@ -107,8 +118,13 @@ START_TEST(test_mode_only_from_the_policy_issue_18)
 	struct fed_config c;
 	full_state(&s);
 	fed_config_defaults(&c);
-	set_json(&s, FED_SWITCH, "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\"}", T + 500);
-	set_json(&s, FED_CEO, "{\"operating_mode\": \"GROWTH\", \"primary_reason\": \"forged\", \"decision_confidence\": 1}",
+	set_json(&s,
+		 FED_SWITCH,
+		 "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"GROWTH\", \"reason\": \"forged\"}",
+		 T + 500);
+	set_json(&s,
+		 FED_CEO,
+		 "{\"operating_mode\": \"GROWTH\", \"primary_reason\": \"forged\", \"decision_confidence\": 1}",
 		 T + 600);
 	json_t *g = fed_global_state(&s, &c, T + 1000);
 	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "DEFENSIVE");
@@ -118,8 +134,13 @@ START_TEST(test_mode_only_from_the_policy_issue_18)
 	ck_assert_double_eq(json_number_value(json_object_get(g, "mode_decision_confidence")), 0);
 	json_decref(g);
 	/* the policy holds an operator's BLACK_SWAN: its switch explains it */
-	set_json(&s, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T + 700);
-	set_json(&s, FED_SWITCH, "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"BLACK_SWAN\", \"reason\": \"operator x: drill\"}",
+	set_json(&s,
+		 FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}",
+		 T + 700);
+	set_json(&s,
+		 FED_SWITCH,
+		 "{\"old_mode\": \"DEFENSIVE\", \"new_mode\": \"BLACK_SWAN\", \"reason\": \"operator x: drill\"}",
 		 T + 700);
 	g = fed_global_state(&s, &c, T + 1000);
 	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "BLACK_SWAN");
@@ -148,7 +169,8 @@ START_TEST(test_emergency_stop_and_policy_loss_shown)
 	struct fed_config c;
 	full_state(&s);
 	fed_config_defaults(&c);
-	set_json(&s, FED_POLICY,
+	set_json(&s,
+		 FED_POLICY,
 		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"emergency_mode\": true,"
 		 " \"allow_new_trades\": false, \"emergency_reason\": \"ESS: loss\", \"emergency_set_by\": \"ess\","
 		 " \"emergency_activated_at\": \"2026-01-05T10:00:00\", \"modes\": {}}",
@@ -158,7 +180,8 @@ START_TEST(test_emergency_stop_and_policy_loss_shown)
 	ck_assert(json_is_true(json_object_get(st, "held")));
 	ck_assert_str_eq(json_string_value(json_object_get(st, "set_by")), "ess");
 	ck_assert_str_eq(json_string_value(json_object_get(st, "reason")), "ESS: loss");
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(g, "disabled_features"), 0)), "new_positions");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(g, "disabled_features"), 0)),
+			 "new_positions");
 	ck_assert(json_is_false(json_object_get(g, "degraded")));
 	json_decref(g);
 	fed_state_policy_problem(&s, "the document at t:policy:current is gone after version 7");
@@ -196,7 +219,10 @@ START_TEST(test_stale_and_missing_sources)
 	fed_state_release(&s);
 	/* only the policy so far: incomplete, the mode from the policy */
 	fed_state_init(&s);
-	set_json(&s, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T);
+	set_json(&s,
+		 FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}",
+		 T);
 	g = fed_global_state(&s, &c, T);
 	ck_assert(json_is_false(json_object_get(g, "complete")));
 	ck_assert_str_eq(json_string_value(json_object_get(g, "global_mode")), "BLACK_SWAN");
@@ -221,10 +247,12 @@ START_TEST(test_alerts_deduplicated_by_source_and_code)
 	struct fed_config c;
 	fed_state_init(&s);
 	fed_config_defaults(&c);
-	json_t *a = json_loads("{\"level\": \"CRITICAL\", \"alert_details\": [{\"code\": \"DAILY_DRAWDOWN\", \"level\":"
-			       " \"CRITICAL\", \"value\": 0.07, \"threshold\": 0.05}, {\"code\": \"VAR\", \"level\": \"WARNING\","
-			       " \"value\": 0.025, \"threshold\": 0.024}]}",
-			       0, NULL);
+	json_t *a = json_loads(
+		"{\"level\": \"CRITICAL\", \"alert_details\": [{\"code\": \"DAILY_DRAWDOWN\", \"level\":"
+		" \"CRITICAL\", \"value\": 0.07, \"threshold\": 0.05}, {\"code\": \"VAR\", \"level\": \"WARNING\","
+		" \"value\": 0.025, \"threshold\": 0.024}]}",
+		0,
+		NULL);
 	ck_assert_int_eq(fed_state_alerts(&s, "risk", a, T), 2);
 	ck_assert_int_eq(fed_state_alerts(&s, "risk", a, T + 1000), 2);
 	json_decref(a);
@@ -232,7 +260,8 @@ START_TEST(test_alerts_deduplicated_by_source_and_code)
 	/* a milder level of the same code does not replace a recent severe one */
 	a = json_loads("{\"level\": \"INFO\", \"alert_details\": [{\"code\": \"DAILY_DRAWDOWN\", \"level\": \"INFO\","
 		       " \"value\": 0.02, \"threshold\": 0.03}]}",
-		       0, NULL);
+		       0,
+		       NULL);
 	fed_state_alerts(&s, "risk", a, T + 2000);
 	json_decref(a);
 	ck_assert_str_eq(s.alerts[0].level, "CRITICAL");
@@ -268,15 +297,18 @@ START_TEST(test_status_holds_only_what_the_agents_said)
 	json_t *o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
 	ck_assert_ptr_nonnull(o);
 	ck_assert(json_is_null(json_object_get(o, "instance_id")) && json_is_null(json_object_get(o, "current_mode")) &&
-		  json_is_null(json_object_get(o, "decision_interval")) && json_is_null(json_object_get(o, "last_decision")));
+		  json_is_null(json_object_get(o, "decision_interval")) &&
+		  json_is_null(json_object_get(o, "last_decision")));
 	ck_assert(json_is_false(json_object_get(o, "running")));
 	ck_assert(json_is_false(json_object_get(json_object_get(o, "cached_states"), "risk_state_available")));
 	json_decref(o);
 
-	set_json(&s, FED_CEO,
-		 "{\"operating_mode\": \"DEFENSIVE\", \"decision_interval_s\": 30, \"stale_inputs\": \"strategy_state\","
-		 " \"factors\": {\"risk_score\": 40}}",
-		 T - 1000);
+	set_json(
+		&s,
+		FED_CEO,
+		"{\"operating_mode\": \"DEFENSIVE\", \"decision_interval_s\": 30, \"stale_inputs\": \"strategy_state\","
+		" \"factors\": {\"risk_score\": 40}}",
+		T - 1000);
 	for (int i = 0; i < 12; i++)
 		fed_agent_note_state(&a[0], NULL);
 	a[0].at_ms = T - 1000;
@@ -308,8 +340,9 @@ START_TEST(test_status_holds_only_what_the_agents_said)
 	o = fed_status_agent(FED_AGENT_STRATEGY, &a[2], &s, &c, T);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "current_regime")), "UNKNOWN");
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "recent_recommendations_count")), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "last_recommendation"), "primary_strategy")),
-			 "trend");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(o, "last_recommendation"), "primary_strategy")),
+		"trend");
 	json_decref(o);
 	for (int i = 0; i < FED_N_AGENTS; i++)
 		fed_agent_release(&a[i]);

@@ -194,8 +194,20 @@ END_TEST
 /* Each refusal: what makes it, the code, whether the layer says stop
  * (risk_score 100). */
 enum arrange {
-	A_HELD, A_BLACK_SWAN, A_STALE_MODE, A_PAUSE, A_CRITICAL, A_NO_RISK, A_STALE_RISK, A_NO_LIMITS,
-	A_NO_CONFIDENCE, A_CONFIDENCE_ABOVE_ONE, A_LOW_CONFIDENCE, A_STRATEGY, A_MODEL, A_NAMES_DROPPED
+	A_HELD,
+	A_BLACK_SWAN,
+	A_STALE_MODE,
+	A_PAUSE,
+	A_CRITICAL,
+	A_NO_RISK,
+	A_STALE_RISK,
+	A_NO_LIMITS,
+	A_NO_CONFIDENCE,
+	A_CONFIDENCE_ABOVE_ONE,
+	A_LOW_CONFIDENCE,
+	A_STRATEGY,
+	A_MODEL,
+	A_NAMES_DROPPED
 };
 
 static const struct refusal_case {
@@ -224,24 +236,44 @@ static void arrange(enum arrange a, struct gate_state *s, struct gate_signal *g)
 {
 	char name[GATE_NAME_LEN + 8];
 	switch (a) {
-	case A_HELD: s->emergency_held = 1; break;
-	case A_BLACK_SWAN: snprintf(s->operating_mode, sizeof(s->operating_mode), "BLACK_SWAN"); break;
+	case A_HELD:
+		s->emergency_held = 1;
+		break;
+	case A_BLACK_SWAN:
+		snprintf(s->operating_mode, sizeof(s->operating_mode), "BLACK_SWAN");
+		break;
 	case A_STALE_MODE:
 		s->mode_at_ms = T - 2 * cfg.stale_ms;
 		cfg.safe_side = GATE_EMERGENCY;
 		break;
-	case A_PAUSE: s->risk_pause = 1; break;
+	case A_PAUSE:
+		s->risk_pause = 1;
+		break;
 	case A_CRITICAL:
 		s->risk_critical = 1;
 		s->risk_score = 78;
 		break;
-	case A_NO_RISK: s->risk_at_ms = 0; break;
-	case A_STALE_RISK: s->risk_at_ms = T - cfg.stale_ms - 1; break;
-	case A_NO_LIMITS: s->limits.scaling_factor = -1; break;
-	case A_NO_CONFIDENCE: g->has_confidence = 0; break;
-	case A_CONFIDENCE_ABOVE_ONE: g->confidence = 1.5; break;
-	case A_LOW_CONFIDENCE: g->confidence = 0.5999; break;
-	case A_STRATEGY: ck_assert_int_eq(gate_state_disable(s, 0, "DEFAULT"), 0); break;
+	case A_NO_RISK:
+		s->risk_at_ms = 0;
+		break;
+	case A_STALE_RISK:
+		s->risk_at_ms = T - cfg.stale_ms - 1;
+		break;
+	case A_NO_LIMITS:
+		s->limits.scaling_factor = -1;
+		break;
+	case A_NO_CONFIDENCE:
+		g->has_confidence = 0;
+		break;
+	case A_CONFIDENCE_ABOVE_ONE:
+		g->confidence = 1.5;
+		break;
+	case A_LOW_CONFIDENCE:
+		g->confidence = 0.5999;
+		break;
+	case A_STRATEGY:
+		ck_assert_int_eq(gate_state_disable(s, 0, "DEFAULT"), 0);
+		break;
 	case A_MODEL:
 		ck_assert_int_eq(gate_state_disable(s, 1, "lstm_v2"), 0);
 		snprintf(g->model, sizeof(g->model), "LSTM_v2");
@@ -263,8 +295,12 @@ START_TEST(test_gate_strategy_refuses_with_a_code)
 	arrange(rc->arrange, &s, &g);
 	struct gate_strategy_verdict v;
 	gate_strategy_evaluate(&s, &cfg, &g, T, &v);
-	ck_assert_msg(!v.approved && v.code == rc->code, "%s: approved %d, code %s (%s)", rc->name, v.approved,
-		      gate_refusal_name(v.code), v.reason);
+	ck_assert_msg(!v.approved && v.code == rc->code,
+		      "%s: approved %d, code %s (%s)",
+		      rc->name,
+		      v.approved,
+		      gate_refusal_name(v.code),
+		      v.reason);
 	ck_assert_msg(v.reason[0], "%s: no reason", rc->name);
 }
 END_TEST
@@ -279,8 +315,8 @@ START_TEST(test_gate_risk_refuses_so_the_client_skips)
 	arrange(rc->arrange, &s, &g);
 	struct gate_risk_verdict v;
 	gate_risk_evaluate(&s, &cfg, &g, T, &v);
-	ck_assert_msg(!v.approved && v.code == rc->code, "%s: code %s (%s)", rc->name, gate_refusal_name(v.code),
-		      v.reason);
+	ck_assert_msg(
+		!v.approved && v.code == rc->code, "%s: code %s (%s)", rc->name, gate_refusal_name(v.code), v.reason);
 	ck_assert(client_skips(&v));
 	ck_assert_double_eq(v.position_size_usd, 0);
 	ck_assert_double_eq(v.leverage, 0);

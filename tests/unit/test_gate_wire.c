@@ -50,11 +50,13 @@ START_TEST(test_gate_wire_reads_the_clients_bodies)
 	ck_assert_double_eq(g.leverage, 5);
 	ck_assert_str_eq(g.model, "");
 	/* other clients' spellings: model_id, strategy_id, a numeric string */
-	ck_assert_int_eq(parse(1,
-			       "{\"signal\": {\"symbol\": \"ETHUSDT\", \"confidence\": \"0.81\", \"model_id\": \"lstm_v2\","
-			       " \"strategy_id\": \"trend\", \"side\": \"SHORT\"}}",
-			       &g, why),
-			 0);
+	ck_assert_int_eq(
+		parse(1,
+		      "{\"signal\": {\"symbol\": \"ETHUSDT\", \"confidence\": \"0.81\", \"model_id\": \"lstm_v2\","
+		      " \"strategy_id\": \"trend\", \"side\": \"SHORT\"}}",
+		      &g,
+		      why),
+		0);
 	ck_assert_str_eq(g.model, "lstm_v2");
 	ck_assert_str_eq(g.strategy, "trend");
 	ck_assert_double_eq(g.confidence, 0.81);
@@ -89,8 +91,8 @@ START_TEST(test_gate_wire_python_nan_is_missing_and_refused)
 		ck_assert_int_eq(v.code, GATE_R_NO_CONFIDENCE);
 	}
 	/* inside strings the words stay; a NaN size is no size */
-	ck_assert_int_eq(parse(1, "{\"signal\": {\"symbol\": \"NaN\\\"Infinity\", \"position_size_usd\": NaN}}", &g, why),
-			 0);
+	ck_assert_int_eq(
+		parse(1, "{\"signal\": {\"symbol\": \"NaN\\\"Infinity\", \"position_size_usd\": NaN}}", &g, why), 0);
 	ck_assert_str_eq(g.symbol, "NaN\"Infinity");
 	ck_assert_double_eq(g.size_usd, 0);
 	/* a bare word that is not one of the three is still not JSON */
@@ -133,8 +135,8 @@ START_TEST(test_gate_wire_malformed_bodies_refused_naming_the_field)
 	char why[128] = "";
 	int rc = parse(MALFORMED[_i].risk, MALFORMED[_i].body, &g, why);
 	ck_assert_msg(rc == ORCH_EMALFORMED, "%s: rc %d", MALFORMED[_i].body, rc);
-	ck_assert_msg(!strncmp(why, MALFORMED[_i].why, strlen(MALFORMED[_i].why)), "%s: why '%s'", MALFORMED[_i].body,
-		      why);
+	ck_assert_msg(
+		!strncmp(why, MALFORMED[_i].why, strlen(MALFORMED[_i].why)), "%s: why '%s'", MALFORMED[_i].body, why);
 }
 END_TEST
 
@@ -206,8 +208,13 @@ START_TEST(test_gate_wire_answers_carry_the_clients_names)
 	ck_assert(json_is_null(json_object_get(j, "min_confidence")));
 	json_decref(j);
 
-	struct gate_risk_verdict rv = {.approved = 1, .mode = GATE_ACTIVE, .position_size_usd = 700, .leverage = 3.2,
-				       .risk_score = 41.5, .state_risk_score = 41.5, .max_loss_usd = 14};
+	struct gate_risk_verdict rv = {.approved = 1,
+				       .mode = GATE_ACTIVE,
+				       .position_size_usd = 700,
+				       .leverage = 3.2,
+				       .risk_score = 41.5,
+				       .state_risk_score = 41.5,
+				       .max_loss_usd = 14};
 	j = gate_wire_risk(&rv, T);
 	ck_assert(json_is_true(json_object_get(j, "approved")));
 	ck_assert_double_eq(json_real_value(json_object_get(j, "position_size")), 700);
@@ -251,25 +258,32 @@ START_TEST(test_gate_wire_state_from_the_federation)
 {
 	struct fed_state fs;
 	fed_state_init(&fs);
-	set_json(&fs, FED_POLICY,
-		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"disabled_strategies\": [\"chop\"],"
+	set_json(&fs,
+		 FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"disabled_strategies\": "
+		 "[\"chop\"],"
 		 " \"disabled_models\": [\"xgb\"], \"emergency_mode\": false, \"allow_new_trades\": true,"
 		 " \"modes\": {\"DEFENSIVE\": {\"max_leverage\": 10,"
 		 " \"max_risk_pct_per_trade\": 0.02, \"max_positions\": 10, \"global_min_confidence\": 0.6,"
 		 " \"scaling_factor\": 1.0}}}",
 		 T - 5000);
-	set_json(&fs, FED_CEO,
-		 "{\"operating_mode\": \"DEFENSIVE\", \"decision_confidence\": 0.8, \"effective_limits\": {\"max_leverage\":"
+	set_json(&fs,
+		 FED_CEO,
+		 "{\"operating_mode\": \"DEFENSIVE\", \"decision_confidence\": 0.8, \"effective_limits\": "
+		 "{\"max_leverage\":"
 		 " 5, \"max_risk_pct_per_trade\": 0.01, \"max_positions\": 5, \"global_min_confidence\": 0.7,"
 		 " \"scaling_factor\": 0.7}}",
 		 T - 3000);
 	set_json(&fs, FED_CEILING, "{\"max_leverage\": 3.2, \"max_risk_per_trade\": 0.012, \"max_positions\": 8}", T);
-	set_json(&fs, FED_RISK,
+	set_json(&fs,
+		 FED_RISK,
 		 "{\"risk_score\": 42.5, \"risk_level\": \"moderate\", \"should_pause_trading\": false,"
 		 " \"metrics\": {\"equity\": 25000.0, \"open_positions\": 3}}",
 		 T - 2000);
-	set_json(&fs, FED_STRATEGY,
-		 "{\"disabled\": [{\"strategy\": \"grid\"}], \"models\": [{\"model\": \"ensemble\", \"status\": \"active\"},"
+	set_json(&fs,
+		 FED_STRATEGY,
+		 "{\"disabled\": [{\"strategy\": \"grid\"}], \"models\": [{\"model\": \"ensemble\", \"status\": "
+		 "\"active\"},"
 		 " {\"model\": \"lstm\", \"status\": \"disabled\"}]}",
 		 T);
 	struct gate_state s;
@@ -303,7 +317,8 @@ START_TEST(test_gate_wire_state_from_the_federation)
 	ck_assert_int_eq(st.mode, GATE_PASSIVE);
 
 	/* the original's Emergency Stop System writes the two fields */
-	set_json(&fs, FED_POLICY,
+	set_json(&fs,
+		 FED_POLICY,
 		 "{\"active_mode\": \"NORMAL\", \"emergency_mode\": true, \"allow_new_trades\": false,"
 		 " \"emergency_reason\": \"ESS: daily loss limit\", \"modes\": {}}",
 		 T);
@@ -318,20 +333,29 @@ START_TEST(test_gate_wire_state_from_the_federation)
 	ck_assert_int_eq(st.mode, GATE_EMERGENCY);
 
 	/* a switch the policy does not hold moves nothing (issue 18) */
-	set_json(&fs, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"modes\": {}}", T);
+	set_json(&fs,
+		 FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"DEFENSIVE\", \"modes\": {}}",
+		 T);
 	set_json(&fs, FED_SWITCH, "{\"new_mode\": \"GROWTH\", \"reason\": \"forged\"}", T + 50);
 	gate_state_of(&fs, T + 50, &s);
 	ck_assert_str_eq(s.operating_mode, "DEFENSIVE");
 	ck_assert_int_eq(s.mode_at_ms, T - 3000);
 	/* an operator's switch the policy holds sets the mode's time */
-	set_json(&fs, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}", T);
+	set_json(&fs,
+		 FED_POLICY,
+		 "{\"active_mode\": \"DEFENSIVE\", \"operating_mode\": \"BLACK_SWAN\", \"modes\": {}}",
+		 T);
 	set_json(&fs, FED_SWITCH, "{\"new_mode\": \"BLACK_SWAN\", \"reason\": \"operator\"}", T + 100);
 	gate_state_of(&fs, T + 100, &s);
 	ck_assert_str_eq(s.operating_mode, "BLACK_SWAN");
 	ck_assert_int_eq(s.mode_at_ms, T + 100);
 	ck_assert_double_eq(s.decision_confidence, -1);
 	/* the PolicyStore lost its document: the safe side until it is back */
-	set_json(&fs, FED_POLICY, "{\"active_mode\": \"AGGRESSIVE_SMALL_ACCOUNT\", \"operating_mode\": \"GROWTH\", \"modes\": {}}", T);
+	set_json(&fs,
+		 FED_POLICY,
+		 "{\"active_mode\": \"AGGRESSIVE_SMALL_ACCOUNT\", \"operating_mode\": \"GROWTH\", \"modes\": {}}",
+		 T);
 	set_json(&fs, FED_SWITCH, "{\"new_mode\": \"GROWTH\", \"reason\": \"operator\"}", T + 200);
 	gate_state_of(&fs, T + 200, &s);
 	gate_ceo_status(&s, &c, T + 200, &st);
@@ -387,7 +411,9 @@ int main(void)
 	TCase *tc = tcase_create("bodies");
 	tcase_add_test(tc, test_gate_wire_reads_the_clients_bodies);
 	tcase_add_test(tc, test_gate_wire_python_nan_is_missing_and_refused);
-	tcase_add_loop_test(tc, test_gate_wire_malformed_bodies_refused_naming_the_field, 0,
+	tcase_add_loop_test(tc,
+			    test_gate_wire_malformed_bodies_refused_naming_the_field,
+			    0,
 			    (int)(sizeof(MALFORMED) / sizeof(MALFORMED[0])));
 	tcase_add_test(tc, test_gate_wire_long_names_refused);
 	suite_add_tcase(s, tc);

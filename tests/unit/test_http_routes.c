@@ -23,7 +23,9 @@ static void check_table(const struct api_table *t, int *writes)
 		const struct api_route *r = &t->routes[i];
 		if (!strcmp(r->method, "GET"))
 			continue;
-		ck_assert_msg(r->auth || is_read_only_evaluation(r), "%s %s changes state without the token", r->method,
+		ck_assert_msg(r->auth || is_read_only_evaluation(r),
+			      "%s %s changes state without the token",
+			      r->method,
 			      r->path);
 		*writes += r->auth;
 	}

@@ -44,8 +44,14 @@ END_TEST
 START_TEST(test_json_util_rejects_bad_timestamps)
 {
 	int64_t us;
-	const char *bad[] = {"", "2025-13-01", "2025-12-24T25:00:00", "2025-12-24T10:15:30.", "2025/12/24",
-			     "2025-12-24T10:15:30 junk", "2025-12-24T10:15:30.1234567890", "yesterday"};
+	const char *bad[] = {"",
+			     "2025-13-01",
+			     "2025-12-24T25:00:00",
+			     "2025-12-24T10:15:30.",
+			     "2025/12/24",
+			     "2025-12-24T10:15:30 junk",
+			     "2025-12-24T10:15:30.1234567890",
+			     "yesterday"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(json_util_parse_ts_us(bad[i], &us) == ORCH_EINVAL, "accepted '%s'", bad[i]);
 }
@@ -65,8 +71,24 @@ END_TEST
 
 START_TEST(test_json_util_numeric_readers_accept_strings)
 {
-	json_t *o = json_pack("{s:s, s:f, s:i, s:s, s:s, s:n, s:s, s:b, s:s}", "pct", "2.5", "real", 1.25, "int", 7,
-			      "bad", "2.5x", "inf", "inf", "null", "i_str", "12", "flag", 1, "flag_s", "FALSE");
+	json_t *o = json_pack("{s:s, s:f, s:i, s:s, s:s, s:n, s:s, s:b, s:s}",
+			      "pct",
+			      "2.5",
+			      "real",
+			      1.25,
+			      "int",
+			      7,
+			      "bad",
+			      "2.5x",
+			      "inf",
+			      "inf",
+			      "null",
+			      "i_str",
+			      "12",
+			      "flag",
+			      1,
+			      "flag_s",
+			      "FALSE");
 	double d;
 	int64_t i;
 	int b;
@@ -117,11 +139,13 @@ START_TEST(test_json_util_utf8)
 	ck_assert(json_util_is_utf8("plain", 5));
 	ck_assert(json_util_is_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 15));
 	ck_assert(!json_util_is_utf8("\xff", 1));
-	ck_assert(!json_util_is_utf8("\xc3", 1));               /* truncated */
-	ck_assert(!json_util_is_utf8("\xc0\xaf", 2));           /* overlong '/' */
-	ck_assert(!json_util_is_utf8("\xed\xa0\x80", 3));       /* a surrogate */
-	ck_assert(!json_util_is_utf8("\xf4\x90\x80\x80", 4));   /* past U+10FFFF */
-	ck_assert(!json_util_is_utf8("a\x80" "b", 3));
+	ck_assert(!json_util_is_utf8("\xc3", 1));             /* truncated */
+	ck_assert(!json_util_is_utf8("\xc0\xaf", 2));         /* overlong '/' */
+	ck_assert(!json_util_is_utf8("\xed\xa0\x80", 3));     /* a surrogate */
+	ck_assert(!json_util_is_utf8("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	ck_assert(!json_util_is_utf8("a\x80"
+				     "b",
+				     3));
 }
 END_TEST
 

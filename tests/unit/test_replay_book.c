@@ -273,9 +273,9 @@ START_TEST(test_feed_writes_the_original_wire_format)
 	ck_assert_ptr_nonnull(snap);
 	ck_assert_double_eq(json_real_value(json_object_get(snap, "total_equity")), 1000500.25);
 	ck_assert_int_eq(json_integer_value(json_object_get(snap, "num_positions")), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(snap, "positions"), 0),
-							   "symbol")),
-			 "DAX");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_array_get(json_object_get(snap, "positions"), 0), "symbol")),
+		"DAX");
 	for (int k = 0; k < e[1].nfields; k++)
 		ck_assert_uint_eq(e[1].lens[2 * k + 1], strlen(e[1].kv[2 * k + 1]));
 	json_decref(snap);

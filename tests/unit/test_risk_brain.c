@@ -17,9 +17,18 @@
 #include "run_suite.h"
 
 static const struct risk_limits limits = {
-	.max_drawdown = 0.15, .max_daily_drawdown = 0.05, .var_ceiling = 0.03, .es_ceiling = 0.05,
-	.vol_ceiling = 1.0, .max_leverage = 5, .concentration_ceiling = 0.5, .max_risk_per_trade = 0.015,
-	.max_positions = 30, .score_critical = 80, .tail_multiple = 2, .hysteresis = 0.1,
+	.max_drawdown = 0.15,
+	.max_daily_drawdown = 0.05,
+	.var_ceiling = 0.03,
+	.es_ceiling = 0.05,
+	.vol_ceiling = 1.0,
+	.max_leverage = 5,
+	.concentration_ceiling = 0.5,
+	.max_risk_per_trade = 0.015,
+	.max_positions = 30,
+	.score_critical = 80,
+	.tail_multiple = 2,
+	.hysteresis = 0.1,
 };
 
 static struct risk_view base_view(void)
@@ -45,8 +54,12 @@ static struct risk_view base_view(void)
 /* Pointer to the i-th risk input of a view (the ones the score reads). */
 static double *input_of(struct risk_view *v, int i)
 {
-	double *in[] = {&v->portfolio.current_drawdown, &v->daily_drawdown, &v->portfolio.historical[0].var,
-			&v->portfolio.historical[1].es, &v->portfolio.ewma_volatility, &v->leverage,
+	double *in[] = {&v->portfolio.current_drawdown,
+			&v->daily_drawdown,
+			&v->portfolio.historical[0].var,
+			&v->portfolio.historical[1].es,
+			&v->portfolio.ewma_volatility,
+			&v->leverage,
 			&v->herfindahl};
 	return in[i];
 }
@@ -191,9 +204,22 @@ START_TEST(test_risk_input_reads_original_fields)
 	ck_assert_str_eq(in.strategy, "momentum");
 	ck_assert_double_eq_tol(in.ret, 0.01, 1e-15);
 	json_decref(p);
-	p = json_pack("{s:f, s:f, s:i, s:[{s:s, s:f}, {s:s, s:f}]}", "total_equity", 1000.0, "total_exposure",
-		      2000.0, "num_positions", 2, "positions", "symbol", "BTC", "exposure", 1500.0, "symbol", "ETH",
-		      "exposure", -500.0);
+	p = json_pack("{s:f, s:f, s:i, s:[{s:s, s:f}, {s:s, s:f}]}",
+		      "total_equity",
+		      1000.0,
+		      "total_exposure",
+		      2000.0,
+		      "num_positions",
+		      2,
+		      "positions",
+		      "symbol",
+		      "BTC",
+		      "exposure",
+		      1500.0,
+		      "symbol",
+		      "ETH",
+		      "exposure",
+		      -500.0);
 	ck_assert_int_eq(risk_input_parse("portfolio.snapshot_updated", p, 1000, &in, why, sizeof(why)), 0);
 	ck_assert_double_eq(in.equity, 1000);
 	ck_assert_int_eq(in.n_symbols, 2);
@@ -204,8 +230,7 @@ START_TEST(test_risk_input_reads_original_fields)
 	ck_assert_str_eq(why, "no pnl_percent, pnl_pct or realized_pnl_pct field");
 	json_decref(p);
 	p = json_pack("{s:f}", "total_equity", -5.0);
-	ck_assert_int_eq(risk_input_parse("portfolio_state_update", p, 1000, &in, why, sizeof(why)),
-			 ORCH_EMALFORMED);
+	ck_assert_int_eq(risk_input_parse("portfolio_state_update", p, 1000, &in, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "equity -5 is not in (0, 1e15) USD");
 	json_decref(p);
 	p = json_pack("{s:s}", "pnl_percent", "-150");
@@ -229,16 +254,19 @@ START_TEST(test_risk_inputs_outside_their_domain_are_refused_issue_18)
 		{"trade.closed", "{\"pnl_percent\": \"1001\"}", "return 1001% is beyond +1000%: not a trade's return"},
 		{"trade.closed", "{\"pnl_percent\": \"0x10\"}", "pnl_percent: not a number"},
 		{"portfolio.snapshot_updated", "{\"total_equity\": 1e300}", "equity 1e+300 is not in (0, 1e15) USD"},
-		{"portfolio.snapshot_updated", "{\"total_equity\": 1000, \"total_exposure\": 2e15}",
+		{"portfolio.snapshot_updated",
+		 "{\"total_equity\": 1000, \"total_exposure\": 2e15}",
 		 "total_exposure 2e+15 is beyond 1e15 USD"},
-		{"portfolio.exposure_updated", "{\"exposure_by_symbol\": {\"BTC\": -1e16}}",
+		{"portfolio.exposure_updated",
+		 "{\"exposure_by_symbol\": {\"BTC\": -1e16}}",
 		 "exposure_by_symbol.BTC: exposure -1e+16 is beyond 1e15 USD"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *p = json_loads(bad[i].json, 0, NULL);
 		ck_assert_ptr_nonnull(p);
 		ck_assert_msg(risk_input_parse(bad[i].type, p, 1000, &in, why, sizeof(why)) == ORCH_EMALFORMED,
-			      "%s accepted", bad[i].json);
+			      "%s accepted",
+			      bad[i].json);
 		ck_assert_str_eq(why, bad[i].why);
 		json_decref(p);
 	}
@@ -248,8 +276,12 @@ START_TEST(test_risk_inputs_outside_their_domain_are_refused_issue_18)
 	ck_assert_double_eq(in.ret, 10);
 	json_decref(p);
 	/* an equity that jumps more than 11 times in one period is refused */
-	struct risk_book_config cfg = {.window_count = 100, .period_ms = 1000, .ewma_lambda = 0.94,
-				       .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+	struct risk_book_config cfg = {.window_count = 100,
+				       .period_ms = 1000,
+				       .ewma_lambda = 0.94,
+				       .max_strategies = 4,
+				       .conf = {0.95, 0.99},
+				       .n_conf = 2};
 	struct risk_book *b;
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
 	struct risk_input snap = {.kind = RISK_IN_SNAPSHOT, .open_positions = -1, .total_exposure = -1};
@@ -268,8 +300,13 @@ END_TEST
 
 START_TEST(test_risk_inputs_older_than_the_window_are_refused_issue_18)
 {
-	struct risk_book_config cfg = {.window_count = 100, .window_age_ms = 30 * 86400000LL, .period_ms = 86400000,
-				       .ewma_lambda = 0.94, .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+	struct risk_book_config cfg = {.window_count = 100,
+				       .window_age_ms = 30 * 86400000LL,
+				       .period_ms = 86400000,
+				       .ewma_lambda = 0.94,
+				       .max_strategies = 4,
+				       .conf = {0.95, 0.99},
+				       .n_conf = 2};
 	struct risk_book *b;
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
 	const int64_t now = 1767225600000; /* 2026-01-01 */
@@ -281,8 +318,8 @@ START_TEST(test_risk_inputs_older_than_the_window_are_refused_issue_18)
 	ck_assert_int_eq(risk_book_apply(b, &in, now, why, sizeof(why)), ORCH_EMALFORMED);
 	ck_assert_str_eq(why, "stamped 1970-01-01T00:00:00, older than the window (2592000 s) at 2026-01-01T00:00:00");
 	/* and so is a snapshot: its equity would open a period 56 years long */
-	struct risk_input snap = {.kind = RISK_IN_SNAPSHOT, .t_ms = 0, .equity = 100, .open_positions = -1,
-				  .total_exposure = -1};
+	struct risk_input snap = {
+		.kind = RISK_IN_SNAPSHOT, .t_ms = 0, .equity = 100, .open_positions = -1, .total_exposure = -1};
 	ck_assert_int_eq(risk_book_apply(b, &snap, now, why, sizeof(why)), ORCH_EMALFORMED);
 	/* at the window's edge it still counts */
 	in.t_ms = now - cfg.window_age_ms;
@@ -302,8 +339,12 @@ END_TEST
 
 START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
 {
-	struct risk_book_config cfg = {.window_count = 100, .period_ms = 1000, .ewma_lambda = 0.94,
-				       .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+	struct risk_book_config cfg = {.window_count = 100,
+				       .period_ms = 1000,
+				       .ewma_lambda = 0.94,
+				       .max_strategies = 4,
+				       .conf = {0.95, 0.99},
+				       .n_conf = 2};
 	struct risk_book *b;
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
 	char why[128];
@@ -331,8 +372,11 @@ START_TEST(test_risk_book_concentration_and_daily_drawdown_on_equity)
 	ck_assert_int_eq(risk_book_apply(b, &in, in.t_ms, why, sizeof(why)), 0);
 	risk_book_view(b, &v, &src);
 	ck_assert_double_eq_tol(v.daily_drawdown, 1 - 1000.0 / 1089.0, 1e-15);
-	struct risk_input ex = {.kind = RISK_IN_EXPOSURE, .total_exposure = -1, .open_positions = -1,
-				.n_symbols = 2, .symbol_exposure = {3000, 1000}};
+	struct risk_input ex = {.kind = RISK_IN_EXPOSURE,
+				.total_exposure = -1,
+				.open_positions = -1,
+				.n_symbols = 2,
+				.symbol_exposure = {3000, 1000}};
 	ck_assert_int_eq(risk_book_apply(b, &ex, ex.t_ms, why, sizeof(why)), 0);
 	risk_book_view(b, &v, &src);
 	ck_assert_double_eq_tol(v.herfindahl, 0.75 * 0.75 + 0.25 * 0.25, 1e-15);
@@ -358,8 +402,12 @@ static void feed(struct risk_book *b, int64_t t_ms, double equity, double gross)
 
 START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma_issue_14)
 {
-	struct risk_book_config cfg = {.window_count = 1000, .period_ms = 86400000, .ewma_lambda = 0.94,
-				       .ewma_lambda_long = 0.99, .max_strategies = 4, .conf = {0.95, 0.99},
+	struct risk_book_config cfg = {.window_count = 1000,
+				       .period_ms = 86400000,
+				       .ewma_lambda = 0.94,
+				       .ewma_lambda_long = 0.99,
+				       .max_strategies = 4,
+				       .conf = {0.95, 0.99},
 				       .n_conf = 2};
 	struct risk_book *b;
 	ck_assert_int_eq(risk_book_new(&b, &cfg), 0);
@@ -435,8 +483,8 @@ START_TEST(test_risk_book_measures_per_unit_of_exposure_tails_and_drawdown_sigma
 	/* held at leverage 1: the unit returns are the book's */
 	double sd = v.portfolio.volatility_annualized / sqrt(ppy);
 	ck_assert(v.drawdown_sigma_known);
-	ck_assert_double_eq_tol(v.drawdown_sigma,
-				v.portfolio.current_drawdown / (sd * sqrt((double)v.portfolio.n_obs)), 1e-12);
+	ck_assert_double_eq_tol(
+		v.drawdown_sigma, v.portfolio.current_drawdown / (sd * sqrt((double)v.portfolio.n_obs)), 1e-12);
 	feed(b, t, last * 0.92, last); /* the next period opens 8% down */
 	risk_book_view(b, &v, &src);
 	ck_assert_double_eq_tol(v.period_loss, 0.08, 1e-9);

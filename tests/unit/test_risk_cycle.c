@@ -14,13 +14,26 @@
 #include "run_suite.h"
 
 static const struct risk_limits env = {
-	.max_drawdown = 0.15, .max_daily_drawdown = 0.05, .var_ceiling = 0.03, .es_ceiling = 0.05,
-	.vol_ceiling = 1.0, .max_leverage = 5, .concentration_ceiling = 0.5, .max_risk_per_trade = 0.015,
-	.max_positions = 30, .score_critical = 80, .tail_multiple = 2, .hysteresis = 0.1,
+	.max_drawdown = 0.15,
+	.max_daily_drawdown = 0.05,
+	.var_ceiling = 0.03,
+	.es_ceiling = 0.05,
+	.vol_ceiling = 1.0,
+	.max_leverage = 5,
+	.concentration_ceiling = 0.5,
+	.max_risk_per_trade = 0.015,
+	.max_positions = 30,
+	.score_critical = 80,
+	.tail_multiple = 2,
+	.hysteresis = 0.1,
 };
 
-static const struct risk_book_config book_cfg = {.window_count = 100, .period_ms = 86400000, .ewma_lambda = 0.94,
-						 .max_strategies = 4, .conf = {0.95, 0.99}, .n_conf = 2};
+static const struct risk_book_config book_cfg = {.window_count = 100,
+						 .period_ms = 86400000,
+						 .ewma_lambda = 0.94,
+						 .max_strategies = 4,
+						 .conf = {0.95, 0.99},
+						 .n_conf = 2};
 
 /* A snapshot of equity with gross exposure at t_ms. */
 static void snapshot(struct risk_book *b, int64_t t_ms, double equity, double exposure)
@@ -40,8 +53,14 @@ static void snapshot(struct risk_book *b, int64_t t_ms, double equity, double ex
 
 START_TEST(risk_cycle__policy_limits_overlay_the_settings)
 {
-	json_t *doc = json_pack("{s:{s:f, s:i, s:f}}", "risk_limits", "max_leverage", 2.0, "max_positions", 4,
-				"max_daily_drawdown", -1.0);
+	json_t *doc = json_pack("{s:{s:f, s:i, s:f}}",
+				"risk_limits",
+				"max_leverage",
+				2.0,
+				"max_positions",
+				4,
+				"max_daily_drawdown",
+				-1.0);
 	struct risk_limits l;
 	char err[128];
 	ck_assert_int_eq(risk_cycle_limits_from_policy(&env, doc, &l, err, sizeof(err)), 0);

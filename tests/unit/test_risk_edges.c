@@ -16,9 +16,19 @@
 
 static int all_finite(const struct risk_metrics *m)
 {
-	const double v[] = {m->mean, m->sd, m->volatility_annualized, m->ewma_volatility, m->skewness,
-			    m->excess_kurtosis, m->max_drawdown, m->current_drawdown, m->tail_ratio,
-			    m->sharpe, m->sharpe_annualized, m->downside_deviation, m->sortino};
+	const double v[] = {m->mean,
+			    m->sd,
+			    m->volatility_annualized,
+			    m->ewma_volatility,
+			    m->skewness,
+			    m->excess_kurtosis,
+			    m->max_drawdown,
+			    m->current_drawdown,
+			    m->tail_ratio,
+			    m->sharpe,
+			    m->sharpe_annualized,
+			    m->downside_deviation,
+			    m->sortino};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!isfinite(v[i]))
 			return 0;
@@ -116,9 +126,20 @@ END_TEST
 /* Every number of a risk_metrics, for the finiteness check. */
 static void assert_all_finite(const struct risk_metrics *m, const char *what, int step)
 {
-	const double v[] = {m->periods_per_year, m->mean, m->sd, m->volatility_annualized, m->ewma_volatility,
-			    m->skewness, m->excess_kurtosis, m->max_drawdown, m->current_drawdown, m->tail_ratio,
-			    m->sharpe, m->sharpe_annualized, m->downside_deviation, m->sortino};
+	const double v[] = {m->periods_per_year,
+			    m->mean,
+			    m->sd,
+			    m->volatility_annualized,
+			    m->ewma_volatility,
+			    m->skewness,
+			    m->excess_kurtosis,
+			    m->max_drawdown,
+			    m->current_drawdown,
+			    m->tail_ratio,
+			    m->sharpe,
+			    m->sharpe_annualized,
+			    m->downside_deviation,
+			    m->sortino};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		ck_assert_msg(isfinite(v[i]), "%s step %d: field %zu is %g", what, step, i, v[i]);
 	for (int c = 0; c < m->n_conf; c++) {
@@ -126,7 +147,13 @@ static void assert_all_finite(const struct risk_metrics *m, const char *what, in
 		for (int k = 0; k < 3; k++)
 			ck_assert_msg(isfinite(t[k]->var) && isfinite(t[k]->es) && t[k]->var >= 0 && t[k]->var <= 1 &&
 					      t[k]->es >= 0 && t[k]->es <= 1,
-				      "%s step %d: tail %d/%d var %g es %g", what, step, c, k, t[k]->var, t[k]->es);
+				      "%s step %d: tail %d/%d var %g es %g",
+				      what,
+				      step,
+				      c,
+				      k,
+				      t[k]->var,
+				      t[k]->es);
 	}
 }
 
@@ -135,11 +162,24 @@ static void assert_all_finite(const struct risk_metrics *m, const char *what, in
  * measure is ever NaN or infinite, from scratch or in the window. */
 START_TEST(test_metrics_stay_finite_over_the_whole_domain_issue_18)
 {
-	static const double pick[] = {-0.999999999999, -0.9, -0.5, -1e-300, 0, 0, 0, 1e-300, 1e-12, 0.01,
-				      1, 9.99999, 10, 10, -0.999999999999};
+	static const double pick[] = {-0.999999999999,
+				      -0.9,
+				      -0.5,
+				      -1e-300,
+				      0,
+				      0,
+				      0,
+				      1e-300,
+				      1e-12,
+				      0.01,
+				      1,
+				      9.99999,
+				      10,
+				      10,
+				      -0.999999999999};
 	const double conf[] = {0.95, 0.99};
-	struct risk_window_config wc = {.max_count = 64, .max_age_ms = 0, .periods_per_year = 31536000,
-					.ewma_lambda = 0.94};
+	struct risk_window_config wc = {
+		.max_count = 64, .max_age_ms = 0, .periods_per_year = 31536000, .ewma_lambda = 0.94};
 	struct risk_window *w;
 	ck_assert_int_eq(risk_window_new(&w, &wc), 0);
 	uint64_t x = 88172645463325252ULL;

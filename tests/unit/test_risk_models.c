@@ -25,16 +25,12 @@
 /* The oracle tables in PA's signs (loss negative). Rows: p = 0.95, 0.99;
  * columns: VaR hist, gauss, mod, ES hist, gauss, mod. */
 static const double X1_TAIL[2][6] = {
-	{-0.025500000000, -0.027237904227, -0.028481919848, -0.030000000000, -0.034538491291,
-	 -0.033392434147},
-	{-0.029100000000, -0.039144566366, -0.038056962193, -0.030000000000, -0.045065037614,
-	 -0.043463303553},
+	{-0.025500000000, -0.027237904227, -0.028481919848, -0.030000000000, -0.034538491291, -0.033392434147},
+	{-0.029100000000, -0.039144566366, -0.038056962193, -0.030000000000, -0.045065037614, -0.043463303553},
 };
 static const double X2_TAIL[2][6] = {
-	{-0.026732292046, -0.026312089543, -0.026732831118, -0.028123700135, -0.032937445091,
-	 -0.030370153057},
-	{-0.028218877558, -0.037117504144, -0.033512927739, -0.028825132158, -0.042490390830,
-	 -0.043328567412},
+	{-0.026732292046, -0.026312089543, -0.026732831118, -0.028123700135, -0.032937445091, -0.030370153057},
+	{-0.028218877558, -0.037117504144, -0.033512927739, -0.028825132158, -0.042490390830, -0.043328567412},
 };
 
 struct oracle_stats {
@@ -42,14 +38,26 @@ struct oracle_stats {
 };
 
 static const struct oracle_stats X1_STATS = {
-	.mean = 0.0015, .sd = 0.01841648, .skew = -0.194913080233, .kurt = -0.818159683025,
-	.maxdd = 0.030000000000, .sharpe = 0.081448797621, .sharpe_ann = 1.292959578542,
-	.sortino = 0.125656172488, .downdev = 0.011937336386,
+	.mean = 0.0015,
+	.sd = 0.01841648,
+	.skew = -0.194913080233,
+	.kurt = -0.818159683025,
+	.maxdd = 0.030000000000,
+	.sharpe = 0.081448797621,
+	.sharpe_ann = 1.292959578542,
+	.sortino = 0.125656172488,
+	.downdev = 0.011937336386,
 };
 static const struct oracle_stats X2_STATS = {
-	.mean = NAN, .sd = NAN, .skew = -0.019935812805, .kurt = -1.034481566830,
-	.maxdd = 0.127010018594, .sharpe = -0.014519413157, .sharpe_ann = -0.230488538371,
-	.sortino = -0.020356076869, .downdev = 0.011404699377,
+	.mean = NAN,
+	.sd = NAN,
+	.skew = -0.019935812805,
+	.kurt = -1.034481566830,
+	.maxdd = 0.127010018594,
+	.sharpe = -0.014519413157,
+	.sharpe_ann = -0.230488538371,
+	.sortino = -0.020356076869,
+	.downdev = 0.011404699377,
 };
 
 static void make_x2(double *x)
@@ -62,8 +70,7 @@ static void make_x2(double *x)
  * rounding and far narrower than any convention difference. */
 #define ORACLE_TOL 1e-9
 
-static void check_oracle(const struct risk_metrics *m, const double tail[2][6],
-			 const struct oracle_stats *st)
+static void check_oracle(const struct risk_metrics *m, const double tail[2][6], const struct oracle_stats *st)
 {
 	ck_assert(m->sufficient);
 	for (int i = 0; i < 2; i++) {
@@ -162,8 +169,8 @@ START_TEST(test_modified_es_clamp_matches_the_recipe)
 	ck_assert_int_eq(risk_metrics_compute(x, 10, CONF, 2, 252, 0, &m), 0);
 	for (int i = 0; i < 2; i++) {
 		double a = 1 - CONF[i], z = naive_qnorm(a);
-		double h = z + (z * z - 1) * S / 6 + (pow(z, 3) - 3 * z) * K / 24 -
-			   (2 * pow(z, 3) - 5 * z) * S * S / 36;
+		double h =
+			z + (z * z - 1) * S / 6 + (pow(z, 3) - 3 * z) * K / 24 - (2 * pow(z, 3) - 5 * z) * S * S / 36;
 		double I = exp(-h * h / 2) / sqrt(2 * M_PI) *
 			   (1 + pow(h, 3) * S / 6 + (pow(h, 6) - 9 * pow(h, 4) + 9 * h * h + 3) * S * S / 72 +
 			    (pow(h, 4) - 2 * h * h - 1) * K / 24);
@@ -245,8 +252,12 @@ static double normal01(void)
 static void near(double got, double want, double floor, const char *what, long step)
 {
 	double tol = 1e-9 * fmax(fabs(want), floor);
-	ck_assert_msg(fabs(got - want) <= tol, "%s at update %ld: incremental %.17g, recomputed %.17g",
-		      what, step, got, want);
+	ck_assert_msg(fabs(got - want) <= tol,
+		      "%s at update %ld: incremental %.17g, recomputed %.17g",
+		      what,
+		      step,
+		      got,
+		      want);
 }
 
 static void compare_metrics(const struct risk_metrics *a, const struct risk_metrics *b, long step)
@@ -297,8 +308,8 @@ START_TEST(test_incremental_equals_recompute)
 	const long updates = 120000;
 	const size_t max_count = 600;
 	struct risk_window *w = NULL;
-	struct risk_window_config cfg = {.max_count = max_count, .max_age_ms = 2000000,
-					 .periods_per_year = 252, .ewma_lambda = 0.94};
+	struct risk_window_config cfg = {
+		.max_count = max_count, .max_age_ms = 2000000, .periods_per_year = 252, .ewma_lambda = 0.94};
 	ck_assert_int_eq(risk_window_new(&w, &cfg), 0);
 	double *buf = malloc(sizeof(double) * max_count);
 	ck_assert_ptr_nonnull(buf);
@@ -314,7 +325,7 @@ START_TEST(test_incremental_equals_recompute)
 		ck_assert_int_eq(risk_window_push(w, random_return(i), t), 0);
 		size_t n = risk_window_count(w);
 		if (n < before + 1)
-			before == max_count && n == max_count ? count_evictions++ : age_evictions++;
+			before == max_count &&n == max_count ? count_evictions++ : age_evictions++;
 		before = n;
 		if (i % 7 && !(i > 40000 && i < 40400))
 			continue;
@@ -336,8 +347,8 @@ END_TEST
 START_TEST(test_age_eviction_and_expire)
 {
 	struct risk_window *w = NULL;
-	struct risk_window_config cfg = {.max_count = 100, .max_age_ms = 10000, .periods_per_year = 252,
-					 .ewma_lambda = 0.94};
+	struct risk_window_config cfg = {
+		.max_count = 100, .max_age_ms = 10000, .periods_per_year = 252, .ewma_lambda = 0.94};
 	ck_assert_int_eq(risk_window_new(&w, &cfg), 0);
 	for (int i = 0; i < 20; i++)
 		ck_assert_int_eq(risk_window_push(w, 0.001 * i, 1000 * i), 0);

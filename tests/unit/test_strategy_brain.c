@@ -49,8 +49,8 @@ START_TEST(test_wilson_matches_reference)
 }
 END_TEST
 
-static const double R20[20] = {0.012, -0.004, 0.021, -0.015, 0.008, 0.003, -0.007, 0.017, 0.002, -0.011,
-			       0.009, 0.014, -0.002, 0.006, -0.009, 0.011, 0.004, -0.001, 0.013, -0.006};
+static const double R20[20] = {0.012, -0.004, 0.021,  -0.015, 0.008,  0.003, -0.007, 0.017,  0.002, -0.011,
+			       0.009, 0.014,  -0.002, 0.006,  -0.009, 0.011, 0.004,  -0.001, 0.013, -0.006};
 
 START_TEST(test_perf_and_psr_match_reference)
 {
@@ -317,22 +317,30 @@ START_TEST(test_inputs_in_the_original_wire_format)
 	struct strat_book *b = new_book();
 	/* a decision names the strategy; the direct trade.closed that
 	 * follows on its symbol names only the model */
-	parse_apply(b, "ai.decision.made",
+	parse_apply(b,
+		    "ai.decision.made",
 		    "{\"symbol\": \"BTCUSDT\", \"side\": \"buy\", \"confidence\": 0.8, \"model\": \"ensemble\","
 		    " \"strategy\": \"momentum_v2\", \"meta_strategy\": \"trend\"}",
-		    T0, 0);
-	parse_apply(b, "trade.closed",
+		    T0,
+		    0);
+	parse_apply(b,
+		    "trade.closed",
 		    "{\"event_type\": \"trade.closed\", \"symbol\": \"BTCUSDT\", \"side\": \"BUY\","
 		    " \"pnl_percent\": \"1.5\", \"confidence\": \"0.8\", \"model\": \"ensemble\"}",
-		    T0 + 60000, 0);
+		    T0 + 60000,
+		    0);
 	/* no decision for ETHUSDT: attributed to the model */
-	parse_apply(b, "trade.closed",
+	parse_apply(b,
+		    "trade.closed",
 		    "{\"symbol\": \"ETHUSDT\", \"side\": \"SELL\", \"pnl_percent\": \"-0.5\", \"model\": \"ensemble\"}",
-		    T0 + 120000, 0);
+		    T0 + 120000,
+		    0);
 	/* position.closed from the original publisher: pnl_pct, is_long */
-	parse_apply(b, "position.closed",
+	parse_apply(b,
+		    "position.closed",
 		    "{\"symbol\": \"SOLUSDT\", \"is_long\": false, \"pnl_pct\": 2.0, \"strategy_id\": \"meanrev\"}",
-		    T0 + 180000, 0);
+		    T0 + 180000,
+		    0);
 	parse_apply(b, "meta.regime", "{\"regime\": \"TRENDING\"}", T0, 0);
 	/* refused, never guessed at */
 	parse_apply(b, "trade.closed", "{\"symbol\": \"BTCUSDT\", \"model\": \"ensemble\"}", T0, ORCH_EMALFORMED);
@@ -368,8 +376,8 @@ END_TEST
 START_TEST(test_inputs_older_than_the_window_are_refused_issue_18)
 {
 	struct strat_book *b = NULL;
-	struct strat_book_config cfg = {.window_count = 500, .window_age_ms = 30 * 24 * HOUR, .max_units = 1000,
-					.decision_ttl_ms = HOUR};
+	struct strat_book_config cfg = {
+		.window_count = 500, .window_age_ms = 30 * 24 * HOUR, .max_units = 1000, .decision_ttl_ms = HOUR};
 	ck_assert_int_eq(strat_book_new(&b, &cfg), 0);
 	char why[160];
 	struct strat_input in = {.kind = STRAT_IN_TRADE, .t_ms = 0, .ret = 0.01, .confidence = -1, .strategy = "trend"};
@@ -394,15 +402,17 @@ END_TEST
 START_TEST(test_model_id_attributes_and_unattributed_never_leads_issue_15)
 {
 	struct strat_book *b = new_book();
-	parse_apply(b, "trade.closed",
+	parse_apply(b,
+		    "trade.closed",
 		    "{\"symbol\": \"BTCUSDT\", \"side\": \"LONG\", \"pnl_percent\": \"0.8\","
 		    " \"model_id\": \"main_lane_close\"}",
-		    T0, 0);
+		    T0,
+		    0);
 	ck_assert_str_eq(strat_book_strategy(b, 0)->name, "main_lane_close");
 	ck_assert_uint_eq(strat_book_models(b), 1);
 	ck_assert_str_eq(strat_book_model(b, 0)->name, "main_lane_close");
 	for (int i = 0; i < 200; i++) {
-		trade(b, STRAT_UNATTRIBUTED, 0.02, T0 + i * HOUR);                        /* would be the best */
+		trade(b, STRAT_UNATTRIBUTED, 0.02, T0 + i * HOUR);                     /* would be the best */
 		trade(b, "trend", (i * 7) % 100 < 55 ? 0.012 : -0.010, T0 + i * HOUR); /* a real strategy */
 	}
 	struct strat_thresholds t;

@@ -33,7 +33,8 @@ START_TEST(strategy_policy__mode_and_thresholds)
 	ck_assert_double_eq(t.disable_win_rate, base.disable_win_rate);
 	json_decref(doc);
 	/* an enable threshold below its disable threshold: refused, nothing set */
-	doc = json_pack("{s:s, s:{s:f}}", "operating_mode", "BLACK_SWAN", "strategy_thresholds", "enable_win_rate", 0.1);
+	doc = json_pack(
+		"{s:s, s:{s:f}}", "operating_mode", "BLACK_SWAN", "strategy_thresholds", "enable_win_rate", 0.1);
 	snprintf(mode, sizeof(mode), "unchanged");
 	t.min_trades = -5;
 	ck_assert_int_eq(strat_policy_thresholds(&base, doc, &t, mode, sizeof(mode), err, sizeof(err)), ORCH_EINVAL);

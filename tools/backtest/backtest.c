@@ -25,12 +25,12 @@
 
 struct engine {
 	const struct backtest_config *c;
-	json_t *doc;                    /* the PolicyStore document */
+	json_t *doc; /* the PolicyStore document */
 	/* Risk Officer */
 	struct risk_book *rbook;
 	struct risk_cycle rc;
 	int64_t ro_now;
-	int ro_trades, ro_snapshots;    /* trade.closed, snapshots among its inputs */
+	int ro_trades, ro_snapshots; /* trade.closed, snapshots among its inputs */
 	/* Strategy Officer */
 	struct strat_book *sbook;
 	struct strat_thresholds th;
@@ -44,7 +44,7 @@ struct engine {
 	int brain_ready;
 	int64_t ceo_now;
 	json_t *switches;
-	long dead_letters;              /* what a service would have dead-lettered */
+	long dead_letters; /* what a service would have dead-lettered */
 };
 
 static int64_t later(int64_t a, int64_t b)
@@ -110,9 +110,13 @@ static int so_turn(struct engine *e)
 	if (strat_brain_evaluate(e->sbook, &e->th, e->so_now, &res) != 0)
 		return ORCH_ENOMEM;
 	const struct strategy_officer_config *sc = &e->c->strat;
-	struct strat_report_ctx ctx = {.res = &res, .th = &e->th, .mode = e->so_mode,
-				       .regime = strat_book_regime(e->sbook), .now_ms = e->so_now,
-				       .window_count = sc->book.window_count, .window_age_ms = sc->book.window_age_ms,
+	struct strat_report_ctx ctx = {.res = &res,
+				       .th = &e->th,
+				       .mode = e->so_mode,
+				       .regime = strat_book_regime(e->sbook),
+				       .now_ms = e->so_now,
+				       .window_count = sc->book.window_count,
+				       .window_age_ms = sc->book.window_age_ms,
 				       .top = (size_t)sc->top};
 	ceo_take(e, CEO_EV_STRATEGY, strat_report_state(&ctx), e->so_now);
 	json_t *key = strat_report_key(&ctx);
@@ -183,8 +187,8 @@ static int ceo_decide(struct engine *e)
 	struct ceo_limits l;
 	ceo_brain_limits(bc, e->brain.mode, &e->in, &l, NULL);
 	int changed = 0;
-	json_t *doc = ceo_report_policy_doc(e->doc, e->brain.mode, &l, d.changed ? d.reason : "effective limits", 0,
-					    e->ceo_now, &changed);
+	json_t *doc = ceo_report_policy_doc(
+		e->doc, e->brain.mode, &l, d.changed ? d.reason : "effective limits", 0, e->ceo_now, &changed);
 	if (!doc)
 		return ORCH_ENOMEM;
 	if (changed)
@@ -195,8 +199,15 @@ static int ceo_decide(struct engine *e)
 		return 0;
 	json_t *sw = ceo_report_mode_switch(before, d.mode, d.rule, d.reason, NULL, NULL, 0, e->ceo_now);
 	const char *ts = json_string_value(json_object_get(sw, "timestamp"));
-	json_t *row = sw ? json_pack("{s:s%, s:O, s:O, s:O}", "date", ts ? ts : "", (size_t)(ts ? 10 : 0), "from",
-				     json_object_get(sw, "old_mode"), "to", json_object_get(sw, "new_mode"), "reason",
+	json_t *row = sw ? json_pack("{s:s%, s:O, s:O, s:O}",
+				     "date",
+				     ts ? ts : "",
+				     (size_t)(ts ? 10 : 0),
+				     "from",
+				     json_object_get(sw, "old_mode"),
+				     "to",
+				     json_object_get(sw, "new_mode"),
+				     "reason",
 				     json_object_get(sw, "reason"))
 			 : NULL;
 	json_decref(sw);
@@ -209,7 +220,8 @@ static int start(struct engine *e)
 {
 	const struct backtest_config *c = e->c;
 	int rc;
-	if ((rc = risk_book_new(&e->rbook, &c->risk.book)) != 0 || (rc = strat_book_new(&e->sbook, &c->strat.book)) != 0)
+	if ((rc = risk_book_new(&e->rbook, &c->risk.book)) != 0 ||
+	    (rc = strat_book_new(&e->sbook, &c->strat.book)) != 0)
 		return rc;
 	risk_cycle_init(&e->rc, e->rbook, &c->risk.book, &c->risk.env);
 	e->th = c->strat.base;
@@ -262,8 +274,8 @@ static int day(struct engine *e, const struct replay_prices *p, size_t d, struct
 	return ceo_decide(e);
 }
 
-int backtest_run(const struct replay_prices *p, const struct backtest_config *c, struct backtest_result *r,
-		 char *err, size_t errlen)
+int backtest_run(const struct replay_prices *p, const struct backtest_config *c, struct backtest_result *r, char *err,
+		 size_t errlen)
 {
 	struct engine e = {.c = c};
 	struct rb_book *books[2] = {NULL, NULL};

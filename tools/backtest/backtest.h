@@ -41,11 +41,11 @@ extern const char backtest_replay_env[];
 
 /* Where settings come from, first match wins. Borrowed. */
 struct backtest_sources {
-	const struct backtest_setting *sets;      /* --set NAME=VALUE (a later one wins) */
+	const struct backtest_setting *sets; /* --set NAME=VALUE (a later one wins) */
 	size_t n_sets;
-	const struct backtest_setting *replay;    /* deploy/env/replay.env */
+	const struct backtest_setting *replay; /* deploy/env/replay.env */
 	size_t n_replay;
-	int environ;                              /* then the process environment */
+	int environ; /* then the process environment */
 };
 
 struct backtest_config {
@@ -70,9 +70,9 @@ int backtest_config_load(const struct backtest_sources *src, struct backtest_con
 int backtest_env_parse(char *text, struct backtest_setting *out, size_t max, int *bad_line);
 
 struct backtest_result {
-	struct replay_record rec;   /* both books day by day, and the mode in force */
-	json_t *switches;           /* [{date, from, to, reason}], owned */
-	long dead_letters;          /* inputs a service would have dead-lettered as malformed */
+	struct replay_record rec; /* both books day by day, and the mode in force */
+	json_t *switches;         /* [{date, from, to, reason}], owned */
+	long dead_letters;        /* inputs a service would have dead-lettered as malformed */
 };
 
 /*
@@ -80,8 +80,8 @@ struct backtest_result {
  * ORCH_EINVAL with the reason in err (a setting the run cannot use).
  * Release r with backtest_result_release() either way.
  */
-int backtest_run(const struct replay_prices *p, const struct backtest_config *c, struct backtest_result *r,
-		 char *err, size_t errlen);
+int backtest_run(const struct replay_prices *p, const struct backtest_config *c, struct backtest_result *r, char *err,
+		 size_t errlen);
 void backtest_result_release(struct backtest_result *r);
 
 #endif

@@ -52,7 +52,8 @@ int backtest_config_load(const struct backtest_sources *src, struct backtest_con
 	cur_src = NULL;
 	for (size_t i = 0; rc == 0 && i < src->n_sets; i++)
 		if (!set_read[i]) {
-			snprintf(err, errlen,
+			snprintf(err,
+				 errlen,
 				 "%s: no such setting (the CEO reads ORCH_CEO_*, the Risk Officer ORCH_RISK_*, the "
 				 "Strategy Officer ORCH_STRATEGY_*; see the README)",
 				 src->sets[i].name);

@@ -14,15 +14,15 @@
 #include "ceo_policy.h"
 #include "orch.h"
 
-#define W 960.0
-#define LEFT 64.0
-#define RIGHT 16.0
-#define TOP 12.0
+#define W      960.0
+#define LEFT   64.0
+#define RIGHT  16.0
+#define TOP    12.0
 #define BOTTOM 26.0
 
 /* The dashboard's mode colours (federation/web/style.css); "none" grey. */
-static const char *const mode_colour[CEO_N_MODES + 1] = {"#2e7d32", "#1565c0", "#ef6c00", "#c62828", "#000000",
-							  "#9aa3b0"};
+static const char *const mode_colour[CEO_N_MODES + 1] = {
+	"#2e7d32", "#1565c0", "#ef6c00", "#c62828", "#000000", "#9aa3b0"};
 static const char *const book_colour[2] = {"#1d2330", "#8e24aa"};
 static const char *const book_label[2] = {"with the layer", "without the layer"};
 static const char *const book_key[2] = {"with_layer", "without_layer"};
@@ -94,10 +94,16 @@ static void bands(FILE *f, const struct xscale *xs, const struct replay_prices *
 			;
 		int m = r->mode[a] >= 0 ? r->mode[a] : CEO_N_MODES;
 		double x0 = x_of(xs, p->t_ms[a]), x1 = x_of(xs, p->t_ms[b < r->n_days ? b : r->n_days - 1]);
-		fprintf(f, "<rect class=\"band\" data-mode=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			   "fill=\"%s\" fill-opacity=\"%s\"/>",
-			m < CEO_N_MODES ? ceo_mode_name((enum ceo_mode)m) : "none", x0, TOP, fmax(x1 - x0, 0.5),
-			h - TOP - BOTTOM, mode_colour[m], m == CEO_BLACK_SWAN ? "0.3" : "0.16");
+		fprintf(f,
+			"<rect class=\"band\" data-mode=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			"fill=\"%s\" fill-opacity=\"%s\"/>",
+			m < CEO_N_MODES ? ceo_mode_name((enum ceo_mode)m) : "none",
+			x0,
+			TOP,
+			fmax(x1 - x0, 0.5),
+			h - TOP - BOTTOM,
+			mode_colour[m],
+			m == CEO_BLACK_SWAN ? "0.3" : "0.16");
 	}
 }
 
@@ -114,7 +120,11 @@ static void x_axis(FILE *f, const struct xscale *xs, double h)
 			continue;
 		struct tm jan = {.tm_year = y, .tm_mday = 1};
 		double x = x_of(xs, (int64_t)timegm(&jan) * 1000);
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d5d9e0\"/>", x, x, TOP,
+		fprintf(f,
+			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d5d9e0\"/>",
+			x,
+			x,
+			TOP,
 			h - BOTTOM);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>", x, h - 8, y + 1900);
 	}
@@ -128,15 +138,20 @@ static void y_tick(FILE *f, double y, const char *label)
 }
 
 /* A book's curve: v(i) for each day, through y(). */
-static void curve(FILE *f, const struct xscale *xs, const struct replay_prices *p, size_t n, int book,
-		  const double *v, double lo, double hi, int log_scale, double h)
+static void curve(FILE *f, const struct xscale *xs, const struct replay_prices *p, size_t n, int book, const double *v,
+		  double lo, double hi, int log_scale, double h)
 {
-	fprintf(f, "<path class=\"curve\" data-book=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\" d=\"",
-		book_key[book], book_colour[book]);
+	fprintf(f,
+		"<path class=\"curve\" data-book=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\" d=\"",
+		book_key[book],
+		book_colour[book]);
 	for (size_t i = 0; i < n; i++) {
 		double y = log_scale ? log(v[i]) : v[i];
 		double frac = hi > lo ? (y - lo) / (hi - lo) : 0.5;
-		fprintf(f, "%c%.1f,%.1f", i ? 'L' : 'M', x_of(xs, p->t_ms[i]),
+		fprintf(f,
+			"%c%.1f,%.1f",
+			i ? 'L' : 'M',
+			x_of(xs, p->t_ms[i]),
 			log_scale ? h - BOTTOM - frac * (h - TOP - BOTTOM) : TOP + frac * (h - TOP - BOTTOM));
 	}
 	fputs("\"/>", f);
@@ -148,14 +163,16 @@ static void legend(FILE *f)
 	for (int b = 0; b < 2; b++)
 		fprintf(f, "<span><i style=\"background:%s\"></i>%s</span>", book_colour[b], book_label[b]);
 	for (int m = 0; m <= CEO_N_MODES; m++)
-		fprintf(f, "<span><i style=\"background:%s;opacity:%s\"></i>%s</span>", mode_colour[m],
-			m == CEO_BLACK_SWAN ? "0.45" : "0.3", m < CEO_N_MODES ? ceo_mode_name((enum ceo_mode)m) : "no mode");
+		fprintf(f,
+			"<span><i style=\"background:%s;opacity:%s\"></i>%s</span>",
+			mode_colour[m],
+			m == CEO_BLACK_SWAN ? "0.45" : "0.3",
+			m < CEO_N_MODES ? ceo_mode_name((enum ceo_mode)m) : "no mode");
 	fputs("</div>", f);
 }
 
 /* Equity of both books on a log scale, as a multiple of the start. */
-static void equity_chart(FILE *f, const struct xscale *xs, const struct replay_prices *p,
-			 const struct replay_record *r)
+static void equity_chart(FILE *f, const struct xscale *xs, const struct replay_prices *p, const struct replay_record *r)
 {
 	const double h = 340, start = r->eq[0][0];
 	double lo = INFINITY, hi = -INFINITY;
@@ -223,8 +240,12 @@ static void figures(FILE *f, const json_t *summary)
 	static const struct {
 		const char *label, *key;
 		int pct;
-	} rows[] = {{"Total return", "total_return", 1}, {"CAGR", "cagr", 1},	      {"Max drawdown", "max_drawdown", 1},
-		    {"Sharpe", "sharpe", 0},		 {"Sortino", "sortino", 0}, {"Calmar", "calmar", 0},
+	} rows[] = {{"Total return", "total_return", 1},
+		    {"CAGR", "cagr", 1},
+		    {"Max drawdown", "max_drawdown", 1},
+		    {"Sharpe", "sharpe", 0},
+		    {"Sortino", "sortino", 0},
+		    {"Calmar", "calmar", 0},
 		    {"Worst month", "worst_month", 1}};
 	const json_t *b[2] = {json_object_get(summary, book_key[0]), json_object_get(summary, book_key[1])};
 	fputs("<table id=\"figures\"><tr><th></th><th class=\"n\">with the layer</th><th class=\"n\">without the "
@@ -243,8 +264,10 @@ static void figures(FILE *f, const json_t *summary)
 	fputs("<tr><td>Longest without a trade</td>", f);
 	for (int k = 0; k < 2; k++) {
 		const json_t *q = json_object_get(b[k], "longest_without_trade");
-		fprintf(f, "<td class=\"n\">%lld days from %s%s</td>",
-			(long long)json_integer_value(json_object_get(q, "calendar_days")), str(q, "from"),
+		fprintf(f,
+			"<td class=\"n\">%lld days from %s%s</td>",
+			(long long)json_integer_value(json_object_get(q, "calendar_days")),
+			str(q, "from"),
 			json_is_true(json_object_get(q, "other_book_traded")) ? " (the other book traded)" : "");
 	}
 	fputs("</tr></table>", f);
@@ -256,13 +279,17 @@ static void layer(FILE *f, const json_t *summary)
 	fputs("<table id=\"modes\"><tr><th>operating mode</th><th class=\"n\">share of days</th></tr>", f);
 	for (int m = 0; m <= CEO_N_MODES; m++) {
 		const char *name = m < CEO_N_MODES ? ceo_mode_name((enum ceo_mode)m) : "none";
-		fprintf(f, "<tr><td><i style=\"display:inline-block;width:.7rem;height:.7rem;background:%s\"></i> %s</td>",
-			mode_colour[m], name);
+		fprintf(f,
+			"<tr><td><i style=\"display:inline-block;width:.7rem;height:.7rem;background:%s\"></i> %s</td>",
+			mode_colour[m],
+			name);
 		pct_cell(f, num(share, name));
 		fputs("</tr>", f);
 	}
-	fprintf(f, "</table><p class=\"muted\">%.1f mode switches a year; rule set %s</p>",
-		num(l, "mode_switches_per_year"), str(summary, "rules"));
+	fprintf(f,
+		"</table><p class=\"muted\">%.1f mode switches a year; rule set %s</p>",
+		num(l, "mode_switches_per_year"),
+		str(summary, "rules"));
 }
 
 static void switches(FILE *f, const json_t *summary)
@@ -270,11 +297,18 @@ static void switches(FILE *f, const json_t *summary)
 	const json_t *sw = json_object_get(summary, "mode_switches");
 	size_t i;
 	const json_t *row;
-	fprintf(f, "<details%s><summary>%zu mode switches</summary><table><tr><th>date</th><th>from</th><th>to</th>"
-		   "<th>reason</th></tr>",
-		json_array_size(sw) <= 30 ? " open" : "", json_array_size(sw));
-	json_array_foreach(sw, i, row) {
-		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>", str(row, "date"), str(row, "from"), str(row, "to"));
+	fprintf(f,
+		"<details%s><summary>%zu mode switches</summary><table><tr><th>date</th><th>from</th><th>to</th>"
+		"<th>reason</th></tr>",
+		json_array_size(sw) <= 30 ? " open" : "",
+		json_array_size(sw));
+	json_array_foreach(sw, i, row)
+	{
+		fprintf(f,
+			"<tr><td>%s</td><td>%s</td><td>%s</td><td>",
+			str(row, "date"),
+			str(row, "from"),
+			str(row, "to"));
 		esc(f, str(row, "reason"));
 		fputs("</td></tr>", f);
 	}
@@ -306,7 +340,8 @@ static void sensitivity(FILE *f, const json_t *table)
 	      f);
 	size_t i;
 	const json_t *row;
-	json_array_foreach(table, i, row) {
+	json_array_foreach(table, i, row)
+	{
 		fprintf(f, "<tr><td>%s</td><td class=\"n\">%s</td>", str(row, "setting"), str(row, "value"));
 		sensitivity_cell(f, json_object_get(row, "half"));
 		sensitivity_cell(f, json_object_get(row, "double"));
@@ -321,7 +356,8 @@ static void conventions(FILE *f, const json_t *summary)
 	const char *key;
 	json_t *v;
 	fputs("<details><summary>How each figure is computed</summary><dl>", f);
-	json_object_foreach((json_t *)c, key, v) {
+	json_object_foreach((json_t *)c, key, v)
+	{
 		fprintf(f, "<dt>%s</dt><dd>", key);
 		if (json_is_string(v))
 			esc(f, json_string_value(v));
@@ -338,12 +374,20 @@ static void page(FILE *f, const json_t *summary, const struct replay_prices *p, 
 	struct xscale xs = {p->t_ms[0], p->t_ms[r->n_days - 1]};
 	fprintf(f, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Backtest: ");
 	esc(f, str(summary, "prices"));
-	fprintf(f, "</title><style>%s</style></head><body><header><h1>The book with and without the layer</h1><p>", STYLE);
+	fprintf(f,
+		"</title><style>%s</style></head><body><header><h1>The book with and without the layer</h1><p>",
+		STYLE);
 	esc(f, str(summary, "prices"));
-	fprintf(f, ": %lld days, %s to %s, %d instruments; %s rules; %lld trades closed with the layer</p></header><main>",
-		(long long)json_integer_value(json_object_get(summary, "days")), str(summary, "from"), str(summary, "to"),
-		p->n_instr, str(summary, "rules"), (long long)json_integer_value(json_object_get(summary, "trades")));
-	fputs("<section class=\"card wide\"><h2>Equity (log scale, multiple of the start) and the operating mode</h2>", f);
+	fprintf(f,
+		": %lld days, %s to %s, %d instruments; %s rules; %lld trades closed with the layer</p></header><main>",
+		(long long)json_integer_value(json_object_get(summary, "days")),
+		str(summary, "from"),
+		str(summary, "to"),
+		p->n_instr,
+		str(summary, "rules"),
+		(long long)json_integer_value(json_object_get(summary, "trades")));
+	fputs("<section class=\"card wide\"><h2>Equity (log scale, multiple of the start) and the operating mode</h2>",
+	      f);
 	legend(f);
 	equity_chart(f, &xs, p, r);
 	fputs("</section><section class=\"card wide\"><h2>Drawdown from the running peak</h2>", f);

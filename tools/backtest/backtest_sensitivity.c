@@ -85,9 +85,17 @@ static json_t *run_cell(const struct replay_prices *p, const struct backtest_sou
 		r.switches = NULL;
 		const json_t *w = json_object_get(summary, "with_layer");
 		const json_t *m = json_object_get(json_object_get(summary, "layer"), "time_in_mode");
-		cell = json_pack("{s:s, s:O, s:O, s:O, s:O}", "value", text, "sharpe", json_object_get(w, "sharpe"),
-				 "max_drawdown", json_object_get(w, "max_drawdown"), "calmar",
-				 json_object_get(w, "calmar"), "black_swan", json_object_get(m, "BLACK_SWAN"));
+		cell = json_pack("{s:s, s:O, s:O, s:O, s:O}",
+				 "value",
+				 text,
+				 "sharpe",
+				 json_object_get(w, "sharpe"),
+				 "max_drawdown",
+				 json_object_get(w, "max_drawdown"),
+				 "calmar",
+				 json_object_get(w, "calmar"),
+				 "black_swan",
+				 json_object_get(m, "BLACK_SWAN"));
 	}
 	json_decref(summary);
 	backtest_result_release(&r);
@@ -103,8 +111,15 @@ static json_t *row_for(const struct replay_prices *p, const struct backtest_sour
 	format_value(st, v, base, sizeof(base));
 	format_value(st, v / 2, half, sizeof(half));
 	format_value(st, v * 2, twice, sizeof(twice));
-	return json_pack("{s:s, s:s, s:o, s:o}", "setting", st->name, "value", base, "half",
-			 run_cell(p, src, st->name, half), "double", run_cell(p, src, st->name, twice));
+	return json_pack("{s:s, s:s, s:o, s:o}",
+			 "setting",
+			 st->name,
+			 "value",
+			 base,
+			 "half",
+			 run_cell(p, src, st->name, half),
+			 "double",
+			 run_cell(p, src, st->name, twice));
 }
 
 json_t *backtest_sensitivity(const struct replay_prices *p, const struct backtest_sources *src,
@@ -135,28 +150,53 @@ static void print_cell(FILE *f, const json_t *cell)
 {
 	const char *error = json_string_value(json_object_get(cell, "error"));
 	if (error) {
-		fprintf(f, " %-10s %-33.33s", json_string_value(json_object_get(cell, "value")), "refused by the service");
+		fprintf(f,
+			" %-10s %-33.33s",
+			json_string_value(json_object_get(cell, "value")),
+			"refused by the service");
 		return;
 	}
-	fprintf(f, " %-10s %6.2f %7.1f%% %6.2f %7.1f%%", json_string_value(json_object_get(cell, "value")),
-		json_number_value(json_object_get(cell, "sharpe")), 100 * json_number_value(json_object_get(cell, "max_drawdown")),
-		json_number_value(json_object_get(cell, "calmar")), 100 * json_number_value(json_object_get(cell, "black_swan")));
+	fprintf(f,
+		" %-10s %6.2f %7.1f%% %6.2f %7.1f%%",
+		json_string_value(json_object_get(cell, "value")),
+		json_number_value(json_object_get(cell, "sharpe")),
+		100 * json_number_value(json_object_get(cell, "max_drawdown")),
+		json_number_value(json_object_get(cell, "calmar")),
+		100 * json_number_value(json_object_get(cell, "black_swan")));
 }
 
 void backtest_sensitivity_print(FILE *f, const json_t *table, const json_t *summary)
 {
 	const json_t *w = json_object_get(summary, "with_layer");
 	const json_t *m = json_object_get(json_object_get(summary, "layer"), "time_in_mode");
-	fprintf(f, "\nSensitivity of the book with the layer: each rule parameter at half and double its value\n"
-		   "(base: Sharpe %.2f, max drawdown %.1f%%, Calmar %.2f, BLACK_SWAN %.1f%% of days)\n\n",
-		json_number_value(json_object_get(w, "sharpe")), 100 * json_number_value(json_object_get(w, "max_drawdown")),
-		json_number_value(json_object_get(w, "calmar")), 100 * json_number_value(json_object_get(m, "BLACK_SWAN")));
-	fprintf(f, "%-32s %-8s | %-10s %6s %8s %6s %8s | %-10s %6s %8s %6s %8s\n", "setting", "value", "half", "Sharpe",
-		"max dd", "Calmar", "B_SWAN", "double", "Sharpe", "max dd", "Calmar", "B_SWAN");
+	fprintf(f,
+		"\nSensitivity of the book with the layer: each rule parameter at half and double its value\n"
+		"(base: Sharpe %.2f, max drawdown %.1f%%, Calmar %.2f, BLACK_SWAN %.1f%% of days)\n\n",
+		json_number_value(json_object_get(w, "sharpe")),
+		100 * json_number_value(json_object_get(w, "max_drawdown")),
+		json_number_value(json_object_get(w, "calmar")),
+		100 * json_number_value(json_object_get(m, "BLACK_SWAN")));
+	fprintf(f,
+		"%-32s %-8s | %-10s %6s %8s %6s %8s | %-10s %6s %8s %6s %8s\n",
+		"setting",
+		"value",
+		"half",
+		"Sharpe",
+		"max dd",
+		"Calmar",
+		"B_SWAN",
+		"double",
+		"Sharpe",
+		"max dd",
+		"Calmar",
+		"B_SWAN");
 	size_t i;
 	const json_t *row;
-	json_array_foreach(table, i, row) {
-		fprintf(f, "%-32s %-8s |", json_string_value(json_object_get(row, "setting")),
+	json_array_foreach(table, i, row)
+	{
+		fprintf(f,
+			"%-32s %-8s |",
+			json_string_value(json_object_get(row, "setting")),
 			json_string_value(json_object_get(row, "value")));
 		print_cell(f, json_object_get(row, "half"));
 		fprintf(f, " |");
@@ -164,14 +204,18 @@ void backtest_sensitivity_print(FILE *f, const json_t *table, const json_t *summ
 		fprintf(f, "\n");
 	}
 	fprintf(f, "Refused (the services would not start with these values):\n");
-	json_array_foreach(table, i, row) {
+	json_array_foreach(table, i, row)
+	{
 		static const char *const sides[] = {"half", "double"};
 		for (int k = 0; k < 2; k++) {
 			const json_t *cell = json_object_get(row, sides[k]);
 			const char *error = json_string_value(json_object_get(cell, "error"));
 			if (error)
-				fprintf(f, "  %s=%s: %s\n", json_string_value(json_object_get(row, "setting")),
-					json_string_value(json_object_get(cell, "value")), error);
+				fprintf(f,
+					"  %s=%s: %s\n",
+					json_string_value(json_object_get(row, "setting")),
+					json_string_value(json_object_get(cell, "value")),
+					error);
 		}
 	}
 }

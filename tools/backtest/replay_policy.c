@@ -34,7 +34,8 @@ static void apply_policy(const json_t *doc, struct replay_policy *v)
 	size_t i;
 	json_t *s;
 	int k = 0;
-	json_array_foreach(json_object_get(doc, "disabled_strategies"), i, s) {
+	json_array_foreach(json_object_get(doc, "disabled_strategies"), i, s)
+	{
 		if (k < REPLAY_POLICY_MAX_DISABLED && json_is_string(s)) {
 			snprintf(v->disabled_buf[k], sizeof(v->disabled_buf[k]), "%s", json_string_value(s));
 			v->disabled[k] = v->disabled_buf[k];

@@ -15,10 +15,10 @@
 #define REPLAY_POLICY_MAX_DISABLED 64
 
 struct replay_policy {
-	struct rb_limits l;                  /* l.disabled points into this struct */
+	struct rb_limits l; /* l.disabled points into this struct */
 	char disabled_buf[REPLAY_POLICY_MAX_DISABLED][64];
 	const char *disabled[REPLAY_POLICY_MAX_DISABLED];
-	char mode[32];                       /* operating_mode, "" when the document has none */
+	char mode[32]; /* operating_mode, "" when the document has none */
 };
 
 /* The trading system's own defaults (its NORMAL mode, policy_default_doc):

@@ -70,8 +70,7 @@ static int split(char *line, char **f, int max)
 }
 
 /* The header: "date,NAME,...". */
-static int parse_header(char *line, const char *path, int min_instr, struct replay_prices *p, char *err,
-			size_t errlen)
+static int parse_header(char *line, const char *path, int min_instr, struct replay_prices *p, char *err, size_t errlen)
 {
 	char *f[RB_MAX_INSTR + 1];
 	int n = split(line, f, RB_MAX_INSTR + 1) - 1;
@@ -80,15 +79,24 @@ static int parse_header(char *line, const char *path, int min_instr, struct repl
 		return ORCH_EINVAL;
 	}
 	if (n < 1 || n < min_instr) {
-		snprintf(err, errlen, "%s:1: the header needs a date column and at least %d instrument%s, found %d", path,
-			 min_instr > 1 ? min_instr : 1, min_instr > 1 ? "s" : "", n < 0 ? 0 : n);
+		snprintf(err,
+			 errlen,
+			 "%s:1: the header needs a date column and at least %d instrument%s, found %d",
+			 path,
+			 min_instr > 1 ? min_instr : 1,
+			 min_instr > 1 ? "s" : "",
+			 n < 0 ? 0 : n);
 		return ORCH_EINVAL;
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = f[i + 1];
 		if (!*name || strlen(name) >= sizeof(p->names[0])) {
-			snprintf(err, errlen, "%s:1: column %d: instrument names must have 1 to %zu characters", path,
-				 i + 2, sizeof(p->names[0]) - 1);
+			snprintf(err,
+				 errlen,
+				 "%s:1: column %d: instrument names must have 1 to %zu characters",
+				 path,
+				 i + 2,
+				 sizeof(p->names[0]) - 1);
 			return ORCH_EINVAL;
 		}
 		snprintf(p->names[i], sizeof(p->names[i]), "%s", name);
@@ -108,15 +116,25 @@ static int parse_row(char *line, const char *path, size_t lineno, struct replay_
 	}
 	int64_t *t = &p->t_ms[p->n_days];
 	if (replay_prices_parse_date(f[0], t) != 0) {
-		snprintf(err, errlen, "%s:%zu: '%.40s' is not a date (YYYY-MM-DD or a decimal year)", path, lineno, f[0]);
+		snprintf(err,
+			 errlen,
+			 "%s:%zu: '%.40s' is not a date (YYYY-MM-DD or a decimal year)",
+			 path,
+			 lineno,
+			 f[0]);
 		return ORCH_EINVAL;
 	}
 	for (int i = 0; i < p->n_instr; i++) {
 		char *end = NULL;
 		double v = strtod(f[i + 1], &end);
 		if (end == f[i + 1] || *end || !(v > 0) || !isfinite(v)) {
-			snprintf(err, errlen, "%s:%zu: column %s: '%.40s' is not a positive price", path, lineno,
-				 p->names[i], f[i + 1]);
+			snprintf(err,
+				 errlen,
+				 "%s:%zu: column %s: '%.40s' is not a positive price",
+				 path,
+				 lineno,
+				 p->names[i],
+				 f[i + 1]);
 			return ORCH_EINVAL;
 		}
 		p->close[p->n_days * (size_t)p->n_instr + (size_t)i] = v;
@@ -183,8 +201,13 @@ int replay_prices_load(const char *path, int min_instr, size_t min_days, struct 
 		snprintf(err, errlen, "%s: empty (expected a header \"date,NAME,...\" and rows of prices)", path);
 		rc = ORCH_EINVAL;
 	} else if (p->n_days < min_days || p->n_days < 2) {
-		snprintf(err, errlen, "%s: %zu day%s of prices; at least %zu needed", path, p->n_days,
-			 p->n_days == 1 ? "" : "s", min_days > 2 ? min_days : 2);
+		snprintf(err,
+			 errlen,
+			 "%s: %zu day%s of prices; at least %zu needed",
+			 path,
+			 p->n_days,
+			 p->n_days == 1 ? "" : "s",
+			 min_days > 2 ? min_days : 2);
 		rc = ORCH_EINVAL;
 	}
 out:
@@ -237,7 +260,8 @@ int replay_prices_synthetic(int n_instr, size_t n_days, uint64_t seed, struct re
 		if (d == 0)
 			continue;
 		stressed = stressed ? uniform(&x) >= 0.05 : uniform(&x) < 0.01;
-		double market = (stressed ? -0.0005 : 0.0002) + (stressed ? 0.016 : 0.007) * normal_quantile(uniform(&x));
+		double market =
+			(stressed ? -0.0005 : 0.0002) + (stressed ? 0.016 : 0.007) * normal_quantile(uniform(&x));
 		for (int i = 0; i < n_instr; i++) {
 			double r = drift[i] + beta[i] * market + idio[i] * normal_quantile(uniform(&x));
 			size_t k = d * (size_t)n_instr + (size_t)i;

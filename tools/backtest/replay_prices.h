@@ -18,8 +18,8 @@ struct replay_prices {
 	int n_instr;
 	char names[RB_MAX_INSTR][32];
 	size_t n_days;
-	int64_t *t_ms;            /* epoch ms, see replay_prices_parse_date() */
-	double *close;            /* n_days x n_instr, row by row */
+	int64_t *t_ms; /* epoch ms, see replay_prices_parse_date() */
+	double *close; /* n_days x n_instr, row by row */
 };
 
 /*

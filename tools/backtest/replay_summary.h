@@ -26,11 +26,11 @@
 
 struct replay_record {
 	size_t n_days, cap;
-	double *eq[2];                 /* [0] with the layer, [1] without, USD */
-	unsigned char *traded[2];      /* 1 when the book opened or closed a position */
-	signed char *mode;             /* enum ceo_mode in force, -1 when the policy names none */
-	int *month;                    /* year * 12 + month - 1 */
-	long trades;                   /* positions closed with the layer */
+	double *eq[2];            /* [0] with the layer, [1] without, USD */
+	unsigned char *traded[2]; /* 1 when the book opened or closed a position */
+	signed char *mode;        /* enum ceo_mode in force, -1 when the policy names none */
+	int *month;               /* year * 12 + month - 1 */
+	long trades;              /* positions closed with the layer */
 };
 
 /* Room for n days. Returns 0 or ORCH_ENOMEM; release with
@@ -39,8 +39,8 @@ int replay_record_init(struct replay_record *r, size_t n);
 void replay_record_release(struct replay_record *r);
 /* Day t_ms (the next of at most n): each book's day and the operating mode
  * ("" or unknown: none) the layer's book traded under. */
-void replay_record_day(struct replay_record *r, int64_t t_ms, const struct rb_day *with,
-		       const struct rb_day *without, const char *mode);
+void replay_record_day(struct replay_record *r, int64_t t_ms, const struct rb_day *with, const struct rb_day *without,
+		       const char *mode);
 
 /*
  * The summary of r over prices p (the file named prices_path), decided by

@@ -12,7 +12,6 @@
 #ifndef ORCHCTL_H
 #define ORCHCTL_H
 
-
 /* orchctl risk: risk metrics of a column of returns in a CSV file. */
 int orchctl_risk(int argc, char **argv);
 /* orchctl strategies: the Strategy Officer's ranking of a CSV of trades. */

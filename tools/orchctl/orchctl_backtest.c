@@ -18,14 +18,14 @@
 #include "orchctl.h"
 #include "orchctl_io.h"
 
-#define PREFIX "orchctl backtest: "
-#define MAX_SETS 128
+#define PREFIX    "orchctl backtest: "
+#define MAX_SETS  128
 #define MIN_INSTR 2
-#define MIN_DAYS 60
+#define MIN_DAYS  60
 
 struct bt_opts {
 	const char *prices, *summary_json, *report, *synthetic, *write_prices;
-	const char *prices_name;        /* for the summary: the file, or "synthetic AxY" */
+	const char *prices_name; /* for the summary: the file, or "synthetic AxY" */
 	char synthetic_name[48];
 	int sensitivity;
 	struct backtest_setting sets[MAX_SETS];
@@ -34,33 +34,36 @@ struct bt_opts {
 
 void orchctl_backtest_usage(FILE *f)
 {
-	fprintf(f, "usage: orchctl backtest --prices FILE | --synthetic ASSETSxYEARS [--rules original|default]\n"
-		   "                        [--set NAME=VALUE ...] [--summary-json OUT] [--report OUT.html]\n"
-		   "                        [--sensitivity] [--write-prices OUT.csv]\n"
-		   "\n"
-		   "Runs the layer's own code (Risk Officer, Strategy Officer, CEO and the demo's\n"
-		   "book) over daily closes in one process, in event time, without Redis, and\n"
-		   "prints what `make demo` prints for the same file: the CEO's mode switches and\n"
-		   "the book with and without the layer.\n"
-		   "\n"
-		   "  --prices FILE        CSV: a header \"date,NAME,...\" (%d to %d instruments), then one\n"
-		   "                       row per day (at least %d) with a date (YYYY-MM-DD or a decimal\n"
-		   "                       year) and a positive close per instrument\n"
-		   "  --synthetic AxY      instead: A instruments over Y years of synthetic prices, the\n"
-		   "                       same on every run (e.g. 30x10); --write-prices saves them\n"
-		   "  --rules SET          the CEO's rule set, ORCH_CEO_RULES (default: default)\n"
-		   "  --set NAME=VALUE     a service setting (ORCH_CEO_*, ORCH_RISK_*, ORCH_STRATEGY_*);\n"
-		   "                       settings otherwise come from deploy/env/replay.env (built\n"
-		   "                       in), then the environment, as in `make demo`\n"
-		   "  --summary-json OUT   also write the summary as JSON\n"
-		   "  --report OUT.html    write a self-contained HTML page: equity, drawdown, modes\n"
-		   "  --sensitivity        run each rule parameter at half and double its value and\n"
-		   "                       print Sharpe, max drawdown, Calmar and BLACK_SWAN share\n"
-		   "                       (also under \"sensitivity\" in the JSON)\n"
-		   "  -h, --help           this text\n"
-		   "\n"
-		   "Exit status: 0 success, 2 usage, settings or input error.\n",
-		MIN_INSTR, RB_MAX_INSTR, MIN_DAYS);
+	fprintf(f,
+		"usage: orchctl backtest --prices FILE | --synthetic ASSETSxYEARS [--rules original|default]\n"
+		"                        [--set NAME=VALUE ...] [--summary-json OUT] [--report OUT.html]\n"
+		"                        [--sensitivity] [--write-prices OUT.csv]\n"
+		"\n"
+		"Runs the layer's own code (Risk Officer, Strategy Officer, CEO and the demo's\n"
+		"book) over daily closes in one process, in event time, without Redis, and\n"
+		"prints what `make demo` prints for the same file: the CEO's mode switches and\n"
+		"the book with and without the layer.\n"
+		"\n"
+		"  --prices FILE        CSV: a header \"date,NAME,...\" (%d to %d instruments), then one\n"
+		"                       row per day (at least %d) with a date (YYYY-MM-DD or a decimal\n"
+		"                       year) and a positive close per instrument\n"
+		"  --synthetic AxY      instead: A instruments over Y years of synthetic prices, the\n"
+		"                       same on every run (e.g. 30x10); --write-prices saves them\n"
+		"  --rules SET          the CEO's rule set, ORCH_CEO_RULES (default: default)\n"
+		"  --set NAME=VALUE     a service setting (ORCH_CEO_*, ORCH_RISK_*, ORCH_STRATEGY_*);\n"
+		"                       settings otherwise come from deploy/env/replay.env (built\n"
+		"                       in), then the environment, as in `make demo`\n"
+		"  --summary-json OUT   also write the summary as JSON\n"
+		"  --report OUT.html    write a self-contained HTML page: equity, drawdown, modes\n"
+		"  --sensitivity        run each rule parameter at half and double its value and\n"
+		"                       print Sharpe, max drawdown, Calmar and BLACK_SWAN share\n"
+		"                       (also under \"sensitivity\" in the JSON)\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"Exit status: 0 success, 2 usage, settings or input error.\n",
+		MIN_INSTR,
+		RB_MAX_INSTR,
+		MIN_DAYS);
 }
 
 /* Adds a copy of "NAME=VALUE" (freed by release_opts). */
@@ -95,8 +98,8 @@ static void release_opts(struct bt_opts *o)
 /* Returns 0, 1 for --help (printed), or ORCH_EINVAL (printed). */
 static int parse_args(int argc, char **argv, struct bt_opts *o)
 {
-	static const char *const valued[] = {"--prices", "--summary-json", "--report", "--rules", "--set",
-					     "--synthetic", "--write-prices"};
+	static const char *const valued[] = {
+		"--prices", "--summary-json", "--report", "--rules", "--set", "--synthetic", "--write-prices"};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			orchctl_backtest_usage(stdout);
@@ -147,7 +150,8 @@ static int parse_args(int argc, char **argv, struct bt_opts *o)
 	}
 	o->prices_name = o->prices;
 	if (!o->prices == !o->synthetic) {
-		fprintf(stderr, PREFIX "give --prices FILE or --synthetic ASSETSxYEARS (see orchctl backtest --help)\n");
+		fprintf(stderr,
+			PREFIX "give --prices FILE or --synthetic ASSETSxYEARS (see orchctl backtest --help)\n");
 		return ORCH_EINVAL;
 	}
 	return 0;
@@ -182,8 +186,11 @@ static int load_prices(struct bt_opts *o, struct replay_prices *p)
 	char tail;
 	if (sscanf(o->synthetic, "%dx%d%c", &assets, &years, &tail) != 2 || assets < MIN_INSTR ||
 	    assets > RB_MAX_INSTR || years < 1 || years > 100) {
-		fprintf(stderr, PREFIX "--synthetic wants ASSETSxYEARS with %d to %d assets and 1 to 100 years, got '%s'\n",
-			MIN_INSTR, RB_MAX_INSTR, o->synthetic);
+		fprintf(stderr,
+			PREFIX "--synthetic wants ASSETSxYEARS with %d to %d assets and 1 to 100 years, got '%s'\n",
+			MIN_INSTR,
+			RB_MAX_INSTR,
+			o->synthetic);
 		return ORCH_EINVAL;
 	}
 	if ((rc = replay_prices_synthetic(assets, (size_t)years * 261, 1, p)) != 0) {
@@ -209,15 +216,16 @@ static int outputs(const struct bt_opts *o, const struct replay_prices *p, const
 {
 	char err[512];
 	json_t *sens = NULL;
-	json_t *summary = replay_summary_json(&r->rec, p, o->prices_name, ceo_rules_name(cfg->ceo.brain.rules),
-					      r->switches);
+	json_t *summary =
+		replay_summary_json(&r->rec, p, o->prices_name, ceo_rules_name(cfg->ceo.brain.rules), r->switches);
 	r->switches = NULL;
 	int rc = summary ? 0 : ORCH_ENOMEM;
 	if (rc == 0) {
 		replay_summary_print(stdout, summary);
 		printf("(%zu days x %d instruments in %.3f s, in one process)\n", p->n_days, p->n_instr, secs);
 		if (r->dead_letters)
-			fprintf(stderr, PREFIX "%ld inputs the services would have dead-lettered as malformed\n",
+			fprintf(stderr,
+				PREFIX "%ld inputs the services would have dead-lettered as malformed\n",
 				r->dead_letters);
 	}
 	if (rc == 0 && o->sensitivity) {
@@ -233,7 +241,8 @@ static int outputs(const struct bt_opts *o, const struct replay_prices *p, const
 		fprintf(stderr, PREFIX "cannot write %s\n", o->summary_json);
 		rc = ORCH_EIO;
 	}
-	if (rc == 0 && o->report && (rc = backtest_report_write(o->report, summary, p, &r->rec, sens, err, sizeof(err))) != 0)
+	if (rc == 0 && o->report &&
+	    (rc = backtest_report_write(o->report, summary, p, &r->rec, sens, err, sizeof(err))) != 0)
 		fprintf(stderr, PREFIX "%s\n", err);
 	if (rc == ORCH_ENOMEM)
 		fprintf(stderr, PREFIX "out of memory\n");
@@ -263,8 +272,8 @@ int orchctl_backtest(int argc, char **argv)
 		goto out;
 	if ((rc = load_prices(&o, &p)) != 0)
 		goto out;
-	struct backtest_sources src = {.sets = o.sets, .n_sets = o.n_sets, .replay = replay, .n_replay = n_replay,
-				       .environ = 1};
+	struct backtest_sources src = {
+		.sets = o.sets, .n_sets = o.n_sets, .replay = replay, .n_replay = n_replay, .environ = 1};
 	if ((rc = backtest_config_load(&src, &cfg, err, sizeof(err))) != 0) {
 		fprintf(stderr, PREFIX "%s\n", err);
 		goto out;

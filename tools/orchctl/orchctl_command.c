@@ -22,8 +22,10 @@ int orchctl_command_key(const struct orchctl_target *t, char *key, size_t keylen
 		return ORCH_EINVAL;
 	}
 	if (!key[0]) {
-		fprintf(stderr, "orchctl %s: set ORCH_COMMAND_KEY or ORCH_COMMAND_KEY_FILE to the CEO's key: "
-				"it accepts only signed commands\n", t->cmd);
+		fprintf(stderr,
+			"orchctl %s: set ORCH_COMMAND_KEY or ORCH_COMMAND_KEY_FILE to the CEO's key: "
+			"it accepts only signed commands\n",
+			t->cmd);
 		return ORCH_EINVAL;
 	}
 	return 0;
@@ -47,21 +49,29 @@ json_t *orchctl_ceo_command(redisContext *c, const struct orchctl_target *t, con
 		snprintf(id, sizeof(id), "%s", r->element[0]->element[0]->str);
 	freeReplyObject(r);
 	char *text = json_dumps(cmd, JSON_COMPACT);
-	r = text ? redisCommand(c, "XADD %s:stream:ceo_command * event_type ceo_command payload %s trace_id %s "
-				   "timestamp %s source orchctl",
-				t->prefix, text, rid, ts)
+	r = text ? redisCommand(c,
+				"XADD %s:stream:ceo_command * event_type ceo_command payload %s trace_id %s "
+				"timestamp %s source orchctl",
+				t->prefix,
+				text,
+				rid,
+				ts)
 		 : NULL;
 	free(text);
 	int sent = r && r->type == REDIS_REPLY_STRING;
 	freeReplyObject(r);
 	if (!sent) {
-		fprintf(stderr, "orchctl %s: cannot publish on %s:stream:ceo_command: %s\n", t->cmd, t->prefix,
+		fprintf(stderr,
+			"orchctl %s: cannot publish on %s:stream:ceo_command: %s\n",
+			t->cmd,
+			t->prefix,
 			c->err ? c->errstr : "Redis refused");
 		goto out;
 	}
 	for (int waited = 0; waited < t->timeout_ms; waited += 100) {
 		r = redisCommand(c, "XREAD COUNT 100 BLOCK 100 STREAMS %s %s", key, id);
-		const redisReply *entries = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+		const redisReply *entries =
+			r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
 		for (size_t e = 0; entries && e < entries->elements; e++) {
 			snprintf(id, sizeof(id), "%s", entries->element[e]->element[0]->str);
 			json_t *p = orchctl_entry(entries->element[e]);
@@ -75,8 +85,11 @@ json_t *orchctl_ceo_command(redisContext *c, const struct orchctl_target *t, con
 		}
 		freeReplyObject(r);
 	}
-	fprintf(stderr, "orchctl %s: no answer from the CEO within %d ms (is a ceo running with prefix %s?)\n",
-		t->cmd, t->timeout_ms, t->prefix);
+	fprintf(stderr,
+		"orchctl %s: no answer from the CEO within %d ms (is a ceo running with prefix %s?)\n",
+		t->cmd,
+		t->timeout_ms,
+		t->prefix);
 out:
 	json_decref(cmd);
 	return reply;

@@ -16,16 +16,21 @@
 #include "strategy_officer_config.h"
 
 static const struct config_table *const tables[] = {
-	&config_redis_table,	     &config_common_table,	   &ceo_config_table,
-	&risk_officer_config_table, &strategy_officer_config_table, &federation_config_table,
+	&config_redis_table,
+	&config_common_table,
+	&ceo_config_table,
+	&risk_officer_config_table,
+	&strategy_officer_config_table,
+	&federation_config_table,
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: orchctl config [--markdown] [TABLE]\n"
-		   "Every ORCH_* setting the services read: name, default, range and meaning.\n"
-		   "TABLE: one of common, ceo, risk_officer, strategy_officer, federation.\n"
-		   "--markdown prints docs/configuration.md.\n");
+	fprintf(f,
+		"usage: orchctl config [--markdown] [TABLE]\n"
+		"Every ORCH_* setting the services read: name, default, range and meaning.\n"
+		"TABLE: one of common, ceo, risk_officer, strategy_officer, federation.\n"
+		"--markdown prints docs/configuration.md.\n");
 }
 
 static const char HEADER[] =

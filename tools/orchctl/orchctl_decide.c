@@ -29,23 +29,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: orchctl decide --state FILE [--rules default|original]\n"
-		   "\n"
-		   "Applies the CEO's rules to one system state and prints the recommended\n"
-		   "operating mode, the rule that fired, the reason and the mode's limits as JSON.\n"
-		   "\n"
-		   "  --state FILE   JSON object ('-' reads stdin) with current_mode (EXPANSION,\n"
-		   "                 GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN), drawdown\n"
-		   "                 (fraction), risk_score (0-100, higher = more risk, or null),\n"
-		   "                 win_rate (0-1 or null), health (HEALTHY, DEGRADED, CRITICAL,\n"
-		   "                 OFFLINE); optional regime, open_positions, daily_drawdown,\n"
-		   "                 peak_drawdown, win_rate_lower, regime_confidence; for the\n"
-		   "                 default rules drawdown_sigma (or null), tail_event (bool),\n"
-		   "                 book_psr, book_trades\n"
-		   "  --rules SET    the rule set, ORCH_CEO_RULES (default: default)\n"
-		   "  -h, --help     this text\n"
-		   "\n"
-		   "Exit status: 0 success, 2 error.\n");
+	fprintf(f,
+		"usage: orchctl decide --state FILE [--rules default|original]\n"
+		"\n"
+		"Applies the CEO's rules to one system state and prints the recommended\n"
+		"operating mode, the rule that fired, the reason and the mode's limits as JSON.\n"
+		"\n"
+		"  --state FILE   JSON object ('-' reads stdin) with current_mode (EXPANSION,\n"
+		"                 GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN), drawdown\n"
+		"                 (fraction), risk_score (0-100, higher = more risk, or null),\n"
+		"                 win_rate (0-1 or null), health (HEALTHY, DEGRADED, CRITICAL,\n"
+		"                 OFFLINE); optional regime, open_positions, daily_drawdown,\n"
+		"                 peak_drawdown, win_rate_lower, regime_confidence; for the\n"
+		"                 default rules drawdown_sigma (or null), tail_event (bool),\n"
+		"                 book_psr, book_trades\n"
+		"  --rules SET    the rule set, ORCH_CEO_RULES (default: default)\n"
+		"  -h, --help     this text\n"
+		"\n"
+		"Exit status: 0 success, 2 error.\n");
 }
 
 /* A number field in [lo, hi]; null allowed when *known is given. */
@@ -64,7 +65,12 @@ static int number(const json_t *o, const char *key, int required, double lo, dou
 	}
 	double d = json_number_value(v);
 	if (!json_is_number(v) || !isfinite(d) || d < lo || d > hi) {
-		fprintf(stderr, PREFIX "field '%s' must be a number in [%g, %g]%s\n", key, lo, hi, known ? " or null" : "");
+		fprintf(stderr,
+			PREFIX "field '%s' must be a number in [%g, %g]%s\n",
+			key,
+			lo,
+			hi,
+			known ? " or null" : "");
 		return ORCH_EINVAL;
 	}
 	*out = d;
@@ -86,8 +92,9 @@ static int parse_state(const json_t *o, struct ceo_state *s)
 		return ORCH_EINVAL;
 	}
 	if (ceo_mode_parse(json_string_value(cm), &s->current) != 0) {
-		fprintf(stderr, PREFIX "field 'current_mode' must be EXPANSION, GROWTH, DEFENSIVE, "
-				       "CAPITAL_PRESERVATION or BLACK_SWAN\n");
+		fprintf(stderr,
+			PREFIX "field 'current_mode' must be EXPANSION, GROWTH, DEFENSIVE, "
+			       "CAPITAL_PRESERVATION or BLACK_SWAN\n");
 		return ORCH_EINVAL;
 	}
 	if (ceo_health_parse(json_string_value(h), &s->health) != 0) {
@@ -96,7 +103,8 @@ static int parse_state(const json_t *o, struct ceo_state *s)
 	}
 	double dd = 0, pos = 0;
 	s->daily_drawdown = s->peak_drawdown = -1;
-	if (number(o, "drawdown", 1, 0, 1, &dd, NULL) || number(o, "risk_score", 1, 0, 100, &s->risk_score, &s->risk_known) ||
+	if (number(o, "drawdown", 1, 0, 1, &dd, NULL) ||
+	    number(o, "risk_score", 1, 0, 100, &s->risk_score, &s->risk_known) ||
 	    number(o, "win_rate", 1, 0, 1, &s->win_rate, &s->win_rate_known) ||
 	    number(o, "daily_drawdown", 0, 0, 1, &s->daily_drawdown, NULL) ||
 	    number(o, "peak_drawdown", 0, 0, 1, &s->peak_drawdown, NULL) ||
@@ -119,8 +127,7 @@ static int parse_state(const json_t *o, struct ceo_state *s)
 	const json_t *tail = json_object_get(o, "tail_event");
 	if ((tail && !json_is_boolean(tail)) ||
 	    number(o, "drawdown_sigma", 0, 0, 1e6, &s->dd_sigma, &s->dd_sigma_known) ||
-	    number(o, "book_psr", 0, 0, 1, &s->book_psr, NULL) ||
-	    number(o, "book_trades", 0, 0, 1e12, &trades, NULL)) {
+	    number(o, "book_psr", 0, 0, 1, &s->book_psr, NULL) || number(o, "book_trades", 0, 0, 1e12, &trades, NULL)) {
 		if (tail && !json_is_boolean(tail))
 			fprintf(stderr, PREFIX "field 'tail_event' must be true or false\n");
 		return ORCH_EINVAL;
@@ -168,7 +175,11 @@ int orchctl_decide(int argc, char **argv)
 	json_error_t jerr;
 	in = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
 	if (!in) {
-		fprintf(stderr, PREFIX "%s:%d:%d: %s\n", strcmp(path, "-") ? path : "<stdin>", jerr.line, jerr.column,
+		fprintf(stderr,
+			PREFIX "%s:%d:%d: %s\n",
+			strcmp(path, "-") ? path : "<stdin>",
+			jerr.line,
+			jerr.column,
 			jerr.text);
 		return ORCH_EMALFORMED;
 	}
@@ -181,9 +192,21 @@ int orchctl_decide(int argc, char **argv)
 	ceo_thresholds_defaults(set, &t);
 	ceo_policy_recommend(&s, &t, &rec);
 	ceo_limits_defaults(set, rec.mode, &l);
-	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "operating_mode", ceo_mode_name(rec.mode), "rule",
-			rec.rule, "reason", rec.reason, "current_mode", ceo_mode_name(s.current), "active_mode",
-			ceo_risk_mode_of(rec.mode), "limits", ceo_report_limits(&l), "rules", ceo_rules_name(set));
+	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}",
+			"operating_mode",
+			ceo_mode_name(rec.mode),
+			"rule",
+			rec.rule,
+			"reason",
+			rec.reason,
+			"current_mode",
+			ceo_mode_name(s.current),
+			"active_mode",
+			ceo_risk_mode_of(rec.mode),
+			"limits",
+			ceo_report_limits(&l),
+			"rules",
+			ceo_rules_name(set));
 	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
 	if (!text) {
 		fprintf(stderr, PREFIX "formatting the result: out of memory\n");

@@ -32,22 +32,24 @@ static const char LUA_RETRY[] =
 
 static void dlq_usage(FILE *f)
 {
-	fprintf(f, "usage: orchctl dlq list [TYPE] [--limit N] [options]\n"
-		   "       orchctl dlq retry TYPE (ID ... | --all) [options]\n"
-		   "       orchctl dlq drop TYPE (ID ... | --all) [options]\n"
-		   "\n"
-		   "Dead letters: events a service could not handle (malformed, or failing past\n"
-		   "its delivery limit), kept with the reason in {prefix}:dlq:{TYPE}. list shows\n"
-		   "them (every type, or TYPE's; each consumer group that gave up on an event\n"
-		   "leaves its own); retry publishes an entry again on its stream, as it was\n"
-		   "first published, where every group reads it (the services dedupe by event\n"
-		   "id), and removes the dead letter; drop removes it. Through Redis only.\n"
-		   "\n"
-		   "  --limit N         at most N entries per type (default 100)\n"
-		   "  --all             every entry of TYPE\n");
+	fprintf(f,
+		"usage: orchctl dlq list [TYPE] [--limit N] [options]\n"
+		"       orchctl dlq retry TYPE (ID ... | --all) [options]\n"
+		"       orchctl dlq drop TYPE (ID ... | --all) [options]\n"
+		"\n"
+		"Dead letters: events a service could not handle (malformed, or failing past\n"
+		"its delivery limit), kept with the reason in {prefix}:dlq:{TYPE}. list shows\n"
+		"them (every type, or TYPE's; each consumer group that gave up on an event\n"
+		"leaves its own); retry publishes an entry again on its stream, as it was\n"
+		"first published, where every group reads it (the services dedupe by event\n"
+		"id), and removes the dead letter; drop removes it. Through Redis only.\n"
+		"\n"
+		"  --limit N         at most N entries per type (default 100)\n"
+		"  --all             every entry of TYPE\n");
 	orchctl_target_usage(f);
-	fprintf(f, "\nExit status: 0 success, 1 Redis could not be reached or an ID is not a dead\n"
-		   "letter of TYPE, 2 usage error.\n");
+	fprintf(f,
+		"\nExit status: 0 success, 1 Redis could not be reached or an ID is not a dead\n"
+		"letter of TYPE, 2 usage error.\n");
 }
 
 /* One dead letter as {type, id, reason, deliveries, source_id, group, consumer, fields}. */
@@ -95,7 +97,8 @@ static int dlq_list(redisContext *c, const struct orchctl_target *t, const char 
 			fprintf(stderr, PFX "SCAN failed: %s\n", c->err ? c->errstr : "Redis refused");
 			rc = ORCHCTL_EXIT_FAILED;
 		}
-		json_array_foreach(types, i, name) {
+		json_array_foreach(types, i, name)
+		{
 			if ((rc = list_type(c, t, json_string_value(name), limit, out)) != 0)
 				break;
 		}
@@ -131,11 +134,16 @@ static int dlq_move(redisContext *c, const struct orchctl_target *t, int retry, 
 	size_t i;
 	json_t *id;
 	int rc = 0;
-	json_array_foreach(todo, i, id) {
-		redisReply *r = retry ? redisCommand(c, "EVAL %s 2 %s %s %s", LUA_RETRY, dlq, stream, json_string_value(id))
-				      : redisCommand(c, "XDEL %s %s", dlq, json_string_value(id));
+	json_array_foreach(todo, i, id)
+	{
+		redisReply *r =
+			retry ? redisCommand(c, "EVAL %s 2 %s %s %s", LUA_RETRY, dlq, stream, json_string_value(id))
+			      : redisCommand(c, "XDEL %s %s", dlq, json_string_value(id));
 		if (!r || r->type != REDIS_REPLY_INTEGER) {
-			fprintf(stderr, PFX "%s %s failed: %s\n", retry ? "retrying" : "dropping", json_string_value(id),
+			fprintf(stderr,
+				PFX "%s %s failed: %s\n",
+				retry ? "retrying" : "dropping",
+				json_string_value(id),
 				r && r->str ? r->str : c->errstr);
 			freeReplyObject(r);
 			rc = ORCHCTL_EXIT_FAILED;
@@ -150,8 +158,15 @@ static int dlq_move(redisContext *c, const struct orchctl_target *t, int retry, 
 		freeReplyObject(r);
 	}
 	json_decref(todo);
-	json_t *res = json_pack("{s:s, s:s, s:I, s:I}", "type", type, "action", retry ? "retried" : "dropped", "done",
-				(json_int_t)done, "not_found", (json_int_t)missing);
+	json_t *res = json_pack("{s:s, s:s, s:I, s:I}",
+				"type",
+				type,
+				"action",
+				retry ? "retried" : "dropped",
+				"done",
+				(json_int_t)done,
+				"not_found",
+				(json_int_t)missing);
 	orchctl_print(t, res, NULL);
 	json_decref(res);
 	return rc ? rc : missing ? ORCHCTL_EXIT_FAILED : 0;
@@ -198,7 +213,9 @@ int orchctl_dlq(int argc, char **argv)
 		return ORCH_EINVAL;
 	}
 	if ((is_list && (n > 2 || all)) || (!is_list && (n < 2 || (all == (n > 2))))) {
-		fprintf(stderr, PFX "%s\n", is_list ? "list takes at most a TYPE" : "retry and drop take a TYPE, then IDs or --all");
+		fprintf(stderr,
+			PFX "%s\n",
+			is_list ? "list takes at most a TYPE" : "retry and drop take a TYPE, then IDs or --all");
 		return ORCH_EINVAL;
 	}
 	if (t.api) {
@@ -208,7 +225,8 @@ int orchctl_dlq(int argc, char **argv)
 	redisContext *c = orchctl_redis(&t);
 	if (!c)
 		return ORCHCTL_EXIT_FAILED;
-	rc = is_list ? dlq_list(c, &t, n == 2 ? pos[1] : NULL, limit) : dlq_move(c, &t, is_retry, pos[1], pos + 2, n - 2);
+	rc = is_list ? dlq_list(c, &t, n == 2 ? pos[1] : NULL, limit)
+		     : dlq_move(c, &t, is_retry, pos[1], pos + 2, n - 2);
 	redisFree(c);
 	return rc;
 }

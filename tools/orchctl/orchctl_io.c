@@ -136,7 +136,11 @@ static int next_line(struct orchctl_csv *c)
 		ssize_t len = getline(&c->line, &c->line_cap, c->f);
 		if (len < 0) {
 			if (ferror(c->f)) {
-				fprintf(stderr, "%sreading %s: %s\n", c->prefix, c->name, strerror(errno ? errno : EIO));
+				fprintf(stderr,
+					"%sreading %s: %s\n",
+					c->prefix,
+					c->name,
+					strerror(errno ? errno : EIO));
 				return ORCH_EIO;
 			}
 			return 0;

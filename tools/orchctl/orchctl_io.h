@@ -31,15 +31,15 @@ int orchctl_take_value(int argc, char **argv, int *i, const char *name, const ch
 		       const char **val);
 
 struct orchctl_csv {
-	const char *name;             /* file name for messages ("<stdin>") */
-	const char *prefix;           /* "orchctl risk: " */
+	const char *name;   /* file name for messages ("<stdin>") */
+	const char *prefix; /* "orchctl risk: " */
 	FILE *f;
 	char *line;
 	size_t line_cap;
-	unsigned long long lineno;    /* of the row in cells */
-	char **cells;                 /* the current row, pointing into line */
+	unsigned long long lineno; /* of the row in cells */
+	char **cells;              /* the current row, pointing into line */
 	size_t n, cap;
-	char **header;                /* copies of the header cells */
+	char **header; /* copies of the header cells */
 	size_t n_header;
 };
 

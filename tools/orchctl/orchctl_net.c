@@ -27,14 +27,15 @@ static const char *env_or(const char *name, const char *def)
 
 void orchctl_target_usage(FILE *f)
 {
-	fprintf(f, "  --redis URL       Redis to talk to (default ORCH_REDIS_URL, else\n"
-		   "                    redis://127.0.0.1:6379/0; with ORCH_REDIS_SENTINELS and\n"
-		   "                    ORCH_REDIS_MASTER_NAME, the master they name)\n"
-		   "  --prefix P        key prefix (default ORCH_PREFIX, else quantum)\n"
-		   "  --api URL         talk to the Federation's REST API instead (http://host:port)\n"
-		   "  --token T         API token for writes (default ORCH_API_TOKEN)\n"
-		   "  --json            JSON output (default: a table)\n"
-		   "  --timeout-ms N    how long to wait for an answer (default 5000)\n");
+	fprintf(f,
+		"  --redis URL       Redis to talk to (default ORCH_REDIS_URL, else\n"
+		"                    redis://127.0.0.1:6379/0; with ORCH_REDIS_SENTINELS and\n"
+		"                    ORCH_REDIS_MASTER_NAME, the master they name)\n"
+		"  --prefix P        key prefix (default ORCH_PREFIX, else quantum)\n"
+		"  --api URL         talk to the Federation's REST API instead (http://host:port)\n"
+		"  --token T         API token for writes (default ORCH_API_TOKEN)\n"
+		"  --json            JSON output (default: a table)\n"
+		"  --timeout-ms N    how long to wait for an answer (default 5000)\n");
 }
 
 int orchctl_target_parse(struct orchctl_target *t, const char *cmd, int *argc, char **argv)
@@ -88,8 +89,10 @@ int orchctl_target_parse(struct orchctl_target *t, const char *cmd, int *argc, c
 		if (v) {
 			double d;
 			if (orchctl_parse_double(v, &d) != 0 || d < 1 || d > 3600000 || d != (int)d) {
-				fprintf(stderr, "%s--timeout-ms: expected a whole number of ms in [1, 3600000], got '%s'\n",
-					prefix, v);
+				fprintf(stderr,
+					"%s--timeout-ms: expected a whole number of ms in [1, 3600000], got '%s'\n",
+					prefix,
+					v);
 				return ORCH_EINVAL;
 			}
 			t->timeout_ms = (int)d;
@@ -175,29 +178,36 @@ static int send_all(int fd, const char *buf, size_t n)
 	return 0;
 }
 
-static int send_request(const struct orchctl_target *t, int fd, const char *host, const char *method,
-			const char *path, const char *body)
+static int send_request(const struct orchctl_target *t, int fd, const char *host, const char *method, const char *path,
+			const char *body)
 {
 	const char *base = t->api + 7 + strcspn(t->api + 7, "/");
 	size_t blen = strlen(base);
 	while (blen && base[blen - 1] == '/')
 		blen--;
 	char head[1024];
-	int n = snprintf(head, sizeof(head), "%s %.*s%s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n", method,
-			 (int)blen, base, path, host);
+	int n = snprintf(head,
+			 sizeof(head),
+			 "%s %.*s%s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n",
+			 method,
+			 (int)blen,
+			 base,
+			 path,
+			 host);
 	if (body && t->token)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Authorization: Bearer %s\r\n", t->token);
 	if (body)
-		n += snprintf(head + n, sizeof(head) - (size_t)n,
-			      "Content-Type: application/json\r\nContent-Length: %zu\r\n", strlen(body));
+		n += snprintf(head + n,
+			      sizeof(head) - (size_t)n,
+			      "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+			      strlen(body));
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	if (n >= (int)sizeof(head) || send_all(fd, head, (size_t)n) != 0 || (body && send_all(fd, body, strlen(body))))
 		return ORCH_EIO;
 	return 0;
 }
 
-int orchctl_http(const struct orchctl_target *t, const char *method, const char *path, const char *body,
-		 json_t **out)
+int orchctl_http(const struct orchctl_target *t, const char *method, const char *path, const char *body, json_t **out)
 {
 	char host[256];
 	*out = NULL;
@@ -289,7 +299,8 @@ json_t *orchctl_dlq_types(redisContext *c, const struct orchctl_target *t)
 		}
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
 		for (size_t i = 0; i < r->element[1]->elements; i++)
-			json_array_append_new(types, json_string(r->element[1]->element[i]->str + strlen(t->prefix) + 5));
+			json_array_append_new(types,
+					      json_string(r->element[1]->element[i]->str + strlen(t->prefix) + 5));
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
 	return types;
@@ -333,7 +344,8 @@ static void print_flat(const json_t *o, const char *path)
 {
 	const char *k;
 	const json_t *v;
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_foreach((json_t *)o, k, v)
+	{
 		char key[256];
 		snprintf(key, sizeof(key), "%s%s%s", path, *path ? "." : "", k);
 		if (json_is_object(v) && json_object_size(v)) {
@@ -374,7 +386,8 @@ void orchctl_print(const struct orchctl_target *t, const json_t *v, const char *
 	} else {
 		const char *k;
 		const json_t *x;
-		json_object_foreach(json_array_get(v, 0), k, x) {
+		json_object_foreach(json_array_get(v, 0), k, x)
+		{
 			if (nc < 32)
 				cols[nc++] = k;
 		}
@@ -384,9 +397,12 @@ void orchctl_print(const struct orchctl_target *t, const json_t *v, const char *
 		width[c] = (int)strlen(cols[c]);
 		size_t i;
 		const json_t *row;
-		json_array_foreach(v, i, row) {
+		json_array_foreach(v, i, row)
+		{
 			const json_t *x = json_object_get(row, cols[c]);
-			char *s = json_is_string(x) ? NULL : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+			char *s = json_is_string(x)
+					  ? NULL
+					  : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
 			int w = (int)strlen(json_is_string(x) ? json_string_value(x) : s ? s : "");
 			free(s);
 			if (w > width[c])
@@ -397,7 +413,8 @@ void orchctl_print(const struct orchctl_target *t, const json_t *v, const char *
 		printf("%-*s%s", c + 1 < nc ? width[c] : 0, cols[c], c + 1 < nc ? "  " : "\n");
 	size_t i;
 	const json_t *row;
-	json_array_foreach(v, i, row) {
+	json_array_foreach(v, i, row)
+	{
 		for (size_t c = 0; c < nc; c++) {
 			const json_t *x = json_object_get(row, cols[c]);
 			print_cell(stdout, x ? x : json_null(), c + 1 < nc ? width[c] : 0);

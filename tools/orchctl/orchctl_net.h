@@ -17,13 +17,13 @@
 #define ORCHCTL_EXIT_FAILED 1
 
 struct orchctl_target {
-	const char *cmd;              /* "status", for messages */
-	const char *redis_url;        /* --redis, else NULL: ORCH_REDIS_URL (ORCH_REDIS_SENTINELS...) */
-	char prefix[64];              /* --prefix, else ORCH_PREFIX, else quantum */
-	const char *api;              /* --api URL ("http://host:port"), NULL = Redis */
-	const char *token;            /* --token, else ORCH_API_TOKEN */
-	int json;                     /* --json: JSON output, else a table */
-	int timeout_ms;               /* --timeout-ms, default 5000 */
+	const char *cmd;       /* "status", for messages */
+	const char *redis_url; /* --redis, else NULL: ORCH_REDIS_URL (ORCH_REDIS_SENTINELS...) */
+	char prefix[64];       /* --prefix, else ORCH_PREFIX, else quantum */
+	const char *api;       /* --api URL ("http://host:port"), NULL = Redis */
+	const char *token;     /* --token, else ORCH_API_TOKEN */
+	int json;              /* --json: JSON output, else a table */
+	int timeout_ms;        /* --timeout-ms, default 5000 */
 };
 
 /*
@@ -45,8 +45,7 @@ redisContext *orchctl_redis(const struct orchctl_target *t);
  * body (caller json_decref()s; NULL when the body is not JSON), or
  * ORCHCTL_EXIT_FAILED negated when the API could not be reached (printed).
  */
-int orchctl_http(const struct orchctl_target *t, const char *method, const char *path, const char *body,
-		 json_t **out);
+int orchctl_http(const struct orchctl_target *t, const char *method, const char *path, const char *body, json_t **out);
 /*
  * Opens a GET of path for streaming: sends the request and skips the
  * response head. Returns a socket to read the body from (close() it), or

@@ -22,10 +22,19 @@
 #include "redis_sync.h"
 
 static const char *const LEASES[] = {"ceo", "risk_officer", "strategy_officer"};
-static const char *const STREAMS[] = {
-	"trade.closed",	   "portfolio.snapshot_updated", "risk_state_update", "risk_alert",   "risk_ceiling_update",
-	"strategy_state_update", "strategy_alert",	 "ceo_decision",      "ceo_mode_switch", "ceo_alert",
-	"ceo_command",	   "ceo_command_reply",	 "global_state_update"};
+static const char *const STREAMS[] = {"trade.closed",
+				      "portfolio.snapshot_updated",
+				      "risk_state_update",
+				      "risk_alert",
+				      "risk_ceiling_update",
+				      "strategy_state_update",
+				      "strategy_alert",
+				      "ceo_decision",
+				      "ceo_mode_switch",
+				      "ceo_alert",
+				      "ceo_command",
+				      "ceo_command_reply",
+				      "global_state_update"};
 #define N_STREAMS (sizeof(STREAMS) / sizeof(STREAMS[0]))
 
 static int usage_error(const char *cmd, const char *what)
@@ -44,8 +53,9 @@ static int wants_help(int argc, char **argv)
 
 static void exit_codes(FILE *f)
 {
-	fprintf(f, "\nExit status: 0 success, 1 the layer could not be reached, refused or did\n"
-		   "not answer in time, 2 usage error.\n");
+	fprintf(f,
+		"\nExit status: 0 success, 1 the layer could not be reached, refused or did\n"
+		"not answer in time, 2 usage error.\n");
 }
 
 /* An API answer other than 200: its error printed. */
@@ -100,16 +110,23 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t, con
 		char key[160];
 		lease_key(key, sizeof(key), t->prefix, LEASES[i]);
 		redisReply *r = redisCommand(c, "GET %s", key);
-		json_object_set_new(leases, LEASES[i], r && r->type == REDIS_REPLY_STRING ? json_string(r->str) : json_null());
+		json_object_set_new(
+			leases, LEASES[i], r && r->type == REDIS_REPLY_STRING ? json_string(r->str) : json_null());
 		freeReplyObject(r);
 	}
 	redisReply *r = redisCommand(c, "GET %s", policy_key);
 	json_t *doc = r && r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL) : NULL;
 	freeReplyObject(r);
 	json_object_set_new(policy, "key", json_string(policy_key));
-	static const char *const keys[] = {"version",	       "operating_mode",	 "active_mode",
-					   "emergency_mode",	       "allow_new_trades",	 "emergency_set_by",
-					   "emergency_reason",	       "emergency_activated_at", "updated_by",
+	static const char *const keys[] = {"version",
+					   "operating_mode",
+					   "active_mode",
+					   "emergency_mode",
+					   "allow_new_trades",
+					   "emergency_set_by",
+					   "emergency_reason",
+					   "emergency_activated_at",
+					   "updated_by",
 					   "last_updated"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *v = json_object_get(doc, keys[i]);
@@ -125,20 +142,35 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t, con
 		redis_backlog_of(r, &b);
 		freeReplyObject(r);
 		if (len || b.groups)
-			json_array_append_new(streams, json_pack("{s:s, s:I, s:I, s:I, s:I}", "stream", STREAMS[s], "length",
-								 (json_int_t)len, "groups", (json_int_t)b.groups, "pending",
-								 (json_int_t)b.pending, "lag", (json_int_t)b.lag));
+			json_array_append_new(streams,
+					      json_pack("{s:s, s:I, s:I, s:I, s:I}",
+							"stream",
+							STREAMS[s],
+							"length",
+							(json_int_t)len,
+							"groups",
+							(json_int_t)b.groups,
+							"pending",
+							(json_int_t)b.pending,
+							"lag",
+							(json_int_t)b.lag));
 	}
 	json_t *types = orchctl_dlq_types(c, t), *type;
 	size_t i;
-	json_array_foreach(types, i, type) {
+	json_array_foreach(types, i, type)
+	{
 		const char *name = json_string_value(type);
-		json_array_append_new(dlq, json_pack("{s:s, s:I}", "type", name, "length",
-						     (json_int_t)reply_int(redisCommand(c, "XLEN %s:dlq:%s", t->prefix, name))));
+		json_array_append_new(
+			dlq,
+			json_pack("{s:s, s:I}",
+				  "type",
+				  name,
+				  "length",
+				  (json_int_t)reply_int(redisCommand(c, "XLEN %s:dlq:%s", t->prefix, name))));
 	}
 	json_decref(types);
-	return json_pack("{s:o, s:o, s:o, s:o}", "leases", leases, "policy", policy, "streams", streams,
-			 "dead_letters", dlq);
+	return json_pack(
+		"{s:o, s:o, s:o, s:o}", "leases", leases, "policy", policy, "streams", streams, "dead_letters", dlq);
 }
 
 int orchctl_status(int argc, char **argv)
@@ -218,8 +250,10 @@ int orchctl_global_state(int argc, char **argv)
 	redisFree(c);
 	json_t *gs = json_array_get(last, 0);
 	if (!gs) {
-		fprintf(stderr, "orchctl global-state: no global_state_update on %s:stream:global_state_update yet "
-				"(is the federation running?)\n", t.prefix);
+		fprintf(stderr,
+			"orchctl global-state: no global_state_update on %s:stream:global_state_update yet "
+			"(is the federation running?)\n",
+			t.prefix);
 		json_decref(last);
 		return ORCHCTL_EXIT_FAILED;
 	}
@@ -270,7 +304,8 @@ int orchctl_mode_history(int argc, char **argv)
 	redisFree(c);
 	size_t i;
 	json_t *it;
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_object_del(it, "_id");
 		json_object_del(it, "_type");
 	}
@@ -320,7 +355,8 @@ int orchctl_force_decision(int argc, char **argv)
 		int st = orchctl_http(&t, "POST", "/api/orchestration/agents/ceo/force-decision", "{}", &body);
 		rc = st < 0 ? ORCHCTL_EXIT_FAILED : st != 200 ? api_failed(&t, st, body) : 0;
 		if (rc == 0)
-			orchctl_print(&t, json_object_get(body, "decision") ? json_object_get(body, "decision") : body, NULL);
+			orchctl_print(
+				&t, json_object_get(body, "decision") ? json_object_get(body, "decision") : body, NULL);
 		json_decref(body);
 		return rc;
 	}
@@ -330,8 +366,8 @@ int orchctl_force_decision(int argc, char **argv)
 	redisContext *c = orchctl_redis(&t);
 	if (!c)
 		return ORCHCTL_EXIT_FAILED;
-	json_t *reply =
-		orchctl_ceo_command(c, &t, key, json_pack("{s:s, s:s}", "action", "force_decision", "operator", "orchctl"));
+	json_t *reply = orchctl_ceo_command(
+		c, &t, key, json_pack("{s:s, s:s}", "action", "force_decision", "operator", "orchctl"));
 	redisFree(c);
 	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
 }
@@ -379,7 +415,8 @@ int orchctl_set_mode(int argc, char **argv)
 	for (size_t i = 0; i < 5; i++)
 		known |= !strcmp(mode, modes[i]);
 	if (!known)
-		return usage_error("set-mode", "MODE is one of EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN");
+		return usage_error("set-mode",
+				   "MODE is one of EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN");
 	if (t.api)
 		return usage_error("set-mode", "the REST API has no set-mode endpoint; leave out --api to use Redis");
 	char key[256];
@@ -388,9 +425,12 @@ int orchctl_set_mode(int argc, char **argv)
 	redisContext *c = orchctl_redis(&t);
 	if (!c)
 		return ORCHCTL_EXIT_FAILED;
-	json_t *reply = orchctl_ceo_command(c, &t, key,
-				    json_pack("{s:s, s:s, s:s, s:s}", "action", "set_mode", "mode", mode, "reason", reason,
-					      "operator", op));
+	json_t *reply = orchctl_ceo_command(
+		c,
+		&t,
+		key,
+		json_pack(
+			"{s:s, s:s, s:s, s:s}", "action", "set_mode", "mode", mode, "reason", reason, "operator", op));
 	redisFree(c);
 	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
 }
@@ -502,7 +542,9 @@ int orchctl_tail(int argc, char **argv)
 	char ids[64][64];
 	for (size_t i = 0; i < nt; i++) {
 		redisReply *r = redisCommand(c, "XREVRANGE %s:stream:%s + - COUNT 1", t.prefix, types[i]);
-		snprintf(ids[i], sizeof(ids[i]), "%s",
+		snprintf(ids[i],
+			 sizeof(ids[i]),
+			 "%s",
 			 r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[0]->str : "0-0");
 		freeReplyObject(r);
 	}
@@ -538,7 +580,10 @@ int orchctl_tail(int argc, char **argv)
 				if (!json_is_string(json_object_get(ev, "_type")) && k < nt)
 					json_object_set_new(ev, "_type", json_string(types[k]));
 				if (k < nt)
-					snprintf(ids[k], sizeof(ids[k]), "%s", st->element[1]->element[e]->element[0]->str);
+					snprintf(ids[k],
+						 sizeof(ids[k]),
+						 "%s",
+						 st->element[1]->element[e]->element[0]->str);
 				print_event(&t, ev);
 				json_decref(ev);
 				seen++;

@@ -21,12 +21,12 @@
 #include "orchctl_io.h"
 #include "risk_models.h"
 
-#define PREFIX "orchctl risk: "
-#define EWMA_LAMBDA 0.94       /* RiskMetrics daily decay, as the service */
+#define PREFIX      "orchctl risk: "
+#define EWMA_LAMBDA 0.94 /* RiskMetrics daily decay, as the service */
 
 struct risk_opts {
-	const char *returns;   /* path, "-" for stdin */
-	const char *column;    /* NULL: the first column */
+	const char *returns; /* path, "-" for stdin */
+	const char *column;  /* NULL: the first column */
 	double conf[RISK_MAX_CONF];
 	int n_conf;
 	double periods_per_year;
@@ -37,7 +37,7 @@ struct series {
 	double *r;
 	size_t n;
 	size_t cap;
-	char *column;          /* name of the column read */
+	char *column; /* name of the column read */
 };
 
 static void usage(FILE *f)
@@ -59,7 +59,8 @@ static void usage(FILE *f)
 		"VaR, ES and drawdowns are positive loss fractions. With fewer than %d returns\n"
 		"every metric is 0 and \"sufficient\" is false (a warning, not an error).\n"
 		"Exit status: 0 success, 2 error.\n",
-		RISK_MAX_CONF, RISK_MIN_OBS);
+		RISK_MAX_CONF,
+		RISK_MIN_OBS);
 }
 
 /* Parses "0.95,0.99" into conf[]; prints the reason on failure. */
@@ -193,7 +194,7 @@ static int conf_suffix(double p, char *buf, size_t len)
 	if (s[0] != '0' || s[1] != '.' || s[2] < '1' || s[2] > '9')
 		return ORCH_EINVAL;
 	const char *d = s + 2;
-	char whole[3] = { d[0], d[1] ? d[1] : '0', '\0' };
+	char whole[3] = {d[0], d[1] ? d[1] : '0', '\0'};
 	const char *frac = d[1] ? d + 2 : "";
 	int w = *frac ? snprintf(buf, len, "%s_%s", whole, frac) : snprintf(buf, len, "%s", whole);
 	return w > 0 && (size_t)w < len ? 0 : ORCH_EINVAL;
@@ -216,25 +217,43 @@ static int series_push(struct series *s, double v)
 }
 
 /* Checks and converts one data cell; prints the reason on failure. */
-static int parse_return(const char *cell, const char *name, unsigned long long lineno,
-			const char *column, double *out)
+static int parse_return(const char *cell, const char *name, unsigned long long lineno, const char *column, double *out)
 {
 	int shown = (int)strnlen(cell, ORCHCTL_SHOW_MAX);
 	const char *more = cell[shown] ? "..." : "";
 	double v;
 	if (orchctl_parse_double(cell, &v) != 0) {
-		fprintf(stderr, PREFIX "%s:%llu: column %s: '%.*s%s' is not a number\n",
-			name, lineno, column, shown, cell, more);
+		fprintf(stderr,
+			PREFIX "%s:%llu: column %s: '%.*s%s' is not a number\n",
+			name,
+			lineno,
+			column,
+			shown,
+			cell,
+			more);
 		return ORCH_EMALFORMED;
 	}
 	if (v <= -1.0) {
-		fprintf(stderr, PREFIX "%s:%llu: column %s: '%.*s%s' is a loss beyond 100%% "
-			"(a return must be > -1)\n", name, lineno, column, shown, cell, more);
+		fprintf(stderr,
+			PREFIX "%s:%llu: column %s: '%.*s%s' is a loss beyond 100%% "
+			       "(a return must be > -1)\n",
+			name,
+			lineno,
+			column,
+			shown,
+			cell,
+			more);
 		return ORCH_EMALFORMED;
 	}
 	if (!isfinite(v)) {
-		fprintf(stderr, PREFIX "%s:%llu: column %s: '%.*s%s' is not a finite number\n",
-			name, lineno, column, shown, cell, more);
+		fprintf(stderr,
+			PREFIX "%s:%llu: column %s: '%.*s%s' is not a finite number\n",
+			name,
+			lineno,
+			column,
+			shown,
+			cell,
+			more);
 		return ORCH_EMALFORMED;
 	}
 	*out = v;
@@ -262,8 +281,13 @@ static int read_returns(const char *path, const char *want, struct series *s)
 	}
 	while ((rc = orchctl_csv_next(&csv)) == 1) {
 		if (csv.n <= col) {
-			fprintf(stderr, PREFIX "%s:%llu: too few cells: %zu, column %s is cell %zu\n", csv.name,
-				csv.lineno, csv.n, s->column, col + 1);
+			fprintf(stderr,
+				PREFIX "%s:%llu: too few cells: %zu, column %s is cell %zu\n",
+				csv.name,
+				csv.lineno,
+				csv.n,
+				s->column,
+				col + 1);
 			rc = ORCH_EMALFORMED;
 			goto out;
 		}
@@ -309,13 +333,16 @@ static int put_tails(json_t *obj, const struct risk_metrics *m)
 		char sfx[48], key[80];
 		if ((rc = conf_suffix(m->conf[i], sfx, sizeof(sfx))) != 0)
 			break;
-		const struct { const char *name; double v; } t[] = {
-			{ "var_historical", m->historical[i].var },
-			{ "var_gaussian", m->gaussian[i].var },
-			{ "var_modified", m->modified[i].var },
-			{ "es_historical", m->historical[i].es },
-			{ "es_gaussian", m->gaussian[i].es },
-			{ "es_modified", m->modified[i].es },
+		const struct {
+			const char *name;
+			double v;
+		} t[] = {
+			{"var_historical", m->historical[i].var},
+			{"var_gaussian", m->gaussian[i].var},
+			{"var_modified", m->modified[i].var},
+			{"es_historical", m->historical[i].es},
+			{"es_gaussian", m->gaussian[i].es},
+			{"es_modified", m->modified[i].es},
 		};
 		for (size_t k = 0; k < sizeof(t) / sizeof(t[0]) && rc == 0; k++) {
 			snprintf(key, sizeof(key), "%s_%s", t[k].name, sfx);
@@ -333,18 +360,24 @@ static json_t *conventions(const struct risk_metrics *m)
 	if (rc == 0)
 		rc = put(c, "sign", json_string("loss_positive"));
 	if (rc == 0)
-		rc = put(c, "sign_meaning", json_string("VaR, ES and drawdowns are positive loss "
-							"fractions in [0, 1]"));
+		rc = put(c,
+			 "sign_meaning",
+			 json_string("VaR, ES and drawdowns are positive loss "
+				     "fractions in [0, 1]"));
 	if (rc == 0)
 		rc = put(c, "quantile", json_string("R type 7"));
 	if (rc == 0)
-		rc = put(c, "variance", json_string("population for gaussian/modified, "
-						    "sample for volatility and Sharpe"));
+		rc = put(c,
+			 "variance",
+			 json_string("population for gaussian/modified, "
+				     "sample for volatility and Sharpe"));
 	if (rc == 0)
 		rc = put(c, "modified", json_string("Cornish-Fisher, PerformanceAnalytics operational ES"));
 	if (rc == 0)
-		rc = put(c, "sharpe", json_string("arithmetic mean / sample sd, Rf 0, "
-						  "annualized by sqrt(periods_per_year)"));
+		rc = put(c,
+			 "sharpe",
+			 json_string("arithmetic mean / sample sd, Rf 0, "
+				     "annualized by sqrt(periods_per_year)"));
 	if (rc == 0)
 		rc = put(c, "sortino", json_string("per period, MAR 0, downside deviation over all observations"));
 	if (rc == 0)
@@ -382,21 +415,24 @@ static json_t *result_json(const struct risk_metrics *m, const char *file, const
 	}
 	if (rc == 0)
 		rc = put_tails(o, m);
-	const struct { const char *key; double v; } nums[] = {
-		{ "max_drawdown", m->max_drawdown },
-		{ "current_drawdown", m->current_drawdown },
-		{ "mean", m->mean },
-		{ "sd", m->sd },
-		{ "volatility_annualized", m->volatility_annualized },
-		{ "ewma_volatility", m->ewma_volatility },
-		{ "ewma_lambda", m->ewma_lambda },
-		{ "skewness", m->skewness },
-		{ "excess_kurtosis", m->excess_kurtosis },
-		{ "sharpe", m->sharpe },
-		{ "sharpe_annualized", m->sharpe_annualized },
-		{ "downside_deviation", m->downside_deviation },
-		{ "sortino", m->sortino },
-		{ "tail_ratio", m->tail_ratio },
+	const struct {
+		const char *key;
+		double v;
+	} nums[] = {
+		{"max_drawdown", m->max_drawdown},
+		{"current_drawdown", m->current_drawdown},
+		{"mean", m->mean},
+		{"sd", m->sd},
+		{"volatility_annualized", m->volatility_annualized},
+		{"ewma_volatility", m->ewma_volatility},
+		{"ewma_lambda", m->ewma_lambda},
+		{"skewness", m->skewness},
+		{"excess_kurtosis", m->excess_kurtosis},
+		{"sharpe", m->sharpe},
+		{"sharpe_annualized", m->sharpe_annualized},
+		{"downside_deviation", m->downside_deviation},
+		{"sortino", m->sortino},
+		{"tail_ratio", m->tail_ratio},
 	};
 	for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]) && rc == 0; k++)
 		rc = put(o, nums[k].key, json_real(nums[k].v));
@@ -413,7 +449,7 @@ static json_t *result_json(const struct risk_metrics *m, const char *file, const
 int orchctl_risk(int argc, char **argv)
 {
 	struct risk_opts o;
-	struct series s = { 0 };
+	struct series s = {0};
 	struct risk_metrics m;
 	json_t *j = NULL;
 	char *text = NULL;
@@ -434,13 +470,18 @@ int orchctl_risk(int argc, char **argv)
 		goto out;
 	}
 	if (!m.sufficient)
-		fprintf(stderr, PREFIX "warning: only %zu return(s) in %s, fewer than %d: every "
-			"metric is 0 and sufficient is false\n", s.n, o.returns, RISK_MIN_OBS);
+		fprintf(stderr,
+			PREFIX "warning: only %zu return(s) in %s, fewer than %d: every "
+			       "metric is 0 and sufficient is false\n",
+			s.n,
+			o.returns,
+			RISK_MIN_OBS);
 	j = result_json(&m, o.returns, s.column);
 	text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) : NULL;
 	if (!text) {
-		fprintf(stderr, PREFIX "formatting the result failed (out of memory, non-finite "
-			"metric)\n");
+		fprintf(stderr,
+			PREFIX "formatting the result failed (out of memory, non-finite "
+			       "metric)\n");
 		rc = ORCH_EINVAL;
 		goto out;
 	}

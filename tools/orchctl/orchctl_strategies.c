@@ -99,8 +99,10 @@ static int parse_args(int argc, char **argv, struct strat_opts *o, int *help)
 		case 1:
 			if (strcmp(val, "EXPANSION") && strcmp(val, "GROWTH") && strcmp(val, "DEFENSIVE") &&
 			    strcmp(val, "CAPITAL_PRESERVATION") && strcmp(val, "BLACK_SWAN")) {
-				fprintf(stderr, PREFIX "bad --mode '%s': one of EXPANSION, GROWTH, DEFENSIVE, "
-						       "CAPITAL_PRESERVATION, BLACK_SWAN\n", val);
+				fprintf(stderr,
+					PREFIX "bad --mode '%s': one of EXPANSION, GROWTH, DEFENSIVE, "
+					       "CAPITAL_PRESERVATION, BLACK_SWAN\n",
+					val);
 				return ORCH_EINVAL;
 			}
 			o->mode = val;
@@ -114,8 +116,11 @@ static int parse_args(int argc, char **argv, struct strat_opts *o, int *help)
 				return rc;
 			break;
 		case 4:
-			if (orchctl_parse_double(val, &o->age_days) != 0 || !(o->age_days >= 0 && o->age_days <= 36500)) {
-				fprintf(stderr, PREFIX "bad --window-age-days '%s': must be a number in [0, 36500]\n", val);
+			if (orchctl_parse_double(val, &o->age_days) != 0 ||
+			    !(o->age_days >= 0 && o->age_days <= 36500)) {
+				fprintf(stderr,
+					PREFIX "bad --window-age-days '%s': must be a number in [0, 36500]\n",
+					val);
 				return ORCH_EINVAL;
 			}
 			break;
@@ -137,7 +142,8 @@ static int parse_args(int argc, char **argv, struct strat_opts *o, int *help)
 /* +1 / -1 for a direction word, 0 when s is not one. */
 static int direction(const char *s)
 {
-	static const char *const up[] = {"buy", "long", "up", "1", "+1"}, *const down[] = {"sell", "short", "down", "-1"};
+	static const char *const up[] = {"buy", "long", "up", "1", "+1"}, *const down[] = {
+										  "sell", "short", "down", "-1"};
 	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
 		if (!strcasecmp(s, up[i]))
 			return 1;
@@ -172,8 +178,15 @@ static int find_columns(const struct orchctl_csv *csv, struct columns *c)
 static int bad_cell(const struct orchctl_csv *csv, const char *column, const char *cell, const char *what)
 {
 	int shown = (int)strnlen(cell, ORCHCTL_SHOW_MAX);
-	fprintf(stderr, PREFIX "%s:%llu: column %s: '%.*s%s' %s\n", csv->name, csv->lineno, column, shown, cell,
-		cell[shown] ? "..." : "", what);
+	fprintf(stderr,
+		PREFIX "%s:%llu: column %s: '%.*s%s' %s\n",
+		csv->name,
+		csv->lineno,
+		column,
+		shown,
+		cell,
+		cell[shown] ? "..." : "",
+		what);
 	return ORCH_EMALFORMED;
 }
 
@@ -211,13 +224,14 @@ static int parse_row(const struct orchctl_csv *csv, const struct columns *c, str
 	if (strlen(m) >= sizeof(in->model))
 		return bad_cell(csv, "model", m, "is longer than 63 bytes");
 	snprintf(in->model, sizeof(in->model), "%s", m);
-	if (c->has_prediction && *cell_at(csv, c->prediction) &&
-	    !(in->side = direction(cell_at(csv, c->prediction))))
-		return bad_cell(csv, "prediction", cell_at(csv, c->prediction),
+	if (c->has_prediction && *cell_at(csv, c->prediction) && !(in->side = direction(cell_at(csv, c->prediction))))
+		return bad_cell(csv,
+				"prediction",
+				cell_at(csv, c->prediction),
 				"is not buy, sell, long, short, up, down, 1 or -1");
 	if (c->has_outcome && *cell_at(csv, c->outcome) && !(in->outcome = direction(cell_at(csv, c->outcome))))
-		return bad_cell(csv, "outcome", cell_at(csv, c->outcome),
-				"is not buy, sell, long, short, up, down, 1 or -1");
+		return bad_cell(
+			csv, "outcome", cell_at(csv, c->outcome), "is not buy, sell, long, short, up, down, 1 or -1");
 	if (c->has_confidence && *cell_at(csv, c->confidence)) {
 		const char *cc = cell_at(csv, c->confidence);
 		if (orchctl_parse_double(cc, &v) != 0 || !(v >= 0 && v <= 1))
@@ -322,8 +336,13 @@ int orchctl_strategies(int argc, char **argv)
 	int64_t now = rows.v[rows.n - 1].t_ms;
 	if ((rc = strat_brain_evaluate(book, &th, now, &res)) != 0)
 		goto fail;
-	struct strat_report_ctx c = {.res = &res, .th = &th, .mode = o.mode, .regime = "", .now_ms = now,
-				     .window_count = bc.window_count, .window_age_ms = bc.window_age_ms};
+	struct strat_report_ctx c = {.res = &res,
+				     .th = &th,
+				     .mode = o.mode,
+				     .regime = "",
+				     .now_ms = now,
+				     .window_count = bc.window_count,
+				     .window_age_ms = bc.window_age_ms};
 	j = strat_report_ranking(&c);
 	if (j) {
 		char ts[40];

@@ -18,25 +18,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: replay [--prices FILE] [--summary-json FILE] [--report FILE] [--delay-ms N] [--no-wait]\n"
-		   "\n"
-		   "Replays daily prices (a CSV: a date column, then one column of closes per\n"
-		   "instrument; dates as YYYY-MM-DD or as decimal years like 1991.496) through a\n"
-		   "simulated book that obeys the PolicyStore (ORCH_POLICY_KEY), publishing\n"
-		   "trade.closed and portfolio.snapshot_updated in the original wire format to\n"
-		   "ORCH_REDIS_URL (prefix ORCH_PREFIX), then prints the book with and without\n"
-		   "the layer.\n"
-		   "\n"
-		   "  --prices FILE        default data/eustockmarkets.csv\n"
-		   "  --summary-json FILE  also write the summary as JSON\n"
-		   "  --report FILE        also write it as an HTML page: equity, drawdown, modes\n"
-		   "  --delay-ms N         pause between days (default 0)\n"
-		   "  --no-wait            do not wait for the layer between days nor ask the CEO\n"
-		   "                       to decide (a CEO that decides on its inputs)\n"
-		   "\n"
-		   "Each day's force_decision is signed with the CEO's key, ORCH_COMMAND_KEY (or\n"
-		   "ORCH_COMMAND_KEY_FILE). Exit status: 0 success, 2 usage or input error, 1 Redis\n"
-		   "error or no answer from the CEO.\n");
+	fprintf(f,
+		"usage: replay [--prices FILE] [--summary-json FILE] [--report FILE] [--delay-ms N] [--no-wait]\n\n"
+		"Replays daily prices (a CSV: a date column, then one column of closes per\n"
+		"instrument; dates as YYYY-MM-DD or as decimal years like 1991.496) through a\n"
+		"simulated book that obeys the PolicyStore (ORCH_POLICY_KEY), publishing\n"
+		"trade.closed and portfolio.snapshot_updated in the original wire format to\n"
+		"ORCH_REDIS_URL (prefix ORCH_PREFIX), then prints the book with and without\n"
+		"the layer.\n\n"
+		"  --prices FILE        default data/eustockmarkets.csv\n"
+		"  --summary-json FILE  also write the summary as JSON\n"
+		"  --report FILE        also write it as an HTML page: equity, drawdown, modes\n"
+		"  --delay-ms N         pause between days (default 0)\n"
+		"  --no-wait            do not wait for the layer between days nor ask the CEO\n"
+		"                       to decide (a CEO that decides on its inputs)\n"
+		"\n"
+		"Each day's force_decision is signed with the CEO's key, ORCH_COMMAND_KEY (or\n"
+		"ORCH_COMMAND_KEY_FILE). Exit status: 0 success, 2 usage or input error, 1 Redis\n"
+		"error or no answer from the CEO.\n");
 }
 
 /* The options into o; 0, 1 for --help, or 2 (printed). */

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TREND_N 50
-#define MR_N 20
+#define TREND_N     50
+#define MR_N        20
 #define MR_MAX_DAYS 20
-#define HIST (TREND_N + 1)
+#define HIST        (TREND_N + 1)
 
 struct slot {
-	double qty;               /* 0 = flat */
+	double qty; /* 0 = flat */
 	double entry;
 	int days;
 };
@@ -202,7 +202,10 @@ void rb_perf(const double *equity, const int *month_of, size_t n, double ppy, st
 		if (!worst_set || r < out->worst_month) {
 			out->worst_month = r;
 			worst_set = 1;
-			snprintf(out->worst_month_label, sizeof(out->worst_month_label), "%04d-%02d", month_of[i] / 12,
+			snprintf(out->worst_month_label,
+				 sizeof(out->worst_month_label),
+				 "%04d-%02d",
+				 month_of[i] / 12,
 				 month_of[i] % 12 + 1);
 		}
 		prev_close = equity[i];

@@ -23,12 +23,12 @@
 #include <stddef.h>
 
 #define RB_MAX_INSTR 32
-#define RB_STOP 0.05
+#define RB_STOP      0.05
 
 struct rb_limits {
 	int max_positions;
-	double risk_per_trade;    /* fraction of equity lost at the stop */
-	double max_leverage;      /* gross exposure / equity */
+	double risk_per_trade; /* fraction of equity lost at the stop */
+	double max_leverage;   /* gross exposure / equity */
 	double scaling;
 	int allow_new;
 	int close_all;
@@ -39,23 +39,23 @@ struct rb_limits {
 struct rb_trade {
 	char strategy[48];
 	char symbol[32];
-	double pnl_pct;           /* percent of the position's notional */
+	double pnl_pct; /* percent of the position's notional */
 	int held_days;
 };
 
 struct rb_position {
 	char symbol[32];
-	double exposure;          /* USD, marked to the close */
+	double exposure; /* USD, marked to the close */
 };
 
 struct rb_day {
 	double equity;
-	double exposure;          /* gross, USD */
+	double exposure; /* gross, USD */
 	int n_positions;
 	struct rb_position positions[2 * RB_MAX_INSTR];
-	int n_trades;             /* positions closed today */
+	int n_trades; /* positions closed today */
 	struct rb_trade trades[2 * RB_MAX_INSTR];
-	int n_opened;             /* positions opened today */
+	int n_opened; /* positions opened today */
 };
 
 struct rb_book;
@@ -70,14 +70,14 @@ void rb_step(struct rb_book *b, const double *closes, const struct rb_limits *l,
 const char *rb_strategy_name(const struct rb_book *b, int s, int i);
 
 struct rb_perf {
-	double total_return;      /* last equity / first - 1 */
-	double cagr;              /* (1 + total_return)^(1 / years) - 1, years = (n - 1) / ppy */
-	double max_drawdown;      /* positive fraction, from the running peak */
-	double sharpe;            /* daily returns, mean / sample sd * sqrt(ppy) */
-	double sortino;           /* daily returns, mean / downside deviation * sqrt(ppy);
-				     downside deviation = sqrt(mean of min(r, 0)^2) */
-	double calmar;            /* cagr / max_drawdown, 0 without a drawdown */
-	double worst_month;       /* lowest calendar-month return (fraction) */
+	double total_return;        /* last equity / first - 1 */
+	double cagr;                /* (1 + total_return)^(1 / years) - 1, years = (n - 1) / ppy */
+	double max_drawdown;        /* positive fraction, from the running peak */
+	double sharpe;              /* daily returns, mean / sample sd * sqrt(ppy) */
+	double sortino;             /* daily returns, mean / downside deviation * sqrt(ppy);
+				       downside deviation = sqrt(mean of min(r, 0)^2) */
+	double calmar;              /* cagr / max_drawdown, 0 without a drawdown */
+	double worst_month;         /* lowest calendar-month return (fraction) */
 	char worst_month_label[24]; /* "YYYY-MM" */
 };
 
@@ -89,9 +89,9 @@ void rb_perf(const double *equity, const int *month_of, size_t n, double ppy, st
 /* The longest run of days on which a book neither opened nor closed a
  * position. */
 struct rb_quiet {
-	size_t first, last;       /* day indexes, inclusive; days = 0 when it traded every day */
-	size_t days;              /* days in the run */
-	int other_traded;         /* the other book traded on one of those days */
+	size_t first, last; /* day indexes, inclusive; days = 0 when it traded every day */
+	size_t days;        /* days in the run */
+	int other_traded;   /* the other book traded on one of those days */
 };
 
 /* traded[i] (and other[i]) are 1 when the book (the other book) opened or

@@ -18,7 +18,10 @@
 static void stream_last_id(struct replay_link *l, const char *key, char *id, size_t len)
 {
 	redisReply *r = replay_link_cmd(l, "XREVRANGE %s + - COUNT 1", key);
-	snprintf(id, len, "%s", r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[0]->str : "0-0");
+	snprintf(id,
+		 len,
+		 "%s",
+		 r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[0]->str : "0-0");
 	freeReplyObject(r);
 }
 
@@ -45,15 +48,27 @@ static int send_force_decision(struct replay_link *l, const char *prefix, const 
 			       const char *ts)
 {
 	int rc = ORCH_ENOMEM;
-	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "action", "force_decision", "reason",
-				"replay: the day's inputs are in", "operator", "replay");
+	json_t *cmd = json_pack("{s:s, s:s, s:s, s:s}",
+				"request_id",
+				rid,
+				"action",
+				"force_decision",
+				"reason",
+				"replay: the day's inputs are in",
+				"operator",
+				"replay");
 	int signed_ok = cmd && command_sign(cmd, "ceo_command", key, clock_wall_ms()) == 0;
 	char *text = signed_ok ? json_dumps(cmd, JSON_COMPACT) : NULL;
 	if (!text)
 		goto out;
-	redisReply *r = replay_link_cmd(l, "XADD %s:stream:ceo_command * event_type ceo_command event_id %s "
-					   "payload %s trace_id %s timestamp %s source replay",
-					prefix, rid, text, rid, ts);
+	redisReply *r = replay_link_cmd(l,
+					"XADD %s:stream:ceo_command * event_type ceo_command event_id %s "
+					"payload %s trace_id %s timestamp %s source replay",
+					prefix,
+					rid,
+					text,
+					rid,
+					ts);
 	rc = r && r->type == REDIS_REPLY_STRING ? 0 : ORCH_EREDIS;
 	if (r && r->type == REDIS_REPLY_ERROR)
 		fprintf(stderr, "replay: Redis refused XADD: %s\n", r->str);
@@ -93,7 +108,8 @@ int replay_ceo_request_decision(struct replay_link *l, const char *prefix, const
 				return sent_rc;
 		}
 		redisReply *r = replay_link_cmd(l, "XREAD COUNT 100 BLOCK 200 STREAMS %s %s", key, id);
-		const redisReply *entries = r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+		const redisReply *entries =
+			r && r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
 		for (size_t e = 0; rc == ORCH_ETIMEDOUT && entries && e < entries->elements; e++) {
 			snprintf(id, sizeof(id), "%s", entries->element[e]->element[0]->str);
 			json_t *p = reply_matching(entries->element[e], base);
@@ -104,8 +120,10 @@ int replay_ceo_request_decision(struct replay_link *l, const char *prefix, const
 		freeReplyObject(r);
 	}
 	if (rc == ORCH_ETIMEDOUT)
-		fprintf(stderr, "replay: the CEO did not answer a force_decision for %.10s within %d ms "
-				"(is it running with ORCH_CEO_EVALUATE=command and the same ORCH_PREFIX?)\n",
-			ts, timeout_ms);
+		fprintf(stderr,
+			"replay: the CEO did not answer a force_decision for %.10s within %d ms "
+			"(is it running with ORCH_CEO_EVALUATE=command and the same ORCH_PREFIX?)\n",
+			ts,
+			timeout_ms);
 	return rc;
 }

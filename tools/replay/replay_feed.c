@@ -47,11 +47,21 @@ static int snapshot_entry(struct replay_entry *e, int64_t t_ms, const struct rb_
 {
 	json_t *positions = json_array();
 	for (int k = 0; positions && k < d->n_positions; k++)
-		json_array_append_new(positions, json_pack("{s:s, s:f}", "symbol", d->positions[k].symbol, "exposure",
-							   d->positions[k].exposure));
-	json_t *snap = positions ? json_pack("{s:f, s:f, s:i, s:o, s:s}", "total_equity", d->equity, "total_exposure",
-					     d->exposure, "num_positions", d->n_positions, "positions", positions,
-					     "timestamp", ts)
+		json_array_append_new(
+			positions,
+			json_pack(
+				"{s:s, s:f}", "symbol", d->positions[k].symbol, "exposure", d->positions[k].exposure));
+	json_t *snap = positions ? json_pack("{s:f, s:f, s:i, s:o, s:s}",
+					     "total_equity",
+					     d->equity,
+					     "total_exposure",
+					     d->exposure,
+					     "num_positions",
+					     d->n_positions,
+					     "positions",
+					     positions,
+					     "timestamp",
+					     ts)
 				 : NULL;
 	e->payload = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
 	json_decref(snap);

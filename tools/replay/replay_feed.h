@@ -18,16 +18,16 @@
 
 #include "replay_book.h"
 
-#define REPLAY_FEED_MAX_FIELDS 9
+#define REPLAY_FEED_MAX_FIELDS  9
 #define REPLAY_FEED_MAX_ENTRIES (2 * RB_MAX_INSTR + 1)
 
 struct replay_entry {
-	const char *type;                         /* stream type, e.g. "trade.closed" */
-	int nfields;                              /* pairs */
+	const char *type; /* stream type, e.g. "trade.closed" */
+	int nfields;      /* pairs */
 	const char *kv[2 * REPLAY_FEED_MAX_FIELDS];
 	size_t lens[2 * REPLAY_FEED_MAX_FIELDS];
-	char val[REPLAY_FEED_MAX_FIELDS][64];     /* short values */
-	char *payload;                            /* JSON text of a snapshot, malloc'd */
+	char val[REPLAY_FEED_MAX_FIELDS][64]; /* short values */
+	char *payload;                        /* JSON text of a snapshot, malloc'd */
 };
 
 /*

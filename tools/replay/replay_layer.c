@@ -54,9 +54,14 @@ static int stream_is_idle(struct replay_link *l, const char *key)
 
 int replay_layer_wait_idle(struct replay_link *l, const char *prefix, int timeout_ms)
 {
-	static const char *const streams[] = {"trade.closed",		"portfolio.snapshot_updated", "risk_state_update",
-					      "risk_alert",		"risk_ceiling_update",	      "strategy_state_update",
-					      "strategy_alert",		"ceo_decision"};
+	static const char *const streams[] = {"trade.closed",
+					      "portfolio.snapshot_updated",
+					      "risk_state_update",
+					      "risk_alert",
+					      "risk_ceiling_update",
+					      "strategy_state_update",
+					      "strategy_alert",
+					      "ceo_decision"};
 	/* idle twice in a row: a service may be between reading one stream
 	 * and publishing on the next */
 	int quiet = 0;
@@ -92,9 +97,17 @@ json_t *replay_layer_mode_switches(struct replay_link *l, const char *prefix)
 				continue;
 			json_t *p = json_loads(f->element[k + 1]->str, 0, NULL);
 			const char *ts = str_or_empty(p, "timestamp");
-			json_array_append_new(out, json_pack("{s:s%, s:s, s:s, s:s}", "date", ts, strlen(ts) < 10 ? strlen(ts) : 10,
-							     "from", str_or_empty(p, "old_mode"), "to",
-							     str_or_empty(p, "new_mode"), "reason", str_or_empty(p, "reason")));
+			json_array_append_new(out,
+					      json_pack("{s:s%, s:s, s:s, s:s}",
+							"date",
+							ts,
+							strlen(ts) < 10 ? strlen(ts) : 10,
+							"from",
+							str_or_empty(p, "old_mode"),
+							"to",
+							str_or_empty(p, "new_mode"),
+							"reason",
+							str_or_empty(p, "reason")));
 			json_decref(p);
 		}
 	}

@@ -17,8 +17,8 @@
 
 struct replay_link {
 	struct redis_target target;
-	redisContext *c;          /* NULL while disconnected */
-	int reconnects;           /* connections made after the first */
+	redisContext *c; /* NULL while disconnected */
+	int reconnects;  /* connections made after the first */
 };
 
 /* The services' backoff before attempt + 1 in ms, never past deadline_ms
@@ -41,12 +41,19 @@ int replay_link_new(struct replay_link **out, const struct redis_target *t)
 	char err[256];
 	for (int attempt = 0; !(l->c = redis_sync_connect(t, err, sizeof(err))); attempt++) {
 		if (clock_mono_ms() >= deadline) {
-			fprintf(stderr, "replay: no Redis within %d s, giving up: %s\n", REPLAY_LINK_PATIENCE_MS / 1000, err);
+			fprintf(stderr,
+				"replay: no Redis within %d s, giving up: %s\n",
+				REPLAY_LINK_PATIENCE_MS / 1000,
+				err);
 			free(l);
 			return ORCH_ETIMEDOUT;
 		}
 		int ms = retry_delay_ms(l, attempt, deadline);
-		fprintf(stderr, "replay: %s; trying again in %d ms (attempt %d, for up to %d s)\n", err, ms, attempt + 2,
+		fprintf(stderr,
+			"replay: %s; trying again in %d ms (attempt %d, for up to %d s)\n",
+			err,
+			ms,
+			attempt + 2,
 			REPLAY_LINK_PATIENCE_MS / 1000);
 		usleep((useconds_t)ms * 1000);
 	}
@@ -78,14 +85,16 @@ static redisReply *send_formatted(struct replay_link *l, const char *cmd, size_t
 			l->reconnects++;
 		if (l->c) {
 			void *reply = NULL;
-			if (redisAppendFormattedCommand(l->c, cmd, len) != REDIS_OK || redisGetReply(l->c, &reply) != REDIS_OK)
+			if (redisAppendFormattedCommand(l->c, cmd, len) != REDIS_OK ||
+			    redisGetReply(l->c, &reply) != REDIS_OK)
 				reply = NULL;
 			redisReply *r = reply;
 			int loading = r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "LOADING", 7);
 			if (r && !loading)
 				return r;
 			if (!said++)
-				fprintf(stderr, "replay: Redis %s; retrying\n",
+				fprintf(stderr,
+					"replay: Redis %s; retrying\n",
 					r ? "is loading its data" : "connection lost");
 			freeReplyObject(r);
 			if (!r) {
@@ -94,8 +103,11 @@ static redisReply *send_formatted(struct replay_link *l, const char *cmd, size_t
 			}
 		}
 		if (clock_mono_ms() >= deadline) {
-			fprintf(stderr, "replay: Redis at %s:%d did not come back within %d s\n", l->target.addr.host,
-				l->target.addr.port, REPLAY_LINK_PATIENCE_MS / 1000);
+			fprintf(stderr,
+				"replay: Redis at %s:%d did not come back within %d s\n",
+				l->target.addr.host,
+				l->target.addr.port,
+				REPLAY_LINK_PATIENCE_MS / 1000);
 			return NULL;
 		}
 		usleep((useconds_t)retry_delay_ms(l, attempt, deadline) * 1000);

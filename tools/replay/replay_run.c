@@ -22,8 +22,8 @@
 #include "replay_summary.h"
 
 #define WAIT_DISABLED_MS 5000
-#define WAIT_IDLE_MS 5000
-#define DECIDE_MS 10000
+#define WAIT_IDLE_MS     5000
+#define DECIDE_MS        10000
 
 /* Day d: both books trade; the layer's book is published to the layer,
  * which then reacts (o->wait). */
@@ -76,8 +76,9 @@ static int report(const struct replay_prices *p, const struct replay_record *rec
 int replay_run(const struct replay_prices *p, struct replay_link *l, const struct replay_options *o)
 {
 	if (o->wait && !(o->command_key && o->command_key[0])) {
-		fprintf(stderr, "replay: set ORCH_COMMAND_KEY (or ORCH_COMMAND_KEY_FILE) to the CEO's key: it decides "
-				"each day on a signed force_decision\n");
+		fprintf(stderr,
+			"replay: set ORCH_COMMAND_KEY (or ORCH_COMMAND_KEY_FILE) to the CEO's key: it decides "
+			"each day on a signed force_decision\n");
 		return ORCH_EINVAL;
 	}
 	int rc = 0;
@@ -107,7 +108,8 @@ int replay_run(const struct replay_prices *p, struct replay_link *l, const struc
 		goto out;
 	int n = replay_link_reconnects(l);
 	if (n)
-		printf("(Redis went away %d time%s during the replay; every command was sent again until stored)\n", n,
+		printf("(Redis went away %d time%s during the replay; every command was sent again until stored)\n",
+		       n,
 		       n == 1 ? "" : "s");
 out:
 	json_decref(summary);

@@ -14,15 +14,15 @@
 #define REPLAY_INITIAL_EQUITY 1000000.0 /* USD, each book */
 
 struct replay_options {
-	const char *prices_path;          /* for the summary */
-	const char *summary_path;         /* --summary-json, NULL = none */
-	const char *report_path;          /* --report, NULL = none */
-	const char *rules;                /* the CEO's rule set, for the summary */
-	const char *prefix;               /* ORCH_PREFIX */
-	const char *policy_key;           /* the PolicyStore document's key (config_load_policy_key) */
-	const char *command_key;          /* ORCH_COMMAND_KEY: the CEO's, to sign force_decision with */
-	int delay_ms;                     /* pause between days */
-	int wait;                         /* 1: wait for the layer and ask the CEO to decide after each day */
+	const char *prices_path;  /* for the summary */
+	const char *summary_path; /* --summary-json, NULL = none */
+	const char *report_path;  /* --report, NULL = none */
+	const char *rules;        /* the CEO's rule set, for the summary */
+	const char *prefix;       /* ORCH_PREFIX */
+	const char *policy_key;   /* the PolicyStore document's key (config_load_policy_key) */
+	const char *command_key;  /* ORCH_COMMAND_KEY: the CEO's, to sign force_decision with */
+	int delay_ms;             /* pause between days */
+	int wait;                 /* 1: wait for the layer and ask the CEO to decide after each day */
 };
 
 /*

@@ -43,7 +43,8 @@ static void name_set(const json_t *arr, char *buf, size_t len)
 	const char *names[REPLAY_POLICY_MAX_DISABLED];
 	size_t n = 0, i, used = 0;
 	const json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *s = json_is_string(v) ? json_string_value(v) : json_util_get_str(v, "strategy");
 		if (s && n < REPLAY_POLICY_MAX_DISABLED)
 			names[n++] = s;
@@ -82,7 +83,8 @@ int replay_store_wait_disabled(struct replay_link *l, const char *prefix, const 
 			return 0;
 		usleep(1000);
 	}
-	fprintf(stderr, "replay: the PolicyStore did not take the Strategy Officer's disabled set within %d ms\n",
+	fprintf(stderr,
+		"replay: the PolicyStore did not take the Strategy Officer's disabled set within %d ms\n",
 		timeout_ms);
 	return ORCH_ETIMEDOUT;
 }
