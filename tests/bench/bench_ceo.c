@@ -8,8 +8,9 @@
  *   ceo_reaction_p50, ceo_reaction_p99   ms   vs   bus round trip p50 / p99
  *
  * Between two alerts a calm risk state brings the CEO back to GROWTH
- * (cooldowns 0, one confirmation, automatic BLACK_SWAN exit), so every
- * alert causes a switch. Usage: bench_ceo [N] (default 10000).
+ * (the original rules, cooldowns 0, one confirmation, automatic
+ * BLACK_SWAN exit), so every alert causes a switch; the path measured is
+ * the same under either rule set. Usage: bench_ceo [N] (default 10000).
  */
 #include <hiredis/hiredis.h>
 #include <signal.h>
@@ -167,6 +168,7 @@ int main(int argc, char **argv)
 			     "ORCH_CEO_COOLDOWN_S=0",
 			     "ORCH_CEO_COOLDOWN_AGGRESSIVE_S=0",
 			     "ORCH_CEO_BLACK_SWAN_EXIT=auto",
+			     "ORCH_CEO_RULES=original",
 			     NULL};
 	pid_t ceo = harness_spawn_program("ceo", &srv, env);
 	snprintf(last, sizeof(last), "0");
