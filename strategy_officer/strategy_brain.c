@@ -400,24 +400,20 @@ static int model_cmp(const void *a, const void *b)
 	return strcmp(x->unit->name, y->unit->name);
 }
 
-/* The pooled evidence of the strategies not disabled (order does not
- * matter to the figures the book is judged by: PSR, expectancy, profit
- * factor). 0 or ORCH_ENOMEM. */
+/* The pooled evidence of the strategies not disabled, from each one's
+ * sums (strat_perf_pool: no pass over the trades again). 0 or
+ * ORCH_ENOMEM. */
 static int book_evidence(struct strat_result *r, const struct strat_thresholds *t)
 {
-	size_t total = 0, at = 0;
-	for (size_t i = 0; i < r->n; i++)
-		total += r->rank[i].status == STRAT_DISABLED ? 0 : r->rank[i].unit->n;
-	double *pool = malloc((total ? total : 1) * sizeof(double));
-	if (!pool)
+	const struct strat_perf **parts = malloc((r->n ? r->n : 1) * sizeof(*parts));
+	if (!parts)
 		return ORCH_ENOMEM;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct strat_unit *u = r->rank[i].unit;
-		for (size_t k = 0; r->rank[i].status != STRAT_DISABLED && k < u->n; k++)
-			pool[at++] = u->v[strat_unit_at(u, k)];
-	}
-	strat_perf_compute(pool, total, t->confidence, &r->book);
-	free(pool);
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->rank[i].status != STRAT_DISABLED)
+			parts[k++] = &r->rank[i].perf;
+	strat_perf_pool(parts, k, t->confidence, &r->book);
+	free(parts);
 	return 0;
 }
 

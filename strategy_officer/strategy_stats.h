@@ -41,6 +41,9 @@ struct strat_perf {
 	double psr;
 	long consecutive_losses; /* losses since the last win, at the end */
 	long max_consecutive_losses;
+	/* the sums behind them, for pooling: of wins, of losses (positive), of
+	 * squared losses, and of the 2nd-4th powers of deviations from the mean */
+	double win_sum, loss_sum, down_sq, dev2, dev3, dev4;
 };
 
 /* Wilson score interval of wins out of n at two-sided confidence conf
@@ -53,6 +56,14 @@ double strat_psr(double sharpe, double sharpe_star, long n, double skewness, dou
 /* The evidence of returns r[0..n-1], oldest first, at Wilson confidence
  * conf. */
 void strat_perf_compute(const double *r, size_t n, double conf, struct strat_perf *out);
+
+/* The evidence of the union of the n sets of returns behind parts[] (in
+ * any order), from their sums alone (Pebay 2008's pairwise update of
+ * central moments): trades, wins, win rate and interval, profit factor,
+ * expectancy, averages, sd, Sharpe, Sortino, skewness, kurtosis and PSR
+ * as strat_perf_compute() would give them; drawdown and loss streaks,
+ * which need the order, are 0. */
+void strat_perf_pool(const struct strat_perf *const *parts, size_t n, double conf, struct strat_perf *out);
 
 /* Pearson correlation of x and y (n pairs); 0 when either has zero
  * variance or n < 2. */

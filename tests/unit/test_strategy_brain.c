@@ -18,6 +18,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "orch.h"
@@ -561,6 +562,67 @@ START_TEST(test_psr_disables_a_loser_whatever_its_scale_issue_14)
 }
 END_TEST
 
+START_TEST(test_pooled_evidence_equals_the_evidence_of_the_union)
+{
+	/* sets of returns of every kind (flat, all wins, all losses, mixed,
+	 * one trade, large and tiny), pooled by their sums, against the
+	 * evidence computed over their concatenation */
+	static double r[400];
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	for (int i = 0; i < 400; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		double u = (double)(x >> 11) / 9007199254740992.0;
+		r[i] = i < 20 ? 0.01 : i < 40 ? 0.02 + u : i < 60 ? -0.5 * u : i < 61 ? 0.3 : (u - 0.45) * (i % 7 + 1);
+	}
+	const size_t cuts[] = {0, 20, 40, 60, 61, 150, 151, 400};
+	struct strat_perf part[7], pooled, whole;
+	const struct strat_perf *ptr[7];
+	for (int k = 0; k < 7; k++) {
+		strat_perf_compute(r + cuts[k], cuts[k + 1] - cuts[k], 0.95, &part[k]);
+		ptr[k] = &part[k];
+	}
+	strat_perf_pool(ptr, 7, 0.95, &pooled);
+	strat_perf_compute(r, 400, 0.95, &whole);
+	ck_assert_int_eq(pooled.trades, 400);
+	ck_assert_int_eq(pooled.wins, whole.wins);
+	ck_assert_int_eq(pooled.losses, whole.losses);
+	const double got[] = {pooled.win_rate,
+			      pooled.wilson_lower,
+			      pooled.profit_factor,
+			      pooled.expectancy,
+			      pooled.avg_win,
+			      pooled.avg_loss,
+			      pooled.sd,
+			      pooled.sharpe,
+			      pooled.sortino,
+			      pooled.skewness,
+			      pooled.kurtosis,
+			      pooled.psr};
+	const double want[] = {whole.win_rate,
+			       whole.wilson_lower,
+			       whole.profit_factor,
+			       whole.expectancy,
+			       whole.avg_win,
+			       whole.avg_loss,
+			       whole.sd,
+			       whole.sharpe,
+			       whole.sortino,
+			       whole.skewness,
+			       whole.kurtosis,
+			       whole.psr};
+	for (size_t i = 0; i < sizeof(got) / sizeof(got[0]); i++)
+		ck_assert_msg(fabs(got[i] - want[i]) <= 1e-9 * fmax(1, fabs(want[i])),
+			      "field %zu: %.15g vs %.15g",
+			      i,
+			      got[i],
+			      want[i]);
+	/* none, or only empty sets: no evidence */
+	strat_perf_pool(ptr, 0, 0.95, &pooled);
+	ck_assert_int_eq(pooled.trades, 0);
+	ck_assert_double_eq(pooled.psr, 0.5);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("strategy_brain");
@@ -578,6 +640,7 @@ int main(void)
 	tcase_add_test(tc, test_inputs_older_than_the_window_are_refused_issue_18);
 	tcase_add_test(tc, test_thresholds_by_mode_and_validation);
 	tcase_add_test(tc, test_psr_disables_a_loser_whatever_its_scale_issue_14);
+	tcase_add_test(tc, test_pooled_evidence_equals_the_evidence_of_the_union);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
