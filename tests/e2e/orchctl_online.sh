@@ -4,7 +4,7 @@
 # through Redis and through the REST API: status shows the leases and
 # streams, and the PolicyStore document at ORCH_POLICY_KEY when that is
 # set (too long a key exits 2 naming it), with an emergency stop another
-# writer set and who set it, and through the API every agent's status
+# writer set and who set it (and an operator's clear-emergency-stop lifting it), and through the API every agent's status
 # with the intervals the running agents state; force-decision and
 # set-mode come back with the CEO's decision and set-mode lands in the
 # PolicyStore and in mode-history (both transports), signed with the
@@ -112,6 +112,11 @@ for _ in $(seq 1 100); do
 done
 check "status, stop" 0 status --json
 json_check "status, stop" 'd["policy"]["emergency_mode"] is True and d["policy"]["emergency_set_by"] == "emergency_stop_system" and d["policy"]["emergency_reason"] == "ESS: daily loss"'
+# an operator lifts it: signed, answered once the cleared document is stored
+check "clear-emergency-stop without reason" 2 clear-emergency-stop --operator alice
+check "clear-emergency-stop" 0 clear-emergency-stop --reason "loss reviewed" --operator alice --json
+check "status, stop lifted" 0 status --json
+json_check "status, stop lifted" 'd["policy"]["emergency_mode"] is False and d["policy"]["allow_new_trades"] is True'
 check "set-mode without reason" 2 set-mode GROWTH --operator alice
 check "set-mode bad mode" 2 set-mode SIDEWAYS --reason x --operator alice
 

@@ -27,6 +27,9 @@ static const struct command commands[] = {
 	{"mode-history", "mode changes and operator commands, newest first", orchctl_mode_history},
 	{"force-decision", "ask the CEO to decide now; prints its decision", orchctl_force_decision},
 	{"set-mode", "an operator's mode change, with reason", orchctl_set_mode},
+	{"clear-emergency-stop",
+	 "lift a stop someone other than the CEO set, with reason",
+	 orchctl_clear_emergency_stop},
 	{"tail", "follow the layer's events", orchctl_tail},
 	{"dlq", "list, retry or drop dead letters", orchctl_dlq},
 };

@@ -32,6 +32,7 @@ int orchctl_global_state(int argc, char **argv);
 int orchctl_mode_history(int argc, char **argv);
 int orchctl_force_decision(int argc, char **argv);
 int orchctl_set_mode(int argc, char **argv);
+int orchctl_clear_emergency_stop(int argc, char **argv);
 int orchctl_tail(int argc, char **argv);
 int orchctl_dlq(int argc, char **argv);
 

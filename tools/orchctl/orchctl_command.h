@@ -24,4 +24,8 @@ int orchctl_command_key(const struct orchctl_target *t, char *key, size_t keylen
  */
 json_t *orchctl_ceo_command(redisContext *c, const struct orchctl_target *t, const char *sign_key, json_t *cmd);
 
+/* Prints the CEO's reply (its decision when "ok", else why it refused)
+ * and releases it; 0 when "ok", else ORCHCTL_EXIT_FAILED. */
+int orchctl_show_reply(const struct orchctl_target *t, json_t *reply);
+
 #endif

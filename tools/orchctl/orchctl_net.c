@@ -422,3 +422,24 @@ void orchctl_print(const struct orchctl_target *t, const json_t *v, const char *
 		}
 	}
 }
+
+int orchctl_usage_error(const char *cmd, const char *what)
+{
+	fprintf(stderr, "orchctl %s: %s (see orchctl %s --help)\n", cmd, what, cmd);
+	return ORCH_EINVAL;
+}
+
+int orchctl_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+void orchctl_exit_codes(FILE *f)
+{
+	fprintf(f,
+		"\nExit status: 0 success, 1 the layer could not be reached, refused or did\n"
+		"not answer in time, 2 usage error.\n");
+}

@@ -69,4 +69,11 @@ json_t *orchctl_dlq_types(redisContext *c, const struct orchctl_target *t);
  * first row). */
 void orchctl_print(const struct orchctl_target *t, const json_t *v, const char *const *columns);
 
+/* Prints "orchctl CMD: WHAT (see orchctl CMD --help)"; returns ORCH_EINVAL. */
+int orchctl_usage_error(const char *cmd, const char *what);
+/* 1 when argv holds --help or -h. */
+int orchctl_wants_help(int argc, char **argv);
+/* The exit statuses of the commands against a running layer. */
+void orchctl_exit_codes(FILE *f);
+
 #endif

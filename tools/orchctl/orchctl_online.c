@@ -1,6 +1,7 @@
 /*
  * orchctl_online.c - orchctl's commands against a running layer: status,
- * global-state, mode-history, force-decision, set-mode, tail and dlq.
+ * global-state, mode-history, force-decision, tail and dlq (the operator
+ * commands are in orchctl_command.c).
  * Each talks to Redis (streams, leases, the PolicyStore, dead letters) or,
  * where the Federation serves the same thing, to its REST API with --api.
  * Commands to the CEO go on its ceo_command stream, signed, and wait for
@@ -36,27 +37,6 @@ static const char *const STREAMS[] = {"trade.closed",
 				      "ceo_command_reply",
 				      "global_state_update"};
 #define N_STREAMS (sizeof(STREAMS) / sizeof(STREAMS[0]))
-
-static int usage_error(const char *cmd, const char *what)
-{
-	fprintf(stderr, "orchctl %s: %s (see orchctl %s --help)\n", cmd, what, cmd);
-	return ORCH_EINVAL;
-}
-
-static int wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	return 0;
-}
-
-static void exit_codes(FILE *f)
-{
-	fprintf(f,
-		"\nExit status: 0 success, 1 the layer could not be reached, refused or did\n"
-		"not answer in time, 2 usage error.\n");
-}
 
 /* An API answer other than 200: its error printed. */
 static int api_failed(const struct orchctl_target *t, int status, const json_t *body)
@@ -176,21 +156,21 @@ static json_t *status_redis(redisContext *c, const struct orchctl_target *t, con
 int orchctl_status(int argc, char **argv)
 {
 	struct orchctl_target t;
-	if (wants_help(argc, argv)) {
+	if (orchctl_wants_help(argc, argv)) {
 		printf("usage: orchctl status [options]\n\n"
 		       "Who leads (leases), the PolicyStore's mode and version and an emergency stop it\n"
 		       "holds (who set it, why, since when), every stream's length, unacknowledged and\n"
 		       "unread entries, and the dead letters; with --api, every agent's status as the\n"
 		       "Federation sees it.\n\n");
 		orchctl_target_usage(stdout);
-		exit_codes(stdout);
+		orchctl_exit_codes(stdout);
 		return 0;
 	}
 	int rc = orchctl_target_parse(&t, "status", &argc, argv);
 	if (rc != 0)
 		return rc;
 	if (argc > 1)
-		return usage_error("status", "unexpected argument");
+		return orchctl_usage_error("status", "unexpected argument");
 	if (t.api)
 		return api_show(&t, "/api/orchestration/agents/status", NULL);
 	char policy_key[160], err[256];
@@ -227,20 +207,20 @@ int orchctl_status(int argc, char **argv)
 int orchctl_global_state(int argc, char **argv)
 {
 	struct orchctl_target t;
-	if (wants_help(argc, argv)) {
+	if (orchctl_wants_help(argc, argv)) {
 		printf("usage: orchctl global-state [options]\n\n"
 		       "The Federation's merged global state: mode, effective limits and their\n"
 		       "sources, risk, strategies, health, alerts (the newest global_state_update,\n"
 		       "or GET /api/orchestration/global-state with --api).\n\n");
 		orchctl_target_usage(stdout);
-		exit_codes(stdout);
+		orchctl_exit_codes(stdout);
 		return 0;
 	}
 	int rc = orchctl_target_parse(&t, "global-state", &argc, argv);
 	if (rc != 0)
 		return rc;
 	if (argc > 1)
-		return usage_error("global-state", "unexpected argument");
+		return orchctl_usage_error("global-state", "unexpected argument");
 	if (t.api)
 		return api_show(&t, "/api/orchestration/global-state", NULL);
 	redisContext *c = orchctl_redis(&t);
@@ -268,13 +248,13 @@ int orchctl_mode_history(int argc, char **argv)
 {
 	static const char *const cols[] = {"timestamp", "old_mode", "new_mode", "operator", "reason", NULL};
 	struct orchctl_target t;
-	if (wants_help(argc, argv)) {
+	if (orchctl_wants_help(argc, argv)) {
 		printf("usage: orchctl mode-history [--limit N] [options]\n\n"
 		       "Mode changes and operator commands, newest first (the ceo_mode_history\n"
 		       "stream, or GET /api/orchestration/mode-history with --api).\n\n"
 		       "  --limit N         at most N entries, 1-1000 (default 20)\n");
 		orchctl_target_usage(stdout);
-		exit_codes(stdout);
+		orchctl_exit_codes(stdout);
 		return 0;
 	}
 	int rc = orchctl_target_parse(&t, "mode-history", &argc, argv);
@@ -287,9 +267,9 @@ int orchctl_mode_history(int argc, char **argv)
 		if ((rc = orchctl_take_value(argc, argv, &i, "--limit", "orchctl mode-history: ", "mode-history", &v)))
 			return rc;
 		if (!v)
-			return usage_error("mode-history", "unexpected argument");
+			return orchctl_usage_error("mode-history", "unexpected argument");
 		if (orchctl_parse_double(v, &d) != 0 || d < 1 || d > 1000 || d != (long)d)
-			return usage_error("mode-history", "--limit: expected a whole number in [1, 1000]");
+			return orchctl_usage_error("mode-history", "--limit: expected a whole number in [1, 1000]");
 		limit = (long)d;
 	}
 	if (t.api) {
@@ -317,39 +297,24 @@ int orchctl_mode_history(int argc, char **argv)
 /* ---- commands to the CEO ---- */
 
 /* A reply: the decision printed on "ok", the error on anything else. */
-static int show_reply(const struct orchctl_target *t, json_t *reply)
-{
-	const char *status = json_string_value(json_object_get(reply, "status"));
-	int ok = status && !strcmp(status, "ok");
-	if (ok) {
-		const json_t *d = json_object_get(reply, "decision");
-		orchctl_print(t, d ? d : reply, NULL);
-	} else {
-		const char *err = json_string_value(json_object_get(reply, "error"));
-		fprintf(stderr, "orchctl %s: the CEO refused: %s\n", t->cmd, err ? err : "(no reason)");
-	}
-	json_decref(reply);
-	return ok ? 0 : ORCHCTL_EXIT_FAILED;
-}
-
 int orchctl_force_decision(int argc, char **argv)
 {
 	struct orchctl_target t;
-	if (wants_help(argc, argv)) {
+	if (orchctl_wants_help(argc, argv)) {
 		printf("usage: orchctl force-decision [options]\n\n"
 		       "Asks the CEO to decide now and prints its decision once the PolicyStore\n"
 		       "holds it (a ceo_command on Redis, signed with ORCH_COMMAND_KEY or\n"
 		       "ORCH_COMMAND_KEY_FILE, the CEO's key; or POST .../agents/ceo/force-decision\n"
 		       "with --api, which needs --token or ORCH_API_TOKEN).\n\n");
 		orchctl_target_usage(stdout);
-		exit_codes(stdout);
+		orchctl_exit_codes(stdout);
 		return 0;
 	}
 	int rc = orchctl_target_parse(&t, "force-decision", &argc, argv);
 	if (rc != 0)
 		return rc;
 	if (argc > 1)
-		return usage_error("force-decision", "unexpected argument");
+		return orchctl_usage_error("force-decision", "unexpected argument");
 	if (t.api) {
 		json_t *body = NULL;
 		int st = orchctl_http(&t, "POST", "/api/orchestration/agents/ceo/force-decision", "{}", &body);
@@ -369,70 +334,7 @@ int orchctl_force_decision(int argc, char **argv)
 	json_t *reply = orchctl_ceo_command(
 		c, &t, key, json_pack("{s:s, s:s}", "action", "force_decision", "operator", "orchctl"));
 	redisFree(c);
-	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
-}
-
-int orchctl_set_mode(int argc, char **argv)
-{
-	struct orchctl_target t;
-	if (wants_help(argc, argv)) {
-		printf("usage: orchctl set-mode MODE --reason TEXT --operator NAME [options]\n\n"
-		       "Puts the CEO in MODE (EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION,\n"
-		       "BLACK_SWAN) by an operator's command, recorded with the reason on the\n"
-		       "ceo_mode_history stream; from BLACK_SWAN this is the operator's exit. Through\n"
-		       "Redis only (the REST API has no endpoint for it), signed with ORCH_COMMAND_KEY\n"
-		       "or ORCH_COMMAND_KEY_FILE (the CEO's key).\n\n");
-		orchctl_target_usage(stdout);
-		exit_codes(stdout);
-		return 0;
-	}
-	int rc = orchctl_target_parse(&t, "set-mode", &argc, argv);
-	if (rc != 0)
-		return rc;
-	const char *mode = NULL, *reason = NULL, *op = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-		if ((rc = orchctl_take_value(argc, argv, &i, "--reason", "orchctl set-mode: ", "set-mode", &v)))
-			return rc;
-		if (v) {
-			reason = v;
-			continue;
-		}
-		if ((rc = orchctl_take_value(argc, argv, &i, "--operator", "orchctl set-mode: ", "set-mode", &v)))
-			return rc;
-		if (v) {
-			op = v;
-			continue;
-		}
-		if (mode || argv[i][0] == '-')
-			return usage_error("set-mode", "unexpected argument");
-		mode = argv[i];
-	}
-	if (!mode || !reason || !*reason || !op || !*op)
-		return usage_error("set-mode", "needs MODE, --reason and --operator");
-	static const char *const modes[] = {"EXPANSION", "GROWTH", "DEFENSIVE", "CAPITAL_PRESERVATION", "BLACK_SWAN"};
-	int known = 0;
-	for (size_t i = 0; i < 5; i++)
-		known |= !strcmp(mode, modes[i]);
-	if (!known)
-		return usage_error("set-mode",
-				   "MODE is one of EXPANSION, GROWTH, DEFENSIVE, CAPITAL_PRESERVATION, BLACK_SWAN");
-	if (t.api)
-		return usage_error("set-mode", "the REST API has no set-mode endpoint; leave out --api to use Redis");
-	char key[256];
-	if ((rc = orchctl_command_key(&t, key, sizeof(key))) != 0)
-		return rc;
-	redisContext *c = orchctl_redis(&t);
-	if (!c)
-		return ORCHCTL_EXIT_FAILED;
-	json_t *reply = orchctl_ceo_command(
-		c,
-		&t,
-		key,
-		json_pack(
-			"{s:s, s:s, s:s, s:s}", "action", "set_mode", "mode", mode, "reason", reason, "operator", op));
-	redisFree(c);
-	return reply ? show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
+	return reply ? orchctl_show_reply(&t, reply) : ORCHCTL_EXIT_FAILED;
 }
 
 /* ---- tail ---- */
@@ -497,14 +399,14 @@ static int tail_api(const struct orchctl_target *t, long count)
 int orchctl_tail(int argc, char **argv)
 {
 	struct orchctl_target t;
-	if (wants_help(argc, argv)) {
+	if (orchctl_wants_help(argc, argv)) {
 		printf("usage: orchctl tail [TYPE ...] [--count N] [options]\n\n"
 		       "Follows the layer's events as they are published (default: every stream of\n"
 		       "the layer; TYPE names one, e.g. risk_alert), one line each: entry id, type,\n"
 		       "payload; with --api, the Federation's /events stream. Runs until Ctrl-C.\n\n"
 		       "  --count N         stop after N events\n");
 		orchctl_target_usage(stdout);
-		exit_codes(stdout);
+		orchctl_exit_codes(stdout);
 		return 0;
 	}
 	int rc = orchctl_target_parse(&t, "tail", &argc, argv);
@@ -520,10 +422,10 @@ int orchctl_tail(int argc, char **argv)
 			return rc;
 		if (v) {
 			if (orchctl_parse_double(v, &d) != 0 || d < 1 || d > 1e9 || d != (long)d)
-				return usage_error("tail", "--count: expected a whole number >= 1");
+				return orchctl_usage_error("tail", "--count: expected a whole number >= 1");
 			count = (long)d;
 		} else if (argv[i][0] == '-' || nt == 64) {
-			return usage_error("tail", "unexpected argument");
+			return orchctl_usage_error("tail", "unexpected argument");
 		} else {
 			types[nt++] = argv[i];
 		}
