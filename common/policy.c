@@ -226,6 +226,10 @@ int policy_cas_records(struct policy *p, const json_t *doc, int64_t expected_ver
 	char counts[POLICY_MAX_RECORDS][2][24];
 	if (p->state == POLICY_WRONGTYPE)
 		return ORCH_EWRONGTYPE;
+	/* expected version 0 means the key holds nothing: only its owner
+	 * creates the document there (another type may be on its way) */
+	if (expected_version == 0 && !p->create)
+		return ORCH_ENOENT;
 	int64_t now_us = clock_now_ms() * 1000;
 	json_util_format_ts_us(now_us, ts, sizeof(ts));
 	bus_uuid7(now_us / 1000, eid);

@@ -30,7 +30,8 @@
  * than one seen, is reported (policy_state) and the cache keeps the last
  * known document; the next write (policy_cas) stores a version above every
  * one seen, and policy_restore_doc() gives a writer that has nothing of its
- * own to change the document to write back. With a snapshot file, a
+ * own to change the document to write back (a lost document only by the
+ * key's owner, the store with `create`). With a snapshot file, a
  * service starts read-only on the last known document while Redis is down.
  *
  * Single-threaded: every call on the loop thread.
@@ -121,7 +122,9 @@ int policy_check_ready(void *store, char *buf, size_t len);
  * The new version is one above both that and every version this store has
  * seen. fence = 0 means no fencing; otherwise it must be >= the highest
  * token the store has seen. trace_id may be NULL. Refused without a write:
- * ORCH_EWRONGTYPE when the key holds another Redis type.
+ * ORCH_EWRONGTYPE when the key holds another Redis type; ORCH_ENOENT for
+ * expected_version 0 by a store without `create` (only the key's owner
+ * puts a document where there is none, after data loss included).
  */
 int policy_cas(struct policy *p, const json_t *doc, int64_t expected_version, uint64_t fence, const char *updated_by,
 	       const char *trace_id, policy_write_cb cb, void *data);

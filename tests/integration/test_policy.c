@@ -481,6 +481,33 @@ START_TEST(test_policy_waits_for_its_owner_without_create_issue_15)
 }
 END_TEST
 
+/* A store that does not own the key never puts a document back where
+ * one vanished (the original's live path may be swapping in its hash):
+ * it refuses before Redis, and its last known version conflicts. */
+START_TEST(test_policy_lost_document_is_restored_by_its_owner_only_issue_15)
+{
+	struct policy *owner = open_store_with(NULL, 1, 100);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, owner, 5000), 0);
+	policy_free(owner);
+	struct policy *p = open_store_with(NULL, 0, 100);
+	ck_assert_int_eq(harness_loop_until(&loop, loaded, p, 5000), 0);
+	ck_assert_int_eq(write_once(p, 0, "DEFENSIVE"), 0);
+	freeReplyObject(sync_cmd("DEL t:policy:current"));
+	struct want_state w = {p, POLICY_LOST};
+	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
+	json_t *doc = policy_restore_doc(p);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(policy_cas(p, doc, 0, 0, NULL, NULL, NULL, NULL), ORCH_ENOENT);
+	struct one o = {0};
+	ck_assert_int_eq(policy_cas(p, doc, 2, 0, "ai_ceo", NULL, one_cb, &o), 0);
+	ck_assert_int_eq(harness_loop_until(&loop, one_done, &o, 5000), 0);
+	ck_assert_int_eq(o.status, ORCH_ECONFLICT);
+	json_decref(doc);
+	ck_assert_int_eq(sync_int("EXISTS %s", "t:policy:current"), 0);
+	policy_free(p);
+}
+END_TEST
+
 /* Redis loses its data (FLUSHALL) or goes back to an older document: the
  * cache keeps the last known one, says so, and the next write stores a
  * version above every one seen, keeping an emergency stop set meanwhile. */
@@ -555,6 +582,7 @@ int main(void)
 	tcase_add_test(tc, test_policy_sees_a_raw_set_without_policy_updated_issue_15);
 	tcase_add_test(tc, test_policy_never_writes_over_a_hash_issue_15);
 	tcase_add_test(tc, test_policy_waits_for_its_owner_without_create_issue_15);
+	tcase_add_test(tc, test_policy_lost_document_is_restored_by_its_owner_only_issue_15);
 	tcase_add_test(tc, test_policy_data_loss_is_an_event_issue_18);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
