@@ -3,10 +3,13 @@
  * (issue 15): whose stop a document holds, a stop the CEO did not set
  * kept through every mode with BLACK_SWAN's limits, cleared only on
  * request, the CEO's own stop set and lifted with BLACK_SWAN, the start
- * mode, and the clear_emergency_stop command.
+ * mode, and the clear_emergency_stop command; the ceo_decision payload in
+ * the original's words (contributing_factors a list of strings,
+ * alert_level info / warning / critical, alert_message null when none).
  */
 #include <check.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ceo_inputs.h"
@@ -178,6 +181,83 @@ START_TEST(test_ceo_report__clear_emergency_stop_command)
 }
 END_TEST
 
+/* A decision in mode m (from EXPANSION), with every input known. */
+static void decision_in(enum ceo_mode m, const char *stale, struct ceo_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->mode = m;
+	d->previous = CEO_EXPANSION;
+	d->recommended = m;
+	d->changed = m != CEO_EXPANSION;
+	d->rule = "test_rule";
+	snprintf(d->reason, sizeof(d->reason), "risk score 91");
+	snprintf(d->stale, sizeof(d->stale), "%s", stale);
+	d->state.current = m;
+	d->state.risk_known = 1;
+	d->state.risk_score = 40;
+	d->state.daily_drawdown = 0.01;
+	d->state.peak_drawdown = 0.02;
+	d->state.win_rate_known = 1;
+	d->state.win_rate = 0.55;
+	d->state.win_rate_lower = 0.5;
+	d->state.health = CEO_HEALTHY;
+	d->state.regime = "TRENDING";
+	d->state.regime_confidence = 0.8;
+	limits_of(m, &d->limits);
+	d->confidence = 1;
+}
+
+/* contributing_factors: a list of strings, one per known input */
+static void assert_factor_lines(const json_t *p)
+{
+	const json_t *cf = json_object_get(p, "contributing_factors");
+	ck_assert(json_is_array(cf));
+	ck_assert_int_eq(json_array_size(cf), 5);
+	for (size_t i = 0; i < json_array_size(cf); i++)
+		ck_assert(json_is_string(json_array_get(cf, i)));
+	ck_assert_str_eq(json_string_value(json_array_get(cf, 0)), "risk score 40.0 (0-100, higher = worse)");
+	ck_assert_str_eq(json_string_value(json_array_get(cf, 3)), "health HEALTHY");
+	/* our structured inputs moved to factors */
+	ck_assert(json_is_object(json_object_get(p, "factors")));
+}
+
+START_TEST(test_ceo_report__decision_without_alert_issue_15)
+{
+	struct ceo_decision d;
+	decision_in(CEO_GROWTH, "", &d);
+	json_t *p = ceo_report_decision(&d, "scheduled", 1, NULL, T);
+	ck_assert_ptr_nonnull(p);
+	assert_factor_lines(p);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "alert_level")), "info");
+	/* present and JSON null, not "" */
+	ck_assert_ptr_nonnull(json_object_get(p, "alert_message"));
+	ck_assert(json_is_null(json_object_get(p, "alert_message")));
+	json_decref(p);
+}
+END_TEST
+
+START_TEST(test_ceo_report__decision_alerts_issue_15)
+{
+	struct ceo_decision d;
+	/* BLACK_SWAN: critical, the reason as the message */
+	decision_in(CEO_BLACK_SWAN, "", &d);
+	json_t *p = ceo_report_decision(&d, "risk_alert", 1, NULL, T);
+	ck_assert_ptr_nonnull(p);
+	assert_factor_lines(p);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "alert_level")), "critical");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "alert_message")), "BLACK_SWAN: risk score 91");
+	json_decref(p);
+	/* stale inputs: a warning naming them */
+	decision_in(CEO_DEFENSIVE, "risk_state", &d);
+	p = ceo_report_decision(&d, "scheduled", 0, NULL, T);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(json_is_array(json_object_get(p, "contributing_factors")));
+	ck_assert_str_eq(json_string_value(json_object_get(p, "alert_level")), "warning");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "alert_message")), "stale inputs: risk_state");
+	json_decref(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ceo_report");
@@ -186,6 +266,10 @@ int main(void)
 	tcase_add_test(tc, test_ceo_report__external_stop_kept_with_black_swan_limits);
 	tcase_add_test(tc, test_ceo_report__own_stop_set_and_lifted_with_black_swan);
 	tcase_add_test(tc, test_ceo_report__clear_emergency_stop_command);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("decision");
+	tcase_add_test(tc, test_ceo_report__decision_without_alert_issue_15);
+	tcase_add_test(tc, test_ceo_report__decision_alerts_issue_15);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
