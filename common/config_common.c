@@ -486,7 +486,8 @@ static const struct config_setting common_settings[] = {
 	 .min = 0,
 	 .max = 600000,
 	 .help = "re-read the document this often, so that writers that never publish `policy.updated` (the "
-		 "original's PolicyStore) are seen; 0 = on changes and reconnects only"},
+		 "original's PolicyStore) are seen; 0 = on changes and reconnects only (a key that is not usable, of "
+		 "another type or absent, is still read again every second)"},
 	{"ORCH_LEASE_TTL_MS",
 	 CONFIG_INT,
 	 OC(lease_ttl_ms, int),

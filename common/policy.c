@@ -306,9 +306,14 @@ static void rd_state(struct redis_conn *c, int connected, void *data)
 
 /* ---- lifecycle ---- */
 
+/* Every refresh_ms; with the refresh off, every POLICY_RECHECK_MS while
+ * the key is not usable (another type, absent, lost), so that the store
+ * still becomes ready by itself. */
 static void refresh_cb(uv_timer_t *t)
 {
-	policy__load(t->data);
+	struct policy *p = t->data;
+	if (p->refresh_ms > 0 || p->state != POLICY_OK)
+		policy__load(p);
 }
 
 int policy_new(struct policy **out, uv_loop_t *loop, const struct policy_config *cfg, const struct redis_target *target)
@@ -394,8 +399,8 @@ int policy_start(struct policy *p)
 			json_decref(doc);
 		}
 	}
-	if (p->refresh_ms > 0)
-		uv_timer_start(&p->refresh, refresh_cb, (uint64_t)p->refresh_ms, (uint64_t)p->refresh_ms);
+	uint64_t every = p->refresh_ms > 0 ? (uint64_t)p->refresh_ms : POLICY_RECHECK_MS;
+	uv_timer_start(&p->refresh, refresh_cb, every, every);
 	int rc = redis_conn_start(p->cmd);
 	return rc ? rc : redis_conn_start(p->rd);
 }

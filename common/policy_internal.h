@@ -15,6 +15,9 @@
 
 struct metric;
 
+/* With the refresh off, how often a key that is not usable is read again. */
+#define POLICY_RECHECK_MS 1000
+
 struct policy {
 	uv_loop_t *loop;
 	char prefix[64], writer[64], snapshot[512];
@@ -23,7 +26,7 @@ struct policy {
 	char k_doc[160], k_fence[160], k_hist[160], k_changes[160];
 	struct redis_conn *cmd, *rd;
 	uv_timer_t closer;   /* frees the store in libuv's close phase */
-	uv_timer_t refresh;  /* re-reads every refresh_ms */
+	uv_timer_t refresh;  /* re-reads every refresh_ms (or POLICY_RECHECK_MS) */
 	uv_timer_t retry;    /* the next attempt to create the default document */
 	int create_failures; /* in a row, for the backoff */
 	json_t *doc;         /* the last known document (never older than one seen) */

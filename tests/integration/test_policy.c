@@ -424,14 +424,14 @@ END_TEST
 
 /* The live trading path keeps a HASH at the key: it is never written,
  * the store says so (key, type, setting) and becomes ready by itself once
- * the key is usable. */
+ * the key is usable, even with the periodic refresh off. */
 START_TEST(test_policy_never_writes_over_a_hash_issue_15)
 {
 	freeReplyObject(sync_cmd("HSET t:policy:current universe_symbols [\"BTCUSDT\"] valid_until_epoch 4102444800 "
 				 "leverage_by_symbol {\"BTCUSDT\":3} policy_version 42"));
 	redisReply *before = sync_cmd("DUMP t:policy:current");
 	ck_assert_int_eq(before->type, REDIS_REPLY_STRING);
-	struct policy *p = open_store_with(NULL, 1, 200);
+	struct policy *p = open_store_with(NULL, 1, 0);
 	struct want_state w = {p, POLICY_WRONGTYPE};
 	ck_assert_int_eq(harness_loop_until(&loop, state_is, &w, 5000), 0);
 	char state[400];
