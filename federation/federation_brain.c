@@ -225,9 +225,7 @@ static void add_name(json_t *arr, const char *name)
 	json_array_append_new(arr, json_string(name));
 }
 
-/* The operating mode the policy holds: operating_mode, else the CEO's
- * mode for the original's active_mode; NULL when neither. */
-static const char *policy_mode(const json_t *pol)
+const char *fed_policy_mode(const json_t *pol)
 {
 	static const char *const RISK[][2] = {
 		{"AGGRESSIVE_SMALL_ACCOUNT", "GROWTH"}, {"NORMAL", "EXPANSION"}, {"DEFENSIVE", "DEFENSIVE"}};
@@ -303,7 +301,7 @@ json_t *fed_global_state(const struct fed_state *s, const struct fed_config *c, 
 		json_array_append_new(reasons, json_string(r));
 	}
 	/* the mode is the policy's; an event only explains it when it agrees */
-	const char *mode = policy_mode(pol), *decided = NULL, *mode_reason = NULL;
+	const char *mode = fed_policy_mode(pol), *decided = NULL, *mode_reason = NULL;
 	const json_t *sw = s->doc[FED_SWITCH];
 	const char *ceo_mode = json_util_get_str(ceo, "operating_mode"), *sw_mode = json_util_get_str(sw, "new_mode");
 	int by_ceo = mode && ceo_mode && !strcmp(mode, ceo_mode), by_sw = mode && sw_mode && !strcmp(mode, sw_mode);

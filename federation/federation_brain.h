@@ -99,6 +99,10 @@ void fed_state_init(struct fed_state *s);
 void fed_state_release(struct fed_state *s);
 /* Takes a reference to payload as the newest of source. */
 void fed_state_set(struct fed_state *s, enum fed_source src, json_t *payload, int64_t now_ms);
+/* The operating mode the policy document pol holds: operating_mode, else
+ * the CEO's mode for the original's active_mode; NULL when neither (or
+ * pol is NULL). Borrowed from pol. */
+const char *fed_policy_mode(const json_t *pol);
 /* Why the policy document cannot be trusted now (Redis lost it, the key
  * holds another type, ...), or NULL/"" when it can. */
 void fed_state_policy_problem(struct fed_state *s, const char *problem);

@@ -70,10 +70,9 @@ static int lists(const char *list, const char *word)
 /* The CEO's own keys: its mode and what its last decision had in hand. */
 static json_t *ceo_keys(const struct fed_agent *a, const struct fed_state *st)
 {
-	const json_t *d = st->doc[FED_CEO], *sw = st->doc[FED_SWITCH];
-	const char *mode = json_util_get_str(d, "operating_mode");
-	if (sw && (!d || st->at_ms[FED_SWITCH] >= st->at_ms[FED_CEO]))
-		mode = json_util_get_str(sw, "new_mode");
+	const json_t *d = st->doc[FED_CEO];
+	/* the policy's, as in global state: an event alone shows no mode */
+	const char *mode = fed_policy_mode(st->doc[FED_POLICY]);
 	const char *stale = json_util_get_str(d, "stale_inputs");
 	const json_t *risk_score = json_object_get(json_object_get(d, "factors"), "risk_score");
 	int risk = d && risk_score && !json_is_null(risk_score);

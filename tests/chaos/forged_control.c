@@ -87,7 +87,8 @@ static void forged_event(const char *attack, const char *type, const char *paylo
 	long long v;
 	chaos_publish(s.c, type, payload, id, sizeof(id));
 	int past = chaos_group_past(s.c, type, "federation-", id, 5000);
-	int held = 1, gate_active = 0, status;
+	int held = 1, gate_active = 0, agent_held = 1, status;
+	char agent_seen[64] = "";
 	for (int i = 0; i < 10; i++, usleep(100000)) {
 		json_t *gs = chaos_api_get(&s, "/api/orchestration/global-state", &status);
 		json_t *d = json_object_get(gs, "data");
@@ -102,6 +103,13 @@ static void forged_event(const char *attack, const char *type, const char *paylo
 		const char *gm = json_string_value(json_object_get(gate, "mode"));
 		gate_active |= !gm || !strcmp(gm, "ACTIVE");
 		json_decref(gate);
+		json_t *ag = chaos_api_get(&s, "/api/orchestration/agents/ceo/status", &status);
+		const char *am = json_string_value(json_object_get(json_object_get(ag, "data"), "current_mode"));
+		if (!am || strcmp(am, "BLACK_SWAN") != 0) {
+			agent_held = 0;
+			snprintf(agent_seen, sizeof(agent_seen), "%s", am ? am : "none");
+		}
+		json_decref(ag);
 	}
 	chaos_policy_mode(s.c, mode, sizeof(mode), &v);
 	chaos_check(attack,
@@ -111,8 +119,8 @@ static void forged_event(const char *attack, const char *type, const char *paylo
 		    mode,
 		    v,
 		    past ? "" : "; the federation did not read it within 5 s");
-	/* on main today the federation reports the forged mode: the newest
-	 * ceo_mode_switch or ceo_decision wins over the policy */
+	/* the mode shown is the policy's, never the newest ceo_mode_switch
+	 * or ceo_decision (which anyone who can write the stream can forge) */
 	chaos_check(attack,
 		    past && held,
 		    NULL,
@@ -123,6 +131,11 @@ static void forged_event(const char *attack, const char *type, const char *paylo
 		    NULL,
 		    "live gate /compat/ceo/status %s",
 		    gate_active ? "answered ACTIVE (or nothing)" : "never ACTIVE");
+	chaos_check(attack,
+		    past && agent_held,
+		    NULL,
+		    "/agents/ceo/status current_mode %s",
+		    agent_held ? "BLACK_SWAN in every sample for 1 s" : agent_seen);
 }
 
 int main(void)

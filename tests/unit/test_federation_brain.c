@@ -314,6 +314,10 @@ START_TEST(test_status_holds_only_what_the_agents_said)
 	a[0].at_ms = T - 1000;
 	snprintf(a[0].leader, sizeof(a[0].leader), "ceo-1");
 	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
+	ck_assert(json_is_null(json_object_get(o, "current_mode"))); /* a decision alone shows no mode */
+	json_decref(o);
+	set_json(&s, FED_POLICY, "{\"active_mode\": \"DEFENSIVE\"}", T - 1000);
+	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "instance_id")), "ceo-1");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "current_mode")), "DEFENSIVE");
 	ck_assert_double_eq(json_real_value(json_object_get(o, "decision_interval")), 30);
@@ -324,8 +328,13 @@ START_TEST(test_status_holds_only_what_the_agents_said)
 	ck_assert(json_is_false(json_object_get(cs, "strategy_state_available")));
 	ck_assert(json_is_true(json_object_get(cs, "system_health_available")));
 	json_decref(o);
-	/* an operator's switch after the decision is the CEO's mode now */
-	set_json(&s, FED_SWITCH, "{\"new_mode\": \"CAPITAL_PRESERVATION\"}", T - 500);
+	/* a mode switch the policy does not hold (forged, or not yet written)
+	 * is not the CEO's mode; the one the policy holds is */
+	set_json(&s, FED_SWITCH, "{\"new_mode\": \"GROWTH\"}", T - 500);
+	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "current_mode")), "DEFENSIVE");
+	json_decref(o);
+	set_json(&s, FED_POLICY, "{\"operating_mode\": \"CAPITAL_PRESERVATION\"}", T - 400);
 	o = fed_status_agent(FED_AGENT_CEO, &a[0], &s, &c, T);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "current_mode")), "CAPITAL_PRESERVATION");
 	json_decref(o);
