@@ -9,32 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "clock.h"
 #include "json_util.h"
 #include "orch.h"
+#include "rng.h"
 
 /* ---- ids ---- */
 
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t rng_state;
 static int64_t last_ms = -1;
 static uint64_t seq; /* 74 random bits would do; 62 + a counter keeps ids ordered */
-
-static uint64_t rng_next(void)
-{
-	if (rng_state == 0) {
-		if (getrandom(&rng_state, sizeof(rng_state), 0) != sizeof(rng_state) || rng_state == 0)
-			rng_state = (uint64_t)clock_mono_ns() ^ 0x9E3779B97F4A7C15ULL;
-	}
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 /* Writes the `digits` low hex digits of v into p (lowercase). */
 static char *put_hex(char *p, uint64_t v, int digits)
@@ -50,10 +36,10 @@ static char *put_hex(char *p, uint64_t v, int digits)
 void bus_uuid7(int64_t epoch_ms, char *buf)
 {
 	pthread_mutex_lock(&id_lock);
-	uint64_t r = rng_next();
+	uint64_t r = rng_u64();
 	if (epoch_ms > last_ms) {
 		last_ms = epoch_ms;
-		seq = rng_next() >> 52; /* fresh 12-bit start, leaves room to count */
+		seq = rng_u64() >> 52; /* fresh 12-bit start, leaves room to count */
 	} else {
 		epoch_ms = last_ms; /* same or earlier ms: keep order with the counter */
 		if (++seq >= 4096) {
@@ -79,9 +65,7 @@ void bus_uuid7(int64_t epoch_ms, char *buf)
 
 void bus_uuid4(char *buf)
 {
-	pthread_mutex_lock(&id_lock);
-	uint64_t a = rng_next(), b = rng_next();
-	pthread_mutex_unlock(&id_lock);
+	uint64_t a = rng_u64(), b = rng_u64();
 	a = (a & ~0xF000ULL) | 0x4000ULL;                        /* version 4 */
 	b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; /* variant 10 */
 	char *p = put_hex(buf, a >> 32, 8);
@@ -98,9 +82,7 @@ void bus_uuid4(char *buf)
 
 void bus_traceparent_new(char *buf)
 {
-	pthread_mutex_lock(&id_lock);
-	uint64_t a = rng_next(), b = rng_next(), c = rng_next();
-	pthread_mutex_unlock(&id_lock);
+	uint64_t a = rng_u64(), b = rng_u64(), c = rng_u64();
 	memcpy(buf, "00-", 3);
 	char *p = put_hex(buf + 3, a | 1, 16);
 	p = put_hex(p, b, 16);

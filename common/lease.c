@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "orch.h"
 #include "redis_conn.h"
+#include "rng.h"
 
 /* KEYS: lease, fence counter. ARGV: holder, ttl ms. Returns the new token,
  * or minus the ms the lease has left when another holder has it. A holder
@@ -62,7 +63,6 @@ struct lease {
 	uint64_t token;
 	uint64_t pending_token; /* acquired, while its replication is awaited */
 	int64_t sent_ms;        /* when the outstanding request was sent */
-	uint64_t rnd;
 	lease_cb cb;
 	void *data;
 	struct metric *m_leader, *m_transitions, *m_not_durable;
@@ -205,11 +205,8 @@ static void tick_cb(uv_timer_t *t)
 
 static void lease_schedule(struct lease *l)
 {
-	l->rnd ^= l->rnd << 13;
-	l->rnd ^= l->rnd >> 7;
-	l->rnd ^= l->rnd << 17;
 	int base = l->ttl_ms / 3;
-	int jitter = (int)(l->rnd % (uint64_t)(base / 5 + 1)) - base / 10;
+	int jitter = (int)(rng_u64() % (uint64_t)(base / 5 + 1)) - base / 10;
 	uv_timer_start(&l->tick, tick_cb, (uint64_t)(base + jitter), 0);
 }
 
@@ -263,7 +260,6 @@ int lease_new(struct lease **out, uv_loop_t *loop, const struct lease_config *cf
 	snprintf(l->holder, sizeof(l->holder), "%s", cfg->holder);
 	l->cb = cb;
 	l->data = data;
-	l->rnd = (uint64_t)clock_mono_ns() | 1;
 	char labels[200], name[200];
 	snprintf(labels, sizeof(labels), "role=\"%.100s\"", cfg->role);
 	l->m_leader = metrics_gauge("orch_lease_leader", labels, "1 while this instance holds the lease");

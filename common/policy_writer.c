@@ -9,6 +9,7 @@
 
 #include "bus.h"
 #include "orch.h"
+#include "rng.h"
 
 struct policy_writer {
 	struct policy *policy;
@@ -46,7 +47,7 @@ static int conflict_delay(struct policy_writer *w)
 {
 	int d = w->delay_ms;
 	w->delay_ms = d * 2 > w->cfg.conflict_max_ms ? w->cfg.conflict_max_ms : d * 2;
-	return d / 2 + (int)((double)rand() / ((double)RAND_MAX + 1) * (d - d / 2 + 1));
+	return d / 2 + (int)(rng_unit() * (d - d / 2 + 1));
 }
 
 static void drop_records(struct policy_writer *w)

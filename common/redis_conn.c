@@ -25,17 +25,10 @@
 #include "orch.h"
 #include "redis_conn_internal.h"
 #include "redis_uv.h"
+#include "rng.h"
 #include "sentinel_watch.h"
 
 static void conn_schedule(struct redis_conn *c, int delay_ms);
-
-static double conn_random(struct redis_conn *c)
-{
-	c->rnd ^= c->rnd << 13;
-	c->rnd ^= c->rnd >> 7;
-	c->rnd ^= c->rnd << 17;
-	return (double)(c->rnd >> 11) / (double)(1ULL << 53);
-}
 
 int redis_conn_backoff_ms(int attempt, int min_ms, int max_ms, double rnd)
 {
@@ -128,8 +121,7 @@ void redis_conn__drop(struct redis_conn *c, const char *why, int failed)
 		c->attempt++;
 	c->state = ST_WAITING;
 	conn_schedule(
-		c,
-		redis_conn_backoff_ms(c->attempt, c->target.backoff_min_ms, c->target.backoff_max_ms, conn_random(c)));
+		c, redis_conn_backoff_ms(c->attempt, c->target.backoff_min_ms, c->target.backoff_max_ms, rng_unit()));
 	if (was_ready)
 		set_ready(c, 0);
 }
@@ -348,9 +340,6 @@ int redis_conn_new(struct redis_conn **out, uv_loop_t *loop, const struct redis_
 	c->max_inflight = opts && opts->max_inflight > 0 ? opts->max_inflight : 100000;
 	c->on_state = opts ? opts->on_state : NULL;
 	c->data = opts ? opts->data : NULL;
-	c->rnd = (uint64_t)clock_mono_ns() ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;
-	if (c->rnd == 0)
-		c->rnd = 1;
 	uv_timer_init(loop, &c->timer);
 	uv_timer_init(loop, &c->drop_timer);
 	c->timer.data = c;

@@ -34,7 +34,6 @@ struct redis_conn {
 	long long client_id;      /* CLIENT ID of this connection, 0 = unknown */
 	int inflight;             /* user commands awaiting replies */
 	int64_t progress_ms;      /* last reply, or when inflight left 0 */
-	uint64_t rnd;
 
 	uv_timer_t timer;      /* connect watchdog, backoff, stall check */
 	uv_timer_t drop_timer; /* frees `dying` outside hiredis callbacks */
