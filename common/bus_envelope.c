@@ -104,7 +104,7 @@ int bus_envelope_encode(struct bus_entry *out, const char *event_type, const cha
 		return ORCH_EINVAL;
 	char *body = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!body)
-		return ORCH_ENOMEM;
+		return json_util_is_encodable(payload) ? ORCH_ENOMEM : ORCH_EENCODE;
 	int64_t us = meta->time_us ? meta->time_us : clock_now_ms() * 1000;
 	char ts[40], tp[64], corr[40];
 	json_util_format_ts_us(us, ts, sizeof(ts));

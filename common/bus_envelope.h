@@ -57,7 +57,8 @@ struct bus_entry {
 };
 
 /* Encodes `payload` (a JSON object, borrowed) for `event_type` from `source`.
- * Returns 0, ORCH_EINVAL (payload not an object, empty type) or ORCH_ENOMEM. */
+ * Returns 0, ORCH_EINVAL (payload not an object, empty type), ORCH_EENCODE
+ * (a string that is not UTF-8: JSON cannot carry it) or ORCH_ENOMEM. */
 int bus_envelope_encode(struct bus_entry *out, const char *event_type, const char *source, const json_t *payload,
 			const struct bus_publish_meta *meta);
 void bus_envelope_free_entry(struct bus_entry *e);

@@ -44,6 +44,9 @@ const char *json_util_first_str(const json_t *obj, const char *const *keys);
 /* 1 when s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
  * code points past U+10FFFF). */
 int json_util_is_utf8(const char *s, size_t len);
+/* 1 when json_dumps can write v: every string and key well-formed UTF-8,
+ * every real finite (jansson refuses both, and says only "failed"). */
+int json_util_is_encodable(const json_t *v);
 /* json_loadb for text Python's json.dumps wrote: its bare NaN, Infinity
  * and -Infinity (not JSON) read as null, a missing value. New reference,
  * or NULL with err set. */

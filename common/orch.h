@@ -27,7 +27,8 @@
 	XX(EBUSY, -13, "busy")                            /* too much in flight */               \
 	XX(ENOTDURABLE, -14, "not replicated in time")    /* accepted, not on enough replicas */ \
 	XX(EAGAIN, -15, "not now, try again")             /* e.g. not the leader yet */          \
-	XX(EWRONGTYPE, -16, "the key holds another type") /* never written over */
+	XX(EWRONGTYPE, -16, "the key holds another type") /* never written over */               \
+	XX(EENCODE, -17, "a value JSON cannot carry (invalid UTF-8, NaN or infinity)")
 
 enum {
 #define ORCH_ERR_ENUM(name, value, text) ORCH_##name = (value),

@@ -165,6 +165,21 @@ START_TEST(test_envelope_refuses_invalid_utf8_issue_18)
 END_TEST
 
 /* Python's json.dumps writes bare NaN; the original's producers send it. */
+/* A payload JSON cannot carry is named as such, not as out of memory. */
+START_TEST(test_envelope_encoding_failure_says_what_it_is_issue_18)
+{
+	struct bus_entry e;
+	json_t *p = json_pack("{s:s}", "strategy", "trend");
+	json_object_set_new(p, "regime", json_string_nocheck("bad \xff"));
+	ck_assert_int_eq(bus_envelope_encode(&e, "ceo_decision", "ceo", p, NULL), ORCH_EENCODE);
+	ck_assert_ptr_nonnull(strstr(orch_strerror(ORCH_EENCODE), "UTF-8"));
+	json_object_set_new(p, "regime", json_string("trending"));
+	ck_assert_int_eq(bus_envelope_encode(&e, "ceo_decision", "ceo", p, NULL), 0);
+	bus_envelope_free_entry(&e);
+	json_decref(p);
+}
+END_TEST
+
 START_TEST(test_envelope_reads_python_nan_as_missing_issue_15)
 {
 	const char *kv[] = {"event_type",
@@ -248,6 +263,7 @@ int main(void)
 	tcase_add_test(tc, test_envelope_bad_timestamp_falls_back_to_entry_time);
 	tcase_add_test(tc, test_envelope_uuid7_format_and_order);
 	tcase_add_test(tc, test_envelope_refuses_invalid_utf8_issue_18);
+	tcase_add_test(tc, test_envelope_encoding_failure_says_what_it_is_issue_18);
 	tcase_add_test(tc, test_envelope_reads_python_nan_as_missing_issue_15);
 	tcase_add_test(tc, test_envelope_correlation_id_is_a_uuid4_issue_15);
 	tcase_add_test(tc, test_envelope_traceparent_format);
