@@ -303,7 +303,6 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 	const char *t = ev->event_type;
 	json_t *p = ev->payload;
 	int64_t now = clock_now_ms();
-	(void)d;
 	metrics_inc(f->m_events);
 	if (!strcmp(t, "ceo_command_reply")) {
 		on_reply(f, p);
@@ -317,8 +316,19 @@ static int on_event(struct bus_delivery *d, const struct bus_event *ev, void *da
 		}
 		if (!strcmp(t, "ceo_mode_history")) {
 			char *text = json_dumps(p, JSON_COMPACT);
+			size_t len = text ? strlen(text) : 0;
+			if (len > API_HISTORY_ENTRY_MAX) {
+				/* the CEO's records are about 500 bytes: a big one is
+				 * forged, and every GET would copy it under the lock */
+				free(text);
+				bus_delivery_reason(d,
+						    "ceo_mode_history entry of %zu bytes, more than %d: not kept",
+						    len,
+						    API_HISTORY_ENTRY_MAX);
+				return ORCH_EMALFORMED;
+			}
 			if (text)
-				api_push_history(f->api, text, strlen(text));
+				api_push_history(f->api, text, len);
 			free(text);
 		}
 		note_agent(f, 0, ev);

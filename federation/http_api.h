@@ -97,6 +97,8 @@ void api_set_body(struct api *a, const char *path, const char *body, size_t len)
 void api_set_gate(struct api *a, const struct gate_state *st);
 /* Readiness for /readyz on the API port (body copied). Loop thread. */
 void api_set_ready(struct api *a, int ready, const char *body);
+/* The largest mode-history entry the federation keeps (bytes of JSON). */
+#define API_HISTORY_ENTRY_MAX 16384
 /* Puts one mode-history entry (JSON, copied) in front; the newest 1000
  * are kept. Loop thread. */
 void api_push_history(struct api *a, const char *entry, size_t len);

@@ -115,6 +115,17 @@ for _ in $(seq 1 50); do
 done
 curl_check "mode history" 200 "$api/mode-history?limit=1"
 json_check "mode history" 'len(d["data"]) == 1 and d["data"][0]["request_id"] == "e2e-op" and d["data"][0]["new_mode"] == "DEFENSIVE"'
+# a history entry far bigger than any the CEO writes is dead-lettered, not kept
+publish ceo_mode_history "{\"request_id\": \"e2e-big\", \"new_mode\": \"GROWTH\", \"reason\": \"$(head -c 20000 /dev/zero | tr '\0' x)\"}"
+for _ in $(seq 1 50); do
+	[ "$(redis-cli -p "$rport" XLEN t:dlq:ceo_mode_history)" -ge 1 ] && break
+	sleep 0.1
+done
+checks=$((checks + 1))
+redis-cli -p "$rport" --raw XRANGE t:dlq:ceo_mode_history - + | grep -q 'more than 16384: not kept' ||
+	fail "a 20 kB ceo_mode_history entry was not dead-lettered with its reason"
+curl_check "mode history after a big entry" 200 "$api/mode-history?limit=1"
+json_check "mode history after a big entry" 'd["data"][0]["request_id"] == "e2e-op"'
 
 # server-sent events: a state change arrives on an open stream
 curl -s -N --max-time 3 "$api/events" >"$tmp/sse" &
