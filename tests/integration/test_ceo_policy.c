@@ -300,8 +300,14 @@ END_TEST
 START_TEST(test_ceo_command_reply_waits_for_its_write_issue_18)
 {
 	redisContext *c = connect_when_written();
-	/* in one step: the CEO would write its document back into a gap */
-	run(c, "HSET %s universe_symbols [\"BTCUSDT\"] valid_until_epoch 4102444800", "t:hash");
+	/* in one step: this CEO owns the key (ORCH_POLICY_CREATE) and would put
+	 * its document back into a gap */
+	run(c,
+	    "HSET %s universe_symbols [\"BTCUSDT\",\"ETHUSDT\"] leverage_by_symbol {\"BTCUSDT\":3} "
+	    "valid_until_epoch 4102444800 policy_version 42",
+	    "t:hash");
+	redisReply *before = redisCommand(c, "DUMP %s", "t:hash");
+	ck_assert_int_eq(before->type, REDIS_REPLY_STRING);
 	run(c, "RENAME t:hash %s", "t:policy:current");
 	json_t *rep = command(c,
 			      "h-1",
@@ -310,9 +316,13 @@ START_TEST(test_ceo_command_reply_waits_for_its_write_issue_18)
 	const char *err = json_string_value(json_object_get(rep, "error"));
 	ck_assert_msg(err && strstr(err, "another type"), "error: %s", err);
 	json_decref(rep);
-	redisReply *r = redisCommand(c, "TYPE t:policy:current");
-	ck_assert_str_eq(r->str, "hash");
+	/* the live hash under the running CEO: untouched byte for byte */
+	redisReply *r = redisCommand(c, "DUMP t:policy:current");
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	ck_assert_int_eq(r->len, before->len);
+	ck_assert_int_eq(memcmp(r->str, before->str, before->len), 0);
 	freeReplyObject(r);
+	freeReplyObject(before);
 
 	/* the key is free again: the CEO's mode goes back, and the next reply
 	 * comes once the document holds the command's mode */
