@@ -60,7 +60,8 @@ int command_sign(json_t *cmd, const char *event_type, const char *key, int64_t n
 
 const char *command_refusal_name(enum command_refusal r)
 {
-	static const char *const names[COMMAND_N_REFUSALS] = {"no_key", "unsigned", "stale", "bad_signature", "replay"};
+	static const char *const names[COMMAND_N_REFUSALS] = {
+		"no_key", "unsigned", "stale", "bad_signature", "replay", "too_many"};
 	return (unsigned)r < COMMAND_N_REFUSALS ? names[r] : "unknown";
 }
 
@@ -103,19 +104,10 @@ static int seen_before(struct command_guard *g, uint64_t h, int64_t now_ms)
 	return found;
 }
 
+/* Room for one more id (g->n < g->max, checked by the caller). */
 static void remember(struct command_guard *g, uint64_t h, int64_t now_ms)
 {
-	size_t at = g->n;
-	if (g->n == g->max) {
-		/* full: the one expiring first makes room */
-		at = 0;
-		for (size_t i = 1; i < g->n; i++)
-			if (g->ids[i].expires_ms < g->ids[at].expires_ms)
-				at = i;
-	} else {
-		g->n++;
-	}
-	g->ids[at] = (struct seen){h, now_ms + g->ttl_ms};
+	g->ids[g->n++] = (struct seen){h, now_ms + g->ttl_ms};
 }
 
 static int is_hex64(const char *s)
@@ -200,6 +192,14 @@ int command_verify(struct command_guard *g, const json_t *cmd, const char *event
 			      whylen,
 			      "refused: request_id %.80s was already used (a replay)",
 			      rid);
+	if (g->n == g->max) /* forgetting one would let its replay through */
+		return refuse(refusal,
+			      COMMAND_TOO_MANY,
+			      why,
+			      whylen,
+			      "refused: %zu commands accepted within the last %lld s, as many as are remembered",
+			      g->max,
+			      (long long)(g->ttl_ms / 1000));
 	remember(g, h, now_ms);
 	return 0;
 }

@@ -33,9 +33,11 @@ enum command_refusal {
 	COMMAND_STALE,         /* signed longer ago, or further ahead, than the ttl */
 	COMMAND_BAD_SIGNATURE, /* not signed under this key, or changed since */
 	COMMAND_REPLAY,        /* request_id already accepted, or signed before the checker was made */
+	COMMAND_TOO_MANY,      /* max commands accepted within the ttl: one more could not be told from a replay */
 	COMMAND_N_REFUSALS
 };
-/* "no_key", "unsigned", "stale", "bad_signature", "replay" (static). */
+/* "no_key", "unsigned", "stale", "bad_signature", "replay", "too_many"
+ * (static). */
 const char *command_refusal_name(enum command_refusal r);
 
 /* A checker remembering up to max accepted request ids for ttl_ms, made at

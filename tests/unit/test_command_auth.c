@@ -156,6 +156,41 @@ START_TEST(test_command_signed_passes_once_and_tampering_is_refused_issue_18)
 }
 END_TEST
 
+/* A full guard refuses rather than forget an id whose replay it would
+ * then let through; room comes back as ids expire. */
+START_TEST(test_command_guard_full_refuses_rather_than_forget_issue_18)
+{
+	struct command_guard *g;
+	enum command_refusal r;
+	char why[200], rid[16];
+	ck_assert_int_eq(command_guard_new(&g, 60000, 3, NOW - 1000), 0);
+	json_t *c[4];
+	for (int i = 0; i < 4; i++) {
+		snprintf(rid, sizeof(rid), "f-%d", i);
+		c[i] = command(rid);
+		ck_assert_int_eq(command_sign(c[i], "ceo_command", KEY, NOW + i), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(command_verify(g, c[i], "ceo_command", KEY, NOW + i, &r, why, sizeof(why)), 0);
+	ck_assert_int_eq(command_verify(g, c[3], "ceo_command", KEY, NOW + 3, &r, why, sizeof(why)), ORCH_EMALFORMED);
+	ck_assert_int_eq(r, COMMAND_TOO_MANY);
+	ck_assert_str_eq(command_refusal_name(r), "too_many");
+	ck_assert_str_eq(why, "refused: 3 commands accepted within the last 60 s, as many as are remembered");
+	/* each of the three is still a replay */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(command_verify(g, c[i], "ceo_command", KEY, NOW + 10, &r, why, sizeof(why)),
+				 ORCH_EMALFORMED);
+		ck_assert_int_eq(r, COMMAND_REPLAY);
+	}
+	/* once the first expired, there is room again */
+	ck_assert_int_eq(command_sign(c[3], "ceo_command", KEY, NOW + 60000), 0);
+	ck_assert_int_eq(command_verify(g, c[3], "ceo_command", KEY, NOW + 60000, &r, why, sizeof(why)), 0);
+	for (int i = 0; i < 4; i++)
+		json_decref(c[i]);
+	command_guard_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("command_auth");
@@ -163,6 +198,7 @@ int main(void)
 	tcase_add_test(tc, test_sha256_fips_vectors);
 	tcase_add_test(tc, test_hmac_sha256_rfc4231);
 	tcase_add_test(tc, test_command_signed_passes_once_and_tampering_is_refused_issue_18);
+	tcase_add_test(tc, test_command_guard_full_refuses_rather_than_forget_issue_18);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
