@@ -56,7 +56,8 @@ int ceo_report_external_stop(const json_t *doc)
 	return st.held && !st.ours;
 }
 
-json_t *ceo_report_stop(const struct ceo_stop *s)
+/* {held, set_by, reason, activated_at} (null where none). New reference. */
+static json_t *ceo_report_stop(const struct ceo_stop *s)
 {
 	return json_pack("{s:b, s:o, s:o, s:o}",
 			 "held",

@@ -56,8 +56,6 @@ void ceo_report_stop_of(const json_t *doc, struct ceo_stop *out);
 /* 1 when doc holds a stop the CEO did not set: its limits are then
  * BLACK_SWAN's. */
 int ceo_report_external_stop(const json_t *doc);
-/* {held, set_by, reason, activated_at} (null where none). New reference. */
-json_t *ceo_report_stop(const struct ceo_stop *s);
 
 /* The policy document for mode m with limits l (BLACK_SWAN's while cur
  * holds an external stop), from the current one (borrowed); with

@@ -88,7 +88,7 @@ static void bus_handle_released(struct bus *b)
 	while (b->subs) {
 		struct sub *s = b->subs;
 		b->subs = s->next;
-		bus__dedupe_free(&s->seen);
+		bus__dedupe_release(&s->seen);
 		free(s->acks);
 		free(s->type);
 		free(s);
@@ -201,7 +201,7 @@ int bus_subscribe(struct bus *b, const char *event_type, bus_handler_fn fn, void
 	if (rc == 0)
 		rc = bus__dedupe_init(&s->seen, (size_t)b->cfg.dedupe_window);
 	if (rc != 0) {
-		bus__dedupe_free(&s->seen);
+		bus__dedupe_release(&s->seen);
 		free(s->type);
 		free(s);
 		return rc;

@@ -83,7 +83,7 @@ int bus__dedupe_init(struct dedupe *d, size_t window)
 	return d->cur && d->old ? 0 : ORCH_ENOMEM;
 }
 
-void bus__dedupe_free(struct dedupe *d)
+void bus__dedupe_release(struct dedupe *d)
 {
 	free(d->cur);
 	free(d->old);

@@ -137,7 +137,7 @@ struct bus_delivery {
 
 /* bus_consume.c */
 int bus__dedupe_init(struct dedupe *d, size_t window);
-void bus__dedupe_free(struct dedupe *d);
+void bus__dedupe_release(struct dedupe *d);
 /* Hands one read or claimed entry (id, flat field array) to the handler. */
 void bus__dispatch(struct sub *s, const redisReply *id, const redisReply *fields, unsigned deliveries);
 void bus__flush_acks(struct sub *s);

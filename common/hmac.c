@@ -95,7 +95,8 @@ void sha256_final(struct sha256 *s, unsigned char out[SHA256_LEN])
 			out[4 * i + k] = (unsigned char)(s->h[i] >> (24 - 8 * k));
 }
 
-void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen, unsigned char out[SHA256_LEN])
+/* HMAC-SHA256 of msg under key (any length). */
+static void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen, unsigned char out[SHA256_LEN])
 {
 	unsigned char k[64] = {0}, ipad[64], opad[64], inner[SHA256_LEN];
 	struct sha256 s;

@@ -22,9 +22,8 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, unsigned char out[SHA256_LEN]);
 
-/* HMAC-SHA256 of msg under key (any length). */
-void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen, unsigned char out[SHA256_LEN]);
-/* The same as 64 lowercase hex digits; hex must hold 65 bytes. */
+/* HMAC-SHA256 of msg under key (any length), as 64 lowercase hex digits;
+ * hex must hold 65 bytes. */
 void hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen, char *hex);
 /* 1 when the n bytes of a and b are equal, in time independent of where
  * they differ. */

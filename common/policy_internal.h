@@ -50,7 +50,5 @@ void policy__load(struct policy *p);
 void policy__follow(struct policy *p);
 /* The command connection came up: learn Redis's run_id, then load. */
 void policy__on_connect(struct policy *p);
-/* Moves to state with detail (logged once per change); tells on_change. */
-void policy__set_state(struct policy *p, enum policy_state state, const char *detail);
 
 #endif

@@ -27,7 +27,8 @@
 static const char *const EMERGENCY_KEYS[] = {
 	"emergency_mode", "allow_new_trades", "emergency_reason", "emergency_activated_at", "emergency_set_by"};
 
-void policy__set_state(struct policy *p, enum policy_state state, const char *detail)
+/* Moves to state with detail (logged once per change); tells on_change. */
+static void policy__set_state(struct policy *p, enum policy_state state, const char *detail)
 {
 	int changed = state != p->state || strcmp(detail ? detail : "", p->state_detail) != 0;
 	p->state = state;

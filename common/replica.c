@@ -29,7 +29,6 @@ struct replica {
 	int64_t rebuild_age_ms;
 	struct replica_hooks hooks;
 	enum replica_role state;
-	int lost;       /* the lease was lost at least once while active */
 	int lead_again; /* the lease came back while stepping down */
 	uint64_t token;
 	struct metric *m_replayed, *m_step_downs;
@@ -57,7 +56,6 @@ static void stood_down(void *data)
 static void step_down(struct replica *r, const char *why)
 {
 	log_error("%s: %s; stepping down to standby", r->role, why);
-	r->lost = 1;
 	metrics_inc(r->m_step_downs);
 	bus_replay_cancel(r->replay);
 	r->replay = NULL;
@@ -193,11 +191,6 @@ int replica_covered(const struct replica *r, int type_index, const char *stream_
 int replica_is_active(const struct replica *r)
 {
 	return r->state == REP_ACTIVE;
-}
-
-int replica_lost(const struct replica *r)
-{
-	return r->lost;
 }
 
 int replica_check_ready(void *replica, char *buf, size_t len)

@@ -12,7 +12,7 @@
  * consuming (bus_pause: what was delivered is handled first, and the next
  * active replica's rebuild covers it), on_standby lets the service forget
  * its windows, and it contends for the lease again. It never exits for it;
- * replica_lost() says it happened.
+ * orch_replica_step_downs_total{role} counts the step-downs.
  *
  * Single-threaded: every call on the loop thread.
  */
@@ -54,8 +54,6 @@ int replica_start(struct replica *r);
 int replica_covered(const struct replica *r, int type_index, const char *stream_id);
 /* 1 while active (consuming). */
 int replica_is_active(const struct replica *r);
-/* 1 after the lease was lost while active or rebuilding. */
-int replica_lost(const struct replica *r);
 /* Readiness (service_check_fn shape): a standby is ready while its lease
  * connection is up, a rebuilding replica is not, an active one when its
  * bus is. */

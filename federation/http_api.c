@@ -35,7 +35,9 @@ static void make_etag(const char *body, size_t len, char *out, size_t outlen)
 	snprintf(out, outlen, "\"%016llx\"", (unsigned long long)h);
 }
 
-struct MHD_Response *api__response(const struct api *a, const char *body, size_t len, const char *etag)
+/* A JSON response with the API's headers (CORS, no-cache, the security
+ * headers of http_secure, etag if given). */
+static struct MHD_Response *api__response(const struct api *a, const char *body, size_t len, const char *etag)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)

@@ -147,9 +147,6 @@ struct api {
 	size_t n_assets;
 };
 
-/* A JSON response with the API's headers (CORS, no-cache, the security
- * headers of http_secure, etag if given). */
-struct MHD_Response *api__response(const struct api *a, const char *body, size_t len, const char *etag);
 enum MHD_Result api__queue(struct api *a, struct MHD_Connection *c, unsigned status, const char *body, size_t len,
 			   const char *etag);
 /* GET of a body the loop set (ETag / If-None-Match). */

@@ -15,7 +15,10 @@
 
 #define MAX_DAYS 200000
 
-int replay_prices_parse_date(const char *s, int64_t *out)
+/* "1991-07-01" -> epoch ms of that day at 12:00 UTC; "1991.496154"
+ * (decimal year) -> that fraction of the year, plus 12 hours. Returns 0 or
+ * ORCH_EINVAL. */
+static int replay_prices_parse_date(const char *s, int64_t *out)
 {
 	int y, m, d;
 	char tail;

@@ -18,7 +18,7 @@ struct replay_prices {
 	int n_instr;
 	char names[RB_MAX_INSTR][32];
 	size_t n_days;
-	int64_t *t_ms; /* epoch ms, see replay_prices_parse_date() */
+	int64_t *t_ms; /* epoch ms: the row's date at 12:00 UTC */
 	double *close; /* n_days x n_instr, row by row */
 };
 
@@ -32,10 +32,6 @@ int replay_prices_load(const char *path, int min_instr, size_t min_days, struct 
 		       size_t errlen);
 /* Frees what p holds; NULL or an empty p is fine. */
 void replay_prices_release(struct replay_prices *p);
-/* "1991-07-01" -> epoch ms of that day at 12:00 UTC; "1991.496154"
- * (decimal year) -> that fraction of the year, plus 12 hours. Returns 0 or
- * ORCH_EINVAL. */
-int replay_prices_parse_date(const char *s, int64_t *out);
 /*
  * Synthetic prices, the same for the same arguments on every machine:
  * n_instr instruments ("S01", ...) over n_days business days from

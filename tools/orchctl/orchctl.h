@@ -23,7 +23,6 @@ int orchctl_decide(int argc, char **argv);
 
 /* orchctl backtest: the layer over a CSV of daily closes, in one process. */
 int orchctl_backtest(int argc, char **argv);
-void orchctl_backtest_usage(FILE *f);
 
 /* Online commands (orchctl_online.c, orchctl_dlq.c): a running layer
  * through Redis, or the Federation's REST API with --api. */

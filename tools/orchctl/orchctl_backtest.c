@@ -32,7 +32,7 @@ struct bt_opts {
 	size_t n_sets;
 };
 
-void orchctl_backtest_usage(FILE *f)
+static void orchctl_backtest_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: orchctl backtest --prices FILE | --synthetic ASSETSxYEARS [--rules original|default]\n"
