@@ -365,20 +365,22 @@ json_t *json_util_loadb_python(const char *buf, size_t len, json_error_t *err)
 
 int json_util_is_encodable(const json_t *v)
 {
-	const char *key;
-	const json_t *item;
-	size_t i;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return json_util_is_utf8(json_string_value(v), json_string_length(v));
 	case JSON_REAL:
 		return isfinite(json_real_value(v));
 	case JSON_ARRAY:
-		json_array_foreach(v, i, item) if (!json_util_is_encodable(item)) return 0;
+		for (size_t i = 0; i < json_array_size(v); i++)
+			if (!json_util_is_encodable(json_array_get(v, i)))
+				return 0;
 		return 1;
 	case JSON_OBJECT:
-		json_object_foreach((json_t *)v, key, item) if (!json_util_is_utf8(key, strlen(key)) ||
-								!json_util_is_encodable(item)) return 0;
+		for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+			const char *key = json_object_iter_key(it);
+			if (!json_util_is_utf8(key, strlen(key)) || !json_util_is_encodable(json_object_iter_value(it)))
+				return 0;
+		}
 		return 1;
 	default:
 		return 1;
