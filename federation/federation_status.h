@@ -12,7 +12,8 @@
  * policy's enable_ai_*), last_state. The original's:
  *   every agent  instance_id (the lease holder, null until known)
  *   ceo          current_mode (the mode the policy holds, null before
- *                one is read; never from an event), decision_interval (s, as the CEO states it in
+ *                one is read; never from an event), decision_interval
+ *                (s, as the CEO states it in
  *                ceo_decision.decision_interval_s), recent_decisions_count
  *                (decisions received, at most FED_STATUS_RECENT),
  *                last_decision, cached_states {risk_state_available,
