@@ -275,8 +275,8 @@ rcli() {
 # -1 when there is none
 policy_version() {
 	local v
-	v=$(rcli operator GET quantum:policy:current |
-		"$PY" -c 'import json, sys; print(json.load(sys.stdin)["version"])' 2>/dev/null) || v=-1
+	rcli operator GET quantum:policy:current >"$work/policy_get.txt" 2>&1
+	v=$("$PY" -c 'import json, sys; print(json.load(sys.stdin)["version"])' <"$work/policy_get.txt" 2>/dev/null) || v=-1
 	echo "$v"
 }
 # answers WANT USER ARGS...: redis-cli as USER answers a line starting with WANT
@@ -345,6 +345,7 @@ v1=$(policy_version)
 echo "   version $v0 at start, $v1 after two operator mode changes"
 check "two mode changes, two versions" "$v0 -> $v1" [ "$v1" -ge $((v0 + 2)) ]
 for s in ceo redis; do
+	failed_before=$failed
 	logged restart dc restart "$s" || fatal "docker-compose restart $s failed"
 	check "restart $s: healthy again" "not within 120 s" wait_healthy 120
 	check "restart $s: global-state complete again" - wait_complete 60
@@ -352,6 +353,11 @@ for s in ceo redis; do
 	echo "   version $v after restart $s"
 	check "restart $s: no policy version lost" "$v1 -> $v" [ "$v" -ge "$v1" ]
 	force "force-decision after restart $s" 30
+	if [ "$failed" -gt "$failed_before" ]; then
+		echo "---- GET of the policy key answered: $(head -c 300 "$work/policy_get.txt")" >&2
+		echo "---- the CEO's and Redis's last log lines after restart $s" >&2
+		dc logs --no-color --tail 40 ceo redis >&2 2>&1 || true
+	fi
 done
 
 step "docker-compose down -v"
