@@ -14,115 +14,6 @@
 #include "risk_models.h"
 #include "run_suite.h"
 
-static int all_finite(const struct risk_metrics *m)
-{
-	const double v[] = {m->mean,
-			    m->sd,
-			    m->volatility_annualized,
-			    m->ewma_volatility,
-			    m->skewness,
-			    m->excess_kurtosis,
-			    m->max_drawdown,
-			    m->current_drawdown,
-			    m->tail_ratio,
-			    m->sharpe,
-			    m->sharpe_annualized,
-			    m->downside_deviation,
-			    m->sortino};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (!isfinite(v[i]))
-			return 0;
-	for (int i = 0; i < m->n_conf; i++) {
-		const struct risk_tail *t[3] = {&m->historical[i], &m->gaussian[i], &m->modified[i]};
-		for (int k = 0; k < 3; k++)
-			if (!(t[k]->var >= 0 && t[k]->var <= 1 && t[k]->es >= 0 && t[k]->es <= 1))
-				return 0;
-	}
-	return 1;
-}
-
-START_TEST(test_too_few_observations)
-{
-	struct risk_metrics m;
-	ck_assert_int_eq(risk_metrics_compute(X1, RISK_MIN_OBS - 1, CONF, 2, 252, 0.94, &m), 0);
-	ck_assert_uint_eq(m.n_obs, RISK_MIN_OBS - 1);
-	ck_assert_int_eq(m.sufficient, 0);
-	ck_assert_double_eq(m.sd, 0);
-	ck_assert_double_eq(m.historical[0].var, 0);
-	ck_assert_double_eq(m.ewma_volatility, 0);
-	ck_assert(all_finite(&m));
-	ck_assert_int_eq(risk_metrics_compute(NULL, 0, CONF, 2, 252, 0, &m), 0);
-	ck_assert_int_eq(m.sufficient, 0);
-	ck_assert(all_finite(&m));
-	ck_assert_int_eq(risk_metrics_compute(X1, RISK_MIN_OBS, CONF, 2, 252, 0, &m), 0);
-	ck_assert_int_eq(m.sufficient, 1);
-}
-END_TEST
-
-START_TEST(test_zero_variance)
-{
-	double x[30];
-	for (int i = 0; i < 30; i++)
-		x[i] = -0.004;
-	struct risk_metrics m;
-	ck_assert_int_eq(risk_metrics_compute(x, 30, CONF, 2, 252, 0.94, &m), 0);
-	ck_assert(all_finite(&m));
-	ck_assert_double_eq(m.sd, 0);
-	ck_assert_double_eq(m.skewness, 0);
-	ck_assert_double_eq(m.excess_kurtosis, 0);
-	ck_assert_double_eq(m.sharpe, 0);
-	for (int i = 0; i < 2; i++) {
-		ck_assert_double_eq_tol(m.historical[i].var, 0.004, 1e-15);
-		ck_assert_double_eq_tol(m.gaussian[i].var, 0.004, 1e-15);
-		ck_assert_double_eq_tol(m.modified[i].es, 0.004, 1e-15);
-	}
-	/* the window agrees, though its sums of a constant leave rounding
-	 * noise that must read as zero variance */
-	double y[30];
-	for (int i = 0; i < 30; i++)
-		y[i] = 0.1 + 0.2;
-	struct risk_window *w = window_of(y, 30, 20);
-	ck_assert_int_eq(risk_window_metrics(w, CONF, 2, &m), 0);
-	ck_assert(all_finite(&m));
-	ck_assert_double_eq(m.sd, 0);
-	ck_assert_double_eq(m.skewness, 0);
-	ck_assert_double_eq(m.gaussian[0].var, 0);
-	risk_window_free(w);
-}
-END_TEST
-
-START_TEST(test_all_gains)
-{
-	double x[20];
-	for (int i = 0; i < 20; i++)
-		x[i] = 0.001 * (i + 1);
-	struct risk_metrics m;
-	ck_assert_int_eq(risk_metrics_compute(x, 20, CONF, 2, 252, 0.94, &m), 0);
-	ck_assert(all_finite(&m));
-	ck_assert_double_eq(m.max_drawdown, 0);
-	ck_assert_double_eq(m.current_drawdown, 0);
-	ck_assert_double_eq(m.downside_deviation, 0);
-	ck_assert_double_eq(m.sortino, 0);
-	/* a quantile that is a gain is a loss of 0, never a negative loss */
-	ck_assert_double_eq(m.historical[0].var, 0);
-	ck_assert_double_eq(m.historical[0].es, 0);
-	ck_assert_double_gt(m.sharpe, 0);
-	ck_assert_double_gt(m.tail_ratio, 1);
-}
-END_TEST
-
-START_TEST(test_large_losses_clamp_at_one)
-{
-	double x[10] = {-0.99, -0.95, -0.9, 0.8, 0.9, 1.5, -0.97, 2.0, -0.98, 3.0};
-	struct risk_metrics m;
-	ck_assert_int_eq(risk_metrics_compute(x, 10, CONF, 2, 252, 0.94, &m), 0);
-	ck_assert(all_finite(&m));
-	ck_assert_double_eq(m.gaussian[1].var, 1);
-	ck_assert_double_le(m.max_drawdown, 1);
-	ck_assert_double_gt(m.max_drawdown, 0.99);
-}
-END_TEST
-
 /* Every number of a risk_metrics, for the finiteness check. */
 static void assert_all_finite(const struct risk_metrics *m, const char *what, int step)
 {
@@ -156,6 +47,88 @@ static void assert_all_finite(const struct risk_metrics *m, const char *what, in
 				      t[k]->es);
 	}
 }
+
+START_TEST(test_too_few_observations)
+{
+	struct risk_metrics m;
+	ck_assert_int_eq(risk_metrics_compute(X1, RISK_MIN_OBS - 1, CONF, 2, 252, 0.94, &m), 0);
+	ck_assert_uint_eq(m.n_obs, RISK_MIN_OBS - 1);
+	ck_assert_int_eq(m.sufficient, 0);
+	ck_assert_double_eq(m.sd, 0);
+	ck_assert_double_eq(m.historical[0].var, 0);
+	ck_assert_double_eq(m.ewma_volatility, 0);
+	assert_all_finite(&m, "edge case at line", __LINE__);
+	ck_assert_int_eq(risk_metrics_compute(NULL, 0, CONF, 2, 252, 0, &m), 0);
+	ck_assert_int_eq(m.sufficient, 0);
+	assert_all_finite(&m, "edge case at line", __LINE__);
+	ck_assert_int_eq(risk_metrics_compute(X1, RISK_MIN_OBS, CONF, 2, 252, 0, &m), 0);
+	ck_assert_int_eq(m.sufficient, 1);
+}
+END_TEST
+
+START_TEST(test_zero_variance)
+{
+	double x[30];
+	for (int i = 0; i < 30; i++)
+		x[i] = -0.004;
+	struct risk_metrics m;
+	ck_assert_int_eq(risk_metrics_compute(x, 30, CONF, 2, 252, 0.94, &m), 0);
+	assert_all_finite(&m, "edge case at line", __LINE__);
+	ck_assert_double_eq(m.sd, 0);
+	ck_assert_double_eq(m.skewness, 0);
+	ck_assert_double_eq(m.excess_kurtosis, 0);
+	ck_assert_double_eq(m.sharpe, 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_double_eq_tol(m.historical[i].var, 0.004, 1e-15);
+		ck_assert_double_eq_tol(m.gaussian[i].var, 0.004, 1e-15);
+		ck_assert_double_eq_tol(m.modified[i].es, 0.004, 1e-15);
+	}
+	/* the window agrees, though its sums of a constant leave rounding
+	 * noise that must read as zero variance */
+	double y[30];
+	for (int i = 0; i < 30; i++)
+		y[i] = 0.1 + 0.2;
+	struct risk_window *w = window_of(y, 30, 20);
+	ck_assert_int_eq(risk_window_metrics(w, CONF, 2, &m), 0);
+	assert_all_finite(&m, "edge case at line", __LINE__);
+	ck_assert_double_eq(m.sd, 0);
+	ck_assert_double_eq(m.skewness, 0);
+	ck_assert_double_eq(m.gaussian[0].var, 0);
+	risk_window_free(w);
+}
+END_TEST
+
+START_TEST(test_all_gains)
+{
+	double x[20];
+	for (int i = 0; i < 20; i++)
+		x[i] = 0.001 * (i + 1);
+	struct risk_metrics m;
+	ck_assert_int_eq(risk_metrics_compute(x, 20, CONF, 2, 252, 0.94, &m), 0);
+	assert_all_finite(&m, "edge case at line", __LINE__);
+	ck_assert_double_eq(m.max_drawdown, 0);
+	ck_assert_double_eq(m.current_drawdown, 0);
+	ck_assert_double_eq(m.downside_deviation, 0);
+	ck_assert_double_eq(m.sortino, 0);
+	/* a quantile that is a gain is a loss of 0, never a negative loss */
+	ck_assert_double_eq(m.historical[0].var, 0);
+	ck_assert_double_eq(m.historical[0].es, 0);
+	ck_assert_double_gt(m.sharpe, 0);
+	ck_assert_double_gt(m.tail_ratio, 1);
+}
+END_TEST
+
+START_TEST(test_large_losses_clamp_at_one)
+{
+	double x[10] = {-0.99, -0.95, -0.9, 0.8, 0.9, 1.5, -0.97, 2.0, -0.98, 3.0};
+	struct risk_metrics m;
+	ck_assert_int_eq(risk_metrics_compute(x, 10, CONF, 2, 252, 0.94, &m), 0);
+	assert_all_finite(&m, "edge case at line", __LINE__);
+	ck_assert_double_eq(m.gaussian[1].var, 1);
+	ck_assert_double_le(m.max_drawdown, 1);
+	ck_assert_double_gt(m.max_drawdown, 0.99);
+}
+END_TEST
 
 /* Property (issue 18): over the whole domain of returns (a loss just short
  * of 100% up to +1000%, long runs of one value, values a hair apart), no
